@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { createKey } from './bootstrap.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createStore } from './store/factory.ts';
+
+const USAGE = `Usage:
+  tally keys create --org <org_id>   create an API key for the org (creating the org if needed)
+  tally serve                        start the server (same as npm start)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [group, action, ...rest] = argv;
+  if (group === 'serve') {
+    await import('./server.ts');
+    return -1;
+  }
+  if (group !== 'keys' || action !== 'create') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const { values } = parseArgs({ args: rest, options: { org: { type: 'string' } } });
+  const org = values.org;
+  if (!org || !/^[A-Za-z0-9_.:-]{1,128}$/.test(org)) {
+    process.stderr.write('tally: --org <org_id> is required (1-128 characters of A-Z a-z 0-9 _ . : -)\n');
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  const store = await createStore(config);
+  try {
+    const key = await createKey(store, org);
+    process.stdout.write(`Created an API key for org ${org}. It is shown only once:\n${key}\n`);
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`tally: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,44 @@
+/** One catalogue of coded errors: every error a client can see has a stable code and an HTTP status. */
+export const ERROR_CODES = {
+  validation_error: 400,
+  invalid_json: 400,
+  invalid_query_parameter: 400,
+  unknown_filter_field: 400,
+  unknown_operator: 400,
+  invalid_filter_value: 400,
+  unauthorized: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  overloaded: 503,
+  store_unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetail {
+  field?: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetail[];
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}) {
+    super(message);
+    this.code = code;
+    this.status = ERROR_CODES[code];
+    this.details = details;
+    this.headers = headers;
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}

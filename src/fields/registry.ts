@@ -1,0 +1,318 @@
+/**
+ * The one field registry. Every name of the wire API is declared here once; validation (fields/schema.ts),
+ * storage columns (store/columns.ts), filtering and sorting (query/), serialisation (store/row-to-record.ts)
+ * and the OpenAPI document (http/openapi.ts) are all derived from this list. Adding a field is one edit.
+ */
+
+/** How a scalar is compared, sorted and stored. */
+export type ScalarKind = 'text' | 'float' | 'int' | 'timestamp';
+
+/** How a field is kept in the store. */
+export type Storage =
+  | { kind: 'scalar'; column: string } // a narrow, indexable column of its ScalarKind
+  | { kind: 'body'; column: string } // a large text column (prompts, outputs), filterable but not sortable
+  | { kind: 'json'; column: string } // a JSON document kept as text, returned parsed
+  | { kind: 'bool'; column: string } // 0/1
+  | { kind: 'none' }; // not stored (write options) or rebuilt from other columns
+
+export interface FieldDef {
+  name: string;
+  description: string;
+  /** JSON Schema accepted on create; absent when the server generates the field. */
+  input?: Record<string, unknown>;
+  /** Old names still accepted on create; the field's own name wins when both are sent. */
+  aliases?: string[];
+  /** JSON Schema of the value in responses; absent when the field is never returned. */
+  output?: Record<string, unknown>;
+  scalar?: ScalarKind;
+  storage: Storage;
+  filterable?: boolean;
+  sortable?: boolean;
+}
+
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+const IDENTIFIER = { type: 'string', maxLength: 1024 };
+const BODY_INPUT = { type: ['string', 'object', 'array', 'null'] };
+
+export const RECORD_TYPES = ['type_a', 'type_b', 'type_c', 'type_d', 'type_e', 'type_f', 'type_g', 'type_h'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+const TOOL_DEFINITION = {
+  type: 'object',
+  required: ['type', 'definition'],
+  additionalProperties: false,
+  properties: {
+    type: { const: 'type_a', description: 'Only type_a (a function tool) is supported.' },
+    definition: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 256 },
+        description: { type: 'string' },
+        parameters: { type: 'object', description: 'A JSON Schema object describing the arguments.' },
+      },
+    },
+  },
+};
+
+const TOOL_CHOICE = {
+  anyOf: [
+    { enum: ['none', 'auto'] },
+    {
+      type: 'object',
+      required: ['type', 'definition'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'type_a' },
+        definition: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+      },
+    },
+    { type: 'null' },
+  ],
+};
+
+const USAGE_INPUT = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    sub_field_a: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Prompt (input) tokens.' }),
+    sub_field_b: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Completion (output) tokens.' }),
+    sub_field_c: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Total tokens.' }),
+  },
+};
+
+const scalarText = (name: string, description: string, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  description,
+  input: nullable(IDENTIFIER),
+  output: { type: ['string', 'null'] },
+  scalar: 'text',
+  storage: { kind: 'scalar', column: name },
+  filterable: true,
+  sortable: true,
+  ...extra,
+});
+
+const seconds = (name: string, description: string, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  description,
+  input: nullable({ type: 'number', minimum: 0, maximum: 1e9 }),
+  output: { type: ['number', 'null'] },
+  scalar: 'float',
+  storage: { kind: 'scalar', column: name },
+  filterable: true,
+  sortable: true,
+  ...extra,
+});
+
+const derivedInt = (name: string, description: string): FieldDef => ({
+  name,
+  description,
+  output: { type: ['integer', 'null'] },
+  scalar: 'int',
+  storage: { kind: 'scalar', column: name },
+  filterable: true,
+  sortable: true,
+});
+
+export const FIELDS: readonly FieldDef[] = [
+  {
+    name: 'id',
+    description: 'Unique, time-ordered identifier (record_<ULID>); sorting by id is sorting by arrival.',
+    output: { type: 'string' },
+    scalar: 'text',
+    storage: { kind: 'scalar', column: 'id' },
+    filterable: true,
+    sortable: true,
+  },
+  {
+    name: 'unique_id',
+    description: 'The same identifier as id.',
+    output: { type: 'string' },
+    scalar: 'text',
+    storage: { kind: 'scalar', column: 'id' },
+    filterable: true,
+    sortable: true,
+  },
+  {
+    name: 'org_id',
+    description: "The organisation that owns the record, decided by the API key.",
+    output: { type: 'string' },
+    scalar: 'text',
+    storage: { kind: 'scalar', column: 'org_id' },
+    filterable: true,
+    sortable: false,
+  },
+  {
+    name: 'timestamp',
+    description: 'When the call happened, ISO 8601 UTC. Arrival time unless the client sends one.',
+    input: nullable({ type: 'string', format: 'tally-timestamp' }),
+    output: { type: 'string', format: 'date-time' },
+    scalar: 'timestamp',
+    storage: { kind: 'scalar', column: 'ts' },
+    filterable: true,
+    sortable: true,
+  },
+  {
+    name: 'field_1',
+    description: 'Input of the call (prompt, messages, workflow input). Returned as a string; JSON-serialised when sent as structure.',
+    input: BODY_INPUT,
+    output: { type: ['string', 'null'] },
+    scalar: 'text',
+    storage: { kind: 'body', column: 'field_1' },
+    filterable: true,
+  },
+  {
+    name: 'field_2',
+    description: 'Output of the call (completion, message, result). Returned as a string.',
+    input: BODY_INPUT,
+    output: { type: ['string', 'null'] },
+    scalar: 'text',
+    storage: { kind: 'body', column: 'field_2' },
+    filterable: true,
+  },
+  scalarText('field_3', 'Record type: type_a chat, type_b embedding, type_c/type_d workflow/agent, type_e/type_f task/tool, type_g function, type_h custom. Default type_a.', {
+    input: { anyOf: [{ enum: [...RECORD_TYPES] }, { type: 'null' }] },
+    output: { enum: [...RECORD_TYPES] },
+  }),
+  scalarText('field_4', 'Model name, e.g. gpt-4o-mini; used to price the call and estimate tokens.'),
+  {
+    name: 'field_5',
+    description: 'Token usage: sub_field_a prompt tokens, sub_field_b completion tokens, sub_field_c total.',
+    input: USAGE_INPUT,
+    output: {
+      type: 'object',
+      properties: {
+        sub_field_a: { type: ['integer', 'null'] },
+        sub_field_b: { type: ['integer', 'null'] },
+        sub_field_c: { type: ['integer', 'null'] },
+      },
+    },
+    storage: { kind: 'none' },
+  },
+  seconds('field_6', 'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.', {
+    input: nullable({ type: 'number', minimum: 0, maximum: 1e12 }),
+  }),
+  seconds('field_7', 'Latency of the whole call, in seconds.', { aliases: ['field_7_old'] }),
+  seconds('field_8', 'Time to first token, in seconds.'),
+  {
+    name: 'field_9',
+    description: 'Metadata: free key/value properties, filterable as field_9__<key>.',
+    input: { type: ['object', 'null'], propertyNames: { maxLength: 256 } },
+    output: { type: ['object', 'null'] },
+    storage: { kind: 'json', column: 'field_9' },
+  },
+  scalarText('field_10', 'Customer identifier.'),
+  scalarText('field_11', 'Thread identifier (multi-turn conversation).'),
+  scalarText('field_12', 'Custom identifier, indexed for fast equality queries.'),
+  scalarText('field_13', 'Trace id linking several records.'),
+  scalarText('field_14', 'Name inside the trace (e.g. workflow name).'),
+  scalarText('field_15', 'Name inside the trace (e.g. span name).'),
+  {
+    name: 'field_16',
+    description: 'Tool definitions offered to the model.',
+    input: { anyOf: [{ type: 'array', maxItems: 1000, items: TOOL_DEFINITION }, { type: 'null' }] },
+    output: { type: ['array', 'null'] },
+    storage: { kind: 'json', column: 'field_16' },
+  },
+  {
+    name: 'field_17',
+    description: 'Tool choice: "none", "auto" or {type: "type_a", definition: {name}}.',
+    input: TOOL_CHOICE,
+    output: { type: ['string', 'object', 'null'] },
+    storage: { kind: 'json', column: 'field_17' },
+  },
+  {
+    name: 'field_18',
+    description: 'HTTP status code of the call (100-599), default 200.',
+    input: nullable({ type: 'integer', minimum: 100, maximum: 599 }),
+    output: { type: 'integer' },
+    scalar: 'int',
+    storage: { kind: 'scalar', column: 'field_18' },
+    filterable: true,
+    sortable: true,
+  },
+  {
+    name: 'field_19',
+    description: 'Error text of a failed call, default "".',
+    input: nullable({ type: 'string' }),
+    output: { type: 'string' },
+    scalar: 'text',
+    storage: { kind: 'body', column: 'field_19' },
+    filterable: true,
+  },
+  {
+    name: 'field_20',
+    description: 'Warnings raised during the call (string or object).',
+    input: { type: ['string', 'object', 'null'] },
+    output: { type: ['string', 'object', 'null'] },
+    storage: { kind: 'json', column: 'field_20' },
+  },
+  {
+    name: 'field_21',
+    description: 'Write options. option_a (default true): false replies 202 at once and writes within milliseconds.',
+    input: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: { option_a: { type: ['boolean', 'null'] } },
+    },
+    storage: { kind: 'none' },
+  },
+  {
+    name: 'field_22',
+    description: 'Array extracted from field_1 (type_a..type_d; null for other types). See docs/derived-fields.md.',
+    output: { type: ['array', 'null'] },
+    storage: { kind: 'json', column: 'field_22' },
+  },
+  {
+    name: 'field_23',
+    description: 'Object extracted from field_2 (type_a..type_d; null for other types). See docs/derived-fields.md.',
+    output: { type: ['object', 'null'] },
+    storage: { kind: 'json', column: 'field_23' },
+  },
+  derivedInt('sub_field_a', 'Prompt tokens, flattened from field_5 (or estimated, see tokens_estimated).'),
+  derivedInt('sub_field_b', 'Completion tokens, flattened from field_5 (or estimated).'),
+  derivedInt('sub_field_total', 'Total tokens: sub_field_c, else sub_field_a + sub_field_b.'),
+  {
+    name: 'rate',
+    description: 'Output tokens per second: sub_field_b / (field_7 - field_8) when field_8 < field_7, else sub_field_b / field_7.',
+    output: { type: ['number', 'null'] },
+    scalar: 'float',
+    storage: { kind: 'scalar', column: 'rate' },
+    filterable: true,
+    sortable: true,
+  },
+  {
+    name: 'status',
+    description: '"success" when field_18 < 400, else "error".',
+    output: { enum: ['success', 'error'] },
+    scalar: 'text',
+    storage: { kind: 'scalar', column: 'status' },
+    filterable: true,
+    sortable: true,
+  },
+  {
+    name: 'tokens_estimated',
+    description: 'True when sub_field_a/sub_field_b were estimated with a tokenizer because the client sent no counts.',
+    output: { type: 'boolean' },
+    storage: { kind: 'bool', column: 'tokens_estimated' },
+  },
+];
+
+export const FIELD_BY_NAME: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.name, f]));
+
+/** The metadata field whose keys are filterable as `<name>__<key>`. */
+export const METADATA_FIELD = 'field_9';
+export const METADATA_PREFIX = `${METADATA_FIELD}__`;
+
+/** param_d's named options. */
+export const SORT_OPTIONS: Readonly<Record<string, string>> = {
+  option_1: 'id',
+  option_2: 'field_6',
+  option_3: 'field_7',
+  option_4: 'timestamp',
+};

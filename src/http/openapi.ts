@@ -1,0 +1,107 @@
+import { ERROR_CODES } from '../errors.ts';
+import { FIELDS, METADATA_PREFIX, SORT_OPTIONS } from '../fields/registry.ts';
+import { createRecordSchema, recordOutputSchema } from '../fields/schema.ts';
+import { OPERATORS } from '../query/filters.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
+
+/** The OpenAPI 3 document, derived from the same registry and schemas the server validates with. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const filterable = FIELDS.filter((f) => f.filterable).map((f) => f.name);
+  const sortable = [...Object.keys(SORT_OPTIONS), ...FIELDS.filter((f) => f.sortable).map((f) => f.name)];
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+  const json = (schema: unknown) => ({ 'application/json': { schema } });
+  const auth = { 401: error('Missing or invalid API key') };
+  const listParams = [
+    { name: 'param_a', in: 'query', description: 'Start time (ISO 8601): records at or after it.', schema: { type: 'string', example: '2025-01-01T00:00:00Z' } },
+    { name: 'param_b', in: 'query', description: 'Page number.', schema: { type: 'integer', default: 1, minimum: 1 } },
+    { name: 'param_c', in: 'query', description: `Page size, at most ${MAX_PAGE_SIZE}.`, schema: { type: 'integer', default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE } },
+    { name: 'param_d', in: 'query', description: 'Sort; prefix "-" for descending. option_1 id, option_2 field_6, option_3 field_7, option_4 timestamp.', schema: { type: 'string', default: '-id', enum: sortable.flatMap((s) => [s, `-${s}`]) } },
+  ];
+  const listReply = {
+    200: { description: 'A page of records', content: json(ref('RecordList')) },
+    400: error('Bad query parameter or filter'),
+    ...auth,
+  };
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Tally records API', version, description: 'Store and query LLM call records. Every call needs "Authorization: Bearer <key>".' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        CreateRecord: createRecordSchema(),
+        Record: recordOutputSchema(),
+        RecordList: {
+          type: 'object',
+          properties: {
+            count: { type: 'integer' },
+            next: { type: 'string', nullable: true },
+            previous: { type: 'string', nullable: true },
+            results: { type: 'array', items: ref('Record') },
+          },
+        },
+        Filters: {
+          type: 'object',
+          description: `Keys: ${filterable.join(', ')}, or ${METADATA_PREFIX}<key>. All filters are ANDed.`,
+          additionalProperties: {
+            type: 'object',
+            properties: {
+              operator: { type: 'string', enum: [...OPERATORS], default: '' },
+              value: { type: 'array', items: {} },
+            },
+          },
+        },
+        Error: {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              properties: {
+                code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+                message: { type: 'string' },
+                details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+              },
+            },
+          },
+        },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/records/create/': {
+        post: {
+          summary: 'Create a record',
+          requestBody: { required: true, content: json(ref('CreateRecord')) },
+          responses: {
+            201: { description: 'Stored durably; the whole record', content: json(ref('Record')) },
+            202: { description: 'field_21.option_a false: accepted, written within milliseconds', content: json(ref('Record')) },
+            400: error('Invalid record; every problem is listed and nothing is stored'),
+            ...auth,
+            413: error('Body too large'),
+            503: error('Write queue full or store unavailable; retry after Retry-After'),
+          },
+        },
+      },
+      '/api/records/{resource_id}/': {
+        get: {
+          summary: 'Retrieve one record',
+          parameters: [{ name: 'resource_id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The record', content: json(ref('Record')) }, ...auth, 404: error('No such record in your org') },
+        },
+      },
+      '/api/records/list/': {
+        get: {
+          summary: 'List records (filters as a JSON string in ?filters=)',
+          parameters: [...listParams, { name: 'filters', in: 'query', description: 'JSON object of filters', schema: { type: 'string' } }],
+          responses: listReply,
+        },
+        post: {
+          summary: 'List records with filters',
+          parameters: listParams,
+          requestBody: { content: json({ type: 'object', properties: { filters: ref('Filters') } }) },
+          responses: listReply,
+        },
+      },
+    },
+  };
+}

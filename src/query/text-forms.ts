@@ -1,0 +1,29 @@
+/**
+ * Text lookups (contains, startswith, ...) on numbers and timestamps match their text form, as Django does on
+ * PostgreSQL (it casts the column to text). These functions give PostgreSQL's text forms so that the SQLite
+ * store matches the same records.
+ */
+
+/** PostgreSQL's float8 output: shortest round-trip digits, exponent form below 1e-4 or from 1e15 on. */
+export function pgFloatText(x: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : x < 0 ? '-Infinity' : 'NaN';
+  const [mantissa, expText] = x.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 15) {
+    const sign = exp < 0 ? '-' : '+';
+    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return String(x);
+}
+
+/** Python's str() of a filter value, which is what Django puts into the LIKE pattern. */
+export function pythonText(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
+  const [mantissa, expText] = x.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    const sign = exp < 0 ? '-' : '+';
+    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return String(x);
+}

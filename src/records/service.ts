@@ -1,0 +1,45 @@
+import { AppError } from '../errors.ts';
+import { validateCreateBody } from '../fields/validate.ts';
+import { parseFilters } from '../query/filters.ts';
+import type { ListParams } from '../query/list-params.ts';
+import type { Store } from '../store/types.ts';
+import type { WriteQueue } from '../store/write-queue.ts';
+import { deriveRecord } from './derive.ts';
+import type { ApiRecord } from './record.ts';
+import { toApiRecord } from './to-api.ts';
+
+export interface RecordsService {
+  create(orgId: string, body: unknown): Promise<{ durable: boolean; record: ApiRecord }>;
+  get(orgId: string, id: string): Promise<ApiRecord>;
+  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number; results: ApiRecord[] }>;
+}
+
+export function createRecordsService(store: Store, queue: WriteQueue): RecordsService {
+  return {
+    async create(orgId, body) {
+      const input = validateCreateBody(body);
+      const record = deriveRecord(input, orgId);
+      const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
+      const durable = options?.option_a !== false;
+      if (durable) await queue.write(record);
+      else queue.accept(record);
+      return { durable, record: toApiRecord(record) };
+    },
+    async get(orgId, id) {
+      const record = await store.get(orgId, id);
+      if (!record) throw new AppError('not_found', `No record with id "${id}"`);
+      return toApiRecord(record);
+    },
+    async list(orgId, params, filters) {
+      const conditions = parseFilters(filters);
+      const { count, records } = await store.list(orgId, {
+        conditions,
+        since: params.since,
+        sort: params.sort,
+        offset: (params.page - 1) * params.pageSize,
+        limit: params.pageSize,
+      });
+      return { count, results: records.map(toApiRecord) };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import { parseListParams } from '../query/list-params.ts';
+import type { RecordsService } from '../records/service.ts';
+
+const LIST_BODY_KEYS = new Set(['filters', 'param_a', 'param_b', 'param_c', 'param_d']);
+
+/** Absolute URL of this list request with another page number, or null. */
+function pageUrl(request: FastifyRequest, page: number | null): string | null {
+  if (page === null) return null;
+  const url = new URL(request.url, `${request.protocol}://${request.host}`);
+  url.searchParams.set('param_b', String(page));
+  return url.toString();
+}
+
+/** GET takes filters as a JSON string in ?filters=; POST takes {"filters": {...}} (and may carry param_a..d). */
+function listInput(request: FastifyRequest): { query: Record<string, unknown>; filters: unknown } {
+  const query = { ...(request.query as Record<string, unknown>) };
+  if (request.method === 'GET') {
+    const raw = query.filters;
+    delete query.filters;
+    if (raw === undefined) return { query, filters: undefined };
+    try {
+      return { query, filters: JSON.parse(String(raw)) };
+    } catch {
+      throw new AppError('invalid_query_parameter', 'Query parameter filters must be a JSON object', [{ field: 'filters', message: 'not valid JSON' }]);
+    }
+  }
+  const body = request.body ?? {};
+  if (typeof body !== 'object' || Array.isArray(body) || body === null) {
+    throw new AppError('validation_error', 'The body must be a JSON object such as {"filters": {...}}', [{ field: '(body)', message: 'must be an object' }]);
+  }
+  const unknown = Object.keys(body).filter((k) => !LIST_BODY_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new AppError('validation_error', `Unknown body field(s): ${unknown.join(', ')}`, unknown.map((field) => ({ field, message: 'unknown field' })));
+  }
+  const { filters, ...params } = body as Record<string, unknown>;
+  for (const [k, v] of Object.entries(params)) if (query[k] === undefined && v !== null) query[k] = String(v);
+  return { query, filters };
+}
+
+export type Authenticate = (authorization: string | undefined) => Promise<string>;
+
+export function registerRecordRoutes(app: FastifyInstance, service: RecordsService, authenticate: Authenticate): void {
+  const orgOf = (request: FastifyRequest) => authenticate(request.headers.authorization);
+
+  app.post('/api/records/create', async (request, reply) => {
+    const { durable, record } = await service.create(await orgOf(request), request.body);
+    return reply.code(durable ? 201 : 202).send(record);
+  });
+
+  const list = async (request: FastifyRequest) => {
+    const orgId = await orgOf(request);
+    const { query, filters } = listInput(request);
+    const params = parseListParams(query);
+    const { count, results } = await service.list(orgId, params, filters);
+    const hasNext = params.page * params.pageSize < count;
+    const hasPrevious = params.page > 1;
+    return {
+      count,
+      next: pageUrl(request, hasNext ? params.page + 1 : null),
+      previous: pageUrl(request, hasPrevious ? Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize))) : null),
+      results,
+    };
+  };
+  app.get('/api/records/list', list);
+  app.post('/api/records/list', list);
+
+  app.get<{ Params: { resource_id: string } }>('/api/records/:resource_id', async (request) => {
+    return service.get(await orgOf(request), request.params.resource_id);
+  });
+}

@@ -1,0 +1,45 @@
+import { createApp } from './app.ts';
+import { ensureInitialKey } from './bootstrap.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { createStore } from './store/factory.ts';
+
+/** The process: read config once, open the store, listen, and shut down cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const store = await createStore(config);
+  const created = await ensureInitialKey(config, store);
+  const app = await createApp(config, { store, logger });
+  await app.http.listen({ host: config.host, port: config.port });
+  if (created) {
+    process.stdout.write(
+      `\nTally created org ${created.orgId} and its first API key (shown once, store it now):\n\n  ${created.key}\n\n` +
+        `Try: curl -H "Authorization: Bearer ${created.key}" http://${config.host}:${config.port}/api/records/list/\n\n`,
+    );
+  }
+  logger.info({ engine: store.engine, host: config.host, port: config.port, dataDir: store.engine === 'sqlite' ? config.dataDir : undefined }, 'tally listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining writes');
+    const timer = setTimeout(() => {
+      logger.error('shutdown took longer than 30s; exiting');
+      process.exit(1);
+    }, 30_000);
+    timer.unref();
+    await app.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) process.stderr.write(`tally: ${err.message}\n`);
+  else process.stderr.write(`tally: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { FIELDS, type Storage } from '../fields/registry.ts';
+
+/** A stored column as the registry declares it (id and unique_id share one). */
+export interface Column {
+  name: string;
+  kind: Exclude<Storage['kind'], 'none'>;
+  scalar?: 'text' | 'float' | 'int' | 'timestamp';
+}
+
+/** The records table's columns besides org scoping, derived from the registry in field order. */
+export const RECORD_COLUMNS: readonly Column[] = (() => {
+  const seen = new Map<string, Column>();
+  for (const f of FIELDS) {
+    if (f.storage.kind === 'none' || seen.has(f.storage.column)) continue;
+    seen.set(f.storage.column, { name: f.storage.column, kind: f.storage.kind, scalar: f.scalar });
+  }
+  return [...seen.values()];
+})();
+
+/** The column that holds the record's timestamp. */
+export const TIMESTAMP_COLUMN = RECORD_COLUMNS.find((c) => c.scalar === 'timestamp')!.name;
+
+/** A record value as a driver should bind it. */
+export function encodeColumn(column: Column, value: unknown): unknown {
+  if (column.kind === 'json') return value === null || value === undefined ? null : JSON.stringify(value);
+  if (column.kind === 'bool') return value ? 1 : 0;
+  return value ?? null;
+}
+
+/** A driver's value back to the record's value. */
+export function decodeColumn(column: Column, value: unknown): unknown {
+  if (column.kind === 'json') return value === null || value === undefined ? null : JSON.parse(value as string);
+  if (column.kind === 'bool') return value === true || value === 1;
+  if (column.scalar === 'timestamp' || column.scalar === 'int') return value === null ? null : Number(value);
+  return value;
+}

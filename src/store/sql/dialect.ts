@@ -1,0 +1,29 @@
+import type { ScalarKind } from '../../fields/registry.ts';
+import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
+
+/**
+ * What differs between SQL engines when filtering and sorting. The where-clause builder (where.ts) speaks
+ * only through this interface; each store supplies one.
+ */
+export interface Dialect {
+  /** Adds a bound parameter and returns its placeholder. */
+  param(params: unknown[], value: unknown): string;
+  /** A column compared by Unicode code point when text. */
+  comparable(column: string, scalar: ScalarKind): string;
+  /** A column's text form, as PostgreSQL's ::text gives it, for text lookups. */
+  textOf(column: string, scalar: ScalarKind): string;
+  /** A case-sensitive contains/startswith/endswith, or icontains, on a text expression. */
+  pattern(params: unknown[], textExpr: string, op: PatternOp, value: string): string;
+  /** Metadata: the key at path equals value, with JSON types respected (1 ≠ "1"). */
+  metaEquals(params: unknown[], path: string[], value: MetaValue): string;
+  /** Metadata: number-to-number or string-to-string comparison; other types never match. */
+  metaCompare(params: unknown[], path: string[], op: CompareOp, value: string | number): string;
+  /** Metadata: the value's text form (strings unquoted, numbers and booleans as written, JSON null → NULL). */
+  metaText(params: unknown[], path: string[]): string;
+  /** Metadata: the key is absent. */
+  metaMissing(params: unknown[], path: string[]): string;
+  /** ORDER BY term with NULLs last ascending and first descending (PostgreSQL's default). */
+  orderBy(column: string, scalar: ScalarKind, descending: boolean): string;
+}
+
+export const COMPARE_SQL: Readonly<Record<CompareOp, string>> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };

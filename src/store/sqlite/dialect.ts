@@ -1,0 +1,51 @@
+import type { ScalarKind } from '../../fields/registry.ts';
+import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
+import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
+
+const META = 'field_9';
+
+/** GLOB is SQLite's case-sensitive LIKE; its metacharacters are escaped by bracketing them. */
+const globEscape = (s: string) => s.replace(/[[*?]/g, (ch) => `[${ch}]`);
+
+const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
+
+const TYPE_GUARD = { string: "= 'text'", number: "IN ('integer', 'real')" } as const;
+
+export const sqliteDialect: Dialect = {
+  param(params, value) {
+    params.push(value);
+    return '?';
+  },
+  comparable: (column) => column, // BINARY collation compares UTF-8 bytes: code point order
+  textOf(column, scalar: ScalarKind) {
+    if (scalar === 'text') return column;
+    if (scalar === 'int') return `CAST(${column} AS TEXT)`;
+    if (scalar === 'float') return `tally_float_text(${column})`;
+    return `tally_ts_text(${column})`;
+  },
+  pattern(params, textExpr, op: PatternOp, value) {
+    if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(value.toUpperCase())}*`)}`;
+    const glob = op === 'contains' ? `*${globEscape(value)}*` : op === 'startswith' ? `${globEscape(value)}*` : `*${globEscape(value)}`;
+    return `${textExpr} GLOB ${this.param(params, glob)}`;
+  },
+  metaEquals(params, path, value: MetaValue) {
+    const p = () => this.param(params, jsonPath(path));
+    if (value === null) return `json_type(${META}, ${p()}) = 'null'`;
+    if (typeof value === 'boolean') return `json_type(${META}, ${p()}) = '${value}'`;
+    const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
+    return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) = ${this.param(params, value)})`;
+  },
+  metaCompare(params, path, op: CompareOp, value) {
+    const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
+    const p = () => this.param(params, jsonPath(path));
+    return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) ${COMPARE_SQL[op]} ${this.param(params, value)})`;
+  },
+  metaText(params, path) {
+    const p = () => this.param(params, jsonPath(path));
+    return `(CASE json_type(${META}, ${p()}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN NULL ELSE CAST(json_extract(${META}, ${p()}) AS TEXT) END)`;
+  },
+  metaMissing(params, path) {
+    return `json_type(${META}, ${this.param(params, jsonPath(path))}) IS NULL`;
+  },
+  orderBy: (column, _scalar, descending) => `${column} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`,
+};

@@ -1,0 +1,58 @@
+/** Ordered, append-only schema migrations for the SQLite store. Never edit one that has shipped. */
+export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'records, orgs and api keys',
+    sql: `
+      CREATE TABLE orgs (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_keys (
+        key_hash TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX api_keys_org ON api_keys(org_id);
+      -- Narrow, filterable scalars first; large bodies last so scans over the scalars touch fewer pages.
+      CREATE TABLE records (
+        seq INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        field_3 TEXT NOT NULL,
+        field_4 TEXT,
+        status TEXT NOT NULL,
+        field_18 INTEGER NOT NULL,
+        field_6 REAL,
+        field_7 REAL,
+        field_8 REAL,
+        rate REAL,
+        sub_field_a INTEGER,
+        sub_field_b INTEGER,
+        sub_field_total INTEGER,
+        tokens_estimated INTEGER NOT NULL DEFAULT 0,
+        field_10 TEXT,
+        field_11 TEXT,
+        field_12 TEXT,
+        field_13 TEXT,
+        field_14 TEXT,
+        field_15 TEXT,
+        field_9 TEXT,
+        field_19 TEXT NOT NULL DEFAULT '',
+        field_17 TEXT,
+        field_20 TEXT,
+        field_16 TEXT,
+        field_22 TEXT,
+        field_23 TEXT,
+        field_1 TEXT,
+        field_2 TEXT
+      );
+      CREATE UNIQUE INDEX records_org_id ON records(org_id, id);
+      CREATE INDEX records_org_ts ON records(org_id, ts);
+      CREATE INDEX records_org_customer ON records(org_id, field_10);
+      CREATE INDEX records_org_custom_id ON records(org_id, field_12);
+      CREATE INDEX records_org_trace ON records(org_id, field_13);
+    `,
+  },
+];

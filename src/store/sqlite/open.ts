@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pgFloatText } from '../../query/text-forms.ts';
+import { pgTimestampText } from '../../records/time.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+/**
+ * Opens (creating when needed) the SQLite file with the settings Tally's guarantees rest on: WAL with
+ * synchronous=FULL so a commit is on disk before a 201, and the functions the filters need.
+ */
+export function openSqlite(file: string): Database.Database {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  const nullable = <T>(fn: (v: T) => string) => (v: T | null) => (v === null ? null : fn(v));
+  db.function('tally_upper', { deterministic: true }, nullable((s: string) => String(s).toUpperCase()));
+  db.function('tally_float_text', { deterministic: true }, nullable((x: number) => pgFloatText(Number(x))));
+  db.function('tally_ts_text', { deterministic: true, safeIntegers: false }, nullable((us: number) => pgTimestampText(Number(us))));
+  migrate(db);
+  return db;
+}
+
+/** Applies pending migrations, each in its own transaction; a failure throws and the server exits non-zero. */
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  for (const m of SQLITE_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }).immediate();
+  }
+}

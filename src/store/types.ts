@@ -1,0 +1,31 @@
+import type { Condition } from '../query/filters.ts';
+import type { Sort } from '../query/list-params.ts';
+import type { RecordData } from '../records/record.ts';
+
+export interface ListQuery {
+  conditions: Condition[];
+  since: number | null;
+  sort: Sort;
+  offset: number;
+  limit: number;
+}
+
+export interface ListResult {
+  count: number;
+  records: RecordData[];
+}
+
+/** Everything Tally asks of a database. Driver types never leave the implementations. */
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  /** Stores the records in one transaction; resolves once the commit is durable. */
+  insert(records: RecordData[]): Promise<void>;
+  get(orgId: string, id: string): Promise<RecordData | null>;
+  list(orgId: string, query: ListQuery): Promise<ListResult>;
+  /** Makes sure the org exists and the key hash belongs to it; true when the key was new. */
+  ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;
+  orgForKeyHash(keyHash: string): Promise<string | null>;
+  hasAnyApiKey(): Promise<boolean>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
