@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, type TallyApp } from '../../src/app.ts';
+import { ensureInitialKey } from '../../src/bootstrap.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createStore } from '../../src/store/factory.ts';
+import type { Store } from '../../src/store/types.ts';
+import { storeEnv, type StoreKind } from './stores.ts';
+
+export const TEST_KEY = 'test-key-0123456789abcdef';
+export const TEST_ORG = 'org_test';
+
+export interface TestApp {
+  app: TallyApp;
+  store: Store;
+  key: string;
+  logs: string[];
+  dataDir: string;
+  /** Sends a request through the real app in memory, with the test key unless auth is given. */
+  request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'tally-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A real app on a real store (a fresh SQLite file, or a fresh PostgreSQL schema), with one org and key. */
+export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = tempDir();
+  const config = loadConfig({
+    TALLY_DATA_DIR: dataDir,
+    TALLY_INIT_ORG_ID: TEST_ORG,
+    TALLY_INIT_API_KEY: TEST_KEY,
+    ...(await storeEnv(kind)),
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const logger = createLogger('info', sink);
+  const store = await createStore(config);
+  await ensureInitialKey(config, store);
+  const app = await createApp(config, { store, logger });
+  return {
+    app,
+    store,
+    key: TEST_KEY,
+    logs,
+    dataDir,
+    async request(method, url, body, headers = {}) {
+      const res = await app.http.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${TEST_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      let parsed: unknown = res.body;
+      try {
+        parsed = JSON.parse(res.body);
+      } catch {
+        /* not JSON: keep the text */
+      }
+      return { status: res.statusCode, body: parsed, headers: res.headers };
+    },
+    async close() {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
