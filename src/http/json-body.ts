@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
  * invalid_json, and "__proto__" keys stay plain data: JSON.parse never touches prototypes.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers(); // JSON only: anything else is a clear 415
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body: string | Buffer, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { calcPrice } from '@pydantic/genai-prices';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { STORE_KINDS } from './helpers/stores.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`cost and tokens [${kind}]`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(kind);
+    });
+    after(() => t.close());
+    const create = async (body: unknown) => {
+      const res = await t.request('POST', '/api/records/create/', body);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body;
+    };
+
+    test('field_6 is computed from the catalogue with prompt and completion prices', async () => {
+      const r = await create({ field_4: 'gpt-4o', field_5: { sub_field_a: 1000, sub_field_b: 500 } });
+      const expected = calcPrice({ input_tokens: 1000, output_tokens: 500 }, 'gpt-4o')!.total_price;
+      assert.ok(Math.abs(r.field_6 - expected) < 1e-12, `${r.field_6} vs ${expected}`);
+      assert.ok(Math.abs(r.field_6 - (1000 * 2.5 + 500 * 10) / 1e6) < 1e-12, 'gpt-4o at $2.50/$10 per million');
+      assert.equal(r.tokens_estimated, false);
+    });
+
+    test('provider-prefixed model names are priced too', async () => {
+      const r = await create({ field_4: 'openai/gpt-4o-mini', field_5: { sub_field_a: 1000, sub_field_b: 1000 } });
+      assert.ok(r.field_6 > 0);
+      const a = await create({ field_4: 'claude-3-5-sonnet-20241022', field_5: { sub_field_a: 1000, sub_field_b: 1000 } });
+      assert.ok(Math.abs(a.field_6 - 0.018) < 1e-9, String(a.field_6));
+    });
+
+    test('an unknown model is priced null, never 0', async () => {
+      const r = await create({ field_4: 'my-private-model-7b', field_5: { sub_field_a: 1000, sub_field_b: 500 } });
+      assert.equal(r.field_6, null);
+      const none = await create({ field_5: { sub_field_a: 1000, sub_field_b: 500 } });
+      assert.equal(none.field_6, null);
+    });
+
+    test("a client's own field_6 always wins, including 0", async () => {
+      assert.equal((await create({ field_4: 'gpt-4o', field_5: { sub_field_a: 1000, sub_field_b: 500 }, field_6: 0.5 })).field_6, 0.5);
+      assert.equal((await create({ field_4: 'gpt-4o', field_5: { sub_field_a: 1000, sub_field_b: 500 }, field_6: 0 })).field_6, 0);
+      assert.equal((await create({ field_4: 'unknown-x', field_6: 1.25 })).field_6, 1.25);
+    });
+
+    test('tokens are estimated with a real tokenizer when absent, and labelled as estimates', async () => {
+      const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
+      const completion = 'A sentence about a fox and a dog.';
+      const r = await create({ field_4: 'gpt-4o-mini', field_1: prompt, field_2: completion });
+      assert.equal(r.tokens_estimated, true);
+      assert.equal(r.sub_field_a, encode(prompt).length);
+      assert.equal(r.sub_field_b, encode(completion).length);
+      assert.equal(r.sub_field_total, r.sub_field_a + r.sub_field_b);
+      const expected = calcPrice({ input_tokens: r.sub_field_a, output_tokens: r.sub_field_b }, 'gpt-4o-mini')!.total_price;
+      assert.ok(Math.abs(r.field_6 - expected) < 1e-12);
+      const chat = await create({ field_4: 'gpt-4o', field_1: [{ role: 'user', content: 'hello world' }], field_2: { role: 'assistant', content: 'hi' } });
+      assert.equal(chat.sub_field_a, encode('hello world').length);
+      assert.equal(chat.sub_field_b, encode('hi').length);
+    });
+
+    test('no estimate for an unknown model, and none when counts are sent', async () => {
+      const unknown = await create({ field_4: 'mystery', field_1: 'hello', field_2: 'world' });
+      assert.equal(unknown.tokens_estimated, false);
+      assert.equal(unknown.sub_field_a, null);
+      assert.equal(unknown.field_6, null);
+      const sent = await create({ field_4: 'gpt-4o', field_1: 'hello', field_2: 'world', field_5: { sub_field_a: 7, sub_field_b: 9 } });
+      assert.equal(sent.tokens_estimated, false);
+      assert.equal(sent.sub_field_a, 7);
+    });
+  });
+}
