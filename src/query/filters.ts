@@ -21,7 +21,7 @@ export type Target =
   | { kind: 'meta'; name: string; path: string[] };
 
 export type Condition =
-  | { op: 'eq' | 'not'; target: Target; value: string | number | boolean | null }
+  | { op: 'eq' | 'not'; target: Target; value: MetaValue }
   | { op: CompareOp; target: Target; value: string | number }
   | { op: PatternOp; target: Target; value: string }
   | { op: 'in'; target: Target; values: (string | number | boolean)[] }
@@ -116,7 +116,8 @@ function parseOne(name: string, spec: unknown): Condition {
     return { op: 'isnull', target, value: first };
   }
   if (op === '' || op === 'not') {
-    if (first === null) return { op: 'isnull', target, value: op === '' };
+    // A column's NULL is "no value" (Django: isnull); a metadata null is JSON null, as Django's key lookups treat None.
+    if (first === null && target.kind === 'column') return { op: 'isnull', target, value: op === '' };
     const v = target.kind === 'meta' ? metaValue(target, first) : columnValue(target, first);
     return { op: op === '' ? 'eq' : 'not', target, value: v };
   }
