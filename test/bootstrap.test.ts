@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { tempDir } from './helpers/app.ts';
+import { startServer } from './helpers/server.ts';
+
+const run = promisify(execFile);
+const ROOT = new URL('..', import.meta.url).pathname;
+
+
+
+describe('start-up and keys', () => {
+  test('the first start creates one org and key and prints the key once; the key works', async () => {
+    const dir = tempDir();
+    const s = await startServer({ TALLY_DATA_DIR: dir });
+    try {
+      const key = /\n {2}(tly_\S+)\n/.exec(s.output())?.[1];
+      assert.ok(key, s.output());
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/records/list/`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(res.status, 200);
+      const logLines = s.output().split('\n').filter((l) => l.startsWith('{'));
+      assert.ok(logLines.every((l) => !l.includes(key!)), 'the key is printed, not logged');
+    } finally {
+      await s.stop();
+    }
+    const again = await startServer({ TALLY_DATA_DIR: dir });
+    try {
+      assert.doesNotMatch(again.output(), /tly_/, 'a second start prints no key');
+    } finally {
+      await again.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('TALLY_INIT_ORG_ID + TALLY_INIT_API_KEY are ensured idempotently', async () => {
+    const dir = tempDir();
+    const env = { TALLY_DATA_DIR: dir, TALLY_INIT_ORG_ID: 'org_boot', TALLY_INIT_API_KEY: 'boot-key-1234567890' };
+    for (let i = 0; i < 2; i++) {
+      const s = await startServer(env);
+      try {
+        assert.doesNotMatch(s.output(), /tly_/);
+        const res = await fetch(`http://127.0.0.1:${s.port}/api/records/create/`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer boot-key-1234567890', 'content-type': 'application/json' },
+          body: '{}',
+        });
+        assert.equal(res.status, 201);
+        assert.equal((await res.json()).org_id, 'org_boot');
+      } finally {
+        await s.stop();
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('bad configuration exits non-zero with a clear message', async () => {
+    for (const env of [{ TALLY_INIT_ORG_ID: 'org_x' }, { TALLY_INIT_ORG_ID: 'org_x', TALLY_INIT_API_KEY: 'short' }, { PORT: 'eighty' }]) {
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: tempDir(), ...env } }).catch((e) => e);
+      assert.equal(err.code, 1, JSON.stringify(env));
+      assert.match(err.stderr, /^tally: .*(TALLY_|PORT)/m);
+    }
+  });
+
+  test('npx tally keys create --org prints a working key as its last line', async () => {
+    const dir = tempDir();
+    const { stdout } = await run('npx', ['tally', 'keys', 'create', '--org', 'org_cli'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: dir } });
+    const key = stdout.trim().split('\n').at(-1)!;
+    assert.match(key, /^tly_[A-Za-z0-9_-]{32}$/);
+    const s = await startServer({ TALLY_DATA_DIR: dir });
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/records/create/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: '{"field_1":"hi"}',
+      });
+      assert.equal(res.status, 201);
+      assert.equal((await res.json()).org_id, 'org_cli');
+      assert.doesNotMatch(s.output(), /tly_/, 'a store with a key gets no bootstrap key');
+    } finally {
+      await s.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const usage = await run('npx', ['tally', 'keys', 'create'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: dir } }).catch((e) => e);
+    assert.equal(usage.code, 2);
+  });
+});
