@@ -225,3 +225,28 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+for (const kind of STORE_KINDS) {
+  describe(`nested metadata filters [${kind}]`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(kind);
+    });
+    after(() => t.close());
+
+    test('field_9__a__b reaches nested keys, with the same JSON typing', async () => {
+      const ids: string[] = [];
+      for (const field_9 of [{ a: { b: 'x', n: 2 } }, { a: { b: 'y', n: '2' } }, { a: 'flat' }, {}]) {
+        ids.push((await t.request('POST', '/api/records/create/', { field_9 })).body.id);
+      }
+      const list = async (filters: unknown) => (await t.request('POST', '/api/records/list/?param_d=id', { filters })).body.results.map((r: any) => r.id);
+      assert.deepEqual(await list({ field_9__a__b: { value: ['x'] } }), [ids[0]]);
+      assert.deepEqual(await list({ field_9__a__b: { operator: 'not', value: ['x'] } }), [ids[1], ids[2], ids[3]]);
+      assert.deepEqual(await list({ field_9__a__n: { value: [2] } }), [ids[0]]);
+      assert.deepEqual(await list({ field_9__a__n: { operator: 'gte', value: [1] } }), [ids[0]]);
+      assert.deepEqual(await list({ field_9__a__b: { operator: 'isnull', value: [true] } }), [ids[2], ids[3]]);
+      assert.deepEqual(await list({ field_9__a: { operator: 'icontains', value: ['FLA'] } }), [ids[2]]);
+      assert.deepEqual(await list({ field_9__a__b: { operator: 'in', value: ['x', 'y'] } }), [ids[0], ids[1]]);
+    });
+  });
+}

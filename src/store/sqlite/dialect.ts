@@ -11,6 +11,27 @@ const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
 
 const TYPE_GUARD = { string: "= 'text'", number: "IN ('integer', 'real')" } as const;
 
+/** The record_meta type tag of a scalar JSON value (see migrations.ts). */
+export function metaTag(value: unknown): 's' | 'n' | 'b' | 'z' | null {
+  if (value === null) return 'z';
+  if (typeof value === 'string') return 's';
+  if (typeof value === 'number') return 'n';
+  if (typeof value === 'boolean') return 'b';
+  return null; // objects and arrays are not indexed
+}
+
+/** The record_meta value of a scalar JSON value. */
+export const metaValue = (value: string | number | boolean | null) => (value === null ? 0 : typeof value === 'boolean' ? Number(value) : value);
+
+/**
+ * A top-level key's condition, answered from the record_meta index. The store binds the caller's org as the
+ * named parameter @org in every list query.
+ */
+function indexed(params: unknown[], key: string, tag: string, cmp: string, value: unknown): string {
+  params.push(key, tag, value);
+  return `seq IN (SELECT seq FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v ${cmp} ?)`;
+}
+
 export const sqliteDialect: Dialect = {
   param(params, value) {
     params.push(value);
@@ -29,6 +50,7 @@ export const sqliteDialect: Dialect = {
     return `${textExpr} GLOB ${this.param(params, glob)}`;
   },
   metaEquals(params, path, value: MetaValue) {
+    if (path.length === 1) return indexed(params, path[0], metaTag(value)!, '=', metaValue(value));
     const p = () => this.param(params, jsonPath(path));
     if (value === null) return `json_type(${META}, ${p()}) = 'null'`;
     if (typeof value === 'boolean') return `json_type(${META}, ${p()}) = '${value}'`;
@@ -36,6 +58,7 @@ export const sqliteDialect: Dialect = {
     return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) = ${this.param(params, value)})`;
   },
   metaCompare(params, path, op: CompareOp, value) {
+    if (path.length === 1) return indexed(params, path[0], metaTag(value)!, COMPARE_SQL[op], value);
     const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
     const p = () => this.param(params, jsonPath(path));
     return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) ${COMPARE_SQL[op]} ${this.param(params, value)})`;

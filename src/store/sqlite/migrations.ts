@@ -53,6 +53,17 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX records_org_customer ON records(org_id, field_10);
       CREATE INDEX records_org_custom_id ON records(org_id, field_12);
       CREATE INDEX records_org_trace ON records(org_id, field_13);
+      -- An index of top-level scalar metadata values, so field_9__<key> equality, in and ranges seek
+      -- instead of parsing every record's JSON. t is the JSON type (s string, n number, b boolean,
+      -- z null); v keeps SQLite's own type (no affinity), so the string "5" never equals the number 5.
+      CREATE TABLE record_meta (
+        org_id TEXT NOT NULL,
+        k TEXT NOT NULL,
+        t TEXT NOT NULL,
+        v NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (org_id, k, t, v, seq)
+      ) WITHOUT ROWID;
     `,
   },
 ];

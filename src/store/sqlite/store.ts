@@ -3,7 +3,7 @@ import type { RecordData } from '../../records/record.ts';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn, encodeColumn } from '../columns.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
-import { sqliteDialect } from './dialect.ts';
+import { metaTag, metaValue, sqliteDialect } from './dialect.ts';
 import { openSqlite } from './open.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
@@ -19,10 +19,15 @@ function rowToRecord(row: Record<string, unknown>): RecordData {
 export function createSqliteStore(dataDir: string): Store {
   const db = openSqlite(path.join(dataDir, 'tally.db'));
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
+  const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const insertMany = db.transaction((records: RecordData[]) => {
     for (const r of records) {
       const row = r as unknown as Record<string, unknown>;
-      insertStmt.run(RECORD_COLUMNS.map((c) => encodeColumn(c, row[c.name])));
+      const seq = insertStmt.run(RECORD_COLUMNS.map((c) => encodeColumn(c, row[c.name]))).lastInsertRowid;
+      for (const [k, v] of Object.entries(r.field_9 ?? {})) {
+        const tag = metaTag(v);
+        if (tag) insertMeta.run(r.org_id, k, tag, metaValue(v as string | number | boolean | null), seq);
+      }
     }
   });
   const getStmt = db.prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE org_id = ? AND id = ?`);
@@ -44,11 +49,12 @@ export function createSqliteStore(dataDir: string): Store {
     async list(orgId, q: ListQuery): Promise<ListResult> {
       const params: unknown[] = [];
       const where = whereSql(sqliteDialect, params, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
-      const { count } = db.prepare(`SELECT count(*) AS count FROM records WHERE ${where}`).get(...params) as { count: number };
+      const named = { org: orgId }; // the metadata index subqueries' @org
+      const { count } = db.prepare(`SELECT count(*) AS count FROM records WHERE ${where}`).get(...params, named) as { count: number };
       const order = `${sqliteDialect.orderBy(q.sort.column, 'text', q.sort.descending)}, id ${q.sort.descending ? 'DESC' : 'ASC'}`;
       const rows = db
         .prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
-        .all(...params, q.limit, q.offset) as Record<string, unknown>[];
+        .all(...params, q.limit, q.offset, named) as Record<string, unknown>[];
       return { count, records: rows.map(rowToRecord) };
     },
     async ensureApiKey(orgId, keyHash) {
