@@ -173,6 +173,8 @@ for (const kind of STORE_KINDS) {
       const text = await t.request('POST', '/api/records/create/', 'hello', { 'content-type': 'text/plain' });
       assert.equal(text.status, 415);
       assert.equal(text.body.error.code, 'unsupported_media_type');
+      const curlDefault = await t.request('POST', '/api/records/create/', '{"field_1":"sent by curl -d"}', { 'content-type': 'application/x-www-form-urlencoded' });
+      assert.equal(curlDefault.status, 201, 'valid JSON under another content type is accepted');
       const deep = await t.request('POST', '/api/records/create/', '{"field_9":' + '['.repeat(100000) + ']'.repeat(100000) + '}');
       assert.ok(deep.status === 400, `deep nesting gives ${deep.status}`);
     });

@@ -2,17 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 
 /**
- * JSON bodies are parsed here so that every failure (syntax, nesting too deep for the parser) is a 400
- * invalid_json, and "__proto__" keys stay plain data: JSON.parse never touches prototypes.
+ * Bodies are JSON. They are parsed here so that every failure (syntax, nesting too deep for the parser) is a
+ * 400 invalid_json, and "__proto__" keys stay plain data (JSON.parse never touches prototypes). A body sent
+ * with another or no content type (curl -d sends form encoding) is still accepted when it is valid JSON;
+ * otherwise it is a 415 that says what to send.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers(); // JSON only: anything else is a clear 415
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body: string | Buffer, done) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body: string | Buffer, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    const declaredJson = /^application\/(?:[\w.+-]*\+)?json\b/i.test(req.headers['content-type'] ?? '');
     if (text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {
+      if (!declaredJson) return done(new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json'), undefined);
       const detail = err instanceof SyntaxError ? err.message : 'the JSON nests too deeply';
       done(new AppError('invalid_json', `The body is not valid JSON: ${detail}`), undefined);
     }
