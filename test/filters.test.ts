@@ -19,6 +19,9 @@ const FIXTURE = [
 ];
 
 type Rec = Record<string, any>;
+
+/** Reference UPPER(): per code point, no expansions (PostgreSQL's towupper). */
+const upper = (s: string) => Array.from(s, (c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c)).join('');
 type Kind = 'text' | 'float' | 'int' | 'timestamp';
 
 const cp = (a: string, b: string) => {
@@ -69,7 +72,7 @@ function reference(op: string, have: unknown, value: unknown, kind: Kind): boole
     case 'contains':
       return !missing && textOf(have, kind)!.includes(value as string);
     case 'icontains':
-      return !missing && textOf(have, kind)!.toUpperCase().includes((value as string).toUpperCase());
+      return !missing && upper(textOf(have, kind)!).includes(upper(value as string));
     case 'startswith':
       return !missing && textOf(have, kind)!.startsWith(value as string);
     case 'endswith':
@@ -190,6 +193,10 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await list({ field_1: { operator: 'icontains', value: ['ÉCOLE'] } }), [records[1].id, records[2].id]);
       assert.deepEqual(await list({ field_1: { operator: 'contains', value: ['école'] } }), [records[2].id]);
       assert.deepEqual(await list({ field_10: { operator: 'icontains', value: ['émile'] } }), [records[2].id]);
+      // PostgreSQL's UPPER maps one code point at a time: ß stays ß (no "SS"), ς becomes Σ.
+      assert.deepEqual(await list({ field_1: { operator: 'icontains', value: ['STRAßE'] } }), [records[1].id]);
+      assert.deepEqual(await list({ field_1: { operator: 'icontains', value: ['strasse'] } }), []);
+      assert.deepEqual(await list({ field_1: { operator: 'icontains', value: ['Σ'] } }), [records[5].id]);
     });
 
     test('a single value may be sent without the list; numeric strings work for numeric fields', async () => {

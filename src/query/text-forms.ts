@@ -27,3 +27,19 @@ export function pythonText(x: number): string {
   }
   return String(x);
 }
+
+/**
+ * Upper-casing one code point at a time, as PostgreSQL's UPPER() does (towupper): "ß" and "ﬁ" stay as they
+ * are instead of expanding to "SS" and "FI" as JavaScript's full case mapping would. icontains compares
+ * UPPER(text) with UPPER(value), as Django does.
+ */
+export function simpleUpper(s: string): string {
+  const full = s.toUpperCase();
+  if (full.length === s.length) return full; // no expansion happened: the same as the simple mapping
+  let out = '';
+  for (const ch of s) {
+    const up = ch.toUpperCase();
+    out += up.length === ch.length ? up : ch;
+  }
+  return out;
+}
