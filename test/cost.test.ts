@@ -12,11 +12,7 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
     });
     after(() => t.close());
-    const create = async (body: unknown) => {
-      const res = await t.request('POST', '/api/records/create/', body);
-      assert.equal(res.status, 201, JSON.stringify(res.body));
-      return res.body;
-    };
+    const create = (body: unknown) => t.create(body);
 
     test('field_6 is computed from the catalogue with prompt and completion prices', async () => {
       const r = await create({ field_4: 'gpt-4o', field_5: { sub_field_a: 1000, sub_field_b: 500 } });

@@ -10,11 +10,7 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
     });
     after(() => t.close());
-    const create = async (body: unknown) => {
-      const res = await t.request('POST', '/api/records/create/', body);
-      assert.equal(res.status, 201, JSON.stringify(res.body));
-      return res.body;
-    };
+    const create = (body: unknown) => t.create(body);
 
     test('ids are unique and time-ordered; timestamp is arrival time in ISO 8601 UTC', async () => {
       const before = Date.now();

@@ -4,28 +4,24 @@
  * store matches the same records.
  */
 
-/** PostgreSQL's float8 output: shortest round-trip digits, exponent form below 1e-4 or from 1e15 on. */
-export function pgFloatText(x: number): string {
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : x < 0 ? '-Infinity' : 'NaN';
+/** Shortest round-trip digits, in exponent form (e-05, e+15) outside [1e-4, 10^maxExp). */
+function shortestText(x: number, maxExp: number): string {
   const [mantissa, expText] = x.toExponential().split('e');
   const exp = Number(expText);
-  if (exp < -4 || exp >= 15) {
-    const sign = exp < 0 ? '-' : '+';
-    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return String(x);
+  if (exp >= -4 && exp < maxExp) return String(x);
+  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+/** PostgreSQL's float8 output: exponent form below 1e-4 or from 1e15 on. */
+export function pgFloatText(x: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : x < 0 ? '-Infinity' : 'NaN';
+  return shortestText(x, 15);
 }
 
 /** Python's str() of a filter value, which is what Django puts into the LIKE pattern. */
 export function pythonText(x: number): string {
   if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
-  const [mantissa, expText] = x.toExponential().split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 16) {
-    const sign = exp < 0 ? '-' : '+';
-    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return String(x);
+  return shortestText(x, 16);
 }
 
 /**

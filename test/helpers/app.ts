@@ -21,6 +21,8 @@ export interface TestApp {
   dataDir: string;
   /** Sends a request through the real app in memory, with the test key unless auth is given. */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** Creates a record and asserts the 201; returns the record. */
+  create(body: unknown): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
   const store = await createStore(config);
   await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
-  return {
+  const testApp: TestApp = {
     app,
     store,
     key: TEST_KEY,
@@ -70,9 +72,15 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
       }
       return { status: res.statusCode, body: parsed, headers: res.headers };
     },
+    async create(body) {
+      const res = await testApp.request('POST', '/api/records/create/', body);
+      if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
     async close() {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return testApp;
 }
