@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RecordData } from '../../records/record.ts';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn, encodeColumn } from '../columns.ts';
+import { runSummary } from '../sql/summary.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { sqliteDialect } from './dialect.ts';
@@ -50,6 +51,9 @@ export function createSqliteStore(dataDir: string): Store {
         .prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...params, q.limit, q.offset) as Record<string, unknown>[];
       return { count, records: rows.map(rowToRecord) };
+    },
+    async summary(orgId, q) {
+      return runSummary(sqliteDialect, async (sql, params) => db.prepare(sql).all(...params) as Record<string, unknown>[], orgId, q);
     },
     async ensureApiKey(orgId, keyHash) {
       return db.transaction(() => {
