@@ -9,6 +9,7 @@ import { AppError } from './errors.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { registerJsonParser } from './http/json-body.ts';
 import { openApiDocument } from './http/openapi.ts';
+import { registerWeb } from './http/web.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
@@ -59,6 +60,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   registerRecordRoutes(http, service, authenticate);
   registerSummaryRoutes(http, createSummaryService(deps.store), authenticate);
   registerMetaRoutes(http, authenticate);
+  await registerWeb(http);
 
   const document = openApiDocument(VERSION);
   await http.register(swagger, { mode: 'static', specification: { document: document as never } });
