@@ -52,11 +52,16 @@ function totalsSql(d: Dialect, orgId: string, q: SummaryQuery) {
   return { sql: `${select} FROM records WHERE ${whereSql(d, params, orgId, q.since, q.conditions, TS)}`, params };
 }
 
-/** The latency at 0-based rank k among the records that have one. */
-function latencyAtSql(d: Dialect, orgId: string, q: SummaryQuery, k: number) {
+/**
+ * The latency at 0-based rank k of n records that have one. The sort runs from whichever end is nearer,
+ * so the p95's OFFSET is 5% of n rather than 95%: a sort that keeps only OFFSET + 1 rows.
+ */
+function latencyAtSql(d: Dialect, orgId: string, q: SummaryQuery, k: number, n: number) {
+  const fromTop = n - 1 - k < k;
   const params: unknown[] = [];
   const where = whereSql(d, params, orgId, q.since, q.conditions, TS);
-  const sql = `SELECT ${LATENCY} AS v FROM records WHERE ${where} AND ${LATENCY} IS NOT NULL ORDER BY ${LATENCY} LIMIT 1 OFFSET CAST(${d.param(params, k)} AS BIGINT)`;
+  const order = `${LATENCY} ${fromTop ? 'DESC' : 'ASC'}`;
+  const sql = `SELECT ${LATENCY} AS v FROM records WHERE ${where} AND ${LATENCY} IS NOT NULL ORDER BY ${order} LIMIT 1 OFFSET CAST(${d.param(params, fromTop ? n - 1 - k : k)} AS BIGINT)`;
   return { sql, params };
 }
 
@@ -92,7 +97,7 @@ export async function runSummary(d: Dialect, run: RunSql, orgId: string, q: Summ
   const costed = Number(totals.costed);
   const latencyAt = async (p: number) => {
     if (timed === 0) return null;
-    const s = latencyAtSql(d, orgId, q, rankOf(p, timed));
+    const s = latencyAtSql(d, orgId, q, rankOf(p, timed), timed);
     const [row] = await run(s.sql, s.params);
     return row ? num(row.v) : null;
   };

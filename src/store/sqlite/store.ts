@@ -53,7 +53,11 @@ export function createSqliteStore(dataDir: string): Store {
       return { count, records: rows.map(rowToRecord) };
     },
     async summary(orgId, q) {
-      return runSummary(sqliteDialect, async (sql, params) => db.prepare(sql).all(...params) as Record<string, unknown>[], orgId, q);
+      return runSummary(sqliteDialect, async (sql, params) => {
+        // Each statement may scan the whole org; let waiting requests (writes above all) run in between.
+        await new Promise((resolve) => setImmediate(resolve));
+        return db.prepare(sql).all(...params) as Record<string, unknown>[];
+      }, orgId, q);
     },
     async ensureApiKey(orgId, keyHash) {
       return db.transaction(() => {
