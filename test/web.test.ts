@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import ts from 'typescript';
 import { WEB_ROOT } from '../src/http/web.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 
@@ -58,5 +59,13 @@ describe('explorer files and headers', () => {
         assert.doesNotMatch(text, /\son[a-z]+=|\sstyle=|<style/i, `${file}: no inline handlers or styles`);
       }
     }
+  });
+
+  test('the page’s JavaScript type-checks against the DOM (JSDoc, tsconfig.web.json)', () => {
+    const parsed = ts.getParsedCommandLineOfConfigFile(path.resolve('tsconfig.web.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) });
+    assert.ok(parsed && parsed.fileNames.length > 5);
+    const program = ts.createProgram(parsed.fileNames, parsed.options);
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    assert.deepEqual(problems, []);
   });
 });

@@ -1,5 +1,5 @@
 import { el, fill, svg } from './dom.js';
-import { formatCost, formatTime } from './format.js';
+import { formatCompact, formatCost, formatTime } from './format.js';
 
 const H = 170;
 const PAD = { left: 44, right: 56, top: 12, bottom: 24 };
@@ -54,9 +54,9 @@ export function renderChart(container, buckets) {
       svg('line', { class: 'axis', x1: PAD.left, x2: W - PAD.right, y1: PAD.top, y2: PAD.top }),
       ...bars,
       svg('polyline', { class: 'cost-line', points }),
-      label({ x: PAD.left - 6, y: PAD.top + 4, 'text-anchor': 'end' }, String(maxCount)),
+      label({ x: PAD.left - 6, y: PAD.top + 4, 'text-anchor': 'end' }, formatCompact(maxCount)),
       label({ x: PAD.left - 6, y: PAD.top + plotH, 'text-anchor': 'end' }, '0'),
-      label({ x: W - PAD.right + 6, y: PAD.top + 4 }, formatCost(maxCost)),
+      label({ x: W - PAD.right + 6, y: PAD.top + 4 }, maxCost >= 1 ? `$${formatCompact(maxCost)}` : formatCost(maxCost)),
       label({ x: W - PAD.right + 6, y: PAD.top + plotH }, '$0'),
       label({ x: PAD.left, y: H - 6 }, formatTime(buckets[0].start)),
       label({ x: W - PAD.right, y: H - 6, 'text-anchor': 'end' }, formatTime(buckets[buckets.length - 1].start)),

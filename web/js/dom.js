@@ -7,10 +7,11 @@
 const SAFE_ATTRIBUTES = /^(id|class|title|role|tabindex|for|type|value|placeholder|list|hidden|disabled|selected|colspan|scope|lang|spellcheck|autocomplete|name|(aria|data)-[a-z-]+)$/;
 
 /**
- * @param {string} tag
- * @param {Record<string, unknown> | null} [attrs] attributes; `on` maps events to handlers; `text` sets the text
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any> | null} [attrs] attributes; `on` maps events to handlers; `text` sets the text
  * @param {...(Node | string | number | null | undefined | false)} children
- * @returns {HTMLElement}
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function el(tag, attrs, ...children) {
   const node = document.createElement(tag);

@@ -124,7 +124,7 @@ export function createFilterBuilder({ catalogue, list }) {
     return row;
   }
 
-  /** @type {Map<HTMLElement, any>} */
+  /** @type {Map<Element, any>} */
   const rows = new Map();
 
   return {

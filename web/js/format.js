@@ -12,7 +12,12 @@ export function formatCost(usd) {
   if (usd === null || usd === undefined) return DASH;
   if (usd === 0) return '$0';
   const abs = Math.abs(usd);
-  return `$${abs >= 1 ? usd.toFixed(2) : String(Number(usd.toPrecision(3)))}`;
+  return `$${abs >= 1 ? usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(Number(usd.toPrecision(3)))}`;
+}
+
+/** Short axis labels: 50k, 2M. */
+export function formatCompact(n) {
+  return Number(n).toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 }
 
 export function formatSeconds(s) {
@@ -32,6 +37,7 @@ export function formatPercent(rate) {
 
 /** "1 min", "5 s", "1 day" from a bucket width in seconds. */
 export function formatDuration(seconds) {
+  /** @type {[number, string][]} */
   const units = [[86400, 'day'], [3600, 'h'], [60, 'min'], [1, 's']];
   for (const [size, name] of units) {
     if (seconds >= size && seconds % size === 0) {

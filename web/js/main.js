@@ -123,15 +123,15 @@ function startExplorer(catalogue) {
     pageSize.value = size;
   }
 
-  let inFlight = null;
-  /** Loads one page and the summary for the view in the URL. */
+  let listRequest = null;
+  /** Loads one page of the view in the URL, then its summary (which never holds the table up). */
   async function refresh(fresh = new Set()) {
     const view = readView();
-    inFlight?.abort();
-    const controller = (inFlight = new AbortController());
+    listRequest?.abort();
+    const controller = (listRequest = new AbortController());
     byId('records').setAttribute('aria-busy', 'true');
     try {
-      const [page, summary] = await Promise.all([api.list(view, controller.signal), api.summary(view, controller.signal)]);
+      const page = await api.list(view, controller.signal);
       errorBanner.hidden = true;
       records = page.results;
       table.render(records, view.sort, { fresh, openId: detail.openId });
@@ -140,16 +140,52 @@ function startExplorer(catalogue) {
       byId('page-info').textContent = `Page ${view.page} of ${formatInt(pages)}`;
       /** @type {HTMLButtonElement} */ (byId('prev-page')).disabled = view.page <= 1;
       /** @type {HTMLButtonElement} */ (byId('next-page')).disabled = page.next === null;
+    } catch (error) {
+      fail(error);
+    } finally {
+      if (listRequest === controller) byId('records').setAttribute('aria-busy', 'false');
+    }
+    // After the page: on one SQLite process the summary's scans would otherwise hold the table up.
+    if (listRequest === controller) void loadSummary(view, fresh.size > 0);
+    if (view.record && detail.openId !== view.record) void openRecord(view.record);
+  }
+
+  /**
+   * The summary depends only on param_a and the filters: paging and sorting reuse it. A new view cancels
+   * the old request; new records (live tail) never cancel one, they ask for one more run after it, so a
+   * slow summary over millions of records is never restarted over and over.
+   */
+  const summaryState = { key: null, controller: null, again: false };
+  async function loadSummary(view, newRecords) {
+    const key = JSON.stringify([view.since, view.filters]);
+    if (key === summaryState.key && !newRecords) return;
+    if (key === summaryState.key && summaryState.controller) {
+      summaryState.again = true;
+      return;
+    }
+    summaryState.controller?.abort();
+    summaryState.key = key;
+    const controller = (summaryState.controller = new AbortController());
+    byId('summary').setAttribute('aria-busy', 'true');
+    try {
+      const summary = await api.summary(view, controller.signal);
       renderSummary(byId('summary-stats'), summary);
       renderChart(byId('chart'), summary.buckets);
       byId('bucket-width').textContent = summary.bucket_seconds ? formatDuration(summary.bucket_seconds) : 'bucket';
       tail.rebase(summary.last_timestamp);
     } catch (error) {
+      if (summaryState.key === key) summaryState.key = null; // failed: the next refresh tries again
       fail(error);
     } finally {
-      if (inFlight === controller) byId('records').setAttribute('aria-busy', 'false');
+      if (summaryState.controller === controller) {
+        summaryState.controller = null;
+        byId('summary').setAttribute('aria-busy', 'false');
+        if (summaryState.again) {
+          summaryState.again = false;
+          void loadSummary(readView(), true);
+        }
+      }
     }
-    if (view.record && detail.openId !== view.record) void openRecord(view.record);
   }
 
   /** Moves to a new view: it goes into the URL (so Back works and it can be shared), then loads. */
@@ -178,7 +214,7 @@ function startExplorer(catalogue) {
     button.addEventListener('click', () => {
       const hours = Number(button.getAttribute('data-since-hours'));
       sinceInput.value = new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-      byId('filter-form').requestSubmit();
+      /** @type {HTMLFormElement} */ (byId('filter-form')).requestSubmit();
     });
   }
   byId('prev-page').addEventListener('click', () => go({ page: Math.max(1, readView().page - 1) }));

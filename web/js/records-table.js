@@ -27,13 +27,18 @@ export function parseSort(sort, sortOptions) {
  */
 export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) {
   const sortable = new Set(catalogue.fields.filter((f) => f.sortable).map((f) => f.name));
-  /** @type {Map<HTMLElement, any>} */
+  /** @type {Map<Element, any>} */
   const recordOf = new Map();
+  /** @returns {HTMLElement[]} */
+  const rowElements = () => [...body.querySelectorAll('tr[data-id]')].filter((r) => r instanceof HTMLElement);
+
+  /** The row an event happened in, if any. @returns {HTMLElement | null} */
+  const rowOf = (event) => (event.target instanceof HTMLElement ? event.target.closest('tr[data-id]') : null);
 
   body.addEventListener('keydown', (event) => {
-    const row = event.target instanceof HTMLElement ? event.target.closest('tr[data-id]') : null;
+    const row = rowOf(event);
     if (!row) return;
-    const rows = [...body.querySelectorAll('tr[data-id]')];
+    const rows = rowElements();
     const i = rows.indexOf(row);
     const moveTo = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: rows.length - 1 }[event.key];
     if (moveTo !== undefined) {
@@ -45,7 +50,7 @@ export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) 
     }
   });
   body.addEventListener('click', (event) => {
-    const row = event.target instanceof HTMLElement ? event.target.closest('tr[data-id]') : null;
+    const row = rowOf(event);
     if (row) onOpen(recordOf.get(row), row);
   });
 
@@ -100,7 +105,7 @@ export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) 
     },
     /** Focuses the row of a record, if it is on this page. */
     focus(id) {
-      const row = [...body.querySelectorAll('tr[data-id]')].find((r) => r.getAttribute('data-id') === id);
+      const row = rowElements().find((r) => r.getAttribute('data-id') === id);
       row?.focus();
       return Boolean(row);
     },

@@ -14,6 +14,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** @returns {View} */
 export function readView(search = location.search) {
   const q = new URLSearchParams(search);
+  /** @type {Record<string, any>} */
   let filters = {};
   try {
     const parsed = JSON.parse(q.get('filters') ?? '{}');
