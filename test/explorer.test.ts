@@ -87,7 +87,7 @@ describe('records explorer in a browser', { skip }, () => {
     await shot('01-signed-in');
   });
 
-  test('filters on a column and a metadata key: the URL holds them and a reload keeps them', async () => {
+  test('filters on a column, a metadata key and a start time: the URL holds them, Back and reload keep them', async () => {
     await page.getByRole('button', { name: 'Add filter' }).click();
     await page.getByLabel('Filter 1 field').selectOption('field_4');
     await page.getByLabel('Filter 1 value').fill('gpt-4o');
@@ -104,6 +104,16 @@ describe('records explorer in a browser', { skip }, () => {
     assert.ok(expected.count > 3 && expected.count < 30);
     await eventually(async () => assert.deepEqual(await rowIds(), idsOf(expected)));
     await page.getByText(`${expected.count} matching`).waitFor();
+
+    await page.getByRole('textbox', { name: /^Start time/ }).fill('2025-03-01T09:20:00Z');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await eventually(() => assert.equal(new URL(page.url()).searchParams.get('param_a'), '2025-03-01T09:20:00Z'));
+    const since = await api(`/api/records/list/?param_d=-timestamp&param_c=50&param_a=2025-03-01T09:20:00Z&filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    assert.ok(since.count > 0 && since.count < expected.count);
+    await eventually(async () => assert.deepEqual(await rowIds(), idsOf(since)));
+    await page.goBack(); // Back returns to the view before the start time
+    await eventually(async () => assert.deepEqual(await rowIds(), idsOf(expected)));
+    assert.equal(await page.getByRole('textbox', { name: /^Start time/ }).inputValue(), '');
 
     await page.reload();
     await eventually(async () => assert.deepEqual(await rowIds(), idsOf(expected)));

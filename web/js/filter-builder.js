@@ -29,7 +29,7 @@ export class FilterInputError extends Error {
 }
 
 const shortDescription = (text) => {
-  const first = text.split(/[.:;(]/)[0].trim();
+  const first = text.split(/(?<!e\.g)[.:;(]\s/)[0].trim().replace(/[.:;]$/, ''); // the first clause; "e.g." does not end one
   return first.length > 42 ? `${first.slice(0, 40)}…` : first;
 };
 
