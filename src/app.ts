@@ -9,8 +9,12 @@ import { AppError } from './errors.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { registerJsonParser } from './http/json-body.ts';
 import { openApiDocument } from './http/openapi.ts';
+import { registerWeb } from './http/web.ts';
 import { createRecordsService } from './records/service.ts';
+import { createSummaryService } from './records/summary-service.ts';
+import { registerMetaRoutes } from './routes/meta.ts';
 import { registerRecordRoutes } from './routes/records.ts';
+import { registerSummaryRoutes } from './routes/summary.ts';
 import type { Store } from './store/types.ts';
 import { createWriteQueue, type WriteQueue } from './store/write-queue.ts';
 
@@ -52,7 +56,11 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
 
   const queue = createWriteQueue(deps.store, { maxPending: config.writeQueueMax, log: deps.logger });
   const service = createRecordsService(deps.store, queue);
-  registerRecordRoutes(http, service, createAuthenticator(deps.store));
+  const authenticate = createAuthenticator(deps.store);
+  registerRecordRoutes(http, service, authenticate);
+  registerSummaryRoutes(http, createSummaryService(deps.store), authenticate);
+  registerMetaRoutes(http, authenticate);
+  await registerWeb(http);
 
   const document = openApiDocument(VERSION);
   await http.register(swagger, { mode: 'static', specification: { document: document as never } });

@@ -51,6 +51,24 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
           },
         },
+        Summary: {
+          type: 'object',
+          description: 'Latency percentiles are nearest-rank over records that have a latency; total_cost leaves out the uncosted_count records without a cost (null when none has one).',
+          properties: {
+            count: { type: 'integer' },
+            total_cost: { type: 'number', nullable: true },
+            uncosted_count: { type: 'integer' },
+            total_tokens: { type: 'integer' },
+            latency_p50: { type: 'number', nullable: true },
+            latency_p95: { type: 'number', nullable: true },
+            error_count: { type: 'integer' },
+            error_rate: { type: 'number', nullable: true },
+            first_timestamp: { type: 'string', nullable: true },
+            last_timestamp: { type: 'string', nullable: true },
+            bucket_seconds: { type: 'number', nullable: true },
+            buckets: { type: 'array', items: { type: 'object', properties: { start: { type: 'string' }, count: { type: 'integer' }, cost: { type: 'number', nullable: true } } } },
+          },
+        },
         Error: {
           type: 'object',
           properties: {
@@ -81,6 +99,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
             503: error('Write queue full or store unavailable; retry after Retry-After'),
           },
         },
+      },
+      '/api/records/summary/': {
+        get: {
+          summary: 'Aggregates over what the list would match: count, cost, tokens, latency p50/p95, error rate, time buckets',
+          parameters: [listParams[0], { name: 'filters', in: 'query', description: 'JSON object of filters', schema: { type: 'string' } }],
+          responses: { 200: { description: 'The summary', content: json(ref('Summary')) }, 400: error('Bad query parameter or filter'), ...auth },
+        },
+        post: {
+          summary: 'Summary with filters in the body',
+          parameters: [listParams[0]],
+          requestBody: { content: json({ type: 'object', properties: { filters: ref('Filters') } }) },
+          responses: { 200: { description: 'The summary', content: json(ref('Summary')) }, 400: error('Bad query parameter or filter'), ...auth },
+        },
+      },
+      '/api/meta/fields': {
+        get: { summary: 'Filterable and sortable fields and the filter operators, from the field registry', responses: { 200: { description: 'The field catalogue' }, ...auth } },
       },
       '/api/records/{resource_id}/': {
         get: {

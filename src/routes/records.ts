@@ -14,7 +14,7 @@ function pageUrl(request: FastifyRequest, page: number | null): string | null {
 }
 
 /** GET takes filters as a JSON string in ?filters=; POST takes {"filters": {...}} (and may carry param_a..d). */
-function listInput(request: FastifyRequest): { query: Record<string, unknown>; filters: unknown } {
+export function listInput(request: FastifyRequest): { query: Record<string, unknown>; filters: unknown } {
   const query = { ...(request.query as Record<string, unknown>) };
   if (request.method === 'GET') {
     const raw = query.filters;

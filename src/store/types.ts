@@ -1,6 +1,7 @@
 import type { Condition } from '../query/filters.ts';
 import type { Sort } from '../query/list-params.ts';
 import type { RecordData } from '../records/record.ts';
+import type { SummaryData, SummaryQuery } from './summary-types.ts';
 
 export interface ListQuery {
   conditions: Condition[];
@@ -22,6 +23,8 @@ export interface Store {
   insert(records: RecordData[]): Promise<void>;
   get(orgId: string, id: string): Promise<RecordData | null>;
   list(orgId: string, query: ListQuery): Promise<ListResult>;
+  /** Aggregates over the records a list with the same start time and filters would return. */
+  summary(orgId: string, query: SummaryQuery): Promise<SummaryData>;
   /** Makes sure the org exists and the key hash belongs to it; true when the key was new. */
   ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;
   orgForKeyHash(keyHash: string): Promise<string | null>;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RecordData } from '../../records/record.ts';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn, encodeColumn } from '../columns.ts';
+import { runSummary } from '../sql/summary.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { metaTag, metaValue, sqliteDialect } from './dialect.ts';
@@ -56,6 +57,13 @@ export function createSqliteStore(dataDir: string): Store {
         .prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...params, q.limit, q.offset, named) as Record<string, unknown>[];
       return { count, records: rows.map(rowToRecord) };
+    },
+    async summary(orgId, q) {
+      return runSummary(sqliteDialect, async (sql, params) => {
+        // Each statement may scan the whole org; let waiting requests (writes above all) run in between.
+        await new Promise((resolve) => setImmediate(resolve));
+        return db.prepare(sql).all(...params) as Record<string, unknown>[];
+      }, orgId, q);
     },
     async ensureApiKey(orgId, keyHash) {
       return db.transaction(() => {

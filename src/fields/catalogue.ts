@@ -1,0 +1,38 @@
+import { OPERATORS } from '../query/filters.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
+import { FIELDS, METADATA_PREFIX, SORT_OPTIONS } from './registry.ts';
+
+/** A field as a client (the explorer) needs to know it to build filters and sort controls. */
+export interface CatalogueField {
+  name: string;
+  description: string;
+  kind: 'text' | 'float' | 'int' | 'timestamp';
+  filterable: boolean;
+  sortable: boolean;
+  /** The closed set of values, when the registry declares one (field_3, status). */
+  values?: string[];
+}
+
+/** What the registry says about filtering and sorting, for GET /api/meta/fields. */
+export function fieldCatalogue() {
+  const fields: CatalogueField[] = FIELDS.filter((f) => f.scalar && (f.filterable || f.sortable)).map((f) => {
+    const values = (f.output as { enum?: unknown[] } | undefined)?.enum;
+    return {
+      name: f.name,
+      description: f.description,
+      kind: f.scalar!,
+      filterable: f.filterable === true,
+      sortable: f.sortable === true && f.storage.kind === 'scalar',
+      ...(Array.isArray(values) ? { values: values.map(String) } : {}),
+    };
+  });
+  return {
+    fields,
+    operators: [...OPERATORS],
+    metadata_prefix: METADATA_PREFIX,
+    sort_options: { ...SORT_OPTIONS },
+    default_sort: '-id',
+    default_page_size: DEFAULT_PAGE_SIZE,
+    max_page_size: MAX_PAGE_SIZE,
+  };
+}

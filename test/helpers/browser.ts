@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import type { BrowserContext } from 'playwright-core';
+import { tempDir } from './app.ts';
+
+/** Debian's chromium; the tests never download a browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/**
+ * Whether browser tests can run: a reason to skip when chromium is missing on a developer's machine;
+ * in CI (CI=true) a missing browser is a failure, thrown here.
+ */
+export function browserSkipReason(): string | false {
+  if (fs.existsSync(CHROMIUM)) return false;
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing in CI; .ci/run installs Debian's chromium package`);
+  const reason = `${CHROMIUM} not found: browser tests skipped (apt-get install -y chromium to run them)`;
+  process.stderr.write(`\n*** NOTICE: ${reason} ***\n\n`);
+  return reason;
+}
+
+/** A headless chromium with a fresh profile, removed again by close(). */
+export async function launchBrowser(baseURL: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const { chromium } = await import('playwright-core');
+  const profile = tempDir('tally-chromium-');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    baseURL,
+    viewport: { width: 1400, height: 900 },
+    timeout: 30_000,
+  });
+  context.setDefaultTimeout(10_000);
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { session } from './session.js';
+
+/** An error reply from the API, with its stable code. */
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * GET an API path with query parameters, authorised with the session's key (or the one given).
+ * @param {string} path
+ * @param {Record<string, string | number | null | undefined>} [params]
+ * @param {{ key?: string, signal?: AbortSignal }} [options]
+ */
+export async function apiGet(path, params = {}, options = {}) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') query.set(name, String(value));
+  const text = query.toString();
+  const url = text ? `${path}?${text}` : path;
+  const key = options.key ?? session.key() ?? '';
+  const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept: 'application/json' }, signal: options.signal, cache: 'no-store' });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    const error = body && body.error ? body.error : { code: 'http_error', message: `The server answered ${res.status}` };
+    throw new ApiError(res.status, error.code, error.message);
+  }
+  return body;
+}
+
+/** The list and summary take the same view: param_a and filters (list also param_b..param_d). */
+export function viewParams(view) {
+  return {
+    param_a: view.since,
+    filters: Object.keys(view.filters).length > 0 ? JSON.stringify(view.filters) : null,
+  };
+}
+
+export const api = {
+  meta: (key) => apiGet('/api/meta/fields', {}, { key }),
+  list: (view, signal) =>
+    apiGet('/api/records/list/', { ...viewParams(view), param_b: view.page, param_c: view.pageSize, param_d: view.sort }, { signal }),
+  summary: (view, signal) => apiGet('/api/records/summary/', viewParams(view), { signal }),
+  record: (id, signal) => apiGet(`/api/records/${encodeURIComponent(id)}/`, {}, { signal }),
+};

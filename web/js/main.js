@@ -1,0 +1,243 @@
+import { api, ApiError } from './api.js';
+import { renderChart } from './chart.js';
+import { createDetailPanel } from './detail-panel.js';
+import { announce, byId } from './dom.js';
+import { createFilterBuilder, FilterInputError } from './filter-builder.js';
+import { formatDuration, formatInt } from './format.js';
+import { createLiveTail } from './live-tail.js';
+import { createRecordsTable } from './records-table.js';
+import { session } from './session.js';
+import { renderSummary } from './summary-view.js';
+import { readView, writeView } from './view-state.js';
+
+/** Boot: sign in (or reuse this tab's key), then run the explorer on the view in the URL. */
+
+function showSignIn(message = '') {
+  byId('explorer').hidden = true;
+  byId('session-actions').hidden = true;
+  byId('signin').hidden = false;
+  byId('signin-error').textContent = message;
+  byId('api-key').focus();
+}
+
+async function boot() {
+  const form = byId('signin-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = /** @type {HTMLInputElement} */ (byId('api-key'));
+    const key = input.value.trim();
+    if (key === '') return showSignIn('Enter an API key.');
+    try {
+      const catalogue = await api.meta(key);
+      session.signIn(key);
+      input.value = '';
+      startExplorer(catalogue);
+    } catch (error) {
+      showSignIn(error instanceof ApiError && error.status === 401 ? 'That key was not accepted.' : `Could not sign in: ${error.message}`);
+    }
+  });
+  const key = session.key();
+  if (!key) return showSignIn();
+  try {
+    startExplorer(await api.meta(key));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) session.signOut();
+    showSignIn(error instanceof ApiError && error.status === 401 ? 'Your key is no longer accepted; sign in again.' : `Could not load: ${error.message}`);
+  }
+}
+
+function startExplorer(catalogue) {
+  byId('signin').hidden = true;
+  byId('explorer').hidden = false;
+  byId('session-actions').hidden = false;
+
+  const errorBanner = byId('error');
+  const showError = (message) => {
+    errorBanner.textContent = message;
+    errorBanner.hidden = false;
+  };
+  const fail = (error) => {
+    if (error instanceof DOMException && error.name === 'AbortError') return;
+    if (error instanceof ApiError && error.status === 401) {
+      session.signOut();
+      location.reload();
+      return;
+    }
+    showError(error instanceof Error ? error.message : String(error));
+  };
+
+  const builder = createFilterBuilder({ catalogue, list: byId('filter-rows') });
+  const sinceInput = /** @type {HTMLInputElement} */ (byId('since'));
+  const pageSize = /** @type {HTMLSelectElement} */ (byId('page-size'));
+  let records = [];
+
+  const table = createRecordsTable({
+    catalogue,
+    header: byId('header-row'),
+    body: byId('rows'),
+    onSort: (sort) => go({ sort, page: 1 }),
+    onOpen: (record) => openRecord(record.id),
+  });
+
+  const detail = createDetailPanel({
+    panel: byId('detail'),
+    title: byId('detail-title'),
+    body: byId('detail-body'),
+    closeButton: byId('close-detail'),
+    onClose: (id) => {
+      writeView({ ...readView(), record: null }, { push: false });
+      table.markOpen(null);
+      if (!table.focus(id)) byId('records-title').focus();
+    },
+  });
+
+  const tail = createLiveTail({
+    list: (view) => api.list(view),
+    currentView: readView,
+    onNew: (fresh) => {
+      announce(`${fresh.length} new record${fresh.length === 1 ? '' : 's'}`);
+      void refresh(new Set(fresh.map((r) => r.id)));
+    },
+    onError: fail,
+  });
+
+  async function openRecord(id) {
+    writeView({ ...readView(), record: id }, { push: false });
+    table.markOpen(id);
+    const known = records.find((r) => r.id === id);
+    if (known) return detail.show(known);
+    detail.loading(id);
+    try {
+      detail.show(await api.record(id));
+    } catch (error) {
+      detail.failed(id, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Shows the view's inputs (after a load or Back/Forward). */
+  function showView(view) {
+    builder.show(view.filters);
+    sinceInput.value = view.since;
+    const size = String(view.pageSize);
+    if (![...pageSize.options].some((o) => o.value === size)) pageSize.append(new Option(size, size));
+    pageSize.value = size;
+  }
+
+  let listRequest = null;
+  /** Loads one page of the view in the URL, then its summary (which never holds the table up). */
+  async function refresh(fresh = new Set()) {
+    const view = readView();
+    listRequest?.abort();
+    const controller = (listRequest = new AbortController());
+    byId('records').setAttribute('aria-busy', 'true');
+    try {
+      const page = await api.list(view, controller.signal);
+      errorBanner.hidden = true;
+      records = page.results;
+      table.render(records, view.sort, { fresh, openId: detail.openId });
+      const pages = Math.max(1, Math.ceil(page.count / view.pageSize));
+      byId('record-count').textContent = `${formatInt(page.count)} matching`;
+      byId('page-info').textContent = `Page ${view.page} of ${formatInt(pages)}`;
+      /** @type {HTMLButtonElement} */ (byId('prev-page')).disabled = view.page <= 1;
+      /** @type {HTMLButtonElement} */ (byId('next-page')).disabled = page.next === null;
+    } catch (error) {
+      fail(error);
+    } finally {
+      if (listRequest === controller) byId('records').setAttribute('aria-busy', 'false');
+    }
+    // After the page: on one SQLite process the summary's scans would otherwise hold the table up.
+    if (listRequest === controller) void loadSummary(view, fresh.size > 0);
+    if (view.record && detail.openId !== view.record) void openRecord(view.record);
+  }
+
+  /**
+   * The summary depends only on param_a and the filters: paging and sorting reuse it. A new view cancels
+   * the old request; new records (live tail) never cancel one, they ask for one more run after it, so a
+   * slow summary over millions of records is never restarted over and over.
+   */
+  const summaryState = { key: null, controller: null, again: false };
+  async function loadSummary(view, newRecords) {
+    const key = JSON.stringify([view.since, view.filters]);
+    if (key === summaryState.key && !newRecords) return;
+    if (key === summaryState.key && summaryState.controller) {
+      summaryState.again = true;
+      return;
+    }
+    summaryState.controller?.abort();
+    summaryState.key = key;
+    const controller = (summaryState.controller = new AbortController());
+    byId('summary').setAttribute('aria-busy', 'true');
+    try {
+      const summary = await api.summary(view, controller.signal);
+      renderSummary(byId('summary-stats'), summary);
+      renderChart(byId('chart'), summary.buckets);
+      byId('bucket-width').textContent = summary.bucket_seconds ? formatDuration(summary.bucket_seconds) : 'bucket';
+      tail.rebase(summary.last_timestamp);
+    } catch (error) {
+      if (summaryState.key === key) summaryState.key = null; // failed: the next refresh tries again
+      fail(error);
+    } finally {
+      if (summaryState.controller === controller) {
+        summaryState.controller = null;
+        byId('summary').setAttribute('aria-busy', 'false');
+        if (summaryState.again) {
+          summaryState.again = false;
+          void loadSummary(readView(), true);
+        }
+      }
+    }
+  }
+
+  /** Moves to a new view: it goes into the URL (so Back works and it can be shared), then loads. */
+  function go(changes) {
+    writeView({ ...readView(), ...changes });
+    void refresh();
+  }
+
+  byId('filter-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    try {
+      go({ filters: builder.read(), since: sinceInput.value.trim(), page: 1, record: null });
+    } catch (error) {
+      if (!(error instanceof FilterInputError)) throw error;
+      showError(error.message);
+      error.control.focus();
+    }
+  });
+  byId('add-filter').addEventListener('click', () => builder.add());
+  byId('clear-filters').addEventListener('click', () => {
+    builder.show({});
+    sinceInput.value = '';
+    go({ filters: {}, since: '', page: 1 });
+  });
+  for (const button of document.querySelectorAll('[data-since-hours]')) {
+    button.addEventListener('click', () => {
+      const hours = Number(button.getAttribute('data-since-hours'));
+      sinceInput.value = new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      /** @type {HTMLFormElement} */ (byId('filter-form')).requestSubmit();
+    });
+  }
+  byId('prev-page').addEventListener('click', () => go({ page: Math.max(1, readView().page - 1) }));
+  byId('next-page').addEventListener('click', () => go({ page: readView().page + 1 }));
+  pageSize.addEventListener('change', () => go({ pageSize: Number(pageSize.value), page: 1 }));
+  byId('tail').addEventListener('change', (event) => {
+    if (/** @type {HTMLInputElement} */ (event.target).checked) tail.start();
+    else tail.stop();
+  });
+  byId('sign-out').addEventListener('click', () => {
+    tail.stop();
+    session.signOut();
+    location.reload(); // forgets every record on screen along with the key
+  });
+  window.addEventListener('popstate', () => {
+    const view = readView();
+    showView(view);
+    if (!view.record) detail.close();
+    void refresh();
+  });
+
+  showView(readView());
+  void refresh();
+}
+
+void boot();
