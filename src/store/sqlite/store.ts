@@ -62,7 +62,7 @@ export function createSqliteStore(dataDir: string): Store {
       return runSummary(sqliteDialect, async (sql, params) => {
         // Each statement may scan the whole org; let waiting requests (writes above all) run in between.
         await new Promise((resolve) => setImmediate(resolve));
-        return db.prepare(sql).all(...params) as Record<string, unknown>[];
+        return db.prepare(sql).all(...params, { org: orgId }) as Record<string, unknown>[]; // @org: see dialect.ts
       }, orgId, q);
     },
     async ensureApiKey(orgId, keyHash) {
