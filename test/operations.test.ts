@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { errorCodeOf } from './helpers/http.ts';
+import { listen } from './helpers/listen.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /** One sample of Prometheus text, e.g. sample(text, 'tally_rejections_total{code="unauthorized"}'). */
@@ -29,6 +32,38 @@ for (const kind of STORE_KINDS) {
       } finally {
         await t.close();
       }
+    });
+  });
+
+  describe(`graceful close [${kind}]`, () => {
+    test('while closing, a request already in flight is answered 201, and /readyz is 503 shutting_down', async () => {
+      const t = await startTestApp(kind);
+      const port = await listen(t);
+      // A create whose body is still arriving when the close starts.
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/records/create/',
+        headers: { 'content-type': 'application/json', 'content-length': '2', authorization: `Bearer ${t.key}` },
+      });
+      const response = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+      });
+      req.write('{');
+      await new Promise((r) => setTimeout(r, 100));
+      const closing = t.app.close();
+      const ready = await t.app.http.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(ready.statusCode, 503);
+      assert.equal(errorCodeOf(JSON.parse(ready.body)), 'shutting_down');
+      req.end('}');
+      assert.equal(await response, 201);
+      await closing; // a 201 is sent after the commit; the crash and shutdown tests read such records back
+      fs.rmSync(t.dataDir, { recursive: true, force: true });
     });
   });
 
