@@ -37,6 +37,7 @@ const VERSION = '0.1.0';
 
 /** Builds the HTTP app on a store; never listens (server.ts does). */
 export async function createApp(config: Readonly<Config>, deps: AppDeps): Promise<TallyApp> {
+  // The queue is made below; its gauges read it only when /metrics is scraped.
   const metrics = createMetrics({ queueDepth: () => queue.depth(), queueBytes: () => queue.bytes() });
   let closing = false;
   const http = Fastify({

@@ -8,7 +8,7 @@ import { listen } from './helpers/listen.ts';
 import { variedRecord } from './helpers/load.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
-// Fixed seed: the same inputs on every run (CI failures reproduce); FUZZ_SEED is not read, change it here.
+// A fixed seed: every run tries the same inputs, so a CI failure reproduces locally. Change it to explore more.
 const SEED = 20251128;
 const RUNS = { create: 1000, raw: 300, list: 1000, socket: 100 };
 

@@ -36,4 +36,5 @@ export function createErrorHandler(onRejected: (code: ErrorCode) => void = () =>
   };
 }
 
+/** The handler without a rejection hook, for apps that keep no metrics. */
 export const errorHandler = createErrorHandler();
