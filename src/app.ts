@@ -6,10 +6,16 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticator.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
-import { errorHandler } from './http/error-handler.ts';
+import { createClientErrorHandler } from './http/client-errors.ts';
+import { registerCors } from './http/cors.ts';
+import { createErrorHandler } from './http/error-handler.ts';
 import { registerJsonParser } from './http/json-body.ts';
+import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { registerWeb } from './http/web.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
+import { serverTimeouts } from './http/server-options.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
@@ -26,6 +32,7 @@ export interface AppDeps {
 export interface TallyApp {
   http: FastifyInstance;
   queue: WriteQueue;
+  metrics: Metrics;
   /** Stops accepting, commits everything accepted, closes the store. */
   close(): Promise<void>;
 }
@@ -34,7 +41,15 @@ const VERSION = '0.1.0';
 
 /** Builds the HTTP app on a store; never listens (server.ts does). */
 export async function createApp(config: Readonly<Config>, deps: AppDeps): Promise<TallyApp> {
+  // The queue is made below; its gauges read it only when /metrics is scraped.
+  const metrics = createMetrics({ queueDepth: () => queue.depth(), queueBytes: () => queue.bytes() });
+  let closing = false;
   const http = Fastify({
+    ...serverTimeouts(config),
+    // Requests that arrive on open connections while closing are still served (and then the connection
+    // closes): Fastify's own 503 for them would bypass the error shape, and drain() commits them anyway.
+    return503OnClosing: false,
+    clientErrorHandler: createClientErrorHandler(metrics.rejected),
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
@@ -47,16 +62,25 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (config.maxConnections > 0) http.server.maxConnections = config.maxConnections;
+  registerSecurityHeaders(http);
+  await registerCors(http, config.corsOrigins);
   registerJsonParser(http);
-  http.setErrorHandler(errorHandler);
-  http.setNotFoundHandler((request, reply) => {
-    const e = new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
-    reply.code(e.status).send(e.toJSON());
+  http.setErrorHandler(createErrorHandler(metrics.rejected));
+  http.setNotFoundHandler(async (request) => {
+    throw new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
   });
+  registerMetrics(http, metrics);
 
-  const queue = createWriteQueue(deps.store, { maxPending: config.writeQueueMax, log: deps.logger });
+  const queue = createWriteQueue(deps.store, {
+    maxPending: config.writeQueueMax,
+    maxBytes: config.writeQueueMaxBytes,
+    log: deps.logger,
+    onCommit: metrics.committed,
+  });
   const service = createRecordsService(deps.store, queue);
-  const authenticate = createAuthenticator(deps.store);
+  const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
+  const authenticate = createAuthenticator(deps.store, { limiter });
   registerRecordRoutes(http, service, authenticate);
   registerSummaryRoutes(http, createSummaryService(deps.store), authenticate);
   registerMetaRoutes(http, authenticate);
@@ -67,20 +91,23 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   await http.register(swaggerUi, { routePrefix: '/docs' });
   http.get('/openapi.json', async () => document);
   http.get('/healthz', async () => ({ status: 'ok' }));
-  http.get('/readyz', async (_request, reply) => {
+  http.get('/readyz', async () => {
+    if (closing) throw new AppError('shutting_down', 'The server is shutting down');
     try {
       await deps.store.ping();
-      return { status: 'ready' };
     } catch {
-      return reply.code(503).send(new AppError('store_unavailable', 'The store is not reachable').toJSON());
+      throw new AppError('store_unavailable', 'The store is not reachable');
     }
+    return { status: 'ready' };
   });
   await http.ready();
 
   return {
     http,
     queue,
+    metrics,
     async close() {
+      closing = true;
       await http.close();
       await queue.drain();
       await deps.store.close();

@@ -10,6 +10,20 @@ export interface Config {
   initApiKey: string | null;
   bodyLimitBytes: number;
   writeQueueMax: number;
+  /** Memory the write queue may hold (estimated record size); past it creates get 503 overloaded. */
+  writeQueueMaxBytes: number;
+  /** Requests per second per API key (token bucket); 0 = no limit. */
+  rateLimitPerSecond: number;
+  /** Bucket size: requests a key may send at once after being idle. */
+  rateLimitBurst: number;
+  /** Time a client has to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  idleTimeoutMs: number;
+  /** Open connections at most; further ones are closed at once. 0 = no limit. */
+  maxConnections: number;
+  /** Origins allowed to call the API from a browser; empty = CORS off. */
+  corsOrigins: readonly string[];
   logLevel: string;
 }
 
@@ -27,6 +41,19 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
 
 const KEY_PATTERN = /^[\x21-\x7e]{16,128}$/;
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** "*" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port). */
+function corsOrigins(raw: string | undefined): readonly string[] {
+  const list = (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const origin of list) {
+    if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      throw new ConfigError(`TALLY_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com (or *)`);
+    }
+  }
+  return Object.freeze(list);
+}
+
 export function loadConfig(env: Record<string, string | undefined> = {}): Readonly<Config> {
   const initOrgId = env.TALLY_INIT_ORG_ID || null;
   const initApiKey = env.TALLY_INIT_API_KEY || null;
@@ -43,6 +70,9 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('TALLY_DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const logLevel = env.TALLY_LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`TALLY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const rateLimitPerSecond = int(env, 'TALLY_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
   return Object.freeze({
     host: env.HOST || '127.0.0.1',
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -52,7 +82,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     initApiKey,
     bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     writeQueueMax: int(env, 'TALLY_WRITE_QUEUE_MAX', 10000, 1, 10_000_000),
-    logLevel: env.TALLY_LOG_LEVEL || 'info',
+    writeQueueMaxBytes: int(env, 'TALLY_WRITE_QUEUE_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    rateLimitPerSecond,
+    rateLimitBurst: int(env, 'TALLY_RATE_LIMIT_BURST', Math.max(1, rateLimitPerSecond), 1, 10_000_000),
+    requestTimeoutMs: int(env, 'TALLY_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    idleTimeoutMs: int(env, 'TALLY_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    maxConnections: int(env, 'TALLY_MAX_CONNECTIONS', 1024, 0, 1_000_000),
+    corsOrigins: corsOrigins(env.TALLY_CORS_ORIGINS),
+    logLevel,
   });
 }
 

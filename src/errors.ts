@@ -1,5 +1,6 @@
 /** One catalogue of coded errors: every error a client can see has a stable code and an HTTP status. */
 export const ERROR_CODES = {
+  bad_request: 400,
   validation_error: 400,
   invalid_json: 400,
   invalid_query_parameter: 400,
@@ -9,11 +10,14 @@ export const ERROR_CODES = {
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  headers_too_large: 431,
   overloaded: 503,
   store_unavailable: 503,
+  shutting_down: 503,
   internal_error: 500,
 } as const;
 

@@ -1,22 +1,34 @@
 import { AppError } from '../errors.ts';
+import { rateLimitedError, type RateLimiter } from '../http/rate-limit.ts';
 import type { Store } from '../store/types.ts';
 import { hashApiKey } from './keys.ts';
 
 const CACHE_LIMIT = 10_000;
 
-/** Resolves "Authorization: Bearer <key>" to an org id, remembering known keys to spare the store. */
-export function createAuthenticator(store: Store) {
+/**
+ * Resolves "Authorization: Bearer <key>" to an org id, remembering known keys to spare the store. Keys are
+ * found by their SHA-256 (an indexed lookup), so no secret is ever compared byte by byte. With a limiter,
+ * each valid key spends a token per request and gets 429 rate_limited when its bucket is empty.
+ */
+export function createAuthenticator(store: Store, opts: { limiter?: RateLimiter | null } = {}) {
   const known = new Map<string, string>();
+  const limiter = opts.limiter ?? null;
   return async function authenticate(header: string | undefined): Promise<string> {
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new AppError('unauthorized', 'Send the API key as "Authorization: Bearer <key>"');
     const hash = hashApiKey(m[1]);
-    const cached = known.get(hash);
-    if (cached !== undefined) return cached;
-    const org = await store.orgForKeyHash(hash);
-    if (org === null) throw new AppError('unauthorized', 'The API key is not valid');
-    if (known.size >= CACHE_LIMIT) known.clear();
-    known.set(hash, org);
+    let org = known.get(hash);
+    if (org === undefined) {
+      const found = await store.orgForKeyHash(hash);
+      if (found === null) throw new AppError('unauthorized', 'The API key is not valid');
+      if (known.size >= CACHE_LIMIT) known.clear();
+      known.set(hash, found);
+      org = found;
+    }
+    if (limiter !== null) {
+      const wait = limiter.take(hash);
+      if (wait > 0) throw rateLimitedError(wait);
+    }
     return org;
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
 
 /** Fastify's own client errors, in Tally's codes. */
 const FASTIFY_CODES: Record<string, () => AppError> = {
@@ -9,8 +9,8 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('invalid_json', 'Content-Length does not match the body'),
 };
 
-/** Turns any error into the one JSON error shape. A 5xx reveals nothing internal; the log has the details. */
-export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+/** Turns any error into Tally's coded error. */
+function toAppError(error: FastifyError | AppError | Error, request: FastifyRequest): AppError {
   let appError: AppError;
   if (error instanceof AppError) appError = error;
   else if ('code' in error && typeof error.code === 'string' && FASTIFY_CODES[error.code]) appError = FASTIFY_CODES[error.code]();
@@ -20,6 +20,21 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
     request.log.error({ err: error }, 'unhandled error');
     appError = new AppError('internal_error', 'Something went wrong on the server; the request id is in x-request-id');
   }
-  if (appError.status >= 500) request.log.warn({ code: appError.code }, appError.message);
-  return reply.code(appError.status).headers(appError.headers).send(appError.toJSON());
+  return appError;
 }
+
+/**
+ * The one error handler: any error becomes the one JSON error shape. A 5xx reveals nothing internal; the log
+ * has the details. onRejected sees every code sent (for metrics).
+ */
+export function createErrorHandler(onRejected: (code: ErrorCode) => void = () => {}) {
+  return function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+    const appError = toAppError(error, request);
+    if (appError.status >= 500) request.log.warn({ code: appError.code }, appError.message);
+    onRejected(appError.code);
+    return reply.code(appError.status).headers(appError.headers).send(appError.toJSON());
+  };
+}
+
+/** The handler without a rejection hook, for apps that keep no metrics. */
+export const errorHandler = createErrorHandler();

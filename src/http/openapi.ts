@@ -11,7 +11,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const error = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
   const json = (schema: unknown) => ({ 'application/json': { schema } });
-  const auth = { 401: error('Missing or invalid API key') };
+  const auth = { 401: error('Missing or invalid API key'), 429: error('Rate limit of this API key reached (TALLY_RATE_LIMIT_PER_SECOND); retry after Retry-After') };
   const listParams = [
     { name: 'param_a', in: 'query', description: 'Start time (ISO 8601): records at or after it.', schema: { type: 'string', example: '2025-01-01T00:00:00Z' } },
     { name: 'param_b', in: 'query', description: 'Page number.', schema: { type: 'integer', default: 1, minimum: 1 } },

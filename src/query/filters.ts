@@ -1,4 +1,5 @@
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorDetail } from '../errors.ts';
+import { guardJsonValue } from '../fields/input-guard.ts';
 import { FIELD_BY_NAME, METADATA_PREFIX, type FieldDef, type ScalarKind } from '../fields/registry.ts';
 import { parseTimestamp } from '../records/time.ts';
 import { pythonText } from './text-forms.ts';
@@ -100,6 +101,10 @@ function parseOne(name: string, spec: unknown): Condition {
   const target = resolveTarget(name);
   if (value === undefined) return bad(name, 'has no "value"');
   const values = Array.isArray(value) ? value : [value];
+  // No stored string holds a NUL or a lone surrogate (creates refuse them), and drivers would mangle them
+  // (SQLite's GLOB stops at a NUL, so "contains NUL" matched everything): refuse them here too.
+  const unstorable: ErrorDetail[] = [];
+  if (!guardJsonValue(values, name, unstorable)) return bad(name, unstorable[0].message);
   const op = operator as Operator;
 
   if (op === 'in') {

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import type { RecordData } from '../records/record.ts';
+import { recordSize } from './record-size.ts';
 import type { Store } from './types.ts';
 
 interface Pending {
   record: RecordData;
+  bytes: number;
   durable: boolean; // a client waits for this commit
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -16,26 +18,45 @@ export interface WriteQueue {
   /** Accepts the record for a commit shortly after; failed commits are retried until they succeed or the queue closes. */
   accept(record: RecordData): void;
   depth(): number;
+  /** Estimated memory held by queued records. */
+  bytes(): number;
   /** Waits until everything accepted so far is committed. */
   drain(): Promise<void>;
 }
 
+export interface WriteQueueOptions {
+  maxPending: number;
+  /** Cap on the estimated memory of queued records; records are refused past it (one is always admitted). */
+  maxBytes?: number;
+  maxBatch?: number;
+  log: Logger;
+  /** Called after each successful commit, with its record count and duration. */
+  onCommit?: (records: number, seconds: number) => void;
+}
+
 /**
  * Group commit: creates that arrive while a commit is being prepared share one transaction (and one fsync).
- * Each waiting request is answered only after its batch commits.
+ * Each waiting request is answered only after its batch commits. The queue is bounded in records and in
+ * bytes, so a flood is answered 503 overloaded instead of growing memory.
  */
-export function createWriteQueue(store: Store, opts: { maxPending: number; maxBatch?: number; log: Logger }): WriteQueue {
+export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQueue {
   const maxBatch = opts.maxBatch ?? 1000;
+  const maxBytes = opts.maxBytes ?? Infinity;
   let pending: Pending[] = [];
   let inFlight = 0;
+  let bytes = 0;
   let running = false;
   let retryDelay = 0;
   const idle: (() => void)[] = [];
 
-  function admit(): void {
-    if (pending.length + inFlight >= opts.maxPending) {
+  function admit(record: RecordData): number {
+    const size = recordSize(record);
+    const depth = pending.length + inFlight;
+    if (depth >= opts.maxPending || (depth > 0 && bytes + size > maxBytes)) {
       throw new AppError('overloaded', 'The write queue is full; retry shortly', [], { 'retry-after': '1' });
     }
+    bytes += size;
+    return size;
   }
 
   function schedule(): void {
@@ -49,38 +70,48 @@ export function createWriteQueue(store: Store, opts: { maxPending: number; maxBa
     const batch = pending.slice(0, maxBatch);
     pending = pending.slice(batch.length);
     inFlight = batch.length;
+    const started = performance.now();
+    let committed = false;
     try {
       await store.insert(batch.map((p) => p.record));
+      committed = true;
       retryDelay = 0;
+      for (const p of batch) bytes -= p.bytes;
       for (const p of batch) p.resolve();
     } catch (err) {
       opts.log.error({ err, batch: batch.length }, 'commit failed');
       const retry = batch.filter((p) => !p.durable); // accepted (202) records must not be lost
-      for (const p of batch) if (p.durable) p.reject(new AppError('store_unavailable', 'The store could not commit the record; it was not saved'));
+      for (const p of batch) {
+        if (!p.durable) continue;
+        bytes -= p.bytes;
+        p.reject(new AppError('store_unavailable', 'The store could not commit the record; it was not saved', [], { 'retry-after': '1' }));
+      }
       pending = [...retry, ...pending];
       retryDelay = Math.min(Math.max(retryDelay * 2, 50), 5000);
     } finally {
       inFlight = 0;
       running = false;
     }
+    if (committed) opts.onCommit?.(batch.length, (performance.now() - started) / 1000); // outside the try: never re-queues a committed batch
     if (pending.length > 0) schedule();
     else for (const wake of idle.splice(0)) wake();
   }
 
   return {
     write(record) {
-      admit();
+      const size = admit(record);
       return new Promise<void>((resolve, reject) => {
-        pending.push({ record, durable: true, resolve, reject });
+        pending.push({ record, bytes: size, durable: true, resolve, reject });
         schedule();
       });
     },
     accept(record) {
-      admit();
-      pending.push({ record, durable: false, resolve: () => {}, reject: () => {} });
+      const size = admit(record);
+      pending.push({ record, bytes: size, durable: false, resolve: () => {}, reject: () => {} });
       schedule();
     },
     depth: () => pending.length + inFlight,
+    bytes: () => bytes,
     drain() {
       if (pending.length === 0 && !running) return Promise.resolve();
       return new Promise<void>((resolve) => idle.push(resolve));

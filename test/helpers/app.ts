@@ -47,7 +47,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
       cb();
     },
   });
-  const logger = createLogger('info', sink);
+  const logger = createLogger(config.logLevel, sink);
   const store = await createStore(config);
   await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });

@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../errors.ts';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** After a commit: records stored and how long the transaction took. */
+  committed(records: number, seconds: number): void;
+  /** A request answered with a coded error. */
+  rejected(code: ErrorCode): void;
+}
+
+/** Prometheus metrics of one app, in a registry of its own (several apps may share a process in tests). */
+export function createMetrics(source: { queueDepth: () => number; queueBytes: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const recordsStored = new Counter({ name: 'tally_records_stored_total', help: 'Records committed to the store', registers: [registry] });
+  const commitSeconds = new Histogram({
+    name: 'tally_write_commit_seconds',
+    help: 'Duration of one group commit (one transaction and its fsync)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const batchRecords = new Histogram({
+    name: 'tally_write_batch_records',
+    help: 'Records per group commit',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const rejections = new Counter({ name: 'tally_rejections_total', help: 'Requests answered with an error, by error code', labelNames: ['code'], registers: [registry] });
+  new Gauge({
+    name: 'tally_write_queue_depth',
+    help: 'Records accepted and not yet committed',
+    registers: [registry],
+    collect() {
+      this.set(source.queueDepth());
+    },
+  });
+  new Gauge({
+    name: 'tally_write_queue_bytes',
+    help: 'Estimated memory held by records waiting for a commit',
+    registers: [registry],
+    collect() {
+      this.set(source.queueBytes());
+    },
+  });
+  return {
+    registry,
+    committed(records, seconds) {
+      recordsStored.inc(records);
+      commitSeconds.observe(seconds);
+      batchRecords.observe(records);
+    },
+    rejected(code) {
+      rejections.inc({ code });
+    },
+  };
+}
+
+/** Counts and times every request by its route pattern (never the raw URL), and serves GET /metrics. */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+  const requests = new Counter({
+    name: 'tally_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [metrics.registry],
+  });
+  const duration = new Histogram({
+    name: 'tally_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route pattern',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,19 @@
+import type { Config } from '../config.ts';
+
+/**
+ * Connection limits that keep slow or idle clients from holding the server: the whole request must arrive
+ * within requestTimeoutMs (checked at least every second, Node's default is every 30 s), and a connection
+ * silent for idleTimeoutMs is closed.
+ */
+export function serverTimeouts(config: Readonly<Config>) {
+  const checkEvery = Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: checkEvery,
+    },
+  };
+}

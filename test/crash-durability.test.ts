@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import { describe, test } from 'node:test';
+import { tempDir, TEST_KEY, TEST_ORG } from './helpers/app.ts';
+import { httpRequest } from './helpers/http.ts';
+import { createLoad, waitFor } from './helpers/load.ts';
+import { startServer, type ServerProcess } from './helpers/server-process.ts';
+import { storeEnv, STORE_KINDS } from './helpers/stores.ts';
+
+const CLIENTS = 32;
+
+/** GETs every id (8 at a time) and deep-compares it with the body the client was answered with. */
+async function assertAllStored(server: ServerProcess, acked: Map<string, any>): Promise<void> {
+  const ids = [...acked.keys()];
+  const missing: string[] = [];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
+        const res = await httpRequest(server.port, 'GET', `/api/records/${id}/`, { agent, headers: { authorization: `Bearer ${TEST_KEY}` } });
+        if (res.status !== 200) missing.push(id);
+        else assert.deepEqual(res.body, acked.get(id), `record ${id} is stored exactly as acknowledged`);
+      }
+      agent.destroy();
+    }),
+  );
+  assert.deepEqual(missing, [], `${missing.length} acknowledged record(s) missing`);
+}
+
+async function countAll(server: ServerProcess): Promise<number> {
+  const res = await httpRequest(server.port, 'GET', '/api/records/list/?param_c=1', { headers: { authorization: `Bearer ${TEST_KEY}` } });
+  assert.equal(res.status, 200);
+  return res.body.count;
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`crash durability, real server process [${kind}]`, () => {
+    test('every create answered 201 survives SIGKILL mid-stream, identical to its 201 body (3 kills)', async (t) => {
+      const dataDir = tempDir();
+      const env = { TALLY_DATA_DIR: dataDir, TALLY_INIT_ORG_ID: TEST_ORG, TALLY_INIT_API_KEY: TEST_KEY, ...(await storeEnv(kind)) };
+      const acked = new Map<string, any>();
+      try {
+        for (let round = 0; round < 3; round++) {
+          const server = await startServer(env);
+          const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY });
+          // Kill once a few hundred records are acknowledged (or after 5 s), while all clients are mid-request.
+          await waitFor(() => load.acks() >= 300 + round * 100, 5000);
+          server.child.kill('SIGKILL');
+          const exit = await server.exited;
+          const result = await load.stop();
+          assert.equal(exit.signal, 'SIGKILL');
+          for (const [id, body] of result.acked) acked.set(id, body);
+          const unexpected = [...result.statuses.keys()].filter((s) => s !== 201);
+          assert.deepEqual(unexpected, [], `only 201s: ${JSON.stringify([...result.statuses])}`);
+          t.diagnostic(`round ${round}: ${result.acked.size} acknowledged, ${result.errors} requests cut by the kill`);
+        }
+        assert.ok(acked.size >= 300, `enough load: ${acked.size}`);
+        const server = await startServer(env);
+        try {
+          await assertAllStored(server, acked);
+          const stored = await countAll(server);
+          assert.ok(stored >= acked.size, `${stored} stored >= ${acked.size} acknowledged`);
+          t.diagnostic(`${acked.size} acknowledged, all present after 3 SIGKILLs; ${stored - acked.size} more committed whose reply the kill cut`);
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+}

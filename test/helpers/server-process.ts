@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAX_LOG_LINES = 20_000;
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  /** stdout lines (pino JSON), the latest MAX_LOG_LINES. */
+  logs: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resident memory of the server process, in KiB (/proc/<pid>/status VmRSS). */
+  rssKiB(): number;
+  /** Sends the signal and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts the real server (`node --import tsx src/server.ts`) on a free port of 127.0.0.1 and waits for its
+ * "tally listening" log line, which carries the bound port (an info line: keep TALLY_LOG_LEVEL at info or
+ * below). The environment is the test's, less any TALLY_*,
+ * HOST or PORT, plus `env`.
+ */
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_') && k !== 'HOST' && k !== 'PORT'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...base, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  let stderr = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let partial = '';
+  let onLine: (line: string) => void = () => {};
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString('utf8')).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) {
+      logs.push(line);
+      onLine(line);
+    }
+    if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-10_000);
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    onLine = (line) => {
+      try {
+        const entry = JSON.parse(line);
+        if (entry.msg === 'tally listening' && typeof entry.port === 'number') {
+          clearTimeout(timer);
+          resolve(entry.port);
+        }
+      } catch {
+        /* not a log line */
+      }
+    };
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited during start (code ${code}, signal ${signal}); stderr: ${stderr}`));
+    });
+  });
+  onLine = () => {};
+
+  return {
+    child,
+    pid: child.pid!,
+    port,
+    logs,
+    exited,
+    rssKiB() {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+      return m ? Number(m[1]) : 0;
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
