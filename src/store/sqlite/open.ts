@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pgFloatText } from '../../query/text-forms.ts';
+import { pgFloatText, pgJsonText } from '../../query/text-forms.ts';
 import { pgTimestampText } from '../../records/time.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
@@ -21,6 +21,7 @@ export function openSqlite(file: string): Database.Database {
   db.function('tally_upper', { deterministic: true }, nullable((s: string) => String(s).toUpperCase()));
   db.function('tally_float_text', { deterministic: true }, nullable((x: number) => pgFloatText(Number(x))));
   db.function('tally_ts_text', { deterministic: true, safeIntegers: false }, nullable((us: number) => pgTimestampText(Number(us))));
+  db.function('tally_json_text', { deterministic: true }, (json: string | null) => (json === null ? null : pgJsonText(JSON.parse(json))));
   migrate(db);
   return db;
 }
