@@ -46,7 +46,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
     },
   });
   const logger = createLogger('info', sink);
-  const store = await createStore(config);
+  const store = await createStore(config, logger);
   await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
   return {
