@@ -12,13 +12,15 @@ async function main(): Promise<void> {
   const created = await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
   await app.http.listen({ host: config.host, port: config.port });
+  const address = app.http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port; // the bound port when PORT=0
   if (created) {
     process.stdout.write(
       `\nTally created org ${created.orgId} and its first API key (shown once, store it now):\n\n  ${created.key}\n\n` +
-        `Try: curl -H "Authorization: Bearer ${created.key}" http://${config.host}:${config.port}/api/records/list/\n\n`,
+        `Try: curl -H "Authorization: Bearer ${created.key}" http://${config.host}:${port}/api/records/list/\n\n`,
     );
   }
-  logger.info({ engine: store.engine, host: config.host, port: config.port, dataDir: store.engine === 'sqlite' ? config.dataDir : undefined }, 'tally listening');
+  logger.info({ engine: store.engine, host: config.host, port, dataDir: store.engine === 'sqlite' ? config.dataDir : undefined }, 'tally listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
