@@ -28,6 +28,22 @@ export function pythonText(x: number): string {
   return String(x);
 }
 
+/**
+ * Upper-casing one code point at a time, as PostgreSQL's UPPER() does (towupper): "ß" and "ﬁ" stay as they
+ * are instead of expanding to "SS" and "FI" as JavaScript's full case mapping would. icontains compares
+ * UPPER(text) with UPPER(value), as Django does.
+ */
+export function simpleUpper(s: string): string {
+  const full = s.toUpperCase();
+  if (full.length === s.length) return full; // no expansion happened: the same as the simple mapping
+  let out = '';
+  for (const ch of s) {
+    const up = ch.toUpperCase();
+    out += up.length === ch.length ? up : ch;
+  }
+  return out;
+}
+
 /** PostgreSQL's numeric output for a JSON number: positional notation, never an exponent (1e+21 → 1000...0). */
 export function pgNumericText(x: number): string {
   const [mantissa, expText = '0'] = String(x).split('e');

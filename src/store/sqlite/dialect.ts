@@ -1,5 +1,6 @@
 import type { ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
+import { simpleUpper } from '../../query/text-forms.ts';
 import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
 const META = 'field_9';
@@ -24,7 +25,7 @@ export const sqliteDialect: Dialect = {
     return `tally_ts_text(${column})`;
   },
   pattern(params, textExpr, op: PatternOp, value) {
-    if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(value.toUpperCase())}*`)}`;
+    if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(simpleUpper(value))}*`)}`;
     const glob = op === 'contains' ? `*${globEscape(value)}*` : op === 'startswith' ? `${globEscape(value)}*` : `*${globEscape(value)}`;
     return `${textExpr} GLOB ${this.param(params, glob)}`;
   },

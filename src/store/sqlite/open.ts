@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pgFloatText, pgJsonText } from '../../query/text-forms.ts';
+import { pgFloatText, pgJsonText, simpleUpper } from '../../query/text-forms.ts';
 import { pgTimestampText } from '../../records/time.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
@@ -18,7 +18,7 @@ export function openSqlite(file: string): Database.Database {
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   const nullable = <T>(fn: (v: T) => string) => (v: T | null) => (v === null ? null : fn(v));
-  db.function('tally_upper', { deterministic: true }, nullable((s: string) => String(s).toUpperCase()));
+  db.function('tally_upper', { deterministic: true }, nullable((s: string) => simpleUpper(String(s))));
   db.function('tally_float_text', { deterministic: true }, nullable((x: number) => pgFloatText(Number(x))));
   db.function('tally_ts_text', { deterministic: true, safeIntegers: false }, nullable((us: number) => pgTimestampText(Number(us))));
   db.function('tally_json_text', { deterministic: true }, (json: string | null) => (json === null ? null : pgJsonText(JSON.parse(json))));
