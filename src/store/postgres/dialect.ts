@@ -8,10 +8,10 @@ const META = 'field_9';
 const CODE_POINT = 'COLLATE "C"';
 
 /**
- * ICU's root locale upper-cases beyond ASCII with the full mappings (é → É, ß → SS), exactly as JavaScript's
- * toUpperCase does for the SQLite store; "C" would leave every non-ASCII letter alone.
+ * UPPER() under "C" leaves every non-ASCII letter alone. tally_case (created by the first migration) is libc's
+ * C.UTF-8, whose towupper maps one code point at a time (é → É, ß stays ß), as simpleUpper does on SQLite.
  */
-const UNICODE_CASE = 'COLLATE "und-x-icu"';
+const UNICODE_CASE = 'COLLATE tally_case';
 
 /** Django's LIKE escaping: backslash, percent and underscore stand for themselves. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);

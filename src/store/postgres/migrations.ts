@@ -9,12 +9,15 @@
  *   JSON columns are never queried and stay text, returned byte for byte as written.
  * - The primary key and every btree index lead with org_id, so records can be distributed by org_id (Citus).
  *   orgs and api_keys are small lookup tables (reference tables under Citus).
+ * - tally_case is the collation icontains upper-cases under: libc's C.UTF-8 maps every code point, where the
+ *   columns' "C" would map ASCII only.
  */
 export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
     name: 'records, orgs and api keys',
     sql: `
+      CREATE COLLATION tally_case (provider = libc, locale = 'C.UTF-8');
       CREATE TABLE orgs (
         id text COLLATE "C" PRIMARY KEY,
         created_at bigint NOT NULL
