@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import pino from 'pino';
@@ -22,6 +23,24 @@ const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const quiet = pino({ level: 'silent' });
 const skip = POSTGRES_AVAILABLE ? false : 'PostgreSQL is not reachable';
+
+/** The SQL block that follows `<!-- sql:name -->` in docs/scaling.md, one statement at a time ($$ bodies kept whole). */
+function docSql(name: string): string[] {
+  const doc = fs.readFileSync(new URL('../docs/scaling.md', import.meta.url), 'utf8');
+  const block = new RegExp(`<!-- sql:${name} -->[^\\n]*\\n(?:\\*tested\\*\\n)?\`\`\`sql\\n([\\s\\S]*?)\`\`\``).exec(doc);
+  assert.ok(block, `docs/scaling.md has a sql:${name} block`);
+  const statements: string[] = [];
+  let current = '';
+  for (const line of block[1].split('\n')) {
+    current += `${line}\n`;
+    const insideDollarQuote = (current.match(/\$\$/g) ?? []).length % 2 === 1;
+    if (/;\s*(--.*)?$/.test(line) && !insideDollarQuote) {
+      statements.push(current.trim());
+      current = '';
+    }
+  }
+  return statements;
+}
 
 const openStore = (url: string) => createStore(loadConfig({ TALLY_DATABASE_URL: url, TALLY_PG_POOL_SIZE: '2' }), quiet);
 const record = (body: Record<string, unknown>, org = 'org_pg') => deriveRecord(validateCreateBody(body), org);
@@ -270,13 +289,50 @@ describe('PostgreSQL store: indexes serve the queries', { skip }, () => {
       assert.match(await plan(url, { field_9__tier: { operator: '', value: ['gold'] } }), /records_metadata/);
       assert.match(await plan(url, { field_9__tier: { operator: 'in', value: ['gold', 'bronze'] } }), /records_metadata/);
       assert.match(await plan(url, { field_12: { operator: '', value: ['x'] } }), /records_org_custom_id/);
-      // The opt-in index, exactly as docs/scaling.md gives it (pg_trgm lands in this test's schema).
+      // The opt-in indexes, exactly as docs/scaling.md gives them (pg_trgm lands in this test's schema).
       await withClient(url, async (c) => {
-        await c.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
-        await c.query('CREATE INDEX records_field_1_upper_trgm ON records USING gin ((UPPER(field_1 COLLATE tally_case)) gin_trgm_ops)');
+        for (const statement of docSql('trigram')) await c.query(statement);
         await c.query('ANALYZE records');
       });
       assert.match(await plan(url, { field_1: { operator: 'icontains', value: ['TEXT 4'] } }), /records_field_1_upper_trgm/);
+      assert.match(await plan(url, { field_1: { operator: 'contains', value: ['text 4'] } }), /records_field_1_trgm/);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip }, () => {
+  test('records survive the conversion, Tally reads and writes the partitioned table, retention drops a month', async () => {
+    const url = await freshSchemaUrl();
+    const store = await openStore(url);
+    const at = (timestamp: string, i: number) => record({ field_1: `p${i}`, timestamp, field_9: { i } });
+    try {
+      const before = [at('2025-01-15T12:00:00Z', 1), at('2025-02-01T00:00:00Z', 2), at('2025-01-31T23:59:59.999999Z', 3), at('1800-01-01T00:00:00Z', 4)];
+      await store.insert(before);
+      await withClient(url, async (c) => {
+        for (const statement of docSql('partition')) await c.query(statement);
+      });
+      const byMonth = await withClient(url, async (c) => (await c.query('SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM records GROUP BY 1 ORDER BY 1')).rows);
+      assert.deepEqual(byMonth, [
+        { part: 'records_2025_01', n: 2 },
+        { part: 'records_2025_02', n: 1 },
+        { part: 'records_default', n: 1 },
+      ]);
+
+      const later = at('2025-03-03T03:03:03Z', 5);
+      await store.insert([later]);
+      await store.insert([later, before[0]]); // a retried batch still stores nothing twice
+      assert.deepEqual(await store.get('org_pg', before[2].id), before[2]);
+      const all = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 100 };
+      assert.equal((await store.list('org_pg', all)).count, 5);
+      assert.equal((await store.list('org_pg', { ...all, conditions: parseFilters({ field_9__i: { operator: 'in', value: [1, 5] } }) })).count, 2);
+
+      await withClient(url, async (c) => {
+        for (const statement of docSql('retention')) await c.query(statement);
+      });
+      assert.equal((await store.list('org_pg', all)).count, 3, 'January is gone');
+      assert.equal(await store.get('org_pg', before[0].id), null);
     } finally {
       await store.close();
     }
