@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pgFloatText, pgJsonText, simpleUpper } from '../../query/text-forms.ts';
+import { pgJsonText } from '../../query/json-text.ts';
+import { pgFloatText, simpleUpper } from '../../query/text-forms.ts';
 import { pgTimestampText } from '../../records/time.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
