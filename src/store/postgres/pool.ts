@@ -26,35 +26,37 @@ const types = {
     TEXT_OIDS.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-export interface PoolOptions {
-  url: string;
-  poolSize: number;
-  log: Logger;
-}
-
 /**
- * A pool on TALLY_DATABASE_URL. Settings given in the URL's options parameter (e.g. -c search_path=tally) are
- * kept; Tally's session settings come after them and so win.
+ * How to reach TALLY_DATABASE_URL, for the pool and for the migrations' own connection. Settings given in the
+ * URL's options parameter (e.g. -c search_path=tally) are kept; Tally's session settings come after them and
+ * so win.
  */
-export function createPool(opts: PoolOptions): pg.Pool {
-  const url = new URL(opts.url);
+export function connectionConfig(databaseUrl: string): pg.ClientConfig {
+  const url = new URL(databaseUrl);
   const given = url.searchParams.get('options');
   url.searchParams.delete('options');
   const ours = Object.entries(SESSION).map(([name, value]) => `-c ${name}=${value}`);
-  const pool = new pg.Pool({
+  return {
     connectionString: url.toString(),
     options: [given, ...ours].filter(Boolean).join(' '),
-    max: opts.poolSize,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
-    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     keepAlive: true,
     application_name: 'tally',
     types,
+  };
+}
+
+/** The pool requests use, with the timeouts that keep a request from hanging on an unreachable server. */
+export function createPool(config: pg.ClientConfig, opts: { poolSize: number; log: Logger }): pg.Pool {
+  const pool = new pg.Pool({
+    ...config,
+    max: opts.poolSize,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
   });
   // An idle connection that dies (server restart, network cut) is reported here; without a listener the
   // process would crash. The pool drops it and opens a new one on demand.
-  pool.on('error', (err) => opts.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'postgres: an idle connection was lost'));
+  pool.on('error', (err) => opts.log.warn({ err }, 'postgres: an idle connection was lost'));
   return pool;
 }

@@ -7,7 +7,7 @@ import { createAvailability } from './availability.ts';
 import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
-import { createPool } from './pool.ts';
+import { connectionConfig, createPool } from './pool.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']));
@@ -20,13 +20,13 @@ export interface PostgresStoreOptions {
 
 /** The shared store: one PostgreSQL database, for several Tally processes behind a load balancer. */
 export async function createPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
-  const pool = createPool(opts);
+  const config = connectionConfig(opts.url);
   try {
-    await migrate(pool, opts.log);
+    await migrate(config, opts.log);
   } catch (err) {
-    await pool.end().catch(() => {});
     throw new Error(`PostgreSQL: migrations failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  const pool = createPool(config, opts);
   const { run } = createAvailability(opts.log);
   const rows = async (text: string, values: unknown[], name?: string) => (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
   let closed: Promise<void> | null = null;
