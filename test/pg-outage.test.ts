@@ -114,6 +114,11 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       while ((await missing()).length > 0 && Date.now() < settle) await sleep(200);
       assert.deepEqual(await missing(), []);
       for (const o of outcomes.filter((x) => x.status === 201)) assert.equal((await call(`/api/records/${o.id}/`)).status, 200);
+
+      // The outage is logged once when it starts and once when it ends, not once per failed request.
+      const logged = (msg: string) => server.output().split('\n').filter((line) => line.includes(`"msg":"${msg}`)).length;
+      assert.equal(logged('postgres unreachable'), 1);
+      assert.equal(logged('postgres reachable again'), 1);
     } finally {
       writing = false;
       await proxy.restore(); // the server drains its queue on SIGTERM, which needs the database

@@ -16,6 +16,7 @@ import { RECORD_COLUMNS } from '../src/store/columns.ts';
 import { createStore } from '../src/store/factory.ts';
 import { postgresDialect } from '../src/store/postgres/dialect.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.ts';
+import { connectionConfig } from '../src/store/postgres/pool.ts';
 import { whereSql } from '../src/store/sql/where.ts';
 import type { Store } from '../src/store/types.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
@@ -133,6 +134,24 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     );
     assert.ok(unreachable && unreachable.code !== 0);
     assert.match(unreachable.stderr ?? '', /ECONNREFUSED/);
+  });
+});
+
+describe('PostgreSQL store: connections', { skip }, () => {
+  test("every session gets Tally's settings, after the URL's own options", async () => {
+    const url = await freshSchemaUrl();
+    const client = new pg.Client(connectionConfig(url));
+    await client.connect();
+    try {
+      const show = async (name: string) => String(Object.values((await client.query(`SHOW ${name}`)).rows[0])[0]);
+      assert.equal(await show('TimeZone'), 'UTC');
+      assert.match(await show('DateStyle'), /^ISO/);
+      assert.equal(await show('extra_float_digits'), '1');
+      assert.equal(await show('synchronous_commit'), 'on');
+      assert.match(await show('search_path'), /^app_\d+$/, 'the search_path given in the URL is kept');
+    } finally {
+      await client.end();
+    }
   });
 });
 
