@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | null;
+  /** Connections each process keeps to PostgreSQL at most (replicas × this must stay under max_connections). */
+  pgPoolSize: number;
   initOrgId: string | null;
   initApiKey: string | null;
   bodyLimitBytes: number;
@@ -78,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     port: int(env, 'PORT', 8080, 0, 65535),
     dataDir: path.resolve(env.TALLY_DATA_DIR || './data'),
     databaseUrl,
+    pgPoolSize: int(env, 'TALLY_PG_POOL_SIZE', 10, 1, 1000),
     initOrgId,
     initApiKey,
     bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

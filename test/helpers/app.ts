@@ -48,7 +48,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const store = await createStore(config);
+  const store = await createStore(config, logger);
   await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
   const testApp: TestApp = {

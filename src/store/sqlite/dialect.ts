@@ -65,8 +65,8 @@ export const sqliteDialect: Dialect = {
     return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) ${COMPARE_SQL[op]} ${this.param(params, value)})`;
   },
   metaText(params, path) {
-    const p = () => this.param(params, jsonPath(path));
-    return `(CASE json_type(${META}, ${p()}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN NULL ELSE CAST(json_extract(${META}, ${p()}) AS TEXT) END)`;
+    // SQLite's own text of 0.00002 is 2.0e-05 and of an object is minified; PostgreSQL's ->> is the reference.
+    return `tally_json_text(${META} -> ${this.param(params, jsonPath(path))})`;
   },
   metaMissing(params, path) {
     return `json_type(${META}, ${this.param(params, jsonPath(path))}) IS NULL`;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pgJsonText } from '../../query/json-text.ts';
 import { pgFloatText, simpleUpper } from '../../query/text-forms.ts';
 import { pgTimestampText } from '../../records/time.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -21,6 +22,7 @@ export function openSqlite(file: string): Database.Database {
   db.function('tally_upper', { deterministic: true }, nullable((s: string) => simpleUpper(String(s))));
   db.function('tally_float_text', { deterministic: true }, nullable((x: number) => pgFloatText(Number(x))));
   db.function('tally_ts_text', { deterministic: true, safeIntegers: false }, nullable((us: number) => pgTimestampText(Number(us))));
+  db.function('tally_json_text', { deterministic: true }, (json: string | null) => (json === null ? null : pgJsonText(JSON.parse(json))));
   migrate(db);
   return db;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RecordData } from '../../records/record.ts';
-import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn, encodeColumn } from '../columns.ts';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN, encodeColumn } from '../columns.ts';
+import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
@@ -8,13 +9,6 @@ import { metaTag, metaValue, sqliteDialect } from './dialect.ts';
 import { openSqlite } from './open.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
-
-/** The one place a SQLite row becomes a record. */
-function rowToRecord(row: Record<string, unknown>): RecordData {
-  const out: Record<string, unknown> = {};
-  for (const c of RECORD_COLUMNS) out[c.name] = decodeColumn(c, row[c.name]);
-  return out as unknown as RecordData;
-}
 
 /** The embedded store: one SQLite file under the data directory. */
 export function createSqliteStore(dataDir: string): Store {

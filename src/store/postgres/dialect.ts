@@ -1,0 +1,83 @@
+import type { ScalarKind } from '../../fields/registry.ts';
+import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
+import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
+
+const META = 'field_9';
+
+/** UTF-8 bytes compare in code point order, as SQLite's BINARY collation does. */
+const CODE_POINT = 'COLLATE "C"';
+
+/**
+ * UPPER() under "C" leaves every non-ASCII letter alone. tally_case (created by the first migration) is libc's
+ * C.UTF-8, whose towupper maps one code point at a time (é → É, ß stays ß), as simpleUpper does on SQLite.
+ */
+const UNICODE_CASE = 'COLLATE tally_case';
+
+/** Django's LIKE escaping: backslash, percent and underscore stand for themselves. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+const LIKE_PATTERN: Record<Exclude<PatternOp, 'icontains'>, (v: string) => string> = {
+  contains: (v) => `%${likeEscape(v)}%`,
+  startswith: (v) => `${likeEscape(v)}%`,
+  endswith: (v) => `%${likeEscape(v)}`,
+};
+
+export const postgresDialect: Dialect = {
+  param(params, value) {
+    params.push(value);
+    return `$${params.length}`;
+  },
+  comparable(column, scalar: ScalarKind) {
+    if (scalar === 'text') return `${column} ${CODE_POINT}`;
+    // A fractional value (field_18 = 200.5) must compare as a number, not fail to parse as an integer.
+    if (scalar === 'int') return `${column}::numeric`;
+    return column;
+  },
+  textOf(column, scalar: ScalarKind) {
+    if (scalar === 'text') return column;
+    // float8 prints shortest round-trip digits (extra_float_digits = 1, set per session), like pgFloatText.
+    if (scalar === 'int' || scalar === 'float') return `${column}::text`;
+    // timestamptz's text in a UTC session, built from the naive timestamp so no session TimeZone can shift it.
+    return `((timestamp 'epoch' + ${column} * interval '1 microsecond')::text || '+00')`;
+  },
+  pattern(params, textExpr, op: PatternOp, value) {
+    if (op === 'icontains') {
+      return `UPPER(${textExpr} ${UNICODE_CASE}) LIKE UPPER(${this.param(params, `%${likeEscape(value)}%`)}::text ${UNICODE_CASE})`;
+    }
+    return `${textExpr} LIKE ${this.param(params, LIKE_PATTERN[op](value))}`;
+  },
+  metaEquals(params, path, value: MetaValue) {
+    // Containment serves the GIN jsonb_path_ops index and compares JSON types ("1" ≠ 1, 1 = 1.0, null is JSON null).
+    // Nested paths become nested objects; an array on the way never contains an object or a scalar there.
+    const doc = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+    return `${META} @> ${this.param(params, JSON.stringify(doc))}::jsonb`;
+  },
+  metaCompare(params, path, op: CompareOp, value) {
+    const v = () => metaValue(this, params, path);
+    // CASE, not AND: PostgreSQL may evaluate AND's operands in any order, and the cast fails on a non-number.
+    const side =
+      typeof value === 'number'
+        ? `(CASE WHEN jsonb_typeof(${v()}) = 'number' THEN (${v()})::numeric END)`
+        : `(CASE WHEN jsonb_typeof(${v()}) = 'string' THEN ${v()} #>> '{}' END) ${CODE_POINT}`;
+    const bound = typeof value === 'number' ? `${this.param(params, value)}::numeric` : `${this.param(params, value)}::text`;
+    return `${side} ${COMPARE_SQL[op]} ${bound}`;
+  },
+  metaText(params, path) {
+    return `(${metaValue(this, params, path)} #>> '{}')`; // strings unquoted; JSON null → NULL
+  },
+  metaMissing(params, path) {
+    return `(${metaValue(this, params, path)}) IS NULL`; // JSON null is a value, so it counts as present
+  },
+  orderBy(column, scalar, descending) {
+    const term = scalar === 'text' ? `${column} ${CODE_POINT}` : column;
+    return `${term} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`;
+  },
+};
+
+/**
+ * The jsonb value at path, or NULL. Keys are bound as text, so `->` only ever looks up object keys and never
+ * indexes into an array (field_9__list__0 finds nothing), as SQLite's $."list"."0" does.
+ */
+function metaValue(d: Dialect, params: unknown[], path: string[]): string {
+  return META + path.map((key) => ` -> ${d.param(params, key)}::text`).join('');
+}

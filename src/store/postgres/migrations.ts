@@ -1,0 +1,72 @@
+/**
+ * Ordered, append-only schema migrations for the PostgreSQL store. Never edit one that has shipped.
+ *
+ * The same logical columns as the SQLite store, with these choices:
+ * - Every text column that can be filtered or sorted is COLLATE "C": comparisons and ORDER BY go by code
+ *   point as on SQLite, and the btree indexes carry the collation the queries use.
+ * - ts is bigint microseconds since the epoch: exact to the microsecond and range-partitionable.
+ * - field_9 (metadata) is jsonb with a GIN jsonb_path_ops index for field_9__<key> equality and "in"; the other
+ *   JSON columns are never queried and stay text, returned byte for byte as written.
+ * - The primary key and every btree index lead with org_id, so records can be distributed by org_id (Citus).
+ *   orgs and api_keys are small lookup tables (reference tables under Citus).
+ * - tally_case is the collation icontains upper-cases under: libc's C.UTF-8 maps every code point, where the
+ *   columns' "C" would map ASCII only.
+ */
+export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'records, orgs and api keys',
+    sql: `
+      CREATE COLLATION tally_case (provider = libc, locale = 'C.UTF-8');
+      CREATE TABLE orgs (
+        id text COLLATE "C" PRIMARY KEY,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE api_keys (
+        key_hash text COLLATE "C" PRIMARY KEY,
+        org_id text COLLATE "C" NOT NULL REFERENCES orgs(id),
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX api_keys_org ON api_keys(org_id);
+      -- Narrow, filterable scalars first; large bodies last (and TOASTed) so scans over the scalars stay small.
+      CREATE TABLE records (
+        org_id text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        ts bigint NOT NULL,
+        field_3 text COLLATE "C" NOT NULL,
+        field_4 text COLLATE "C",
+        status text COLLATE "C" NOT NULL,
+        field_18 integer NOT NULL,
+        field_6 double precision,
+        field_7 double precision,
+        field_8 double precision,
+        rate double precision,
+        sub_field_a bigint,
+        sub_field_b bigint,
+        sub_field_total bigint,
+        tokens_estimated boolean NOT NULL DEFAULT false,
+        field_10 text COLLATE "C",
+        field_11 text COLLATE "C",
+        field_12 text COLLATE "C",
+        field_13 text COLLATE "C",
+        field_14 text COLLATE "C",
+        field_15 text COLLATE "C",
+        field_9 jsonb,
+        field_19 text COLLATE "C" NOT NULL DEFAULT '',
+        field_17 text,
+        field_20 text,
+        field_16 text,
+        field_22 text,
+        field_23 text,
+        field_1 text COLLATE "C",
+        field_2 text COLLATE "C",
+        PRIMARY KEY (org_id, id)
+      );
+      CREATE INDEX records_org_ts ON records (org_id, ts);
+      CREATE INDEX records_org_customer ON records (org_id, field_10);
+      CREATE INDEX records_org_custom_id ON records (org_id, field_12);
+      CREATE INDEX records_org_trace ON records (org_id, field_13);
+      CREATE INDEX records_metadata ON records USING gin (field_9 jsonb_path_ops);
+    `,
+  },
+];

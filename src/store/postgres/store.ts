@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
+import { rowToRecord } from '../row-to-record.ts';
+import { whereSql } from '../sql/where.ts';
+import { runSummary } from '../sql/summary.ts';
+import type { ListQuery, ListResult, Store } from '../types.ts';
+import { createAvailability } from './availability.ts';
+import { postgresDialect } from './dialect.ts';
+import { INSERT_RECORDS, insertValues } from './insert.ts';
+import { migrate } from './migrate.ts';
+import { connectionConfig, createPool } from './pool.ts';
+
+const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
+const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']));
+
+export interface PostgresStoreOptions {
+  url: string;
+  poolSize: number;
+  log: Logger;
+}
+
+/** The shared store: one PostgreSQL database, for several Tally processes behind a load balancer. */
+export async function createPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
+  const config = connectionConfig(opts.url);
+  try {
+    await migrate(config, opts.log);
+  } catch (err) {
+    throw new Error(`PostgreSQL: migrations failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const pool = createPool(config, opts);
+  const { run } = createAvailability(opts.log);
+  const rows = async (text: string, values: unknown[], name?: string) => (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
+  let closed: Promise<void> | null = null;
+
+  return {
+    engine: 'postgres',
+    async insert(records) {
+      if (records.length === 0) return;
+      // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on).
+      await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));
+    },
+    async get(orgId, id) {
+      const [row] = await run(() => rows(`SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND id = $2`, [orgId, id], 'tally_get_record'));
+      return row ? rowToRecord(row) : null;
+    },
+    async list(orgId, q: ListQuery): Promise<ListResult> {
+      const params: unknown[] = [];
+      const where = whereSql(postgresDialect, params, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
+      const direction = q.sort.descending ? 'DESC' : 'ASC';
+      const order = `${postgresDialect.orderBy(q.sort.column, SCALAR_OF.get(q.sort.column) ?? 'text', q.sort.descending)}, id ${direction}`;
+      const page = `SELECT ${COLUMNS} FROM records WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+      const [counted, found] = await run(() =>
+        Promise.all([rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params), rows(page, [...params, q.limit, q.offset])]),
+      );
+      return { count: Number(counted[0].count), records: found.map(rowToRecord) };
+    },
+    async summary(orgId, q) {
+      return run(() => runSummary(postgresDialect, rows, orgId, q));
+    },
+    async ensureApiKey(orgId, keyHash) {
+      return run(async () => {
+        const now = Date.now();
+        await pool.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [orgId, now]);
+        const added = await pool.query('INSERT INTO api_keys (key_hash, org_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_hash) DO NOTHING', [keyHash, orgId, now]);
+        if (added.rowCount === 1) return true;
+        // Replicas starting together may race to add the same configured key; the loser finds it here.
+        const [existing] = await rows('SELECT org_id FROM api_keys WHERE key_hash = $1', [keyHash]);
+        if (existing?.org_id !== orgId) throw new Error('That API key already belongs to another org');
+        return false;
+      });
+    },
+    async orgForKeyHash(keyHash) {
+      const [row] = await run(() => rows('SELECT org_id FROM api_keys WHERE key_hash = $1', [keyHash], 'tally_org_for_key'));
+      return row ? (row.org_id as string) : null;
+    },
+    async hasAnyApiKey() {
+      return (await run(() => rows('SELECT 1 FROM api_keys LIMIT 1', []))).length > 0;
+    },
+    async ping() {
+      await run(() => pool.query('SELECT 1'));
+    },
+    close() {
+      closed ??= pool.end();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { describe, test } from 'node:test';
+import { startServer } from './helpers/server.ts';
+import { POSTGRES_AVAILABLE, freshSchemaUrl } from './helpers/stores.ts';
+
+const KEY = 'outage-key-0123456789abcdef';
+const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP proxy in front of PostgreSQL that the test can cut (every socket reset, nothing listening) and restore. */
+async function startProxy(target: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    async cut() {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    async restore() {
+      if (server.listening) return;
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
+  };
+}
+
+interface Outcome {
+  status: number;
+  code?: string;
+  id?: string;
+  ms: number;
+  phase: string;
+}
+
+describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL is not reachable' }, () => {
+  test('requests answer 503 store_unavailable promptly, the server recovers by itself, and no acknowledged record is lost', async () => {
+    const direct = new URL(await freshSchemaUrl());
+    const proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(direct);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const server = await startServer({ TALLY_DATABASE_URL: viaProxy.toString(), TALLY_INIT_ORG_ID: 'org_outage', TALLY_INIT_API_KEY: KEY, TALLY_PG_POOL_SIZE: '4' });
+    const base = `http://127.0.0.1:${server.port}`;
+    let phase = 'before';
+    const outcomes: Outcome[] = [];
+    const call = async (path: string, init?: RequestInit): Promise<Outcome> => {
+      const started = performance.now();
+      const res = await fetch(`${base}${path}`, { headers: auth, signal: AbortSignal.timeout(30_000), ...init });
+      const body = (await res.json()) as { id?: string; error?: { code: string } };
+      return { status: res.status, code: body.error?.code, id: body.id, ms: performance.now() - started, phase };
+    };
+    let writing = true;
+    const writer = async (worker: number) => {
+      for (let i = 0; writing; i++) {
+        const durable = i % 4 !== 0; // every fourth write is option_a=false: a 202 the queue must commit later
+        outcomes.push(await call('/api/records/create/', { method: 'POST', body: JSON.stringify({ field_1: `w${worker} #${i}`, field_21: { option_a: durable } }) }));
+        await sleep(20);
+      }
+    };
+    try {
+      const writers = [0, 1, 2].map(writer);
+      await sleep(1000);
+      phase = 'outage';
+      await proxy.cut();
+      await sleep(2500);
+      const readyDown = await call('/readyz');
+      const listDown = await call('/api/records/list/');
+      phase = 'restored';
+      await proxy.restore();
+      const deadline = Date.now() + 30_000;
+      while (!outcomes.some((o) => o.phase === 'restored' && o.status === 201) && Date.now() < deadline) await sleep(100);
+      writing = false;
+      await Promise.all(writers);
+
+      assert.equal(readyDown.status, 503);
+      assert.equal(listDown.status, 503);
+      assert.equal(listDown.code, 'store_unavailable');
+      for (const o of outcomes) {
+        assert.ok([201, 202, 503].includes(o.status), `unexpected ${o.status} ${o.code}`);
+        if (o.status === 503) assert.equal(o.code, 'store_unavailable');
+        assert.ok(o.ms < 10_000, `a request took ${Math.round(o.ms)} ms during ${o.phase}`);
+      }
+      const during = outcomes.filter((o) => o.phase === 'outage' && o.status !== 202);
+      assert.ok(during.length > 0 && during.every((o) => o.status === 503), 'writes during the outage are refused, not hung');
+      assert.ok(outcomes.some((o) => o.phase === 'restored' && o.status === 201), 'writes succeed again without a restart');
+      assert.equal((await call('/readyz')).status, 200);
+
+      // Every acknowledged record is there: 201s at once, 202s once the write queue's retries got through.
+      const acknowledged = outcomes.filter((o) => o.status === 201 || o.status === 202).map((o) => o.id!);
+      assert.ok(outcomes.some((o) => o.phase === 'outage' && o.status === 202), 'some records were accepted during the outage');
+      const missing = async () => {
+        const res = await fetch(`${base}/api/records/list/?param_c=1000`, { headers: auth });
+        assert.equal(res.status, 200);
+        const stored = new Set(((await res.json()) as { results: { id: string }[] }).results.map((r) => r.id));
+        return acknowledged.filter((id) => !stored.has(id));
+      };
+      const settle = Date.now() + 20_000;
+      while ((await missing()).length > 0 && Date.now() < settle) await sleep(200);
+      assert.deepEqual(await missing(), []);
+      for (const o of outcomes.filter((x) => x.status === 201)) assert.equal((await call(`/api/records/${o.id}/`)).status, 200);
+
+      // The outage is logged once when it starts and once when it ends, not once per failed request.
+      const logged = (msg: string) => server.output().split('\n').filter((line) => line.includes(`"msg":"${msg}`)).length;
+      assert.equal(logged('postgres unreachable'), 1);
+      assert.equal(logged('postgres reachable again'), 1);
+    } finally {
+      writing = false;
+      await proxy.restore(); // the server drains its queue on SIGTERM, which needs the database
+      await server.stop();
+      await proxy.cut();
+    }
+  });
+});
