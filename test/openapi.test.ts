@@ -16,7 +16,7 @@ describe('OpenAPI document and reference page', () => {
     assert.equal(res.status, 200);
     const doc = res.body;
     assert.match(doc.openapi, /^3\./);
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/records/create/', '/api/records/list/', '/api/records/{resource_id}/']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/records/batch/', '/api/records/create/', '/api/records/list/', '/api/records/{resource_id}/']);
     const create = doc.components.schemas.CreateRecord;
     assert.equal(create.additionalProperties, false);
     for (const f of FIELDS.filter((f) => f.input)) assert.ok(create.properties[f.name], `create documents ${f.name}`);
