@@ -52,6 +52,7 @@ export function createWriteQueue(store: Store, opts: { maxPending: number; maxBa
     try {
       await store.insert(batch.map((p) => p.record));
       retryDelay = 0;
+      opts.log.debug({ batch: batch.length }, 'committed'); // group-commit sizes, read by the benchmark
       for (const p of batch) p.resolve();
     } catch (err) {
       opts.log.error({ err, batch: batch.length }, 'commit failed');
