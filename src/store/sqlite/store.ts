@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { RecordData } from '../../records/record.ts';
-import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn, encodeColumn } from '../columns.ts';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn } from '../columns.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
-import { metaTag, metaValue, sqliteDialect } from './dialect.ts';
+import { sqliteDialect } from './dialect.ts';
 import { openSqlite } from './open.ts';
+import { startWriter } from './writer-client.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -17,19 +18,9 @@ function rowToRecord(row: Record<string, unknown>): RecordData {
 
 /** The embedded store: one SQLite file under the data directory. */
 export function createSqliteStore(dataDir: string): Store {
-  const db = openSqlite(path.join(dataDir, 'tally.db'));
-  const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
-  const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
-  const insertMany = db.transaction((records: RecordData[]) => {
-    for (const r of records) {
-      const row = r as unknown as Record<string, unknown>;
-      const seq = insertStmt.run(RECORD_COLUMNS.map((c) => encodeColumn(c, row[c.name]))).lastInsertRowid;
-      for (const [k, v] of Object.entries(r.field_9 ?? {})) {
-        const tag = metaTag(v);
-        if (tag) insertMeta.run(r.org_id, k, tag, metaValue(v as string | number | boolean | null), seq);
-      }
-    }
-  });
+  const file = path.join(dataDir, 'tally.db');
+  const db = openSqlite(file);
+  const writer = startWriter(file);
   const getStmt = db.prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE org_id = ? AND id = ?`);
   const keyStmt = db.prepare('SELECT org_id FROM api_keys WHERE key_hash = ?');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
@@ -39,9 +30,7 @@ export function createSqliteStore(dataDir: string): Store {
 
   return {
     engine: 'sqlite',
-    async insert(records) {
-      if (records.length > 0) insertMany.immediate(records);
-    },
+    insert: (records) => writer.insert(records),
     async get(orgId, id) {
       const row = getStmt.get(orgId, id) as Record<string, unknown> | undefined;
       return row ? rowToRecord(row) : null;
@@ -82,6 +71,7 @@ export function createSqliteStore(dataDir: string): Store {
     async close() {
       if (open) {
         open = false;
+        await writer.close();
         db.close();
       }
     },
