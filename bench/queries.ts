@@ -25,7 +25,7 @@ export function benchQueries(info: SeedInfo): BenchQuery[] {
     { name: 'default list (page 1, 100, -id)', path: () => list({}) },
     { name: 'field_10 equality', path: (i) => list({}, { field_10: { operator: '', value: [`customer_${(i * 37) % 1000}`] } }) },
     { name: 'field_9__feature in (2 of 5 values)', path: () => list({}, { field_9__feature: { operator: 'in', value: ['summarise', 'classify'] } }) },
-    { name: 'field_6 gt 0.01, sorted -field_6', path: () => list({ param_d: '-field_6' }, { field_6: { operator: 'gt', value: [0.01] } }) },
+    { name: 'field_6 gt 0.005, sorted -field_6', path: () => list({ param_d: '-field_6' }, { field_6: { operator: 'gt', value: [0.005] } }) },
     { name: 'icontains field_2, 24 h window', path: () => list({ param_a: dayAgo }, { field_2: { operator: 'icontains', value: ['überweisung'] } }) },
     { name: 'icontains field_2, whole table', path: () => list({}, { field_2: { operator: 'icontains', value: ['überweisung'] } }) },
     { name: 'param_a: last hour', path: () => list({ param_a: hourAgo }) },
