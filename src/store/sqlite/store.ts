@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { RecordData } from '../../records/record.ts';
-import { RECORD_COLUMNS, TIMESTAMP_COLUMN, decodeColumn } from '../columns.ts';
-import { whereSql } from '../sql/where.ts';
+import { RECORD_COLUMNS, decodeColumn } from '../columns.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
-import { sqliteDialect } from './dialect.ts';
+import { ORG_COUNT_SQL, listSql } from './list-sql.ts';
 import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import { startWriter } from './writer-client.ts';
@@ -27,7 +26,7 @@ export function createSqliteStore(dataDir: string): Store {
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
   const ensureOrg = db.prepare('INSERT INTO orgs (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
   const ensureKey = db.prepare('INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING');
-  const countStmt = db.prepare('SELECT n AS count FROM org_record_counts WHERE org_id = ?');
+  const countStmt = db.prepare(ORG_COUNT_SQL);
   const prepare = statementCache(db);
   let open = true;
 
@@ -39,19 +38,11 @@ export function createSqliteStore(dataDir: string): Store {
       return row ? rowToRecord(row) : null;
     },
     async list(orgId, q: ListQuery): Promise<ListResult> {
-      const params: unknown[] = [];
-      const where = whereSql(sqliteDialect, params, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
-      const named = { org: orgId }; // the metadata index subqueries' @org
-      const unfiltered = q.conditions.length === 0 && q.since === null;
-      const count = unfiltered
-        ? ((countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0)
-        : (prepare(`SELECT count(*) AS count FROM records WHERE ${where}`).get(...params, named) as { count: number }).count;
-      const order = `${sqliteDialect.orderBy(q.sort.column, 'text', q.sort.descending)}, id ${q.sort.descending ? 'DESC' : 'ASC'}`;
-      // A deep page walks past `offset` rows; doing that walk in a subquery that selects only seq lets it run on
-      // a covering index instead of reading every skipped record, and only the page's rows are fetched.
-      const page = `SELECT seq FROM records WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
-      const sql = q.offset > 0 ? `SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE seq IN (${page}) ORDER BY ${order}` : page.replace('SELECT seq', `SELECT ${COLUMN_NAMES.join(', ')}`);
-      const rows = prepare(sql).all(...params, q.limit, q.offset, named) as Record<string, unknown>[];
+      const sql = listSql(orgId, q);
+      const count = sql.countSql
+        ? (prepare(sql.countSql).get(...sql.params, sql.named) as { count: number }).count
+        : ((countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0);
+      const rows = prepare(sql.pageSql).all(...sql.params, q.limit, q.offset, sql.named) as Record<string, unknown>[];
       return { count, records: rows.map(rowToRecord) };
     },
     async ensureApiKey(orgId, keyHash) {
