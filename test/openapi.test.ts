@@ -16,7 +16,7 @@ describe('OpenAPI document and reference page', () => {
     assert.equal(res.status, 200);
     const doc = res.body;
     assert.match(doc.openapi, /^3\./);
-    for (const p of ['/api/records/create/', '/api/records/list/', '/api/records/{resource_id}/', '/api/records/summary/', '/api/meta/fields']) {
+    for (const p of ['/api/records/create/', '/api/records/batch/', '/api/records/list/', '/api/records/{resource_id}/', '/api/records/summary/', '/api/meta/fields']) {
       assert.ok(doc.paths[p], `documents ${p}`);
     }
     const create = doc.components.schemas.CreateRecord;

@@ -61,9 +61,10 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
     const outcomes: Outcome[] = [];
     const call = async (path: string, init?: RequestInit): Promise<Outcome> => {
       const started = performance.now();
+      const startedIn = phase; // a request belongs to the phase it started in
       const res = await fetch(`${base}${path}`, { headers: auth, signal: AbortSignal.timeout(30_000), ...init });
       const body = (await res.json()) as { id?: string; error?: { code: string } };
-      return { status: res.status, code: body.error?.code, id: body.id, ms: performance.now() - started, phase };
+      return { status: res.status, code: body.error?.code, id: body.id, ms: performance.now() - started, phase: startedIn };
     };
     let writing = true;
     const writer = async (worker: number) => {
@@ -76,8 +77,8 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
     try {
       const writers = [0, 1, 2].map(writer);
       await sleep(1000);
-      phase = 'outage';
       await proxy.cut();
+      phase = 'outage';
       await sleep(2500);
       const readyDown = await call('/readyz');
       const listDown = await call('/api/records/list/');

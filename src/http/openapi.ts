@@ -2,6 +2,7 @@ import { ERROR_CODES } from '../errors.ts';
 import { FIELDS, METADATA_PREFIX, SORT_OPTIONS } from '../fields/registry.ts';
 import { createRecordSchema, recordOutputSchema } from '../fields/schema.ts';
 import { OPERATORS } from '../query/filters.ts';
+import { MAX_BATCH } from '../fields/validate-batch.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
 
 /** The OpenAPI 3 document, derived from the same registry and schemas the server validates with. */
@@ -115,6 +116,28 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/api/meta/fields': {
         get: { summary: 'Filterable and sortable fields and the filter operators, from the field registry', responses: { 200: { description: 'The field catalogue' }, ...auth } },
+      },
+      '/api/records/batch/': {
+        post: {
+          summary: `Create up to ${MAX_BATCH} records in one transaction`,
+          description:
+            'Every item is validated like a single create. One bad item rejects the whole batch (400, every problem listed as records.<index>.<field>) and nothing is stored. ' +
+            'Otherwise all items are committed in one transaction and the reply is sent after the commit is on disk. field_21 of the items is accepted but not consulted: a batch is always durable.',
+          requestBody: {
+            required: true,
+            content: json({ type: 'object', required: ['records'], additionalProperties: false, properties: { records: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: ref('CreateRecord') } } }),
+          },
+          responses: {
+            201: {
+              description: 'All stored durably; the new ids in the order sent',
+              content: json({ type: 'object', properties: { count: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } } }),
+            },
+            400: error('Invalid batch or item(s); nothing is stored'),
+            ...auth,
+            413: error('Body too large'),
+            503: error('Store unavailable; nothing was stored'),
+          },
+        },
       },
       '/api/records/{resource_id}/': {
         get: {

@@ -1,6 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
-const nextUlid = monotonicFactory();
+/**
+ * ulid's default generator asks the OS for randomness once per character (16 syscalls per id, ~70 µs under
+ * load). The same cryptographic bytes drawn from a pooled buffer cost nanoseconds.
+ */
+const POOL_SIZE = 8192;
+let pool = randomBytes(POOL_SIZE);
+let offset = 0;
+function pooledRandom(): number {
+  if (offset >= POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  return pool[offset++] / 256; // ulid takes floor(x * 32): one byte per base32 character, uniform
+}
+
+const nextUlid = monotonicFactory(pooledRandom);
 
 /** record_<ULID>: unique and time-ordered (monotonic within a millisecond), so sorting by id sorts by arrival. */
 export function newRecordId(): string {

@@ -49,6 +49,10 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
     return reply.code(durable ? 201 : 202).send(record);
   });
 
+  app.post('/api/records/batch', async (request, reply) => {
+    return reply.code(201).send(await service.createBatch(await orgOf(request), request.body));
+  });
+
   const list = async (request: FastifyRequest) => {
     const orgId = await orgOf(request);
     const { query, filters } = listInput(request);

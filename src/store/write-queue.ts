@@ -59,11 +59,28 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     return size;
   }
 
-  function schedule(): void {
-    if (running) return;
+  let backoff: NodeJS.Timeout | null = null;
+
+  /**
+   * Runs a flush soon. After a failed commit, retries of accepted (202) records back off; a client waiting
+   * for a durable write cuts the back-off short, so during an outage it hears 503 at once instead of waiting.
+   */
+  function schedule(urgent = false): void {
+    if (running) {
+      if (urgent && backoff) {
+        clearTimeout(backoff);
+        backoff = null;
+        setImmediate(flush);
+      }
+      return;
+    }
     running = true;
-    if (retryDelay > 0) setTimeout(flush, retryDelay);
-    else setImmediate(flush);
+    if (retryDelay > 0 && !urgent) {
+      backoff = setTimeout(() => {
+        backoff = null;
+        void flush();
+      }, retryDelay);
+    } else setImmediate(flush);
   }
 
   async function flush(): Promise<void> {
@@ -77,6 +94,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       committed = true;
       retryDelay = 0;
       for (const p of batch) bytes -= p.bytes;
+      opts.log.debug({ batch: batch.length }, 'committed'); // group-commit sizes, read by the benchmark
       for (const p of batch) p.resolve();
     } catch (err) {
       opts.log.error({ err, batch: batch.length }, 'commit failed');
@@ -102,7 +120,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       const size = admit(record);
       return new Promise<void>((resolve, reject) => {
         pending.push({ record, bytes: size, durable: true, resolve, reject });
-        schedule();
+        schedule(true);
       });
     },
     accept(record) {

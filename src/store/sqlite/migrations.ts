@@ -66,4 +66,18 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'cost index and per-org record counts',
+    sql: `
+      -- field_6 (cost) filters and the option_2 sort seek instead of scanning the org.
+      CREATE INDEX records_org_cost ON records(org_id, field_6);
+      -- The exact count of an unfiltered list, kept by the insert transaction itself (records are append-only).
+      CREATE TABLE org_record_counts (
+        org_id TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO org_record_counts (org_id, n) SELECT org_id, count(*) FROM records GROUP BY org_id;
+    `,
+  },
 ];

@@ -1,0 +1,35 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { parseFilters } from '../src/query/filters.ts';
+import { parseListParams } from '../src/query/list-params.ts';
+import { ORG_COUNT_SQL, listSql } from '../src/store/sqlite/list-sql.ts';
+import { BENCH_ORG } from './processes.ts';
+import { benchQueries } from './queries.ts';
+import type { SeedInfo } from './seed.ts';
+
+/**
+ * `npx tsx bench/explain.ts <seeded .db> <its .json>`: EXPLAIN QUERY PLAN of the count and page SQL the
+ * SQLite store runs for each benchmark query, as markdown for docs/performance.md.
+ */
+const [file, metaFile] = process.argv.slice(2);
+const info = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as SeedInfo;
+const db = new Database(file, { readonly: true });
+for (const name of ['tally_upper', 'tally_float_text', 'tally_ts_text']) db.function(name, { varargs: true }, () => null);
+const plan = (sql: string, args: unknown[]) =>
+  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => `  ${r.detail}`).join('\n');
+for (const q of benchQueries(info)) {
+  const url = new URL(q.path(0), 'http://x');
+  if (!url.pathname.includes('/list/')) {
+    process.stdout.write(`### ${q.name}\n\`\`\`\n${plan('SELECT * FROM records WHERE org_id = ? AND id = ?', [BENCH_ORG, 'x'])}\n\`\`\`\n`);
+    continue;
+  }
+  const query = Object.fromEntries(url.searchParams);
+  const filters = query.filters ? JSON.parse(query.filters) : undefined;
+  delete query.filters;
+  const params = parseListParams(query);
+  const sql = listSql(BENCH_ORG, { conditions: parseFilters(filters), since: params.since, sort: params.sort, offset: (params.page - 1) * params.pageSize, limit: params.pageSize });
+  const count = sql.countSql ? plan(sql.countSql, [...sql.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
+  const page = plan(sql.pageSql, [...sql.params, params.pageSize, 0, sql.named]);
+  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\npage:\n\`\`\`\n${page}\n\`\`\`\n`);
+}
+db.close();

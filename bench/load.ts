@@ -1,0 +1,51 @@
+import autocannon from 'autocannon';
+
+export interface LoadSpec {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  key?: string;
+  connections: number;
+  seconds: number;
+  /** A request count that ends the run before the time is up. */
+  amount?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Runs autocannon against a loopback URL for a bounded time (and optionally a bounded number of requests). */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (!/^http:\/\/127\.0\.0\.1:/.test(spec.url)) throw new Error(`load only to 127.0.0.1, not ${spec.url}`);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (spec.key) headers.authorization = `Bearer ${spec.key}`;
+  const started = Date.now();
+  const result = await autocannon({
+    url: spec.url,
+    method: spec.method ?? 'GET',
+    body: spec.body,
+    headers,
+    connections: spec.connections,
+    duration: spec.seconds,
+    amount: spec.amount,
+    timeout: 30,
+  });
+  const elapsed = (Date.now() - started) / 1000;
+  const ok = result['2xx'];
+  return {
+    requests: ok,
+    perSecond: ok / Math.max(spec.amount ? elapsed : result.duration, 0.001),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}

@@ -1,0 +1,41 @@
+import { parseBenchArgs } from './args.ts';
+import { createContext } from './context.ts';
+import { machineInfo } from './machine.ts';
+import { markdownTable, writeResults, type ResultRow } from './report.ts';
+import { batchScenario } from './scenarios/batch.ts';
+import { growthScenario } from './scenarios/growth.ts';
+import { ingestScenario } from './scenarios/ingest.ts';
+import { queryScenario } from './scenarios/query.ts';
+
+/** `npm run bench`: runs the chosen scenarios against the real server over loopback, prints and saves the table. */
+async function main(): Promise<void> {
+  const opts = parseBenchArgs(process.argv.slice(2), process.env);
+  if (opts.databaseUrl) throw new Error('TALLY_DATABASE_URL is set, but only SQLite runs are built so far (the seed and the storage floor are SQLite-only)');
+  const ctx = createContext(opts);
+  const machine = machineInfo();
+  ctx.log(`machine: ${JSON.stringify(machine)}`);
+  const started = new Date().toISOString();
+  const rows: ResultRow[] = [];
+  const extra: Record<string, unknown> = {};
+  try {
+    if (opts.scenarios.has('ingest')) {
+      const r = await ingestScenario(ctx);
+      rows.push(...r.rows);
+      extra.groupCommit = r.groupCommit;
+    }
+    if (opts.scenarios.has('batch')) rows.push(...(await batchScenario(ctx)));
+    if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx)));
+    if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx)));
+  } finally {
+    ctx.cleanup();
+  }
+  const table = markdownTable(rows);
+  process.stdout.write(table + '\n');
+  const file = writeResults({ started, finished: new Date().toISOString(), engine: 'sqlite', options: { ...opts, scenarios: [...opts.scenarios] }, machine, ...extra, rows, table });
+  ctx.log(`results: ${file}`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import type { BenchContext } from '../context.ts';
+import { runLoad } from '../load.ts';
+import { BENCH_KEY, startTally } from '../processes.ts';
+import { chatRecord } from '../record-body.ts';
+import type { ResultRow } from '../report.ts';
+import { storageFloor } from '../storage-floor.ts';
+
+const BATCH = 1000;
+
+/** POST /api/records/batch/ with 1000 records per request, against the raw insert rate of the same rows. */
+export async function batchScenario(ctx: BenchContext): Promise<ResultRow[]> {
+  const { seconds } = ctx.opts;
+  const body = JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => chatRecord(i)) });
+  ctx.log(`batch: ${BATCH} records (${(body.length / 1e6).toFixed(2)} MB) per request, ${seconds} s`);
+  const floor = storageFloor(ctx.scratch('storage-floor'), seconds);
+  const rows: ResultRow[] = [{ scenario: 'batch', case: 'storage floor (better-sqlite3, 1000 rows/tx, pre-encoded)', perSecond: floor.perSecond }];
+  const server = await startTally(ctx.scratch('batch'), ctx.opts.databaseUrl);
+  try {
+    for (const connections of [1, 4]) {
+      await runLoad({ url: server.url + '/api/records/batch/', method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
+      server.resetPeak();
+      const r = await runLoad({ url: server.url + '/api/records/batch/', method: 'POST', body, key: BENCH_KEY, connections, seconds });
+      const perSecond = r.perSecond * BATCH;
+      const failures = r.errors + r.non2xx > 0 ? `; ${r.errors} errors, ${r.non2xx} non-2xx` : '';
+      rows.push({
+        scenario: 'batch',
+        case: `ingest-batch, ${connections} connection(s) (records/s; latency per 1000-record request)`,
+        perSecond,
+        p50: r.p50,
+        p99: r.p99,
+        peakRssMb: server.peakRssMb(),
+        note: `${(perSecond / floor.perSecond).toFixed(2)}× storage floor${failures}`,
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}

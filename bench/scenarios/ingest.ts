@@ -1,0 +1,66 @@
+import type { BenchContext } from '../context.ts';
+import { runLoad } from '../load.ts';
+import { BENCH_KEY, startProcess, startTally } from '../processes.ts';
+import { chatRecord } from '../record-body.ts';
+import type { ResultRow } from '../report.ts';
+
+const CREATE = '/api/records/create/';
+
+/** Group-commit sizes under the same load: the server logs each commit's size at debug level. */
+async function groupCommitSizes(ctx: BenchContext, body: string): Promise<string> {
+  const sizes: number[] = [];
+  let rest = '';
+  const server = await startTally(ctx.scratch('group-commit'), ctx.opts.databaseUrl, { TALLY_LOG_LEVEL: 'debug' }, (text) => {
+    const lines = (rest + text).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line.includes('"msg":"committed"')) sizes.push(Number(/"batch":(\d+)/.exec(line)?.[1] ?? 0));
+  });
+  try {
+    await runLoad({ url: server.url + CREATE, method: 'POST', body, key: BENCH_KEY, connections: ctx.opts.connections, seconds: Math.min(3, ctx.opts.seconds) });
+  } finally {
+    await server.stop();
+  }
+  sizes.sort((a, b) => a - b);
+  const mean = sizes.reduce((a, b) => a + b, 0) / Math.max(sizes.length, 1);
+  return `${sizes.length} commits, records per commit mean ${mean.toFixed(1)}, p50 ${sizes[Math.floor(sizes.length / 2)] ?? 0}, max ${sizes.at(-1) ?? 0}`;
+}
+
+/** ingest-single (durable), ingest-async, and the bare-HTTP floor they are compared with, in one run. */
+export async function ingestScenario(ctx: BenchContext): Promise<{ rows: ResultRow[]; groupCommit: string }> {
+  const { connections, seconds } = ctx.opts;
+  const durable = JSON.stringify(chatRecord(1, { field_21: { option_a: true } }));
+  const accepted = JSON.stringify(chatRecord(1, { field_21: { option_a: false } }));
+  ctx.log(`ingest: ${durable.length}-byte records, ${connections} connections, ${seconds} s each`);
+
+  const floor = await startProcess('bench/floor-server.ts', {});
+  let floorResult;
+  try {
+    await runLoad({ url: floor.url + CREATE, method: 'POST', body: durable, connections, seconds: 1 });
+    floorResult = await runLoad({ url: floor.url + CREATE, method: 'POST', body: durable, connections, seconds });
+  } finally {
+    await floor.stop();
+  }
+  const floorRss = floor.peakRssMb();
+
+  const rows: ResultRow[] = [
+    { scenario: 'ingest', case: 'HTTP floor (bare node:http, JSON.parse only)', ...pick(floorResult), peakRssMb: floorRss },
+  ];
+  for (const [name, body] of [['ingest-single (option_a true, 201 after fsync)', durable], ['ingest-async (option_a false, 202)', accepted]] as const) {
+    const server = await startTally(ctx.scratch('ingest'), ctx.opts.databaseUrl);
+    try {
+      await runLoad({ url: server.url + CREATE, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 }); // warm-up
+      server.resetPeak();
+      const r = await runLoad({ url: server.url + CREATE, method: 'POST', body, key: BENCH_KEY, connections, seconds });
+      const ratio = r.perSecond / floorResult.perSecond;
+      const failures = r.errors + r.non2xx > 0 ? `; ${r.errors} errors, ${r.non2xx} non-2xx` : '';
+      rows.push({ scenario: 'ingest', case: name, ...pick(r), peakRssMb: server.peakRssMb(), note: `${ratio.toFixed(2)}× floor${failures}` });
+    } finally {
+      await server.stop();
+    }
+  }
+  const groupCommit = await groupCommitSizes(ctx, durable);
+  rows[1].note += `; ${groupCommit}`;
+  return { rows, groupCommit };
+}
+
+const pick = (r: { perSecond: number; p50: number; p99: number }) => ({ perSecond: r.perSecond, p50: r.p50, p99: r.p99 });

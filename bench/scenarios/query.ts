@@ -1,0 +1,29 @@
+import type { BenchContext } from '../context.ts';
+import { startTally } from '../processes.ts';
+import { benchQueries } from '../queries.ts';
+import type { ResultRow } from '../report.ts';
+import { seededDataDir } from '../seed.ts';
+import { sequentialLoad } from '../sequential.ts';
+
+/** Each query, one request at a time, on a seeded table; p50/p99 per query against the targets. */
+export async function queryScenario(ctx: BenchContext): Promise<ResultRow[]> {
+  const n = ctx.opts.queryRecords;
+  const dir = ctx.scratch('query');
+  const info = await seededDataDir(n, dir, ctx.log);
+  ctx.log(`query: ${n} records (${info.bigOrgRecords} in the big org), ${ctx.opts.queryRequests} requests per query`);
+  const server = await startTally(dir, ctx.opts.databaseUrl);
+  const rows: ResultRow[] = [];
+  try {
+    for (const q of benchQueries(info)) {
+      const r = await sequentialLoad(server.url, q.path, ctx.opts.queryRequests, 60);
+      const target = q.name === 'get by id' ? r.p99 <= 2 : r.p50 <= 20 && r.p99 <= 100;
+      const count = r.count === undefined ? '' : `count ${r.count}; `;
+      rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: q.name, p50: r.p50, p99: r.p99, note: `${count}${r.requests} req; ${target ? 'meets target' : 'MISSES target'}` });
+      ctx.log(`  ${q.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+    }
+    rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: 'server peak RSS over all queries', peakRssMb: server.peakRssMb() });
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}
