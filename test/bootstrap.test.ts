@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from './helpers/app.ts';
-import { startServer } from './helpers/server.ts';
+import { startServer } from './helpers/server-process.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startServer } from './helpers/server.ts';
+import { startServer } from './helpers/server-process.ts';
 import { POSTGRES_AVAILABLE, freshSchemaUrl } from './helpers/stores.ts';
 
 const KEY = 'multi-key-0123456789abcdef';

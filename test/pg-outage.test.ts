@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { startServer } from './helpers/server.ts';
+import { startServer } from './helpers/server-process.ts';
 import { POSTGRES_AVAILABLE, freshSchemaUrl } from './helpers/stores.ts';
 
 const KEY = 'outage-key-0123456789abcdef';

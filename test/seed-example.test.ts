@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from './helpers/app.ts';
 import { SEED_CREATE_PAYLOAD, SEED_FILTERS } from './helpers/seed.ts';
-import { startServer } from './helpers/server.ts';
+import { startServer } from './helpers/server-process.ts';
 
 const run = promisify(execFile);
 const KEY = 'seed-example-key-0123456789';

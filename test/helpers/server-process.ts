@@ -13,6 +13,8 @@ export interface ServerProcess {
   /** stdout lines (pino JSON), the latest MAX_LOG_LINES. */
   logs: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the process printed so far: stdout lines (the latest MAX_LOG_LINES), then stderr. */
+  output(): string;
   /** Resident memory of the server process, in KiB (/proc/<pid>/status VmRSS). */
   rssKiB(): number;
   /** Sends the signal and waits for the exit. */
@@ -81,6 +83,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
     port,
     logs,
     exited,
+    output: () => `${logs.join('\n')}\n${stderr}`,
     rssKiB() {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
