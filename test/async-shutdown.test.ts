@@ -1,33 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import { describe, test } from 'node:test';
 import { tempDir, TEST_KEY, TEST_ORG } from './helpers/app.ts';
+import { missingOf } from './helpers/acked.ts';
 import { httpRequest } from './helpers/http.ts';
 import { createLoad, waitFor } from './helpers/load.ts';
-import { startServer, type ServerProcess } from './helpers/server-process.ts';
+import { startServer } from './helpers/server-process.ts';
 import { storeEnv, STORE_KINDS } from './helpers/stores.ts';
 
 const CLIENTS = 32;
-const auth = { authorization: `Bearer ${TEST_KEY}` };
-
-/** Ids (of `ids`) that the server does not have; each one found must equal the acknowledged body. */
-async function missingOf(server: ServerProcess, acked: Map<string, any>): Promise<string[]> {
-  const ids = [...acked.keys()];
-  const missing: string[] = [];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
-        const res = await httpRequest(server.port, 'GET', `/api/records/${id}/`, { agent, headers: auth });
-        if (res.status === 404) missing.push(id);
-        else assert.deepEqual(res.body, acked.get(id), `record ${id} is stored as the 202 said`);
-      }
-      agent.destroy();
-    }),
-  );
-  return missing;
-}
 
 /** Reads one sample's value from Prometheus text. */
 function metric(text: string, name: string): number {

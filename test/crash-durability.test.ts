@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import { describe, test } from 'node:test';
 import { tempDir, TEST_KEY, TEST_ORG } from './helpers/app.ts';
+import { missingOf } from './helpers/acked.ts';
 import { httpRequest } from './helpers/http.ts';
 import { createLoad, waitFor } from './helpers/load.ts';
 import { startServer, type ServerProcess } from './helpers/server-process.ts';
@@ -10,21 +10,8 @@ import { storeEnv, STORE_KINDS } from './helpers/stores.ts';
 
 const CLIENTS = 32;
 
-/** GETs every id (8 at a time) and deep-compares it with the body the client was answered with. */
 async function assertAllStored(server: ServerProcess, acked: Map<string, any>): Promise<void> {
-  const ids = [...acked.keys()];
-  const missing: string[] = [];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
-        const res = await httpRequest(server.port, 'GET', `/api/records/${id}/`, { agent, headers: { authorization: `Bearer ${TEST_KEY}` } });
-        if (res.status !== 200) missing.push(id);
-        else assert.deepEqual(res.body, acked.get(id), `record ${id} is stored exactly as acknowledged`);
-      }
-      agent.destroy();
-    }),
-  );
+  const missing = await missingOf(server, acked);
   assert.deepEqual(missing, [], `${missing.length} acknowledged record(s) missing`);
 }
 
