@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { RecordData } from '../../records/record.ts';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
