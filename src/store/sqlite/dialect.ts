@@ -8,6 +8,54 @@ const META = 'field_9';
 /** GLOB is SQLite's case-sensitive LIKE; its metacharacters are escaped by bracketing them. */
 const globEscape = (s: string) => s.replace(/[[*?]/g, (ch) => `[${ch}]`);
 
+/** What SQLite's LIKE folds: ASCII letters only (no ICU; case_sensitive_like is never set). */
+const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+
+/** A LIKE pattern (ESCAPE '\\') for "contains s". */
+const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+/** The longest run of ASCII characters in s. */
+const longestAsciiRun = (s: string) => (s.match(/[\u0000-\u007f]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+
+/** The only non-ASCII characters whose simpleUpper is ASCII (test/icontains-prefilter.test.ts checks every code point). */
+const TO_ASCII_UPPER: readonly [string, string][] = [
+  ['\u0131', 'I'], // ı dotless i
+  ['\u017f', 'S'], // ſ long s
+];
+
+/**
+ * icontains on a plain text column, with the exact JavaScript test (tally_upper) run only where C-level string
+ * matching cannot decide. Let f = simpleUpper (one code point to one code point, idempotent) and g = ASCII-only
+ * upper-casing; SQLite's `T LIKE '%P%'` (ASCII case folding only) holds exactly when g(T) contains g(P).
+ * - Sufficient: g(T) contains f(N), or g(T) contains g(N). Where g(T) matches an ASCII character of the needle, T
+ *   has an ASCII character there, on which f = g; where it matches a non-ASCII one, T has exactly that character
+ *   (g changes no non-ASCII character), and f maps it as it maps the needle's (f is idempotent).
+ * - Necessary: g(T) contains R, the longest ASCII run of f(N), or T holds ı or ſ. A match puts R in f(T), and each
+ *   character of R comes from an ASCII character of T (where f = g) or from ı (→ I) or ſ (→ S); only the ones
+ *   whose image R contains need checking.
+ * The match is then: necessary AND (sufficient OR exact). Most rows are decided by one or two C-level scans.
+ */
+function icontainsColumn(params: unknown[], column: string, value: string): string {
+  const upper = simpleUpper(value);
+  const p = (v: string) => {
+    params.push(v); // positional: pushed in the order the placeholders appear below
+    return '?';
+  };
+  const like = (s: string) => `${column} LIKE ${p(likeContains(s))} ESCAPE '\\'`;
+  const exact = () => `tally_upper(${column}) GLOB ${p(`*${globEscape(upper)}*`)}`;
+  const others = () => TO_ASCII_UPPER.filter(([, image]) => run.includes(image)).map(([ch]) => `instr(${column}, ${p(ch)}) > 0`);
+  const sufficient = [...new Set([upper, asciiUpper(value)])];
+  const run = longestAsciiRun(upper);
+  if (run === '') return `(${sufficient.map(like).join(' OR ')} OR ${exact()})`;
+  const necessary = [like(run), ...others()];
+  // R is itself sufficient: the match is R, or (ı or ſ present and the exact test).
+  if (sufficient.includes(run)) return necessary.length === 1 ? `(${necessary[0]})` : `(${necessary[0]} OR ((${necessary.slice(1).join(' OR ')}) AND ${exact()}))`;
+  return `((${necessary.join(' OR ')}) AND (${sufficient.map(like).join(' OR ')} OR ${exact()}))`;
+}
+
+/** A bare column name: repeating it in SQL costs nothing, unlike an expression that calls into JavaScript. */
+const isColumn = (expr: string) => /^\w+$/.test(expr);
+
 const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
 
 const TYPE_GUARD = { string: "= 'text'", number: "IN ('integer', 'real')" } as const;
@@ -46,6 +94,7 @@ export const sqliteDialect: Dialect = {
     return `tally_ts_text(${column})`;
   },
   pattern(params, textExpr, op: PatternOp, value) {
+    if (op === 'icontains' && isColumn(textExpr)) return icontainsColumn(params, textExpr, value);
     if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(simpleUpper(value))}*`)}`;
     const glob = op === 'contains' ? `*${globEscape(value)}*` : op === 'startswith' ? `${globEscape(value)}*` : `*${globEscape(value)}`;
     return `${textExpr} GLOB ${this.param(params, glob)}`;
@@ -73,3 +122,4 @@ export const sqliteDialect: Dialect = {
   },
   orderBy: (column, _scalar, descending) => `${column} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`,
 };
+
