@@ -25,6 +25,20 @@ export function createSqliteStore(dataDir: string): Store {
   const prepare = statementCache(db);
   let open = true;
 
+  // One read transaction: the count and the page see the same snapshot while the writer thread commits.
+  const listInSnapshot = db.transaction((orgId: string, q: ListQuery): ListResult => {
+    const sql = listSql(orgId, q);
+    const count =
+      q.count === false
+        ? null
+        : sql.countSql
+          ? (prepare(sql.countSql).get(...sql.params, sql.named) as { count: number }).count
+          : ((countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0);
+    const want = q.limit + 1; // one more than the page tells whether another page follows
+    const rows = count !== null && q.offset >= count ? [] : (prepare(sql.pageSql).all(...sql.params, want, q.offset, sql.named) as Record<string, unknown>[]);
+    return { count, records: rows.slice(0, q.limit).map(rowToRecord), more: rows.length > q.limit };
+  });
+
   return {
     engine: 'sqlite',
     insert: (records) => writer.insert(records),
@@ -33,12 +47,7 @@ export function createSqliteStore(dataDir: string): Store {
       return row ? rowToRecord(row) : null;
     },
     async list(orgId, q: ListQuery): Promise<ListResult> {
-      const sql = listSql(orgId, q);
-      const count = sql.countSql
-        ? (prepare(sql.countSql).get(...sql.params, sql.named) as { count: number }).count
-        : ((countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0);
-      const rows = prepare(sql.pageSql).all(...sql.params, q.limit, q.offset, sql.named) as Record<string, unknown>[];
-      return { count, records: rows.map(rowToRecord) };
+      return listInSnapshot(orgId, q);
     },
     async summary(orgId, q) {
       return runSummary(sqliteDialect, async (sql, params) => {
