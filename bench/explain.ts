@@ -28,8 +28,9 @@ for (const q of benchQueries(info)) {
   delete query.filters;
   const params = parseListParams(query);
   const sql = listSql(BENCH_ORG, { conditions: parseFilters(filters), since: params.since, sort: params.sort, offset: (params.page - 1) * params.pageSize, limit: params.pageSize });
-  const count = sql.countSql ? plan(sql.countSql, [...sql.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
-  const page = plan(sql.pageSql, [...sql.params, params.pageSize, 0, sql.named]);
-  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\npage:\n\`\`\`\n${page}\n\`\`\`\n`);
+  const count = sql.count ? plan(sql.count.sql, [...sql.count.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
+  const page = plan(sql.page.sql, [...sql.page.params, params.pageSize + 1, 0, sql.named]);
+  const walk = sql.walk ? `walk (tried first when walkBound allows; the page above is the fallback):\n\`\`\`\n${plan(sql.walk.sql, [...sql.walk.params, 2000, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n` : '';
+  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\npage:\n\`\`\`\n${page}\n\`\`\`\n${walk}`);
 }
 db.close();

@@ -81,6 +81,15 @@ function indexed(params: unknown[], key: string, tag: string, cmp: string, value
   return `seq IN (SELECT seq FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v ${cmp} ?)`;
 }
 
+/**
+ * The same equality as a probe of the record_meta primary key for the row at hand: a seek per row instead of
+ * a list of every matching seq built up front. Cheaper when few rows are looked at (a walk that stops early).
+ */
+function probed(params: unknown[], key: string, tag: string, value: unknown): string {
+  params.push(key, tag, value);
+  return 'EXISTS (SELECT 1 FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v = ? AND seq = records.seq)';
+}
+
 export const sqliteDialect: Dialect = {
   param(params, value) {
     params.push(value);
@@ -123,3 +132,11 @@ export const sqliteDialect: Dialect = {
   orderBy: (column, _scalar, descending) => `${column} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`,
 };
 
+/** sqliteDialect with top-level metadata equality as a per-row probe (see probed); used by the bounded page walk. */
+export const sqliteProbeDialect: Dialect = {
+  ...sqliteDialect,
+  metaEquals(params, path, value: MetaValue) {
+    if (path.length === 1) return probed(params, path[0], metaTag(value)!, metaValue(value));
+    return sqliteDialect.metaEquals.call(this, params, path, value);
+  },
+};

@@ -4,7 +4,7 @@ import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { sqliteDialect } from './dialect.ts';
-import { ORG_COUNT_SQL, listSql } from './list-sql.ts';
+import { ORG_COUNT_SQL, listSql, walkBound, type Statement } from './list-sql.ts';
 import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import { startWriter } from './writer-client.ts';
@@ -28,15 +28,20 @@ export function createSqliteStore(dataDir: string): Store {
   // One read transaction: the count and the page see the same snapshot while the writer thread commits.
   const listInSnapshot = db.transaction((orgId: string, q: ListQuery): ListResult => {
     const sql = listSql(orgId, q);
-    const count =
-      q.count === false
-        ? null
-        : sql.countSql
-          ? (prepare(sql.countSql).get(...sql.params, sql.named) as { count: number }).count
-          : ((countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0);
+    const run = (s: Statement, ...tail: unknown[]) => prepare(s.sql).all(...s.params, ...tail, sql.named) as Record<string, unknown>[];
+    const orgTotal = () => (countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0;
+    const count = q.count === false ? null : sql.count ? (run(sql.count)[0] as { count: number }).count : orgTotal();
     const want = q.limit + 1; // one more than the page tells whether another page follows
-    const rows = count !== null && q.offset >= count ? [] : (prepare(sql.pageSql).all(...sql.params, want, q.offset, sql.named) as Record<string, unknown>[]);
-    return { count, records: rows.slice(0, q.limit).map(rowToRecord), more: rows.length > q.limit };
+    let rows: Record<string, unknown>[] | null = count !== null && q.offset >= count ? [] : null;
+    const bound = rows === null && sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
+    if (bound !== null) {
+      const walked = run(sql.walk!, bound, want, q.offset);
+      // A full page is exact; so is a short one that reaches the count. Otherwise the walk stopped too early.
+      if (walked.length === want || (count !== null && walked.length > 0 && q.offset + walked.length === count)) rows = walked;
+    }
+    rows ??= run(sql.page, want, q.offset);
+    const more = rows.length > q.limit;
+    return { count, records: rows.slice(0, q.limit).map(rowToRecord), more };
   });
 
   return {
