@@ -32,3 +32,18 @@ export function benchQueries(info: SeedInfo): BenchQuery[] {
     { name: 'deep page (param_b=1000, param_c=100)', path: () => list({ param_b: '1000', param_c: '100' }) },
   ];
 }
+
+/**
+ * Each list query again with count=false (Tally's extension parameter: the reply's count is null), placed right
+ * after it, so the table shows what the count costs. Other queries pass through unchanged.
+ */
+export function withAndWithoutCount(queries: BenchQuery[]): BenchQuery[] {
+  return queries.flatMap((q) => {
+    if (!q.path(0).startsWith('/api/records/list/')) return [q];
+    const noCount = (i: number) => {
+      const path = q.path(i);
+      return `${path}${path.includes('?') ? '&' : '?'}count=false`;
+    };
+    return [q, { name: `${q.name} [count=false]`, path: noCount }];
+  });
+}

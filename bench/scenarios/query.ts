@@ -1,11 +1,11 @@
 import type { BenchContext } from '../context.ts';
 import { startTally } from '../processes.ts';
-import { benchQueries } from '../queries.ts';
+import { benchQueries, withAndWithoutCount } from '../queries.ts';
 import type { ResultRow } from '../report.ts';
 import { seededDataDir } from '../seed.ts';
 import { sequentialLoad } from '../sequential.ts';
 
-/** Each query, one request at a time, on a seeded table; p50/p99 per query against the targets. */
+/** Each query (each list with and without its count), one request at a time, on a seeded table; p50/p99 per query against the targets. */
 export async function queryScenario(ctx: BenchContext): Promise<ResultRow[]> {
   const n = ctx.opts.queryRecords;
   const dir = ctx.scratch('query');
@@ -14,7 +14,7 @@ export async function queryScenario(ctx: BenchContext): Promise<ResultRow[]> {
   const server = await startTally(dir, ctx.opts.databaseUrl);
   const rows: ResultRow[] = [];
   try {
-    for (const q of benchQueries(info)) {
+    for (const q of withAndWithoutCount(benchQueries(info))) {
       const r = await sequentialLoad(server.url, q.path, ctx.opts.queryRequests, 60);
       const target = q.name === 'get by id' ? r.p99 <= 2 : r.p50 <= 20 && r.p99 <= 100;
       const count = r.count === undefined ? '' : `count ${r.count}; `;
