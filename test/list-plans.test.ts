@@ -6,8 +6,8 @@ import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
  * The SQLite store answers a list several ways: the count from record_meta alone for a metadata equality or
- * "in", a bounded walk in id order that falls back to the planner's page when it stops short, an empty page
- * past the count, and count=false. Every way must give the answer an independent reference computes from the
+ * "in", a page sorted after narrowing by an index when the count is small, a bounded walk in id order that falls
+ * back to the planner's page when it stops short, an empty page past the count, and count=false. Every way must give the answer an independent reference computes from the
  * records themselves, on every store, for pages inside and past the end, with data where the walk succeeds
  * (matches among the newest records) and where it must fall back (matches only among the oldest, timestamps
  * out of id order).

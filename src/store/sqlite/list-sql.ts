@@ -19,6 +19,11 @@ export interface ListSql {
   /** The page; limit and offset follow its parameters. */
   page: Statement;
   /**
+   * The same page, sorted after narrowing by an index instead of read in sort order (see narrowable). Limit and
+   * offset follow its parameters. Cheap when the count is small; null when no filter can use an index.
+   */
+  sorted: Statement | null;
+  /**
    * The same page found by walking the org's records in id order and stopping after a bound (see walkBound):
    * only for lists sorted by id that have filters. Bound, limit and offset follow its parameters. Exact whenever
    * it returns a full page, since any match past the bound sorts after every match before it.
@@ -34,10 +39,16 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
   const unfiltered = q.conditions.length === 0 && q.since === null;
   const direction = q.sort.descending ? 'DESC' : 'ASC';
   const order = `${sqliteDialect.orderBy(q.sort.column, 'text', q.sort.descending)}, id ${direction}`;
-  // A deep page walks past `offset` rows; doing that walk in a subquery that selects only seq lets it run on
-  // a covering index instead of reading every skipped record, and only the page's rows are fetched.
-  const page = `SELECT seq FROM records WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
-  const pageSql = q.offset > 0 ? `SELECT ${COLUMNS} FROM records WHERE seq IN (${page}) ORDER BY ${order}` : page.replace('SELECT seq', `SELECT ${COLUMNS}`);
+  // The page is found selecting only seq (and the sort keys), then only its rows are read: a deep page walks
+  // past `offset` rows on a covering index instead of reading every skipped record, and a sort keeps two
+  // columns per candidate instead of whole records.
+  const pageOrderedBy = (orderBy: string) =>
+    `SELECT ${COLUMNS} FROM records WHERE seq IN (SELECT seq FROM records WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?) ORDER BY ${order}`;
+  const pageSql = pageOrderedBy(order);
+  // The same page with unary + on the sort terms, which forbids serving ORDER BY from an index: the planner then
+  // narrows by the filter's index and sorts what it finds, instead of walking the sort order past non-matches.
+  const plus = `${sqliteDialect.orderBy(`+${q.sort.column}`, 'text', q.sort.descending)}, +id ${direction}`;
+  const sorted = narrowable(q) ? { sql: pageOrderedBy(plus), params } : null;
   let walk: Statement | null = null;
   if (!unfiltered && q.sort.column === 'id') {
     const walkParams: unknown[] = [];
@@ -50,6 +61,7 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
   return {
     count: unfiltered ? null : (metaIndexCount(q) ?? { sql: `SELECT count(*) AS count FROM records WHERE ${where}`, params }),
     page: { sql: pageSql, params },
+    sorted,
     walk,
     named: { org: orgId },
   };
@@ -80,6 +92,21 @@ function metaIndexCount(q: ListQuery): Statement | null {
   });
   return { sql: `SELECT ${counts.join(' + ')} AS count`, params };
 }
+
+/** Columns that an index leads with after org_id (migrations.ts), so a condition on one can narrow a scan. */
+const INDEXED_COLUMNS = new Set(['id', 'ts', 'field_6', 'field_10', 'field_12', 'field_13']);
+
+/** Whether some filter can be served by an index: a start time, or equality, in or a range on an indexed column or a top-level metadata key. */
+function narrowable(q: ListQuery): boolean {
+  if (q.since !== null) return true;
+  return q.conditions.some((c) => {
+    if (c.op !== 'eq' && c.op !== 'in' && c.op !== 'lt' && c.op !== 'lte' && c.op !== 'gt' && c.op !== 'gte') return false;
+    return c.target.kind === 'column' ? INDEXED_COLUMNS.has(c.target.column) : c.target.path.length === 1;
+  });
+}
+
+/** Up to this many matches, a narrowable list sorts its matches (ListSql.sorted) rather than walking the sort order. */
+export const SORT_MAX = 5_000;
 
 /** The most records a page walk looks at. */
 export const WALK_MAX = 10_000;

@@ -4,7 +4,7 @@ import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { sqliteDialect } from './dialect.ts';
-import { ORG_COUNT_SQL, listSql, walkBound, type Statement } from './list-sql.ts';
+import { ORG_COUNT_SQL, SORT_MAX, listSql, walkBound, type Statement } from './list-sql.ts';
 import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import { startWriter } from './writer-client.ts';
@@ -33,6 +33,7 @@ export function createSqliteStore(dataDir: string): Store {
     const count = q.count === false ? null : sql.count ? (run(sql.count)[0] as { count: number }).count : orgTotal();
     const want = q.limit + 1; // one more than the page tells whether another page follows
     let rows: Record<string, unknown>[] | null = count !== null && q.offset >= count ? [] : null;
+    if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, want, q.offset);
     const bound = rows === null && sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
     if (bound !== null) {
       const walked = run(sql.walk!, bound, want, q.offset);
