@@ -21,6 +21,9 @@ export async function queryScenario(ctx: BenchContext): Promise<ResultRow[]> {
       rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: q.name, p50: r.p50, p99: r.p99, note: `${count}${r.requests} req; ${target ? 'meets target' : 'MISSES target'}` });
       ctx.log(`  ${q.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
     }
+    // The same client and (warm) server answering without auth or store: the latency and tail of the machine itself.
+    const floor = await sequentialLoad(server.url, () => '/healthz', ctx.opts.queryRequests, 60);
+    rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: 'floor: GET /healthz (no auth, no store)', p50: floor.p50, p99: floor.p99, note: `${floor.requests} req` });
     rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: 'server peak RSS over all queries', peakRssMb: server.peakRssMb() });
   } finally {
     await server.stop();
