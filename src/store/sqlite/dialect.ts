@@ -81,13 +81,38 @@ function indexed(params: unknown[], key: string, tag: string, cmp: string, value
   return `seq IN (SELECT seq FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v ${cmp} ?)`;
 }
 
+/** Metadata values as record_meta stores them, grouped by type tag: each group is one index range per value. */
+export function byTag(values: MetaValue[]): [string, unknown[]][] {
+  const groups = new Map<string, unknown[]>();
+  for (const v of values) groups.set(metaTag(v)!, [...(groups.get(metaTag(v)!) ?? []), metaValue(v)]);
+  return [...groups];
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
 /**
- * The same equality as a probe of the record_meta primary key for the row at hand: a seek per row instead of
- * a list of every matching seq built up front. Cheaper when few rows are looked at (a walk that stops early).
+ * A top-level key's "in" as one list of seqs (a UNION ALL per type tag), so the planner can drive a small
+ * answer from the list instead of testing a list per value on every record.
  */
-function probed(params: unknown[], key: string, tag: string, value: unknown): string {
-  params.push(key, tag, value);
-  return 'EXISTS (SELECT 1 FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v = ? AND seq = records.seq)';
+function indexedIn(params: unknown[], key: string, values: (string | number | boolean)[]): string {
+  const parts = byTag(values).map(([tag, vs]) => {
+    params.push(key, tag, ...vs);
+    return `SELECT seq FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${placeholders(vs.length)})`;
+  });
+  return `seq IN (${parts.join(' UNION ALL ')})`;
+}
+
+/**
+ * The same equality (or "in") as a probe of the record_meta primary key for the row at hand: a seek per value
+ * instead of a list of every matching seq built up front. Cheaper when few rows are looked at (a walk that stops
+ * early).
+ */
+function probed(params: unknown[], key: string, values: MetaValue[]): string {
+  const parts = byTag(values).map(([tag, vs]) => {
+    params.push(key, tag, ...vs);
+    return `EXISTS (SELECT 1 FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${placeholders(vs.length)}) AND seq = records.seq)`;
+  });
+  return `(${parts.join(' OR ')})`;
 }
 
 export const sqliteDialect: Dialect = {
@@ -116,6 +141,10 @@ export const sqliteDialect: Dialect = {
     const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
     return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) = ${this.param(params, value)})`;
   },
+  metaIn(params, path, values) {
+    if (path.length === 1) return indexedIn(params, path[0], values);
+    return `(${values.map((v) => this.metaEquals(params, path, v)).join(' OR ')})`;
+  },
   metaCompare(params, path, op: CompareOp, value) {
     if (path.length === 1) return indexed(params, path[0], metaTag(value)!, COMPARE_SQL[op], value);
     const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
@@ -132,11 +161,15 @@ export const sqliteDialect: Dialect = {
   orderBy: (column, _scalar, descending) => `${column} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`,
 };
 
-/** sqliteDialect with top-level metadata equality as a per-row probe (see probed); used by the bounded page walk. */
+/** sqliteDialect with top-level metadata equality and "in" as per-row probes (see probed); used by the bounded page walk. */
 export const sqliteProbeDialect: Dialect = {
   ...sqliteDialect,
   metaEquals(params, path, value: MetaValue) {
-    if (path.length === 1) return probed(params, path[0], metaTag(value)!, metaValue(value));
+    if (path.length === 1) return probed(params, path[0], [value]);
     return sqliteDialect.metaEquals.call(this, params, path, value);
+  },
+  metaIn(params, path, values) {
+    if (path.length === 1) return probed(params, path[0], values);
+    return sqliteDialect.metaIn!.call(this, params, path, values);
   },
 };

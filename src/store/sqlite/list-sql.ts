@@ -2,7 +2,7 @@ import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { whereSql } from '../sql/where.ts';
 import type { Condition } from '../../query/filters.ts';
 import type { ListQuery } from '../types.ts';
-import { metaTag, metaValue, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
+import { byTag, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
@@ -79,14 +79,8 @@ function metaIndexCount(q: ListQuery): Statement | null {
   const c: Condition = q.conditions[0];
   if ((c.op !== 'eq' && c.op !== 'in') || c.target.kind !== 'meta' || c.target.path.length !== 1) return null;
   const key = c.target.path[0];
-  const byTag = new Map<string, unknown[]>();
-  const values = c.op === 'in' ? c.values : [c.value];
-  for (const v of values) {
-    const tag = metaTag(v)!;
-    byTag.set(tag, [...(byTag.get(tag) ?? []), metaValue(v)]);
-  }
   const params: unknown[] = [];
-  const counts = [...byTag].map(([tag, vs]) => {
+  const counts = byTag(c.op === 'in' ? c.values : [c.value]).map(([tag, vs]) => {
     params.push(key, tag, ...vs);
     return `(SELECT count(*) FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${vs.map(() => '?').join(', ')}))`;
   });
