@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashApiKey } from '../src/auth/keys.ts';
 import { deriveRecord } from '../src/records/derive.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
 import type { RecordData } from '../src/records/record.ts';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
 import { createSqliteStore } from '../src/store/sqlite/store.ts';
@@ -48,7 +49,7 @@ async function seedInto(dir: string, n: number, log: (s: string) => void): Promi
       if (r() < 2000 / n) info.sampleIds.push(record.id);
     }
     if (batch.length === 1000 || i === n - 1) {
-      await store.insert(batch);
+      await store.insert(batch.map(encodeRecord));
       batch = [];
       if ((i + 1) % 100_000 === 0) log(`  seeded ${i + 1} records (${Math.round((i + 1) / ((Date.now() - started) / 1000))}/s)`);
     }

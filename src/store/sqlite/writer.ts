@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RecordData } from '../../records/record.ts';
+import type { EncodedRecord } from '../encoded-record.ts';
 import { createInserter } from './insert.ts';
 import { openSqlite } from './open.ts';
 
@@ -9,7 +9,7 @@ import { openSqlite } from './open.ts';
  */
 export interface WriteRequest {
   id: number;
-  records: RecordData[];
+  records: EncodedRecord[];
 }
 export interface WriteReply {
   id: number;
