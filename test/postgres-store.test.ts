@@ -99,7 +99,9 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     try {
       await withClient(url, async (c) => {
         const cols = await c.query("SELECT column_name, collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'records'");
-        assert.deepEqual(cols.rows.map((r) => r.column_name).sort(), RECORD_COLUMNS.map((col) => col.name).sort());
+        // field_22/field_23 are rebuilt on read now; their columns from migration 1 stay, unwritten.
+        const LEGACY = ['field_22', 'field_23'];
+        assert.deepEqual(cols.rows.map((r) => r.column_name).sort(), [...RECORD_COLUMNS.map((col) => col.name), ...LEGACY].sort());
         for (const col of RECORD_COLUMNS.filter((x) => x.scalar === 'text')) {
           assert.equal(cols.rows.find((r) => r.column_name === col.name)?.collation_name, 'C', `${col.name} compares by code point`);
         }

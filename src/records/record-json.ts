@@ -1,36 +1,38 @@
 import { FIELDS } from '../fields/registry.ts';
-import { COLUMN_INDEX } from '../store/encoded-record.ts';
+import { COLUMN_INDEX, type EncodedRecord } from '../store/encoded-record.ts';
 import { formatTimestamp } from './time.ts';
 
 /**
- * A record's wire JSON straight from its encoded column values (EncodedRecord.values), without building the
- * object toApiRecord builds: JSON columns already hold their JSON text. The output is byte-for-byte
+ * A record's wire JSON straight from its encoded form, without building the object toApiRecord builds:
+ * JSON columns (and the fields derived on read) already hold their JSON text. The output is byte-for-byte
  * JSON.stringify(toApiRecord(record)) (a test holds the two together); it is the create reply's body.
  */
-type Emit = (values: readonly unknown[]) => string;
+type Emit = (record: EncodedRecord) => string;
 
-const scalar = (i: number): Emit => (v) => JSON.stringify(v[i] ?? null);
-const text = (i: number): Emit => (v) => (v[i] === null || v[i] === undefined ? 'null' : (v[i] as string));
+const scalar = (i: number): Emit => ({ values: v }) => JSON.stringify(v[i] ?? null);
+const text = (i: number): Emit => ({ values: v }) => (v[i] === null || v[i] === undefined ? 'null' : (v[i] as string));
 
 const EMITTERS: readonly Emit[] = FIELDS.filter((f) => f.output && (f.name === 'field_5' || f.storage.kind !== 'none')).map((field) => {
   const key = JSON.stringify(field.name) + ':';
   let emit: Emit;
   if (field.name === 'field_5') {
     const [a, b, c] = ['sub_field_a', 'sub_field_b', 'sub_field_total'].map((n) => scalar(COLUMN_INDEX.get(n)!));
-    emit = (v) => `{"sub_field_a":${a(v)},"sub_field_b":${b(v)},"sub_field_c":${c(v)}}`;
+    emit = (r) => `{"sub_field_a":${a(r)},"sub_field_b":${b(r)},"sub_field_c":${c(r)}}`;
+  } else if (field.storage.kind === 'derived') {
+    emit = (r) => r.derived[field.name];
   } else {
     const s = field.storage as { kind: string; column: string };
     const i = COLUMN_INDEX.get(s.column)!;
-    if (field.scalar === 'timestamp') emit = (v) => JSON.stringify(formatTimestamp(v[i] as number));
+    if (field.scalar === 'timestamp') emit = ({ values: v }) => JSON.stringify(formatTimestamp(v[i] as number));
     else if (s.kind === 'json') emit = text(i);
-    else if (s.kind === 'bool') emit = (v) => (v[i] ? 'true' : 'false');
+    else if (s.kind === 'bool') emit = ({ values: v }) => (v[i] ? 'true' : 'false');
     else emit = scalar(i);
   }
-  return (v) => key + emit(v);
+  return (r) => key + emit(r);
 });
 
-export function recordJson(values: readonly unknown[]): string {
+export function recordJson(record: EncodedRecord): string {
   let out = '{';
-  for (let i = 0; i < EMITTERS.length; i++) out += (i === 0 ? '' : ',') + EMITTERS[i](values);
+  for (let i = 0; i < EMITTERS.length; i++) out += (i === 0 ? '' : ',') + EMITTERS[i](record);
   return out + '}';
 }

@@ -30,7 +30,7 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
       const durable = options?.option_a !== false;
       if (durable) await queue.write(record);
       else queue.accept(record);
-      return { durable, json: recordJson(record.values) };
+      return { durable, json: recordJson(record) };
     },
     async createBatch(orgId, body) {
       const records = validateBatchBody(body).map((input) => encodeRecord(deriveRecord(input, orgId)));
