@@ -3,14 +3,16 @@ import { runLoad } from '../load.ts';
 import { BENCH_KEY, startProcess, startTally } from '../processes.ts';
 import { chatRecord } from '../record-body.ts';
 import type { ResultRow } from '../report.ts';
+import type { BenchTarget } from '../target.ts';
 
 const CREATE = '/api/records/create/';
 
 /** Group-commit sizes under the same load: the server logs each commit's size at debug level. */
-async function groupCommitSizes(ctx: BenchContext, body: string): Promise<string> {
+async function groupCommitSizes(ctx: BenchContext, target: BenchTarget, body: string): Promise<string> {
   const sizes: number[] = [];
   let rest = '';
-  const server = await startTally(ctx.scratch('group-commit'), ctx.opts.databaseUrl, { TALLY_LOG_LEVEL: 'debug' }, (text) => {
+  const loc = await target.fresh('group-commit');
+  const server = await startTally(loc.dataDir, loc.databaseUrl, { TALLY_LOG_LEVEL: 'debug' }, (text) => {
     const lines = (rest + text).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) if (line.includes('"msg":"committed"')) sizes.push(Number(/"batch":(\d+)/.exec(line)?.[1] ?? 0));
@@ -26,7 +28,7 @@ async function groupCommitSizes(ctx: BenchContext, body: string): Promise<string
 }
 
 /** ingest-single (durable), ingest-async, and the bare-HTTP floor they are compared with, in one run. */
-export async function ingestScenario(ctx: BenchContext): Promise<{ rows: ResultRow[]; groupCommit: string }> {
+export async function ingestScenario(ctx: BenchContext, target: BenchTarget): Promise<{ rows: ResultRow[]; groupCommit: string }> {
   const { connections, seconds } = ctx.opts;
   const durable = JSON.stringify(chatRecord(1, { field_21: { option_a: true } }));
   const accepted = JSON.stringify(chatRecord(1, { field_21: { option_a: false } }));
@@ -55,7 +57,8 @@ export async function ingestScenario(ctx: BenchContext): Promise<{ rows: ResultR
     },
   ];
   for (const [name, body] of [['ingest-single (option_a true, 201 after fsync)', durable], ['ingest-async (option_a false, 202)', accepted]] as const) {
-    const server = await startTally(ctx.scratch('ingest'), ctx.opts.databaseUrl);
+    const loc = await target.fresh('ingest');
+    const server = await startTally(loc.dataDir, loc.databaseUrl);
     try {
       await runLoad({ url: server.url + CREATE, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 }); // warm-up
       server.resetPeak();
@@ -68,7 +71,7 @@ export async function ingestScenario(ctx: BenchContext): Promise<{ rows: ResultR
       await server.stop();
     }
   }
-  const groupCommit = await groupCommitSizes(ctx, durable);
+  const groupCommit = await groupCommitSizes(ctx, target, durable);
   rows[2].note += `; ${groupCommit}`;
   return { rows, groupCommit };
 }

@@ -2,16 +2,15 @@ import type { BenchContext } from '../context.ts';
 import { startTally } from '../processes.ts';
 import { benchQueries } from '../queries.ts';
 import type { ResultRow } from '../report.ts';
-import { seededDataDir } from '../seed.ts';
 import { sequentialLoad } from '../sequential.ts';
+import type { BenchTarget } from '../target.ts';
 
 /** Each query, one request at a time, on a seeded table; p50/p99 per query against the targets. */
-export async function queryScenario(ctx: BenchContext): Promise<ResultRow[]> {
+export async function queryScenario(ctx: BenchContext, target: BenchTarget): Promise<ResultRow[]> {
   const n = ctx.opts.queryRecords;
-  const dir = ctx.scratch('query');
-  const info = await seededDataDir(n, dir, ctx.log);
+  const { info, ...loc } = await target.seeded(n, 'query');
   ctx.log(`query: ${n} records (${info.bigOrgRecords} in the big org), ${ctx.opts.queryRequests} requests per query`);
-  const server = await startTally(dir, ctx.opts.databaseUrl);
+  const server = await startTally(loc.dataDir, loc.databaseUrl);
   const rows: ResultRow[] = [];
   try {
     for (const q of benchQueries(info)) {
