@@ -40,5 +40,5 @@ export function encodeRecord(record: RecordData): EncodedRecord {
   return { values, derived, metadata, bytes };
 }
 
-export const orgOf = (r: EncodedRecord): string => r.values[ORG_INDEX] as string;
-export const idOf = (r: EncodedRecord): string => r.values[ID_INDEX] as string;
+export const orgOf = (r: Pick<EncodedRecord, 'values'>): string => r.values[ORG_INDEX] as string;
+export const idOf = (r: Pick<EncodedRecord, 'values'>): string => r.values[ID_INDEX] as string;

@@ -6,11 +6,11 @@ import { metaTag, metaValue } from './dialect.ts';
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
 /** The insert of records and their record_meta rows, as one IMMEDIATE transaction on the given connection. */
-export function createInserter(db: Database.Database): (records: EncodedRecord[]) => void {
+export function createInserter(db: Database.Database): (records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => void {
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
-  const insertMany = db.transaction((records: EncodedRecord[]) => {
+  const insertMany = db.transaction((records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => {
     const perOrg = new Map<string, number>();
     for (const r of records) {
       const org = orgOf(r);

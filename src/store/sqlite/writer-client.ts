@@ -45,7 +45,8 @@ export function startWriter(file: string): WriterClient {
       return new Promise<void>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker!.ref();
-        worker!.postMessage({ id, records });
+        // Only what the insert binds crosses to the thread: not the reply's derived JSON.
+        worker!.postMessage({ id, records: records.map(({ values, metadata }) => ({ values, metadata })) });
       });
     },
     async close() {

@@ -9,7 +9,7 @@ import { openSqlite } from './open.ts';
  */
 export interface WriteRequest {
   id: number;
-  records: EncodedRecord[];
+  records: Pick<EncodedRecord, 'values' | 'metadata'>[];
 }
 export interface WriteReply {
   id: number;
