@@ -1,13 +1,15 @@
 import { FIELDS } from '../fields/registry.ts';
 import { COLUMN_INDEX, type EncodedRecord } from '../store/encoded-record.ts';
+import type { RecordData } from './record.ts';
 import { formatTimestamp } from './time.ts';
 
 /**
  * A record's wire JSON straight from its encoded form, without building the object toApiRecord builds:
- * JSON columns (and the fields derived on read) already hold their JSON text. The output is byte-for-byte
+ * JSON columns already hold their JSON text; the fields that are not stored (field_22, field_23) come from
+ * the record itself. The output is byte-for-byte
  * JSON.stringify(toApiRecord(record)) (a test holds the two together); it is the create reply's body.
  */
-type Emit = (record: EncodedRecord) => string;
+type Emit = (record: EncodedRecord, data: RecordData) => string;
 
 const scalar = (i: number): Emit => ({ values: v }) => JSON.stringify(v[i] ?? null);
 const text = (i: number): Emit => ({ values: v }) => (v[i] === null || v[i] === undefined ? 'null' : (v[i] as string));
@@ -17,9 +19,10 @@ const EMITTERS: readonly Emit[] = FIELDS.filter((f) => f.output && (f.name === '
   let emit: Emit;
   if (field.name === 'field_5') {
     const [a, b, c] = ['sub_field_a', 'sub_field_b', 'sub_field_total'].map((n) => scalar(COLUMN_INDEX.get(n)!));
-    emit = (r) => `{"sub_field_a":${a(r)},"sub_field_b":${b(r)},"sub_field_c":${c(r)}}`;
+    emit = (r, d) => `{"sub_field_a":${a(r, d)},"sub_field_b":${b(r, d)},"sub_field_c":${c(r, d)}}`;
   } else if (field.storage.kind === 'derived') {
-    emit = (r) => r.derived[field.name];
+    const name = field.name as keyof RecordData;
+    emit = (_, data) => JSON.stringify(data[name] ?? null);
   } else {
     const s = field.storage as { kind: string; column: string };
     const i = COLUMN_INDEX.get(s.column)!;
@@ -28,11 +31,11 @@ const EMITTERS: readonly Emit[] = FIELDS.filter((f) => f.output && (f.name === '
     else if (s.kind === 'bool') emit = ({ values: v }) => (v[i] ? 'true' : 'false');
     else emit = scalar(i);
   }
-  return (r) => key + emit(r);
+  return (r, data) => key + emit(r, data);
 });
 
-export function recordJson(record: EncodedRecord): string {
+export function recordJson(record: EncodedRecord, data: RecordData): string {
   let out = '{';
-  for (let i = 0; i < EMITTERS.length; i++) out += (i === 0 ? '' : ',') + EMITTERS[i](record);
+  for (let i = 0; i < EMITTERS.length; i++) out += (i === 0 ? '' : ',') + EMITTERS[i](record, data);
   return out + '}';
 }

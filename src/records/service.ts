@@ -25,12 +25,13 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
   return {
     async create(orgId, body) {
       const input = validateCreateBody(body);
-      const record = encodeRecord(deriveRecord(input, orgId));
+      const data = deriveRecord(input, orgId);
+      const record = encodeRecord(data);
       const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
       const durable = options?.option_a !== false;
       if (durable) await queue.write(record);
       else queue.accept(record);
-      return { durable, json: recordJson(record) };
+      return { durable, json: recordJson(record, data) };
     },
     async createBatch(orgId, body) {
       const records = validateBatchBody(body).map((input) => encodeRecord(deriveRecord(input, orgId)));

@@ -1,9 +1,5 @@
-import { FIELDS } from '../fields/registry.ts';
 import type { RecordData } from '../records/record.ts';
 import { RECORD_COLUMNS, encodeColumn } from './columns.ts';
-
-/** Fields rebuilt on read rather than stored (field_22, field_23): the reply to a create still shows them. */
-const DERIVED = FIELDS.filter((f) => f.storage.kind === 'derived').map((f) => f.name);
 
 /**
  * A record as every driver binds it, encoded once at ingest: the create reply, the write queue, the
@@ -13,8 +9,6 @@ const DERIVED = FIELDS.filter((f) => f.storage.kind === 'derived').map((f) => f.
 export interface EncodedRecord {
   /** Column values in RECORD_COLUMNS order: JSON columns as their JSON text, booleans as 0/1. */
   values: unknown[];
-  /** JSON text of the fields that are derived on read, by field name: for the create reply only. */
-  derived: Record<string, string>;
   /** The parsed field_9 object, for stores that index its top-level keys. */
   metadata: Record<string, unknown> | null;
   /** Roughly the memory this record holds while it waits to be written (two bytes per character). */
@@ -33,11 +27,9 @@ export function encodeRecord(record: RecordData): EncodedRecord {
     bytes += typeof v === 'string' ? 16 + v.length * 2 : 16;
     return v;
   });
-  const derived: Record<string, string> = {};
-  for (const name of DERIVED) derived[name] = JSON.stringify(row[name] ?? null);
   const metadata = record.field_9;
   if (metadata) for (const [k, v] of Object.entries(metadata)) bytes += 32 + k.length * 2 + (typeof v === 'string' ? v.length * 2 : 0);
-  return { values, derived, metadata, bytes };
+  return { values, metadata, bytes };
 }
 
 export const orgOf = (r: Pick<EncodedRecord, 'values'>): string => r.values[ORG_INDEX] as string;

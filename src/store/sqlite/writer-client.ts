@@ -45,8 +45,7 @@ export function startWriter(file: string): WriterClient {
       return new Promise<void>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker!.ref();
-        // Only what the insert binds crosses to the thread: not the reply's derived JSON.
-        worker!.postMessage({ id, records: records.map(({ values, metadata }) => ({ values, metadata })) });
+        worker!.postMessage({ id, records: records.map(({ values, metadata }) => ({ values, metadata })) }); // not bytes
       });
     },
     async close() {
