@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { createInserter } from './insert.ts';
-import { openSqlite } from './open.ts';
+import { openSqliteWriter } from './open.ts';
 
 /**
  * The writer thread: owns the write connection, so that encoding rows, inserting them and waiting for the
@@ -16,8 +16,7 @@ export interface WriteReply {
   error?: string;
 }
 
-const db = openSqlite((workerData as { file: string }).file);
-db.pragma('cache_size = -16384'); // inserts touch only the right edge of each index: a small cache does
+const db = openSqliteWriter((workerData as { file: string }).file);
 const insert = createInserter(db);
 parentPort!.on('message', (msg: WriteRequest | 'close') => {
   if (msg === 'close') {
