@@ -10,13 +10,16 @@ export interface SequentialResult {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-/** One request at a time over a kept-alive connection, each timed on its own; any non-200 aborts the run. */
+/**
+ * One request at a time over a kept-alive connection, each timed on its own; any non-200 aborts the run.
+ * At least one request is measured even when the warm-up alone outlasts the deadline (a very slow query).
+ */
 export async function sequentialLoad(base: string, path: (i: number) => string, requests: number, deadlineSeconds: number): Promise<SequentialResult> {
   const headers = { authorization: `Bearer ${BENCH_KEY}` };
   const times: number[] = [];
   let count: number | undefined;
   const stopAt = Date.now() + deadlineSeconds * 1000;
-  for (let i = -3; i < requests && Date.now() < stopAt; i++) {
+  for (let i = -3; i < requests && (Date.now() < stopAt || times.length === 0); i++) {
     const started = performance.now();
     const res = await fetch(base + path(Math.max(i, 0)), { headers });
     const text = await res.text();

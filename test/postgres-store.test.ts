@@ -368,6 +368,7 @@ describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip 
       const all = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 100 };
       assert.equal((await store.list('org_pg', all)).count, 5);
       assert.equal((await store.list('org_pg', { ...all, conditions: parseFilters({ field_9__i: { operator: 'in', value: [1, 5] } }) })).count, 2);
+      assert.equal((await store.summary('org_pg', { conditions: [], since: null })).count, 5, 'the summary reads the partitions too');
 
       await withClient(url, async (c) => {
         for (const statement of docSql('retention')) await c.query(statement);
