@@ -4,7 +4,7 @@ import { parseFilters } from '../src/query/filters.ts';
 import { parseListParams } from '../src/query/list-params.ts';
 import { bucketWidth, bucketsStatement, percentilesStatement, rangeStatement } from '../src/store/sql/summary.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
-import { ORG_COUNT_SQL, listSql } from '../src/store/sqlite/list-sql.ts';
+import { ORG_COUNT_SQL, SORT_MAX, listSql } from '../src/store/sqlite/list-sql.ts';
 import { BENCH_ORG } from './processes.ts';
 import { benchQueries } from './queries.ts';
 import type { SeedInfo } from './seed.ts';
@@ -12,11 +12,16 @@ import type { SeedInfo } from './seed.ts';
 /**
  * `npx tsx bench/explain.ts <seeded .db> <its .json>`: EXPLAIN QUERY PLAN of the count and page SQL the
  * SQLite store runs for each benchmark query (and of the summary's three statements), as markdown for
- * docs/performance.md.
+ * docs/performance.md. The plans depend on the statistics the server gathers when it opens a file, so point
+ * it at a copy the server has opened.
  */
 const [file, metaFile] = process.argv.slice(2);
 const info = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as SeedInfo;
 const db = new Database(file, { readonly: true });
+const stats = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'").get() as { n: number };
+if (stats.n === 0 || !db.prepare("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'records'").get()) {
+  process.stderr.write('note: this file has no statistics for records (the server ANALYZEs its copy at open); plans may differ from the server\'s. Point explain at a tally.db the server has opened.\n');
+}
 for (const name of ['tally_upper', 'tally_float_text', 'tally_ts_text']) db.function(name, { varargs: true }, () => null);
 const plan = (sql: string, args: unknown[]) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => `  ${r.detail}`).join('\n');
@@ -52,8 +57,10 @@ for (const q of benchQueries(info)) {
     continue;
   }
   const sql = listSql(BENCH_ORG, { conditions: parseFilters(filters), since: params.since, sort: params.sort, offset: (params.page - 1) * params.pageSize, limit: params.pageSize });
-  const count = sql.countSql ? plan(sql.countSql, [...sql.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
-  const page = plan(sql.pageSql, [...sql.params, params.pageSize, 0, sql.named]);
-  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\npage:\n\`\`\`\n${page}\n\`\`\`\n`);
+  const count = sql.count ? plan(sql.count.sql, [...sql.count.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
+  const page = plan(sql.page.sql, [...sql.page.params, params.pageSize + 1, 0, sql.named]);
+  const sorted = sql.sorted ? `sorted (used when the count is at most ${SORT_MAX}):\n\`\`\`\n${plan(sql.sorted.sql, [...sql.sorted.params, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n` : '';
+  const walk = sql.walk ? `walk (tried first when walkBound allows; the page above is the fallback):\n\`\`\`\n${plan(sql.walk.sql, [...sql.walk.params, 2000, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n` : '';
+  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\npage:\n\`\`\`\n${page}\n\`\`\`\n${sorted}${walk}`);
 }
 db.close();

@@ -41,3 +41,18 @@ export function benchQueries(info: SeedInfo): BenchQuery[] {
     { name: 'summary, field_10 equality', path: (i) => summary({}, { field_10: { operator: '', value: [`customer_${(i * 37) % 1000}`] } }), target: SUMMARY_TARGET },
   ];
 }
+
+/**
+ * Each list query again with count=false (Tally's extension parameter: the reply's count is null), placed right
+ * after it, so the table shows what the count costs. Other queries pass through unchanged.
+ */
+export function withAndWithoutCount(queries: BenchQuery[]): BenchQuery[] {
+  return queries.flatMap((q) => {
+    if (!q.path(0).startsWith('/api/records/list/')) return [q];
+    const noCount = (i: number) => {
+      const path = q.path(i);
+      return `${path}${path.includes('?') ? '&' : '?'}count=false`;
+    };
+    return [q, { name: `${q.name} [count=false]`, path: noCount }];
+  });
+}

@@ -121,6 +121,33 @@ for (const kind of STORE_KINDS) {
       assert.equal(empty.status, 200, 'an empty POST body lists everything');
     });
 
+    test('count=false (our extension) skips the count: the same page, "count": null, next while records follow', async () => {
+      const counted = await t.request('GET', '/api/records/list/?param_c=10&param_b=2');
+      const res = await t.request('GET', '/api/records/list/?param_c=10&param_b=2&count=false');
+      assert.equal(res.status, 200);
+      assert.deepEqual(Object.keys(res.body), ['count', 'next', 'previous', 'results']);
+      assert.equal(res.body.count, null);
+      assert.deepEqual(ids(res.body.results), ids(counted.body.results));
+      assert.equal(new URL(res.body.next).searchParams.get('param_b'), '3');
+      assert.equal(new URL(res.body.next).searchParams.get('count'), 'false', 'next keeps count=false');
+      assert.equal(new URL(res.body.previous).searchParams.get('param_b'), '1');
+      const last = await t.request('GET', '/api/records/list/?param_c=5&param_b=5&count=false');
+      assert.equal(last.body.results.length, 5);
+      assert.equal(last.body.next, null, 'no next when the last page is exactly full');
+      const beyond = await t.request('GET', '/api/records/list/?param_c=10&param_b=9&count=false');
+      assert.deepEqual(beyond.body.results, []);
+      assert.equal(new URL(beyond.body.previous).searchParams.get('param_b'), '8', 'without a count, previous is simply the page before');
+      const filtered = await t.request('POST', '/api/records/list/?param_c=3', { ...SEED_FILTERS, count: false });
+      assert.equal(filtered.body.count, null, 'count may also be given in a POST body');
+      assert.equal(filtered.body.results.length, 3);
+      assert.equal((await t.request('GET', '/api/records/list/?count=true')).body.count, 25);
+      for (const q of ['count=no', 'count=0', 'count=False']) {
+        const bad = await t.request('GET', `/api/records/list/?${q}`);
+        assert.equal(bad.status, 400, q);
+        assert.equal(bad.body.error.details[0].field, 'count');
+      }
+    });
+
     test('retrieve: one record; 404 for an unknown id', async () => {
       const res = await t.request('GET', `/api/records/${created[3].id}/`);
       assert.equal(res.status, 200);

@@ -27,7 +27,7 @@ describe('OpenAPI document and reference page', () => {
     for (const f of FIELDS.filter((f) => f.output)) assert.ok(record.properties[f.name], `record documents ${f.name}`);
     assert.deepEqual(doc.components.schemas.Filters.additionalProperties.properties.operator.enum, [...OPERATORS]);
     const params = doc.paths['/api/records/list/'].post.parameters.map((p: { name: string }) => p.name);
-    assert.deepEqual(params, ['param_a', 'param_b', 'param_c', 'param_d']);
+    assert.deepEqual(params, ['param_a', 'param_b', 'param_c', 'param_d', 'count']);
   });
 
   test('/docs serves a readable reference page from local assets', async () => {

@@ -18,6 +18,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
     { name: 'param_b', in: 'query', description: 'Page number.', schema: { type: 'integer', default: 1, minimum: 1 } },
     { name: 'param_c', in: 'query', description: `Page size, at most ${MAX_PAGE_SIZE}.`, schema: { type: 'integer', default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE } },
     { name: 'param_d', in: 'query', description: 'Sort; prefix "-" for descending. option_1 id, option_2 field_6, option_3 field_7, option_4 timestamp.', schema: { type: 'string', default: '-id', enum: sortable.flatMap((s) => [s, `-${s}`]) } },
+    {
+      name: 'count',
+      in: 'query',
+      description: 'Tally extension: false skips counting the matches (the costly part of a filtered list on a large table); the reply then has "count": null, and next is set when another record follows this page.',
+      schema: { type: 'boolean', default: true },
+    },
   ];
   const listReply = {
     200: { description: 'A page of records', content: json(ref('RecordList')) },
@@ -35,7 +41,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         RecordList: {
           type: 'object',
           properties: {
-            count: { type: 'integer' },
+            count: { type: 'integer', nullable: true, description: 'Every matching record; null when the request said count=false' },
             next: { type: 'string', nullable: true },
             previous: { type: 'string', nullable: true },
             results: { type: 'array', items: ref('Record') },

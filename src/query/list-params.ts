@@ -16,6 +16,8 @@ export interface ListParams {
   page: number;
   pageSize: number;
   sort: Sort;
+  /** Tally's extension to the seed's parameters: count=false skips the count (the reply's count is null). */
+  count: boolean;
 }
 
 function bad(name: string, message: string): never {
@@ -52,7 +54,14 @@ export function parseSort(raw: string | undefined): Sort {
   return { field: field.name, column: field.storage.column, descending };
 }
 
-/** Reads param_a..param_d from a query string object. */
+function flag(query: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const raw = single(query, name);
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return bad(name, `must be true or false, got "${raw}"`);
+}
+
+/** Reads param_a..param_d (and the count extension) from a query string object. */
 export function parseListParams(query: Record<string, unknown>): ListParams {
   const sinceRaw = single(query, 'param_a');
   let since: number | null = null;
@@ -64,5 +73,5 @@ export function parseListParams(query: Record<string, unknown>): ListParams {
   const page = positiveInt(query, 'param_b', 1);
   const pageSize = positiveInt(query, 'param_c', DEFAULT_PAGE_SIZE);
   if (pageSize > MAX_PAGE_SIZE) bad('param_c', `must be at most ${MAX_PAGE_SIZE}, got ${pageSize}`);
-  return { since, page, pageSize, sort: parseSort(single(query, 'param_d')) };
+  return { since, page, pageSize, sort: parseSort(single(query, 'param_d')), count: flag(query, 'count', true) };
 }

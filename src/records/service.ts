@@ -18,7 +18,8 @@ export interface RecordsService {
   /** Validates every item, then stores them all in one transaction; resolves after the commit. */
   createBatch(orgId: string, body: unknown): Promise<{ count: number; ids: string[] }>;
   get(orgId: string, id: string): Promise<ApiRecord>;
-  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number; results: ApiRecord[] }>;
+  /** count is null when params.count is false; more says whether another page follows. */
+  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: ApiRecord[]; more: boolean }>;
 }
 
 export function createRecordsService(store: Store, queue: WriteQueue): RecordsService {
@@ -50,14 +51,15 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
     },
     async list(orgId, params, filters) {
       const conditions = parseFilters(filters);
-      const { count, records } = await store.list(orgId, {
+      const { count, records, more } = await store.list(orgId, {
         conditions,
         since: params.since,
         sort: params.sort,
         offset: (params.page - 1) * params.pageSize,
         limit: params.pageSize,
+        count: params.count,
       });
-      return { count, results: records.map(toApiRecord) };
+      return { count, results: records.map(toApiRecord), more };
     },
   };
 }

@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import { parseListParams } from '../query/list-params.ts';
 import type { RecordsService } from '../records/service.ts';
 
-const LIST_BODY_KEYS = new Set(['filters', 'param_a', 'param_b', 'param_c', 'param_d']);
+const LIST_BODY_KEYS = new Set(['filters', 'param_a', 'param_b', 'param_c', 'param_d', 'count']);
 
 /** Absolute URL of this list request with another page number, or null. */
 function pageUrl(request: FastifyRequest, page: number | null): string | null {
@@ -57,13 +57,13 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
     const orgId = await orgOf(request);
     const { query, filters } = listInput(request);
     const params = parseListParams(query);
-    const { count, results } = await service.list(orgId, params, filters);
-    const hasNext = params.page * params.pageSize < count;
-    const hasPrevious = params.page > 1;
+    const { count, results, more } = await service.list(orgId, params, filters);
+    // Past the end, previous points at the last page (when the count says where that is).
+    const previous = params.page === 1 ? null : count === null ? params.page - 1 : Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize)));
     return {
       count,
-      next: pageUrl(request, hasNext ? params.page + 1 : null),
-      previous: pageUrl(request, hasPrevious ? Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize))) : null),
+      next: pageUrl(request, more ? params.page + 1 : null),
+      previous: pageUrl(request, previous),
       results,
     };
   };

@@ -10,11 +10,16 @@ export interface ListQuery {
   sort: Sort;
   offset: number;
   limit: number;
+  /** False skips the count (the result's count is null), the costly part of a filtered list. Default true. */
+  count?: boolean;
 }
 
 export interface ListResult {
-  count: number;
+  /** Every matching record, or null when the query asked for no count. */
+  count: number | null;
   records: RecordData[];
+  /** Whether records follow this page. */
+  more: boolean;
 }
 
 /** Everything Tally asks of a database. Driver types never leave the implementations. */

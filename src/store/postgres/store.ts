@@ -49,10 +49,11 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       const direction = q.sort.descending ? 'DESC' : 'ASC';
       const order = `${postgresDialect.orderBy(q.sort.column, SCALAR_OF.get(q.sort.column) ?? 'text', q.sort.descending)}, id ${direction}`;
       const page = `SELECT ${COLUMNS} FROM records WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+      const want = q.limit + 1; // one more than the page tells whether another page follows
       const [counted, found] = await run(() =>
-        Promise.all([rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params), rows(page, [...params, q.limit, q.offset])]),
+        Promise.all([q.count !== false ? rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params) : null, rows(page, [...params, want, q.offset])]),
       );
-      return { count: Number(counted[0].count), records: found.map(rowToRecord) };
+      return { count: counted ? Number(counted[0].count) : null, records: found.slice(0, q.limit).map(rowToRecord), more: found.length > q.limit };
     },
     async summary(orgId, q) {
       return run(() => runSummary(postgresDialect, rows, orgId, q));

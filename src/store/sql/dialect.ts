@@ -16,6 +16,11 @@ export interface Dialect {
   pattern(params: unknown[], textExpr: string, op: PatternOp, value: string): string;
   /** Metadata: the key at path equals value, with JSON types respected (1 ≠ "1"). */
   metaEquals(params: unknown[], path: string[], value: MetaValue): string;
+  /**
+   * Metadata: the key at path equals any of the values. Optional: without it, "in" is the metaEquals of each
+   * value ORed; a dialect whose index answers a whole list at once supplies it.
+   */
+  metaIn?(params: unknown[], path: string[], values: (string | number | boolean)[]): string;
   /** Metadata: number-to-number or string-to-string comparison; other types never match. */
   metaCompare(params: unknown[], path: string[], op: CompareOp, value: string | number): string;
   /** Metadata: the value's text form (strings unquoted, numbers and booleans as written, JSON null → NULL). */

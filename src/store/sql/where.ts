@@ -45,7 +45,7 @@ function metaSql(d: Dialect, params: unknown[], c: Exclude<Condition, { op: 'non
     case 'gte':
       return d.metaCompare(params, path, c.op, c.value);
     case 'in':
-      return `(${c.values.map((v) => d.metaEquals(params, path, v)).join(' OR ')})`;
+      return d.metaIn ? d.metaIn(params, path, c.values) : `(${c.values.map((v) => d.metaEquals(params, path, v)).join(' OR ')})`;
     case 'isnull':
       return c.value ? d.metaMissing(params, path) : `NOT (${d.metaMissing(params, path)})`;
     case 'contains':

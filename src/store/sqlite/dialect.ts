@@ -8,6 +8,54 @@ const META = 'field_9';
 /** GLOB is SQLite's case-sensitive LIKE; its metacharacters are escaped by bracketing them. */
 const globEscape = (s: string) => s.replace(/[[*?]/g, (ch) => `[${ch}]`);
 
+/** What SQLite's LIKE folds: ASCII letters only (no ICU; case_sensitive_like is never set). */
+const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+
+/** A LIKE pattern (ESCAPE '\\') for "contains s". */
+const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+/** The longest run of ASCII characters in s. */
+const longestAsciiRun = (s: string) => (s.match(/[\u0000-\u007f]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+
+/** The only non-ASCII characters whose simpleUpper is ASCII (test/icontains-prefilter.test.ts checks every code point). */
+const TO_ASCII_UPPER: readonly [string, string][] = [
+  ['\u0131', 'I'], // ı dotless i
+  ['\u017f', 'S'], // ſ long s
+];
+
+/**
+ * icontains on a plain text column, with the exact JavaScript test (tally_upper) run only where C-level string
+ * matching cannot decide. Let f = simpleUpper (one code point to one code point, idempotent) and g = ASCII-only
+ * upper-casing; SQLite's `T LIKE '%P%'` (ASCII case folding only) holds exactly when g(T) contains g(P).
+ * - Sufficient: g(T) contains f(N), or g(T) contains g(N). Where g(T) matches an ASCII character of the needle, T
+ *   has an ASCII character there, on which f = g; where it matches a non-ASCII one, T has exactly that character
+ *   (g changes no non-ASCII character), and f maps it as it maps the needle's (f is idempotent).
+ * - Necessary: g(T) contains R, the longest ASCII run of f(N), or T holds ı or ſ. A match puts R in f(T), and each
+ *   character of R comes from an ASCII character of T (where f = g) or from ı (→ I) or ſ (→ S); only the ones
+ *   whose image R contains need checking.
+ * The match is then: necessary AND (sufficient OR exact). Most rows are decided by one or two C-level scans.
+ */
+function icontainsColumn(params: unknown[], column: string, value: string): string {
+  const upper = simpleUpper(value);
+  const p = (v: string) => {
+    params.push(v); // positional: pushed in the order the placeholders appear below
+    return '?';
+  };
+  const like = (s: string) => `${column} LIKE ${p(likeContains(s))} ESCAPE '\\'`;
+  const exact = () => `tally_upper(${column}) GLOB ${p(`*${globEscape(upper)}*`)}`;
+  const others = () => TO_ASCII_UPPER.filter(([, image]) => run.includes(image)).map(([ch]) => `instr(${column}, ${p(ch)}) > 0`);
+  const sufficient = [...new Set([upper, asciiUpper(value)])];
+  const run = longestAsciiRun(upper);
+  if (run === '') return `(${sufficient.map(like).join(' OR ')} OR ${exact()})`;
+  const necessary = [like(run), ...others()];
+  // R is itself sufficient: the match is R, or (ı or ſ present and the exact test).
+  if (sufficient.includes(run)) return necessary.length === 1 ? `(${necessary[0]})` : `(${necessary[0]} OR ((${necessary.slice(1).join(' OR ')}) AND ${exact()}))`;
+  return `((${necessary.join(' OR ')}) AND (${sufficient.map(like).join(' OR ')} OR ${exact()}))`;
+}
+
+/** A bare column name: repeating it in SQL costs nothing, unlike an expression that calls into JavaScript. */
+const isColumn = (expr: string) => /^\w+$/.test(expr);
+
 const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
 
 const TYPE_GUARD = { string: "= 'text'", number: "IN ('integer', 'real')" } as const;
@@ -36,6 +84,40 @@ function indexed(params: unknown[], key: string, tag: string, cmp: string, value
 /** Sorts after every negated value, and is finite, as percentile_disc requires. */
 const SENTINEL = Number.MAX_VALUE;
 
+/** Metadata values as record_meta stores them, grouped by type tag: each group is one index range per value. */
+export function byTag(values: MetaValue[]): [string, unknown[]][] {
+  const groups = new Map<string, unknown[]>();
+  for (const v of values) groups.set(metaTag(v)!, [...(groups.get(metaTag(v)!) ?? []), metaValue(v)]);
+  return [...groups];
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * A top-level key's "in" as one list of seqs (a UNION ALL per type tag), so the planner can drive a small
+ * answer from the list instead of testing a list per value on every record.
+ */
+function indexedIn(params: unknown[], key: string, values: (string | number | boolean)[]): string {
+  const parts = byTag(values).map(([tag, vs]) => {
+    params.push(key, tag, ...vs);
+    return `SELECT seq FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${placeholders(vs.length)})`;
+  });
+  return `seq IN (${parts.join(' UNION ALL ')})`;
+}
+
+/**
+ * The same equality (or "in") as a probe of the record_meta primary key for the row at hand: a seek per value
+ * instead of a list of every matching seq built up front. Cheaper when few rows are looked at (a walk that stops
+ * early).
+ */
+function probed(params: unknown[], key: string, values: MetaValue[]): string {
+  const parts = byTag(values).map(([tag, vs]) => {
+    params.push(key, tag, ...vs);
+    return `EXISTS (SELECT 1 FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${placeholders(vs.length)}) AND seq = records.seq)`;
+  });
+  return `(${parts.join(' OR ')})`;
+}
+
 export const sqliteDialect: Dialect = {
   param(params, value) {
     params.push(value);
@@ -49,6 +131,7 @@ export const sqliteDialect: Dialect = {
     return `tally_ts_text(${column})`;
   },
   pattern(params, textExpr, op: PatternOp, value) {
+    if (op === 'icontains' && isColumn(textExpr)) return icontainsColumn(params, textExpr, value);
     if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(simpleUpper(value))}*`)}`;
     const glob = op === 'contains' ? `*${globEscape(value)}*` : op === 'startswith' ? `${globEscape(value)}*` : `*${globEscape(value)}`;
     return `${textExpr} GLOB ${this.param(params, glob)}`;
@@ -60,6 +143,10 @@ export const sqliteDialect: Dialect = {
     if (typeof value === 'boolean') return `json_type(${META}, ${p()}) = '${value}'`;
     const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
     return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) = ${this.param(params, value)})`;
+  },
+  metaIn(params, path, values) {
+    if (path.length === 1) return indexedIn(params, path[0], values);
+    return `(${values.map((v) => this.metaEquals(params, path, v)).join(' OR ')})`;
   },
   metaCompare(params, path, op: CompareOp, value) {
     if (path.length === 1) return indexed(params, path[0], metaTag(value)!, COMPARE_SQL[op], value);
@@ -84,5 +171,18 @@ export const sqliteDialect: Dialect = {
     const pick = (p: number, i: number) => `CASE WHEN count(v) > 1 THEN -percentile_disc(v, ${this.param(params, 1 - p)}) END AS p${i}`;
     const select = `SELECT ${fractions.map(pick).join(', ')}`;
     return `${select} FROM (SELECT -${column} AS v FROM records WHERE ${where(params)} UNION ALL SELECT ${this.param(params, SENTINEL)})`;
+  },
+};
+
+/** sqliteDialect with top-level metadata equality and "in" as per-row probes (see probed); used by the bounded page walk. */
+export const sqliteProbeDialect: Dialect = {
+  ...sqliteDialect,
+  metaEquals(params, path, value: MetaValue) {
+    if (path.length === 1) return probed(params, path[0], [value]);
+    return sqliteDialect.metaEquals.call(this, params, path, value);
+  },
+  metaIn(params, path, values) {
+    if (path.length === 1) return probed(params, path[0], values);
+    return sqliteDialect.metaIn!.call(this, params, path, values);
   },
 };

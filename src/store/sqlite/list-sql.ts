@@ -1,16 +1,34 @@
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { whereSql } from '../sql/where.ts';
+import type { Condition } from '../../query/filters.ts';
 import type { ListQuery } from '../types.ts';
-import { sqliteDialect } from './dialect.ts';
+import { byTag, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
-/** The SQL of one list request: the count (null when org_record_counts answers it) and the page. */
-export interface ListSql {
-  countSql: string | null;
-  pageSql: string;
-  /** Positional parameters of the WHERE clause; the page adds limit and offset after them. */
+/** SQL with its positional parameters; every statement also takes the named parameter @org. */
+export interface Statement {
+  sql: string;
   params: unknown[];
+}
+
+/** The SQL of one list request. */
+export interface ListSql {
+  /** The count; null when org_record_counts answers it (ORG_COUNT_SQL). */
+  count: Statement | null;
+  /** The page; limit and offset follow its parameters. */
+  page: Statement;
+  /**
+   * The same page, sorted after narrowing by an index instead of read in sort order (see narrowable). Limit and
+   * offset follow its parameters. Cheap when the count is small; null when no filter can use an index.
+   */
+  sorted: Statement | null;
+  /**
+   * The same page found by walking the org's records in id order and stopping after a bound (see walkBound):
+   * only for lists sorted by id that have filters. Bound, limit and offset follow its parameters. Exact whenever
+   * it returns a full page, since any match past the bound sorts after every match before it.
+   */
+  walk: Statement | null;
   /** Named parameters (@org, used by the metadata index subqueries). */
   named: { org: string };
 }
@@ -19,17 +37,85 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
   const params: unknown[] = [];
   const where = whereSql(sqliteDialect, params, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
   const unfiltered = q.conditions.length === 0 && q.since === null;
-  const order = `${sqliteDialect.orderBy(q.sort.column, 'text', q.sort.descending)}, id ${q.sort.descending ? 'DESC' : 'ASC'}`;
-  // A deep page walks past `offset` rows; doing that walk in a subquery that selects only seq lets it run on
-  // a covering index instead of reading every skipped record, and only the page's rows are fetched.
-  const page = `SELECT seq FROM records WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
-  const pageSql = q.offset > 0 ? `SELECT ${COLUMNS} FROM records WHERE seq IN (${page}) ORDER BY ${order}` : page.replace('SELECT seq', `SELECT ${COLUMNS}`);
+  const direction = q.sort.descending ? 'DESC' : 'ASC';
+  const order = `${sqliteDialect.orderBy(q.sort.column, 'text', q.sort.descending)}, id ${direction}`;
+  // The page is found selecting only seq (and the sort keys), then only its rows are read: a deep page walks
+  // past `offset` rows on a covering index instead of reading every skipped record, and a sort keeps two
+  // columns per candidate instead of whole records.
+  const pageOrderedBy = (orderBy: string) =>
+    `SELECT ${COLUMNS} FROM records WHERE seq IN (SELECT seq FROM records WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?) ORDER BY ${order}`;
+  const pageSql = pageOrderedBy(order);
+  // The same page with unary + on the sort terms, which forbids serving ORDER BY from an index: the planner then
+  // narrows by the filter's index and sorts what it finds, instead of walking the sort order past non-matches.
+  const plus = `${sqliteDialect.orderBy(`+${q.sort.column}`, 'text', q.sort.descending)}, +id ${direction}`;
+  const sorted = narrowable(q) ? { sql: pageOrderedBy(plus), params } : null;
+  let walk: Statement | null = null;
+  if (!unfiltered && q.sort.column === 'id') {
+    const walkParams: unknown[] = [];
+    const hit = whereSql(sqliteProbeDialect, walkParams, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
+    walkParams.push(orgId);
+    const first = `SELECT seq, id, (${hit}) AS hit FROM records WHERE org_id = ? ORDER BY id ${direction} LIMIT ?`;
+    const matches = `SELECT seq FROM (${first}) WHERE hit ORDER BY id ${direction} LIMIT ? OFFSET ?`;
+    walk = { sql: `SELECT ${COLUMNS} FROM records WHERE seq IN (${matches}) ORDER BY id ${direction}`, params: walkParams };
+  }
   return {
-    countSql: unfiltered ? null : `SELECT count(*) AS count FROM records WHERE ${where}`,
-    pageSql,
-    params,
+    count: unfiltered ? null : (metaIndexCount(q) ?? { sql: `SELECT count(*) AS count FROM records WHERE ${where}`, params }),
+    page: { sql: pageSql, params },
+    sorted,
+    walk,
     named: { org: orgId },
   };
+}
+
+/**
+ * The count of a list whose only filter is top-level metadata equality or "in", from the record_meta primary
+ * key alone (a covering range count per JSON type). It equals the count of records: the filter is answered from
+ * record_meta anyway (dialect.ts), every record_meta row belongs to a record of the same org written in the same
+ * transaction, and a record has at most one row per key (metadata keys are unique), so rows and records match
+ * one to one. Null for every other list.
+ */
+function metaIndexCount(q: ListQuery): Statement | null {
+  if (q.since !== null || q.conditions.length !== 1) return null;
+  const c: Condition = q.conditions[0];
+  if ((c.op !== 'eq' && c.op !== 'in') || c.target.kind !== 'meta' || c.target.path.length !== 1) return null;
+  const key = c.target.path[0];
+  const params: unknown[] = [];
+  const counts = byTag(c.op === 'in' ? c.values : [c.value]).map(([tag, vs]) => {
+    params.push(key, tag, ...vs);
+    return `(SELECT count(*) FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${vs.map(() => '?').join(', ')}))`;
+  });
+  return { sql: `SELECT ${counts.join(' + ')} AS count`, params };
+}
+
+/** Columns that an index leads with after org_id (migrations.ts), so a condition on one can narrow a scan. */
+const INDEXED_COLUMNS = new Set(['id', 'ts', 'field_6', 'field_10', 'field_12', 'field_13']);
+
+/** Whether some filter can be served by an index: a start time, or equality, in or a range on an indexed column or a top-level metadata key. */
+function narrowable(q: ListQuery): boolean {
+  if (q.since !== null) return true;
+  return q.conditions.some((c) => {
+    if (c.op !== 'eq' && c.op !== 'in' && c.op !== 'lt' && c.op !== 'lte' && c.op !== 'gt' && c.op !== 'gte') return false;
+    return c.target.kind === 'column' ? INDEXED_COLUMNS.has(c.target.column) : c.target.path.length === 1;
+  });
+}
+
+/** Up to this many matches, a narrowable list sorts its matches (ListSql.sorted) rather than walking the sort order. */
+export const SORT_MAX = 5_000;
+
+/** The most records a page walk looks at. */
+export const WALK_MAX = 10_000;
+
+/**
+ * How many records the page walk may look at before the store falls back to the planner's page, or null when
+ * it should not try. `rows` is offset + the rows wanted. With the count known, walk only when the matches are
+ * dense enough that a uniform spread would fill the page within WALK_MAX records (sparse matches are better
+ * found through an index); without it, only shallow pages try, bounded at 20 records per row wanted.
+ */
+export function walkBound(rows: number, count: number | null, orgTotal: number): number | null {
+  if (count === null) return rows * 20 <= WALK_MAX ? rows * 20 : null;
+  if (count === 0) return null;
+  const expected = (rows * orgTotal) / count;
+  return expected <= WALK_MAX ? Math.min(WALK_MAX, Math.max(2000, Math.ceil(4 * expected))) : null;
 }
 
 /** The unfiltered count, kept per org by the insert transaction. */

@@ -4,7 +4,7 @@ import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { sqliteDialect } from './dialect.ts';
-import { ORG_COUNT_SQL, listSql } from './list-sql.ts';
+import { ORG_COUNT_SQL, SORT_MAX, listSql, walkBound, type Statement } from './list-sql.ts';
 import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import { startWriter } from './writer-client.ts';
@@ -25,6 +25,26 @@ export function createSqliteStore(dataDir: string): Store {
   const prepare = statementCache(db);
   let open = true;
 
+  // One read transaction: the count and the page see the same snapshot while the writer thread commits.
+  const listInSnapshot = db.transaction((orgId: string, q: ListQuery): ListResult => {
+    const sql = listSql(orgId, q);
+    const run = (s: Statement, ...tail: unknown[]) => prepare(s.sql).all(...s.params, ...tail, sql.named) as Record<string, unknown>[];
+    const orgTotal = () => (countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0;
+    const count = q.count === false ? null : sql.count ? (run(sql.count)[0] as { count: number }).count : orgTotal();
+    const want = q.limit + 1; // one more than the page tells whether another page follows
+    let rows: Record<string, unknown>[] | null = count !== null && q.offset >= count ? [] : null;
+    if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, want, q.offset);
+    const bound = rows === null && sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
+    if (bound !== null) {
+      const walked = run(sql.walk!, bound, want, q.offset);
+      // A full page is exact; so is a short one that reaches the count. Otherwise the walk stopped too early.
+      if (walked.length === want || (count !== null && walked.length > 0 && q.offset + walked.length === count)) rows = walked;
+    }
+    rows ??= run(sql.page, want, q.offset);
+    const more = rows.length > q.limit;
+    return { count, records: rows.slice(0, q.limit).map(rowToRecord), more };
+  });
+
   return {
     engine: 'sqlite',
     insert: (records) => writer.insert(records),
@@ -33,12 +53,7 @@ export function createSqliteStore(dataDir: string): Store {
       return row ? rowToRecord(row) : null;
     },
     async list(orgId, q: ListQuery): Promise<ListResult> {
-      const sql = listSql(orgId, q);
-      const count = sql.countSql
-        ? (prepare(sql.countSql).get(...sql.params, sql.named) as { count: number }).count
-        : ((countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0);
-      const rows = prepare(sql.pageSql).all(...sql.params, q.limit, q.offset, sql.named) as Record<string, unknown>[];
-      return { count, records: rows.map(rowToRecord) };
+      return listInSnapshot(orgId, q);
     },
     async summary(orgId, q) {
       return runSummary(sqliteDialect, async (sql, params) => {
