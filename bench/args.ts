@@ -21,7 +21,9 @@ const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,query,growth]
                  [--seconds=S] [--connections=C] [--query-requests=N]
   default: everything, 1,000,000 records for queries, growth at 10k/100k/1M, 10 s loads, 50 connections
   --quick: 100,000 records, growth at 10k/100k, 3 s loads
-  env: BENCH_QUICK=1, BENCH_SCENARIOS=..., TALLY_DATABASE_URL=postgres://... (when the PostgreSQL store exists)`;
+  env: BENCH_QUICK=1, BENCH_SCENARIOS=..., TALLY_DATABASE_URL=postgres://... runs on PostgreSQL: one fresh schema per
+       measurement in that database (dropped after), the seeded query table kept as schema bench_seed_*,
+       growth skipped; results in bench/results/latest-postgres.json`;
 
 export function parseBenchArgs(argv: string[], env: Record<string, string | undefined>): BenchOptions {
   const flags = new Map<string, string>();

@@ -29,6 +29,6 @@ export function writeResults(run: Record<string, unknown>): string {
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const text = JSON.stringify(run, null, 2) + '\n';
   fs.writeFileSync(file, text);
-  fs.writeFileSync(path.join(dir, 'latest.json'), text);
+  fs.writeFileSync(path.join(dir, run.engine === 'postgres' ? 'latest-postgres.json' : 'latest.json'), text);
   return file;
 }

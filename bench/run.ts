@@ -6,12 +6,13 @@ import { batchScenario } from './scenarios/batch.ts';
 import { growthScenario } from './scenarios/growth.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
 import { queryScenario } from './scenarios/query.ts';
+import { benchTarget } from './target.ts';
 
 /** `npm run bench`: runs the chosen scenarios against the real server over loopback, prints and saves the table. */
 async function main(): Promise<void> {
   const opts = parseBenchArgs(process.argv.slice(2), process.env);
-  if (opts.databaseUrl) throw new Error('TALLY_DATABASE_URL is set, but only SQLite runs are built so far (the seed and the storage floor are SQLite-only)');
   const ctx = createContext(opts);
+  const target = benchTarget(ctx);
   const machine = machineInfo();
   ctx.log(`machine: ${JSON.stringify(machine)}`);
   const started = new Date().toISOString();
@@ -19,19 +20,20 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {};
   try {
     if (opts.scenarios.has('ingest')) {
-      const r = await ingestScenario(ctx);
+      const r = await ingestScenario(ctx, target);
       rows.push(...r.rows);
       extra.groupCommit = r.groupCommit;
     }
-    if (opts.scenarios.has('batch')) rows.push(...(await batchScenario(ctx)));
-    if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx)));
-    if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx)));
+    if (opts.scenarios.has('batch')) rows.push(...(await batchScenario(ctx, target)));
+    if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx, target)));
+    if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx, target)));
   } finally {
     ctx.cleanup();
+    await target.cleanup();
   }
   const table = markdownTable(rows);
   process.stdout.write(table + '\n');
-  const file = writeResults({ started, finished: new Date().toISOString(), engine: 'sqlite', options: { ...opts, scenarios: [...opts.scenarios] }, machine, ...extra, rows, table });
+  const file = writeResults({ started, finished: new Date().toISOString(), engine: target.engine, options: { ...opts, scenarios: [...opts.scenarios] }, machine, ...extra, rows, table });
   ctx.log(`results: ${file}`);
 }
 

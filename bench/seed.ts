@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashApiKey } from '../src/auth/keys.ts';
 import { deriveRecord } from '../src/records/derive.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
 import type { RecordData } from '../src/records/record.ts';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
 import { createSqliteStore } from '../src/store/sqlite/store.ts';
+import type { Store } from '../src/store/types.ts';
+import { openPgStore, pgSchemaVersion, withClient, withSearchPath } from './pg.ts';
 import { BENCH_KEY, BENCH_ORG } from './processes.ts';
 import { chatRecord, rng } from './record-body.ts';
 
 /** Bump when the seeded data changes; the schema version is part of the cache key on its own. */
-const SEED_VERSION = 1;
+const SEED_VERSION = 2; // 2: field_22/field_23 no longer stored
 const CACHE = new URL('./.cache/', import.meta.url).pathname;
 const DAYS = 30;
 const SMALL_ORGS = ['org_small_1', 'org_small_2', 'org_small_3', 'org_small_4'];
@@ -27,8 +30,7 @@ export interface SeedInfo {
 const schemaVersion = () => Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
 
 /** Seeds n records straight through the store (not HTTP): ~90% in one big org, the rest in four small ones. */
-async function seedInto(dir: string, n: number, log: (s: string) => void): Promise<SeedInfo> {
-  const store = createSqliteStore(dir);
+async function seedInto(store: Store, n: number, log: (s: string) => void): Promise<SeedInfo> {
   await store.ensureApiKey(BENCH_ORG, hashApiKey(BENCH_KEY));
   const lastTs = Date.UTC(2026, 0, 31) * 1000;
   const firstTs = lastTs - DAYS * 86_400_000_000;
@@ -48,7 +50,7 @@ async function seedInto(dir: string, n: number, log: (s: string) => void): Promi
       if (r() < 2000 / n) info.sampleIds.push(record.id);
     }
     if (batch.length === 1000 || i === n - 1) {
-      await store.insert(batch);
+      await store.insert(batch.map(encodeRecord));
       batch = [];
       if ((i + 1) % 100_000 === 0) log(`  seeded ${i + 1} records (${Math.round((i + 1) / ((Date.now() - started) / 1000))}/s)`);
     }
@@ -70,7 +72,7 @@ export async function seededDataDir(n: number, target: string, log: (s: string) 
     const tmp = path.join(CACHE, `${name}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
-    const info = await seedInto(tmp, n, log);
+    const info = await seedInto(createSqliteStore(tmp), n, log);
     fs.renameSync(path.join(tmp, 'tally.db'), db);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.writeFileSync(meta, JSON.stringify(info));
@@ -78,4 +80,28 @@ export async function seededDataDir(n: number, target: string, log: (s: string) 
   fs.mkdirSync(target, { recursive: true });
   fs.copyFileSync(db, path.join(target, 'tally.db'));
   return JSON.parse(fs.readFileSync(meta, 'utf8')) as SeedInfo;
+}
+
+/**
+ * A PostgreSQL schema holding n seeded records, in the database of baseUrl: reused when a schema of this size,
+ * seed version and schema version exists (it is only read, never written, by the query scenario), seeded and
+ * ANALYZEd otherwise. Returns its URL (search_path set) and what the queries need to know.
+ */
+export async function seededPgSchema(baseUrl: string, n: number, log: (s: string) => void): Promise<{ url: string; info: SeedInfo }> {
+  const schema = `bench_seed_s${SEED_VERSION}_m${pgSchemaVersion()}_${n}`;
+  const url = withSearchPath(baseUrl, schema);
+  const existing = await withClient(baseUrl, async (c) => {
+    const found = await c.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'bench_seed_info']);
+    return found.rowCount ? ((await c.query(`SELECT info FROM ${schema}.bench_seed_info`)).rows[0].info as SeedInfo) : null;
+  });
+  if (existing) return { url, info: existing };
+  log(`seeding ${n} records into PostgreSQL schema ${schema} (kept for later runs)`);
+  await withClient(baseUrl, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`));
+  const info = await seedInto(await openPgStore(url), n, log);
+  await withClient(url, async (c) => {
+    await c.query('ANALYZE');
+    await c.query('CREATE TABLE bench_seed_info (info jsonb NOT NULL)');
+    await c.query('INSERT INTO bench_seed_info (info) VALUES ($1)', [JSON.stringify(info)]);
+  });
+  return { url, info };
 }

@@ -13,9 +13,18 @@ import { chatRecord } from './record-body.ts';
  * same schema, through better-sqlite3 directly, 1000 rows per durable transaction, with every row encoded
  * before the clock starts. Nothing else is in the loop, so no server can beat it.
  */
-export function storageFloor(dir: string, seconds: number): { perSecond: number; rows: number } {
+export interface FloorOptions {
+  /** Secondary indexes to drop before measuring (to price each index; bench/index-cost.ts). */
+  dropIndexes?: string[];
+  /** Whether to write the record_meta rows (default true). */
+  metadata?: boolean;
+}
+
+export function storageFloor(dir: string, seconds: number, opts: FloorOptions = {}): { perSecond: number; rows: number } {
   fs.mkdirSync(dir, { recursive: true });
   const db: Database.Database = openSqlite(path.join(dir, 'tally.db'));
+  for (const index of opts.dropIndexes ?? []) db.exec(`DROP INDEX ${index}`);
+  const withMeta = opts.metadata ?? true;
   const names = RECORD_COLUMNS.map((c) => c.name);
   const idIndex = names.indexOf('id');
   const insert = db.prepare(`INSERT INTO records (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
@@ -34,7 +43,7 @@ export function storageFloor(dir: string, seconds: number): { perSecond: number;
       const { values, meta } = rows[i];
       values[idIndex] = batchIds[i];
       const seq = insert.run(values).lastInsertRowid;
-      for (const m of meta) insertMeta.run(m[0], m[1], m[2], m[3], seq);
+      if (withMeta) for (const m of meta) insertMeta.run(m[0], m[1], m[2], m[3], seq);
     }
   });
   const started = process.hrtime.bigint();

@@ -232,6 +232,28 @@ describe('records explorer in a browser', { skip }, () => {
     await page.getByLabel('Live tail').uncheck();
   });
 
+  test('live tail: a record sent with a day-old timestamp appears too (the tail follows ids, not timestamps)', async () => {
+    // The newest timestamp on screen is now, so the old timestamp is behind anything a timestamp cursor would ask for.
+    const recent = await t.request('POST', '/api/records/create/', { field_4: 'gpt-4o', field_10: 'customer_recent' });
+    assert.equal(recent.status, 201);
+    await page.goto('/');
+    await page.locator(`#rows tr[data-id="${recent.body.id}"]`).waitFor();
+    const countBefore = Number(await page.locator('[data-stat="count"]').getAttribute('data-value'));
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    await page.getByLabel('Live tail').check();
+    await new Promise((r) => setTimeout(r, 2500)); // at least one poll has run before the record arrives
+
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    const old = await t.request('POST', '/api/records/create/', { field_4: 'gpt-4o-mini', field_10: 'customer_day_old', timestamp: dayAgo });
+    assert.equal(old.status, 201);
+    await page.locator(`#rows tr[data-id="${old.body.id}"]`).getByText('customer_day_old').waitFor({ timeout: 15_000 });
+    const ids = await rowIds();
+    assert.ok(ids.indexOf(old.body.id) > ids.indexOf(recent.body.id), 'sorted by timestamp: below the recent one');
+    await eventually(async () => assert.equal(Number(await page.locator('[data-stat="count"]').getAttribute('data-value')), countBefore + 1));
+    assert.equal(await page.evaluate(() => (window as any).__sameDocument), true, 'no reload');
+    await page.getByLabel('Live tail').uncheck();
+  });
+
   test('record content is text, never markup: the XSS record shows its markup and runs nothing', async () => {
     const filters = JSON.stringify({ field_10: { operator: 'icontains', value: ['CUST_XSS'] } });
     await page.goto(viewUrl({ filters }));

@@ -11,6 +11,8 @@ import { parseFilters } from '../src/query/filters.ts';
 import { pgJsonText } from '../src/query/json-text.ts';
 import { pgFloatText } from '../src/query/text-forms.ts';
 import { deriveRecord } from '../src/records/derive.ts';
+import type { RecordData } from '../src/records/record.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
 import { pgTimestampText } from '../src/records/time.ts';
 import { RECORD_COLUMNS } from '../src/store/columns.ts';
 import { createStore } from '../src/store/factory.ts';
@@ -47,6 +49,7 @@ function docSql(name: string): string[] {
 
 const openStore = (url: string) => createStore(loadConfig({ TALLY_DATABASE_URL: url, TALLY_PG_POOL_SIZE: '2' }), quiet);
 const record = (body: Record<string, unknown>, org = 'org_pg') => deriveRecord(validateCreateBody(body), org);
+const encoded = (records: RecordData[]) => records.map(encodeRecord);
 
 describe('PostgreSQL store: config', () => {
   test('TALLY_PG_POOL_SIZE defaults to 10 and must be a positive integer', () => {
@@ -68,7 +71,7 @@ describe('PostgreSQL store: migrations', { skip }, () => {
         rows.map((r) => r.version),
         POSTGRES_MIGRATIONS.map((m) => m.version),
       );
-      await stores[0].insert([record({ field_1: 'hi' })]);
+      await stores[0].insert(encoded([record({ field_1: 'hi' })]));
       assert.equal((await stores[2].list('org_pg', { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 10 })).count, 1);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
@@ -96,7 +99,9 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     try {
       await withClient(url, async (c) => {
         const cols = await c.query("SELECT column_name, collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'records'");
-        assert.deepEqual(cols.rows.map((r) => r.column_name).sort(), RECORD_COLUMNS.map((col) => col.name).sort());
+        // field_22/field_23 are rebuilt on read now; their columns from migration 1 stay, unwritten.
+        const LEGACY = ['field_22', 'field_23'];
+        assert.deepEqual(cols.rows.map((r) => r.column_name).sort(), [...RECORD_COLUMNS.map((col) => col.name), ...LEGACY].sort());
         for (const col of RECORD_COLUMNS.filter((x) => x.scalar === 'text')) {
           assert.equal(cols.rows.find((r) => r.column_name === col.name)?.collation_name, 'C', `${col.name} compares by code point`);
         }
@@ -288,8 +293,8 @@ describe('PostgreSQL store: writes', { skip }, () => {
 
   test('a batch is one statement: retried after a lost reply it stores nothing twice', async () => {
     const batch = Array.from({ length: 250 }, (_, i) => record({ field_1: `r${i}`, field_9: { i } }));
-    await store.insert(batch);
-    await store.insert(batch);
+    await store.insert(encoded(batch));
+    await store.insert(encoded(batch));
     assert.equal(await count(), 250);
     const back = await store.get('org_pg', batch[17].id);
     assert.deepEqual(back, batch[17]);
@@ -298,7 +303,7 @@ describe('PostgreSQL store: writes', { skip }, () => {
   test('a batch commits whole or not at all', async () => {
     const before = await count();
     const bad = { ...record({ field_1: 'bad' }), field_3: null } as unknown as ReturnType<typeof record>;
-    await assert.rejects(store.insert([record({ field_1: 'good' }), bad]));
+    await assert.rejects(store.insert(encoded([record({ field_1: 'good' }), bad])));
     assert.equal(await count(), before);
   });
 });
@@ -320,7 +325,7 @@ describe('PostgreSQL store: indexes serve the queries', { skip }, () => {
     const store = await openStore(url);
     try {
       // One org, so org_id alone selects everything; gold is rare, so the GIN index is the cheap way to it.
-      await store.insert(Array.from({ length: 2000 }, (_, i) => record({ field_1: `text ${i}`, field_12: `ref ${i}`, field_9: { tier: i % 100 ? 'silver' : 'gold' } })));
+      await store.insert(encoded(Array.from({ length: 2000 }, (_, i) => record({ field_1: `text ${i}`, field_12: `ref ${i}`, field_9: { tier: i % 100 ? 'silver' : 'gold' } }))));
       await withClient(url, (c) => c.query('ANALYZE records'));
       assert.match(await plan(url, { field_9__tier: { operator: '', value: ['gold'] } }), /records_metadata/);
       assert.match(await plan(url, { field_9__tier: { operator: 'in', value: ['gold', 'bronze'] } }), /records_metadata/);
@@ -345,7 +350,7 @@ describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip 
     const at = (timestamp: string, i: number) => record({ field_1: `p${i}`, timestamp, field_9: { i } });
     try {
       const before = [at('2025-01-15T12:00:00Z', 1), at('2025-02-01T00:00:00Z', 2), at('2025-01-31T23:59:59.999999Z', 3), at('1800-01-01T00:00:00Z', 4)];
-      await store.insert(before);
+      await store.insert(encoded(before));
       await withClient(url, async (c) => {
         for (const statement of docSql('partition')) await c.query(statement);
       });
@@ -357,12 +362,13 @@ describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip 
       ]);
 
       const later = at('2025-03-03T03:03:03Z', 5);
-      await store.insert([later]);
-      await store.insert([later, before[0]]); // a retried batch still stores nothing twice
+      await store.insert(encoded([later]));
+      await store.insert(encoded([later, before[0]])); // a retried batch still stores nothing twice
       assert.deepEqual(await store.get('org_pg', before[2].id), before[2]);
       const all = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 100 };
       assert.equal((await store.list('org_pg', all)).count, 5);
       assert.equal((await store.list('org_pg', { ...all, conditions: parseFilters({ field_9__i: { operator: 'in', value: [1, 5] } }) })).count, 2);
+      assert.equal((await store.summary('org_pg', { conditions: [], since: null })).count, 5, 'the summary reads the partitions too');
 
       await withClient(url, async (c) => {
         for (const statement of docSql('retention')) await c.query(statement);

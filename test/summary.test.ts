@@ -173,3 +173,112 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+/**
+ * The summary against a reference computed from the records the list returns, over both of the summary's
+ * plans (org and start time only; filters) and both stores. Latencies repeat (ties) and some are missing;
+ * costs are multiples of 1/64, so every sum is exact.
+ */
+const ORACLE_KEY = 'oracle-org-key-0123456789';
+const DAY_US = 86_400_000_000;
+const T0 = Date.UTC(2025, 5, 1) * 1000;
+
+function oracleRecord(i: number): Record<string, unknown> {
+  const ts = T0 + Math.floor(((i * 7919) % 1000) / 1000 * 3 * DAY_US) + i; // spread over 3 days, out of order
+  return {
+    field_4: i % 9 === 0 ? 'mystery-model-without-a-price' : 'gpt-4o',
+    ...(i % 9 === 0 ? {} : { field_6: ((i * 13) % 50) / 64 }),
+    ...(i % 5 === 0 ? {} : { field_7: ((i * 3) % 8) * 0.25 }),
+    field_18: i % 11 === 0 ? 503 : 200,
+    field_5: { sub_field_a: i, sub_field_b: 2 * i },
+    field_10: `customer_${i % 3}`,
+    timestamp: new Date(ts / 1000).toISOString(),
+  };
+}
+
+/** Nearest rank with exact rationals: the value at 1-based rank ceil(p * n). */
+const nearestRank = (sorted: number[], num: number, den: number) => (sorted.length === 0 ? null : sorted[Math.ceil((num * sorted.length) / den) - 1]);
+
+function reference(records: any[], bucketSeconds: number) {
+  const costs = records.filter((r) => r.field_6 !== null).map((r) => r.field_6);
+  const latencies = records.filter((r) => r.field_7 !== null).map((r) => r.field_7).sort((a, b) => a - b);
+  const byTime = [...records].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+  const us = byTime.map((r) => Date.parse(r.timestamp) * 1000);
+  const w = bucketSeconds * 1_000_000;
+  const buckets = new Map<number, { count: number; cost: number | null }>();
+  for (let s = Math.floor(us[0] / w) * w; s <= us[us.length - 1]; s += w) buckets.set(s, { count: 0, cost: null });
+  for (const r of records) {
+    const b = buckets.get(Math.floor((Date.parse(r.timestamp) * 1000) / w) * w)!;
+    b.count++;
+    if (r.field_6 !== null) b.cost = (b.cost ?? 0) + r.field_6;
+  }
+  return {
+    count: records.length,
+    total_cost: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),
+    uncosted_count: records.length - costs.length,
+    total_tokens: records.reduce((n, r) => n + r.sub_field_total, 0),
+    latency_p50: nearestRank(latencies, 1, 2),
+    latency_p95: nearestRank(latencies, 19, 20),
+    error_count: records.filter((r) => r.status === 'error').length,
+    error_rate: records.filter((r) => r.status === 'error').length / records.length,
+    first_timestamp: byTime[0].timestamp,
+    last_timestamp: byTime[byTime.length - 1].timestamp,
+    buckets: [...buckets].map(([start, b]) => ({ start: new Date(start / 1000).toISOString().replace('.000Z', 'Z'), ...b })),
+  };
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`summary agrees with the records the list returns [${kind}]`, () => {
+    let t: TestApp;
+    const auth = { authorization: `Bearer ${ORACLE_KEY}` };
+    before(async () => {
+      t = await startTestApp(kind);
+      await t.store.ensureApiKey('org_oracle', hashApiKey(ORACLE_KEY));
+      // Two more in the hour of param_a below: one before it (which a bucket must not count), one after.
+      const edges = [600, 3000].map((s, i) => ({ ...oracleRecord(1000 + i), timestamp: new Date((T0 + DAY_US + s * 1_000_000) / 1000).toISOString() }));
+      const records = [...Array.from({ length: 240 }, (_, i) => oracleRecord(i)), ...edges];
+      const res = await t.request('POST', '/api/records/batch/', { records }, auth);
+      assert.equal(res.status, 201);
+    });
+    after(() => t.close());
+
+    const hour = T0 + DAY_US;
+    const since = new Date((hour + 2_400_000_000 + 1_234_000) / 1000).toISOString(); // 40 min into an hour's bucket
+    const cases: [string, string, unknown][] = [
+      ['everything (time-only plan)', '', undefined],
+      ['param_a alone, mid-bucket (time-only plan)', `param_a=${encodeURIComponent(since)}`, undefined],
+      ['a customer (filtered plan)', '', { field_10: { operator: '', value: ['customer_1'] } }],
+      ['param_a and a latency range (filtered plan)', `param_a=${encodeURIComponent(since)}`, { field_7: { operator: 'gte', value: [0.5] } }],
+      ['only records without a latency', '', { field_7: { operator: 'isnull', value: [true] } }],
+    ];
+    test('the fixture has records in the hour before param_a, which its first bucket must leave out', async () => {
+      const fromHour = await t.request('GET', `/api/records/list/?param_a=${encodeURIComponent(new Date(hour / 1000).toISOString())}`, undefined, auth);
+      const fromSince = await t.request('GET', `/api/records/list/?param_a=${encodeURIComponent(since)}`, undefined, auth);
+      assert.ok(fromHour.body.count > fromSince.body.count);
+      const { body } = await t.request('GET', `/api/records/summary/?param_a=${encodeURIComponent(since)}`, undefined, auth);
+      assert.equal(body.bucket_seconds, 3600);
+      assert.equal(body.buckets[0].start, new Date(hour / 1000).toISOString().replace('.000Z', 'Z'));
+    });
+
+    for (const [name, query, filters] of cases) {
+      test(name, async () => {
+        const body = filters ? { filters } : {};
+        const summary = await t.request('POST', `/api/records/summary/?${query}`, body, auth);
+        assert.equal(summary.status, 200);
+        const list = await t.request('POST', `/api/records/list/?param_c=1000&${query}`, body, auth);
+        assert.equal(list.body.count, list.body.results.length);
+        assert.ok(list.body.count > 0);
+        const { bucket_seconds, ...got } = summary.body;
+        assert.ok(got.buckets.length <= 60);
+        assert.deepEqual(got, reference(list.body.results, bucket_seconds));
+      });
+    }
+
+    test('one record: its latency is both p50 and p95', async () => {
+      const one = await t.request('POST', '/api/records/summary/', { filters: { sub_field_a: { operator: '', value: [7] } } }, auth);
+      assert.equal(one.body.count, 1);
+      assert.equal(one.body.latency_p50, 1.25);
+      assert.equal(one.body.latency_p95, 1.25);
+    });
+  });
+}

@@ -3,18 +3,19 @@ import { runLoad } from '../load.ts';
 import { BENCH_KEY, startTally } from '../processes.ts';
 import { chatRecord } from '../record-body.ts';
 import type { ResultRow } from '../report.ts';
-import { storageFloor } from '../storage-floor.ts';
+import type { BenchTarget } from '../target.ts';
 
 const BATCH = 1000;
 
 /** POST /api/records/batch/ with 1000 records per request, against the raw insert rate of the same rows. */
-export async function batchScenario(ctx: BenchContext): Promise<ResultRow[]> {
+export async function batchScenario(ctx: BenchContext, target: BenchTarget): Promise<ResultRow[]> {
   const { seconds } = ctx.opts;
   const body = JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => chatRecord(i)) });
   ctx.log(`batch: ${BATCH} records (${(body.length / 1e6).toFixed(2)} MB) per request, ${seconds} s`);
-  const floor = storageFloor(ctx.scratch('storage-floor'), seconds);
-  const rows: ResultRow[] = [{ scenario: 'batch', case: 'storage floor (better-sqlite3, 1000 rows/tx, pre-encoded)', perSecond: floor.perSecond }];
-  const server = await startTally(ctx.scratch('batch'), ctx.opts.databaseUrl);
+  const floor = await target.storageFloor(seconds);
+  const rows: ResultRow[] = [{ scenario: 'batch', case: floor.label, perSecond: floor.perSecond }];
+  const loc = await target.fresh('batch');
+  const server = await startTally(loc.dataDir, loc.databaseUrl);
   try {
     for (const connections of [1, 4]) {
       await runLoad({ url: server.url + '/api/records/batch/', method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });

@@ -13,6 +13,7 @@ export type Storage =
   | { kind: 'body'; column: string } // a large text column (prompts, outputs), filterable but not sortable
   | { kind: 'json'; column: string } // a JSON document kept as text, returned parsed
   | { kind: 'bool'; column: string } // 0/1
+  | { kind: 'derived' } // not stored: rebuilt from other columns whenever a record is read (store/row-to-record.ts)
   | { kind: 'none' }; // not stored (write options) or rebuilt from other columns
 
 export interface FieldDef {
@@ -266,13 +267,13 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'field_22',
     description: 'Array extracted from field_1 (type_a..type_d; null for other types). See docs/derived-fields.md.',
     output: { type: ['array', 'null'] },
-    storage: { kind: 'json', column: 'field_22' },
+    storage: { kind: 'derived' }, // from field_3 and field_1: storing it would write the conversation twice
   },
   {
     name: 'field_23',
     description: 'Object extracted from field_2 (type_a..type_d; null for other types). See docs/derived-fields.md.',
     output: { type: ['object', 'null'] },
-    storage: { kind: 'json', column: 'field_23' },
+    storage: { kind: 'derived' }, // from field_3 and field_2
   },
   derivedInt('sub_field_a', 'Prompt tokens, flattened from field_5 (or estimated, see tokens_estimated).'),
   derivedInt('sub_field_b', 'Completion tokens, flattened from field_5 (or estimated).'),

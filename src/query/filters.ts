@@ -47,7 +47,7 @@ function resolveTarget(name: string): Target {
     return { kind: 'meta', name, path };
   }
   const field: FieldDef | undefined = FIELD_BY_NAME.get(name);
-  if (!field || !field.filterable || !field.scalar || field.storage.kind === 'none' || field.storage.kind === 'json' || field.storage.kind === 'bool') {
+  if (!field || !field.filterable || !field.scalar || field.storage.kind === 'none' || field.storage.kind === 'derived' || field.storage.kind === 'json' || field.storage.kind === 'bool') {
     throw new AppError('unknown_filter_field', `Unknown filter field "${name}"`, [
       { field: name, message: `not a filterable field; use a scalar field name or ${METADATA_PREFIX}<key>` },
     ]);

@@ -3,15 +3,63 @@ import { calcPrice } from '@pydantic/genai-prices';
 /**
  * Prices come from @pydantic/genai-prices, a maintained catalogue of providers and models with tiered and
  * dated prices. A model it does not know is priced null, never 0.
+ *
+ * calcPrice matches the model name against the whole catalogue on every call (~17 µs, a tenth of a create's
+ * CPU). So each model name is resolved once, and when its price is a plain input/output price per million
+ * tokens (flat or tiered by input tokens, not dated, no per-request fee) the same arithmetic as the library's
+ * runs directly on the cached price. The shortcut is checked against calcPrice when it is cached, and any
+ * model whose price does not fit it keeps calling the library.
  */
 
-type Resolved = { model: string; providerId?: string } | null;
+/** A price per million tokens: flat, or tiered by the call's input tokens (the library's TieredPrices). */
+type MtokPrice = number | { base: number; tiers: { start: number; price: number }[] };
+type Linear = { input: MtokPrice | undefined; output: MtokPrice | undefined };
+type Resolved = { model: string; providerId?: string; linear: Linear | null } | null;
+
 const resolved = new Map<string, Resolved>();
 const CACHE_LIMIT = 10_000;
+/** Price keys that only apply to usage Tally never reports (so they always contribute 0). */
+const ZERO_USAGE_KEYS = /^(cache_|input_audio|output_audio|cache_audio|web_searches|storage_searches|file_searches|image)/;
+
+function libraryPrice(model: string, providerId: string | undefined, input: number, output: number) {
+  return calcPrice({ input_tokens: input, output_tokens: output }, model, providerId ? { providerId } : undefined);
+}
+
+/** The library's per-unit arithmetic (de/_e in its source), for one direction. */
+function part(price: MtokPrice | undefined, tokens: number, inputTokens: number): number {
+  if (price === undefined) return 0;
+  if (typeof price === 'number') return (price * tokens) / 1e6;
+  if (tokens <= 0) return 0;
+  let p = price.base;
+  for (const tier of price.tiers) if (inputTokens > tier.start) p = tier.price;
+  return (((p * tokens) / 1e6) * 1e6) / 1e6;
+}
+
+const linearPrice = (l: Linear, input: number, output: number) => part(l.input, input, input) + part(l.output, output, input);
+
+const isMtok = (v: unknown): v is MtokPrice =>
+  typeof v === 'number' || (typeof v === 'object' && v !== null && typeof (v as { base?: unknown }).base === 'number' && Array.isArray((v as { tiers?: unknown }).tiers));
+
+/** The model's price as a Linear when the shortcut reproduces calcPrice exactly, else null. */
+function linearOf(model: string, providerId: string | undefined): Linear | null {
+  const sample = libraryPrice(model, providerId, 1000, 100);
+  if (!sample || Array.isArray((sample.model as { prices?: unknown }).prices)) return null; // dated or time-of-day prices
+  const price = sample.model_price as Record<string, unknown>;
+  for (const [key, value] of Object.entries(price)) {
+    if (key === 'input_mtok' || key === 'output_mtok') {
+      if (!isMtok(value)) return null;
+    } else if (!ZERO_USAGE_KEYS.test(key)) return null; // e.g. a per-request fee
+  }
+  const linear: Linear = { input: price.input_mtok as MtokPrice | undefined, output: price.output_mtok as MtokPrice | undefined };
+  for (const [i, o] of [[1000, 100], [0, 7], [123_457, 9_876], [250_001, 31], [2_000_000, 400_000]]) {
+    if (libraryPrice(model, providerId, i, o)?.total_price !== linearPrice(linear, i, o)) return null;
+  }
+  return linear;
+}
 
 function tryResolve(model: string, providerId?: string): boolean {
   try {
-    return calcPrice({ input_tokens: 0, output_tokens: 0 }, model, providerId ? { providerId } : undefined) !== null;
+    return libraryPrice(model, providerId, 0, 0) !== null;
   } catch {
     return false;
   }
@@ -21,12 +69,22 @@ function tryResolve(model: string, providerId?: string): boolean {
 function resolve(model: string): Resolved {
   const cached = resolved.get(model);
   if (cached !== undefined) return cached;
-  let result: Resolved = null;
-  if (tryResolve(model)) result = { model };
+  let found: { model: string; providerId?: string } | null = null;
+  if (tryResolve(model)) found = { model };
   else {
     const m = /^([A-Za-z0-9_-]+)[/:](.+)$/.exec(model);
-    if (m && tryResolve(m[2], m[1].toLowerCase())) result = { model: m[2], providerId: m[1].toLowerCase() };
-    else if (m && tryResolve(m[2])) result = { model: m[2] };
+    if (m && tryResolve(m[2], m[1].toLowerCase())) found = { model: m[2], providerId: m[1].toLowerCase() };
+    else if (m && tryResolve(m[2])) found = { model: m[2] };
+  }
+  let result: Resolved = null;
+  if (found) {
+    let linear: Linear | null = null;
+    try {
+      linear = linearOf(found.model, found.providerId);
+    } catch {
+      linear = null;
+    }
+    result = { ...found, linear };
   }
   if (resolved.size >= CACHE_LIMIT) resolved.clear();
   resolved.set(model, result);
@@ -43,14 +101,25 @@ export function priceCall(model: string | null, promptTokens: number | null, com
   const entry = resolve(model);
   if (!entry) return null;
   try {
-    const result = calcPrice(
-      { input_tokens: promptTokens ?? 0, output_tokens: completionTokens ?? 0 },
-      entry.model,
-      entry.providerId ? { providerId: entry.providerId } : undefined,
-    );
-    if (!result || !Number.isFinite(result.total_price)) return null;
-    return Math.round(result.total_price * 1e12) / 1e12; // drop float noise such as 0.010499999999999999
+    const total = entry.linear
+      ? linearPrice(entry.linear, promptTokens ?? 0, completionTokens ?? 0)
+      : libraryPrice(entry.model, entry.providerId, promptTokens ?? 0, completionTokens ?? 0)?.total_price;
+    if (total === undefined || !Number.isFinite(total)) return null;
+    return Math.round(total * 1e12) / 1e12; // drop float noise such as 0.010499999999999999
   } catch {
     return null;
   }
+}
+
+/** Whether a model is priced by the shortcut rather than by calcPrice (for tests). */
+export function pricedByShortcut(model: string): boolean {
+  return resolve(model)?.linear != null;
+}
+
+/** The price the library itself computes, bypassing the shortcut (for tests that prove the two agree). */
+export function libraryPriceCall(model: string, promptTokens: number, completionTokens: number): number | null {
+  const entry = resolve(model);
+  if (!entry) return null;
+  const total = libraryPrice(entry.model, entry.providerId, promptTokens, completionTokens)?.total_price;
+  return total === undefined || !Number.isFinite(total) ? null : Math.round(total * 1e12) / 1e12;
 }

@@ -4,14 +4,17 @@ import { validateCreateBody } from '../fields/validate.ts';
 import { validateBatchBody } from '../fields/validate-batch.ts';
 import { parseFilters } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
+import { encodeRecord, idOf } from '../store/encoded-record.ts';
 import type { Store } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
 import type { ApiRecord } from './record.ts';
+import { recordJson } from './record-json.ts';
 import { toApiRecord } from './to-api.ts';
 
 export interface RecordsService {
-  create(orgId: string, body: unknown): Promise<{ durable: boolean; record: ApiRecord }>;
+  /** The stored record's wire JSON (as toApiRecord would serialise it). */
+  create(orgId: string, body: unknown): Promise<{ durable: boolean; json: string }>;
   /** Validates every item, then stores them all in one transaction; resolves after the commit. */
   createBatch(orgId: string, body: unknown): Promise<{ count: number; ids: string[] }>;
   get(orgId: string, id: string): Promise<ApiRecord>;
@@ -23,21 +26,22 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
   return {
     async create(orgId, body) {
       const input = validateCreateBody(body);
-      const record = deriveRecord(input, orgId);
+      const data = deriveRecord(input, orgId);
+      const record = encodeRecord(data);
       const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
       const durable = options?.option_a !== false;
       if (durable) await queue.write(record);
       else queue.accept(record);
-      return { durable, record: toApiRecord(record) };
+      return { durable, json: recordJson(record, data) };
     },
     async createBatch(orgId, body) {
-      const records = validateBatchBody(body).map((input) => deriveRecord(input, orgId));
+      const records = validateBatchBody(body).map((input) => encodeRecord(deriveRecord(input, orgId)));
       try {
         await store.insert(records); // one transaction, durable on return; the items' field_21 is not consulted
       } catch {
         throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved');
       }
-      return { count: records.length, ids: records.map((r) => r.id) };
+      return { count: records.length, ids: records.map(idOf) };
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

@@ -13,6 +13,8 @@ export function toApiRecord(data: RecordData): ApiRecord {
       out.field_5 = { sub_field_a: data.sub_field_a, sub_field_b: data.sub_field_b, sub_field_c: data.sub_field_total };
     } else if (s.kind === 'none') {
       continue;
+    } else if (s.kind === 'derived') {
+      out[field.name] = row[field.name] ?? null;
     } else if (field.scalar === 'timestamp') {
       out[field.name] = formatTimestamp(row[s.column] as number);
     } else {

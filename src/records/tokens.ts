@@ -1,5 +1,18 @@
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { createRequire } from 'node:module';
+
+/**
+ * Each encoding's rank table is loaded on first use, not at start: o200k_base and cl100k_base together hold
+ * ~110 MB of memory, and a server whose clients send usage (most SDKs do) never needs them. The first
+ * record without usage waits once for the load (~0.2 s).
+ */
+type Counter = (text: string) => number;
+const load = createRequire(import.meta.url);
+const lazy = (encoding: string): Counter => {
+  let count: Counter | null = null;
+  return (text) => (count ??= (load(`gpt-tokenizer/encoding/${encoding}`) as { countTokens: Counter }).countTokens)(text);
+};
+const countO200k = lazy('o200k_base');
+const countCl100k = lazy('cl100k_base');
 
 /**
  * Token estimates with a real BPE tokenizer (gpt-tokenizer). OpenAI's newer models use o200k_base, older

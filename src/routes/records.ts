@@ -45,8 +45,8 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
   const orgOf = (request: FastifyRequest) => authenticate(request.headers.authorization);
 
   app.post('/api/records/create', async (request, reply) => {
-    const { durable, record } = await service.create(await orgOf(request), request.body);
-    return reply.code(durable ? 201 : 202).send(record);
+    const { durable, json } = await service.create(await orgOf(request), request.body);
+    return reply.code(durable ? 201 : 202).type('application/json; charset=utf-8').send(json);
   });
 
   app.post('/api/records/batch', async (request, reply) => {

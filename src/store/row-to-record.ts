@@ -1,9 +1,17 @@
+import { extractField22, extractField23 } from '../records/extract.ts';
 import type { RecordData } from '../records/record.ts';
 import { RECORD_COLUMNS, decodeColumn } from './columns.ts';
 
-/** The one place a stored row becomes a record, for every store (each driver hands JSON columns over as text). */
+/**
+ * The one place a stored row becomes a record, for every store (each driver hands JSON columns over as text).
+ * field_22 and field_23 are not stored: they are rebuilt here from field_3 and field_1/field_2 by the same
+ * functions that built them at ingest, so a read returns exactly what the create returned.
+ */
 export function rowToRecord(row: Record<string, unknown>): RecordData {
   const out: Record<string, unknown> = {};
   for (const c of RECORD_COLUMNS) out[c.name] = decodeColumn(c, row[c.name]);
-  return out as unknown as RecordData;
+  const record = out as unknown as RecordData;
+  record.field_22 = extractField22(record.field_3, record.field_1);
+  record.field_23 = extractField23(record.field_3, record.field_2);
+  return record;
 }

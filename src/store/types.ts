@@ -1,6 +1,7 @@
 import type { Condition } from '../query/filters.ts';
 import type { Sort } from '../query/list-params.ts';
 import type { RecordData } from '../records/record.ts';
+import type { EncodedRecord } from './encoded-record.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
 
 export interface ListQuery {
@@ -25,7 +26,7 @@ export interface ListResult {
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   /** Stores the records in one transaction; resolves once the commit is durable. */
-  insert(records: RecordData[]): Promise<void>;
+  insert(records: EncodedRecord[]): Promise<void>;
   get(orgId: string, id: string): Promise<RecordData | null>;
   list(orgId: string, query: ListQuery): Promise<ListResult>;
   /** Aggregates over the records a list with the same start time and filters would return. */

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
-import type { RecordData } from '../records/record.ts';
-import { recordSize } from './record-size.ts';
+import type { EncodedRecord } from './encoded-record.ts';
 import type { Store } from './types.ts';
 
 interface Pending {
-  record: RecordData;
+  record: EncodedRecord;
   bytes: number;
   durable: boolean; // a client waits for this commit
   resolve: () => void;
@@ -14,9 +13,9 @@ interface Pending {
 
 export interface WriteQueue {
   /** Resolves when the record is committed. Throws 503 overloaded when the queue is full. */
-  write(record: RecordData): Promise<void>;
+  write(record: EncodedRecord): Promise<void>;
   /** Accepts the record for a commit shortly after; failed commits are retried until they succeed or the queue closes. */
-  accept(record: RecordData): void;
+  accept(record: EncodedRecord): void;
   depth(): number;
   /** Estimated memory held by queued records. */
   bytes(): number;
@@ -49,8 +48,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   let retryDelay = 0;
   const idle: (() => void)[] = [];
 
-  function admit(record: RecordData): number {
-    const size = recordSize(record);
+  function admit(record: EncodedRecord): number {
+    const size = record.bytes;
     const depth = pending.length + inFlight;
     if (depth >= opts.maxPending || (depth > 0 && bytes + size > maxBytes)) {
       throw new AppError('overloaded', 'The write queue is full; retry shortly', [], { 'retry-after': '1' });

@@ -10,6 +10,11 @@ export class ApiError extends Error {
   }
 }
 
+let clockOffsetMs = 0; // the server's clock minus this browser's, from the last reply's Date header
+
+/** The server's clock, as its last reply gave it: never ahead of it (Date has whole seconds, truncated). */
+export const serverNow = () => Date.now() + clockOffsetMs;
+
 /**
  * GET an API path with query parameters, authorised with the session's key (or the one given).
  * @param {string} path
@@ -23,6 +28,8 @@ export async function apiGet(path, params = {}, options = {}) {
   const url = text ? `${path}?${text}` : path;
   const key = options.key ?? session.key() ?? '';
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept: 'application/json' }, signal: options.signal, cache: 'no-store' });
+  const date = Date.parse(res.headers.get('date') ?? '');
+  if (!Number.isNaN(date)) clockOffsetMs = date - Date.now();
   const body = await res.json().catch(() => null);
   if (!res.ok) {
     const error = body && body.error ? body.error : { code: 'http_error', message: `The server answered ${res.status}` };

@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.js';
+import { api, ApiError, serverNow } from './api.js';
 import { renderChart } from './chart.js';
 import { createDetailPanel } from './detail-panel.js';
 import { announce, byId } from './dom.js';
@@ -94,6 +94,7 @@ function startExplorer(catalogue) {
   const tail = createLiveTail({
     list: (view) => api.list(view),
     currentView: readView,
+    serverNow,
     onNew: (fresh) => {
       announce(`${fresh.length} new record${fresh.length === 1 ? '' : 's'}`);
       void refresh(new Set(fresh.map((r) => r.id)));
@@ -130,11 +131,13 @@ function startExplorer(catalogue) {
     listRequest?.abort();
     const controller = (listRequest = new AbortController());
     byId('records').setAttribute('aria-busy', 'true');
+    const requestedAt = serverNow();
     try {
       const page = await api.list(view, controller.signal);
       errorBanner.hidden = true;
       records = page.results;
       table.render(records, view.sort, { fresh, openId: detail.openId });
+      tail.rebase(requestedAt, records.map((r) => r.id));
       const pages = Math.max(1, Math.ceil(page.count / view.pageSize));
       byId('record-count').textContent = `${formatInt(page.count)} matching`;
       byId('page-info').textContent = `Page ${view.page} of ${formatInt(pages)}`;
@@ -172,7 +175,6 @@ function startExplorer(catalogue) {
       renderSummary(byId('summary-stats'), summary);
       renderChart(byId('chart'), summary.buckets);
       byId('bucket-width').textContent = summary.bucket_seconds ? formatDuration(summary.bucket_seconds) : 'bucket';
-      tail.rebase(summary.last_timestamp);
     } catch (error) {
       if (summaryState.key === key) summaryState.key = null; // failed: the next refresh tries again
       fail(error);

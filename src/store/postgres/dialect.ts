@@ -72,6 +72,11 @@ export const postgresDialect: Dialect = {
     const term = scalar === 'text' ? `${column} ${CODE_POINT}` : column;
     return `${term} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`;
   },
+  percentiles(params, column, fractions, where) {
+    // percentile_disc is nearest rank: the first value whose position reaches ceil(p * n). The calls share one sort.
+    const pick = (p: number, i: number) => `percentile_disc(${this.param(params, p)}::float8) WITHIN GROUP (ORDER BY ${column}) AS p${i}`;
+    return `SELECT ${fractions.map(pick).join(', ')} FROM records WHERE ${where(params)}`;
+  },
 };
 
 /**

@@ -1,6 +1,6 @@
 import { FIELD_BY_NAME, METADATA_FIELD } from '../../fields/registry.ts';
-import type { RecordData } from '../../records/record.ts';
-import { RECORD_COLUMNS, encodeColumn, type Column } from '../columns.ts';
+import { RECORD_COLUMNS, type Column } from '../columns.ts';
+import type { EncodedRecord } from '../encoded-record.ts';
 
 const METADATA_COLUMN = (FIELD_BY_NAME.get(METADATA_FIELD)!.storage as { column: string }).column;
 
@@ -28,7 +28,6 @@ export const INSERT_RECORDS = {
 };
 
 /** The batch as one array per column, in RECORD_COLUMNS order. */
-export function insertValues(records: RecordData[]): unknown[][] {
-  const rows = records as unknown as Record<string, unknown>[];
-  return RECORD_COLUMNS.map((c) => rows.map((r) => encodeColumn(c, r[c.name])));
+export function insertValues(records: EncodedRecord[]): unknown[][] {
+  return RECORD_COLUMNS.map((_, i) => records.map((r) => r.values[i]));
 }

@@ -2,8 +2,8 @@ import type { ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
 
 /**
- * What differs between SQL engines when filtering and sorting. The where-clause builder (where.ts) speaks
- * only through this interface; each store supplies one.
+ * What differs between SQL engines when filtering, sorting and summarising. The where-clause builder (where.ts)
+ * and the summary (summary.ts) speak only through this interface; each store supplies one.
  */
 export interface Dialect {
   /** Adds a bound parameter and returns its placeholder. */
@@ -29,6 +29,12 @@ export interface Dialect {
   metaMissing(params: unknown[], path: string[]): string;
   /** ORDER BY term with NULLs last ascending and first descending (PostgreSQL's default). */
   orderBy(column: string, scalar: ScalarKind, descending: boolean): string;
+  /**
+   * A statement selecting, as p0, p1, ..., the nearest-rank percentiles of a column over the records matching
+   * `where` (params in placeholder order): the value at 1-based rank ceil(p * n) of its n non-null values in
+   * ascending order, NULL when n is 0. One pass, exact.
+   */
+  percentiles(params: unknown[], column: string, fractions: readonly number[], where: (params: unknown[]) => string): string;
 }
 
 export const COMPARE_SQL: Readonly<Record<CompareOp, string>> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };

@@ -4,17 +4,29 @@ import type { Dialect } from './dialect.ts';
 import { whereSql } from './where.ts';
 
 /**
- * The summary's SQL, written once for every store in portable SQL: timestamps are integer microseconds in
- * both engines, so buckets are integer arithmetic; percentiles are "ORDER BY ... LIMIT 1 OFFSET k"
- * (nearest rank) rather than an engine's own percentile function. Each store only supplies a way to run
- * a statement and its Dialect.
+ * The summary's SQL, written once for every store: timestamps are integer microseconds in both engines, so
+ * buckets are integer arithmetic. Three statements, each at most one pass over the matching rows:
+ * 1. the first and last timestamp (two index seeks when only the org and a start time constrain the rows);
+ * 2. count, cost, tokens, uncosted and error counts per bucket, the totals being their sums;
+ * 3. the latency p50 and p95, exact nearest rank, both from one pass (how is the dialect's business).
+ * Under org and start time alone, the covering index (org_id, ts, field_6, sub_field_total, status, field_7)
+ * answers all three without reading a record, and nothing goes through SQL's sorter.
  */
 
 /** Runs one statement and returns its rows; values may come back as numbers or numeric strings. */
 export type RunSql = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
+/** A statement and its bound parameters, in placeholder order. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
 /** The chart never has more buckets than this. */
 export const MAX_BUCKETS = 60;
+
+/** The latency percentiles reported, as fractions; nearest rank (the README documents it). */
+export const PERCENTILES = [0.5, 0.95] as const;
 
 const S = 1_000_000;
 /** Bucket widths a person reads easily, in microseconds, smallest first. */
@@ -43,84 +55,134 @@ export function bucketWidth(firstUs: number, lastUs: number): number {
   return year * Math.ceil((lastUs - firstUs) / year / (MAX_BUCKETS - 1) + 1);
 }
 
-function totalsSql(d: Dialect, orgId: string, q: SummaryQuery) {
+/** The start of every bucket from the first record's to the last record's. */
+function bucketStarts(firstUs: number, lastUs: number, widthUs: number): number[] {
+  const starts: number[] = [];
+  for (let start = floorDiv(firstUs, widthUs) * widthUs; start <= lastUs; start += widthUs) starts.push(start);
+  return starts;
+}
+
+/** Only the org and a start time constrain the rows: the (org_id, ts) index alone finds them, in order. */
+const byTimeOnly = (q: SummaryQuery) => q.conditions.length === 0;
+
+/** The first and last timestamp of the matching records. */
+export function rangeStatement(d: Dialect, orgId: string, q: SummaryQuery): Statement {
   const params: unknown[] = []; // bound in text order: "?" placeholders are positional
-  const select =
-    `SELECT count(*) AS n, SUM(${COST}) AS cost, count(${COST}) AS costed, SUM(${TOKENS}) AS tokens, ` +
-    `count(${LATENCY}) AS timed, SUM(CASE WHEN ${STATUS} = ${d.param(params, 'error')} THEN 1 ELSE 0 END) AS errors, ` +
-    `MIN(${TS}) AS first_ts, MAX(${TS}) AS last_ts`;
-  return { sql: `${select} FROM records WHERE ${whereSql(d, params, orgId, q.since, q.conditions, TS)}`, params };
+  const where = () => whereSql(d, params, orgId, q.since, q.conditions, TS);
+  if (byTimeOnly(q)) {
+    // A lone MIN or MAX over the index's second column is a seek to one end of the org's range.
+    return { sql: `SELECT (SELECT MIN(${TS}) FROM records WHERE ${where()}) AS first_ts, (SELECT MAX(${TS}) FROM records WHERE ${where()}) AS last_ts`, params };
+  }
+  // One pass over what the filters select. The count(*) keeps both engines from turning MIN and MAX into walks
+  // along the time index that test the filters row by row: for a rare match that is most of the org.
+  return { sql: `SELECT MIN(${TS}) AS first_ts, MAX(${TS}) AS last_ts, count(*) AS n FROM records WHERE ${where()}`, params };
+}
+
+/** The per-bucket aggregates; the totals add them up. */
+function aggregates(d: Dialect, params: unknown[]): string {
+  return (
+    `count(*) AS n, SUM(${COST}) AS cost, SUM(${TOKENS}) AS tokens, count(*) FILTER (WHERE ${COST} IS NULL) AS uncosted, ` +
+    `count(*) FILTER (WHERE ${STATUS} = ${d.param(params, 'error')}) AS errors`
+  );
 }
 
 /**
- * The latency at 0-based rank k of n records that have one. The sort runs from whichever end is nearer,
- * so the p95's OFFSET is 5% of n rather than 95%: a sort that keeps only OFFSET + 1 rows.
+ * One row per bucket: its start, count, cost (null when no record in it has one), tokens, uncosted and errors.
+ * Under org and start time alone, one range of the time index per bucket (UNION ALL): one pass in time order
+ * and no sort, where a GROUP BY on a computed bucket would sort every row. Under filters, a GROUP BY over
+ * what they select (the ranges would evaluate the filters' subqueries once per bucket).
  */
-function latencyAtSql(d: Dialect, orgId: string, q: SummaryQuery, k: number, n: number) {
-  const fromTop = n - 1 - k < k;
+export function bucketsStatement(d: Dialect, orgId: string, q: SummaryQuery, firstUs: number, lastUs: number, widthUs: number): Statement {
   const params: unknown[] = [];
+  if (byTimeOnly(q)) {
+    const branches = bucketStarts(firstUs, lastUs, widthUs).map((start) => {
+      const bucket = `CAST(${d.param(params, start)} AS BIGINT) AS bucket`;
+      const select = `SELECT ${bucket}, ${aggregates(d, params)}`;
+      // The start time folds into the bucket's range: two lower bounds on ts would leave the seek to one of them.
+      const from = Math.max(start, q.since ?? start);
+      const where = `${whereSql(d, params, orgId, null, [], TS)} AND ${TS} >= ${d.param(params, from)} AND ${TS} < ${d.param(params, start + widthUs)}`;
+      return `${select} FROM records WHERE ${where}`;
+    });
+    return { sql: branches.join(' UNION ALL '), params };
+  }
+  const w = () => `CAST(${d.param(params, widthUs)} AS BIGINT)`;
+  // ts minus its non-negative remainder floors it to the bucket, also before 1970 (% truncates in both engines).
+  const select = `SELECT (${TS} - (((${TS} % ${w()}) + ${w()}) % ${w()})) AS bucket, ${aggregates(d, params)}`;
   const where = whereSql(d, params, orgId, q.since, q.conditions, TS);
-  const order = `${LATENCY} ${fromTop ? 'DESC' : 'ASC'}`;
-  const sql = `SELECT ${LATENCY} AS v FROM records WHERE ${where} AND ${LATENCY} IS NOT NULL ORDER BY ${order} LIMIT 1 OFFSET CAST(${d.param(params, fromTop ? n - 1 - k : k)} AS BIGINT)`;
+  return { sql: `${select} FROM records WHERE ${where} GROUP BY 1`, params };
+}
+
+/** The latency percentiles of the matching records that have one, as columns p0, p1, ... (null when none has). */
+export function percentilesStatement(d: Dialect, orgId: string, q: SummaryQuery): Statement {
+  const params: unknown[] = [];
+  const sql = d.percentiles(params, LATENCY, PERCENTILES, (p) => whereSql(d, p, orgId, q.since, q.conditions, TS));
   return { sql, params };
 }
 
-function bucketsSql(d: Dialect, orgId: string, q: SummaryQuery, widthUs: number) {
-  const params: unknown[] = []; // bound in text order: "?" placeholders are positional
-  const w = () => `CAST(${d.param(params, widthUs)} AS BIGINT)`;
-  // ts minus its non-negative remainder floors it to the bucket, also before 1970 (% truncates in both engines).
-  const select = `SELECT (${TS} - (((${TS} % ${w()}) + ${w()}) % ${w()})) AS bucket, count(*) AS n, SUM(${COST}) AS cost`;
-  const where = whereSql(d, params, orgId, q.since, q.conditions, TS);
-  return { sql: `${select} FROM records WHERE ${where} GROUP BY 1 ORDER BY 1`, params };
+/** Adds doubles with Neumaier's compensation: the total of the buckets' sums is as exact as a single SUM. */
+function sumOf(values: number[]): number {
+  let sum = 0;
+  let carry = 0;
+  for (const v of values) {
+    const t = sum + v;
+    carry += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + carry;
 }
-
-/** Nearest-rank percentile: the value at rank ceil(p * n), 1-based. */
-const rankOf = (p: number, n: number) => Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
 
 /** Every bucket from the first record's to the last record's, empty ones included. */
 function fillBuckets(rows: Record<string, unknown>[], firstUs: number, lastUs: number, widthUs: number): SummaryBucket[] {
   const byStart = new Map(rows.map((r) => [Number(r.bucket), r]));
-  const out: SummaryBucket[] = [];
-  for (let start = floorDiv(firstUs, widthUs) * widthUs; start <= lastUs; start += widthUs) {
+  return bucketStarts(firstUs, lastUs, widthUs).map((start) => {
     const row = byStart.get(start);
-    out.push({ start, count: row ? Number(row.n) : 0, cost: row ? num(row.cost) : null });
-  }
-  return out;
+    const count = row ? Number(row.n) : 0;
+    return { start, count, cost: count > 0 ? num(row!.cost) : null };
+  });
 }
 
-/** The whole summary in four statements: totals, two percentiles, buckets. */
+const EMPTY: SummaryData = {
+  count: 0,
+  totalCost: 0,
+  uncostedCount: 0,
+  totalTokens: 0,
+  latencyP50: null,
+  latencyP95: null,
+  errorCount: 0,
+  firstTs: null,
+  lastTs: null,
+  bucketUs: null,
+  buckets: [],
+};
+
+/** The whole summary in three statements: time range, buckets (and so the totals), percentiles. */
 export async function runSummary(d: Dialect, run: RunSql, orgId: string, q: SummaryQuery): Promise<SummaryData> {
-  const t = totalsSql(d, orgId, q);
-  const [totals] = await run(t.sql, t.params);
-  const count = Number(totals.n);
-  const timed = Number(totals.timed);
-  const costed = Number(totals.costed);
-  const latencyAt = async (p: number) => {
-    if (timed === 0) return null;
-    const s = latencyAtSql(d, orgId, q, rankOf(p, timed), timed);
-    const [row] = await run(s.sql, s.params);
-    return row ? num(row.v) : null;
-  };
-  const firstTs = num(totals.first_ts);
-  const lastTs = num(totals.last_ts);
-  let bucketUs: number | null = null;
-  let buckets: SummaryBucket[] = [];
-  if (firstTs !== null && lastTs !== null) {
-    bucketUs = bucketWidth(firstTs, lastTs);
-    const b = bucketsSql(d, orgId, q, bucketUs);
-    buckets = fillBuckets(await run(b.sql, b.params), firstTs, lastTs, bucketUs);
-  }
+  const range = rangeStatement(d, orgId, q);
+  const [ends] = await run(range.sql, range.params);
+  const firstTs = num(ends.first_ts);
+  const lastTs = num(ends.last_ts);
+  if (firstTs === null || lastTs === null) return { ...EMPTY };
+  const bucketUs = bucketWidth(firstTs, lastTs);
+  const b = bucketsStatement(d, orgId, q, firstTs, lastTs, bucketUs);
+  const rows = await run(b.sql, b.params);
+  const p = percentilesStatement(d, orgId, q);
+  const [percentiles] = await run(p.sql, p.params);
+
+  const total = (key: string) => rows.reduce((n, r) => n + (num(r[key]) ?? 0), 0);
+  const count = total('n');
+  const uncosted = total('uncosted');
+  const costs = rows.map((r) => num(r.cost)).filter((c): c is number => c !== null);
   return {
     count,
-    totalCost: count === 0 ? 0 : costed === 0 ? null : num(totals.cost),
-    uncostedCount: count - costed,
-    totalTokens: num(totals.tokens) ?? 0,
-    latencyP50: await latencyAt(0.5),
-    latencyP95: await latencyAt(0.95),
-    errorCount: num(totals.errors) ?? 0,
+    totalCost: count === 0 ? 0 : count === uncosted ? null : sumOf(costs),
+    uncostedCount: uncosted,
+    totalTokens: total('tokens'),
+    latencyP50: num(percentiles.p0),
+    latencyP95: num(percentiles.p1),
+    errorCount: total('errors'),
     firstTs,
     lastTs,
     bucketUs,
-    buckets,
+    buckets: fillBuckets(rows, firstTs, lastTs, bucketUs),
   };
 }

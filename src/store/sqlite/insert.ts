@@ -1,24 +1,24 @@
 import type Database from 'better-sqlite3';
-import type { RecordData } from '../../records/record.ts';
-import { RECORD_COLUMNS, encodeColumn } from '../columns.ts';
+import { RECORD_COLUMNS } from '../columns.ts';
+import { orgOf, type EncodedRecord } from '../encoded-record.ts';
 import { metaTag, metaValue } from './dialect.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
 /** The insert of records and their record_meta rows, as one IMMEDIATE transaction on the given connection. */
-export function createInserter(db: Database.Database): (records: RecordData[]) => void {
+export function createInserter(db: Database.Database): (records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => void {
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
-  const insertMany = db.transaction((records: RecordData[]) => {
+  const insertMany = db.transaction((records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => {
     const perOrg = new Map<string, number>();
     for (const r of records) {
-      perOrg.set(r.org_id, (perOrg.get(r.org_id) ?? 0) + 1);
-      const row = r as unknown as Record<string, unknown>;
-      const seq = insertStmt.run(RECORD_COLUMNS.map((c) => encodeColumn(c, row[c.name]))).lastInsertRowid;
-      for (const [k, v] of Object.entries(r.field_9 ?? {})) {
+      const org = orgOf(r);
+      perOrg.set(org, (perOrg.get(org) ?? 0) + 1);
+      const seq = insertStmt.run(r.values).lastInsertRowid;
+      for (const [k, v] of Object.entries(r.metadata ?? {})) {
         const tag = metaTag(v);
-        if (tag) insertMeta.run(r.org_id, k, tag, metaValue(v as string | number | boolean | null), seq);
+        if (tag) insertMeta.run(org, k, tag, metaValue(v as string | number | boolean | null), seq);
       }
     }
     for (const [org, n] of perOrg) addCount.run(org, n);

@@ -80,4 +80,15 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       INSERT INTO org_record_counts (org_id, n) SELECT org_id, count(*) FROM records GROUP BY org_id;
     `,
   },
+  {
+    version: 3,
+    name: 'time index covering the summary',
+    sql: `
+      -- Replaces (org_id, ts): the same leading columns, so time ranges and time sorts seek as before, plus every
+      -- column the explorer's summary reads, so it never reads a record (each ~4 KB) to add up its numbers.
+      -- ts grows with arrival, so inserts still land at the right edge of the org's range.
+      DROP INDEX records_org_ts;
+      CREATE INDEX records_org_ts_cover ON records(org_id, ts, field_6, sub_field_total, status, field_7);
+    `,
+  },
 ];

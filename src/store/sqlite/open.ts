@@ -12,10 +12,7 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
  */
 export function openSqlite(file: string): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  const db = openDurable(file);
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   const nullable = <T>(fn: (v: T) => string) => (v: T | null) => (v === null ? null : fn(v));
@@ -28,6 +25,26 @@ export function openSqlite(file: string): Database.Database {
   // ORDER BY. Bounded (analysis_limit) so opening a large file stays fast; re-run only when stats are stale.
   db.pragma('analysis_limit = 400');
   db.pragma('optimize = 0x10002');
+  return db;
+}
+
+/** The connection settings every connection shares: WAL, a commit on disk before it returns, a busy wait. */
+function openDurable(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/**
+ * The writer thread's connection to a file openSqlite has already created and migrated: only inserts run
+ * on it, so it needs neither the filter functions nor the planner statistics, and a small page cache does
+ * (inserts touch only the right edge of each index).
+ */
+export function openSqliteWriter(file: string): Database.Database {
+  const db = openDurable(file);
+  db.pragma('cache_size = -16384');
   return db;
 }
 

@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { RecordData } from '../../records/record.ts';
+import type { EncodedRecord } from '../encoded-record.ts';
 import type { WriteReply } from './writer.ts';
 
 export interface WriterClient {
   /** Resolves once the records are committed (durably) by the writer thread. */
-  insert(records: RecordData[]): Promise<void>;
+  insert(records: EncodedRecord[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export function startWriter(file: string): WriterClient {
       return new Promise<void>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker!.ref();
-        worker!.postMessage({ id, records });
+        worker!.postMessage({ id, records: records.map(({ values, metadata }) => ({ values, metadata })) }); // not bytes
       });
     },
     async close() {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RecordData } from '../../records/record.ts';
+import type { EncodedRecord } from '../encoded-record.ts';
 import { createInserter } from './insert.ts';
-import { openSqlite } from './open.ts';
+import { openSqliteWriter } from './open.ts';
 
 /**
  * The writer thread: owns the write connection, so that encoding rows, inserting them and waiting for the
@@ -9,15 +9,14 @@ import { openSqlite } from './open.ts';
  */
 export interface WriteRequest {
   id: number;
-  records: RecordData[];
+  records: Pick<EncodedRecord, 'values' | 'metadata'>[];
 }
 export interface WriteReply {
   id: number;
   error?: string;
 }
 
-const db = openSqlite((workerData as { file: string }).file);
-db.pragma('cache_size = -16384'); // inserts touch only the right edge of each index: a small cache does
+const db = openSqliteWriter((workerData as { file: string }).file);
 const insert = createInserter(db);
 parentPort!.on('message', (msg: WriteRequest | 'close') => {
   if (msg === 'close') {

@@ -1,0 +1,50 @@
+/**
+ * A/B of ingest between checkouts: starts the server of each tree in turn (fresh data directory, same
+ * 1.6 KB record, autocannon, 50 connections) for several interleaved rounds and prints the median records/s
+ * of each, so a change is judged under the same machine load as its baseline.
+ * Usage: npx tsx bench/ab.ts <tree>,<tree>[,...] [sync|async] [rounds=3] [seconds=5]
+ * e.g.   git worktree add /tmp/base HEAD~1 && ln -s $PWD/node_modules /tmp/base/ && npx tsx bench/ab.ts /tmp/base,.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runLoad } from './load.ts';
+import { BENCH_KEY, freePort } from './processes.ts';
+import { chatRecord } from './record-body.ts';
+
+const trees = (process.argv[2] ?? '.').split(',').map((t) => path.resolve(t));
+const mode = process.argv[3] ?? 'sync';
+const rounds = Number(process.argv[4] ?? 3);
+const seconds = Number(process.argv[5] ?? 5);
+const body = JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
+const results = new Map<string, number[]>(trees.map((t) => [t, []]));
+
+for (let r = 0; r < rounds; r++) {
+  for (const tree of trees) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-ab-'));
+    const port = await freePort();
+    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', TALLY_DATA_DIR: dir, TALLY_INIT_ORG_ID: 'org_ab', TALLY_INIT_API_KEY: BENCH_KEY };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: tree, env, stdio: 'ignore' });
+    try {
+      for (let tries = 0; ; tries++) {
+        try {
+          if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+        } catch {
+          if (tries > 600) throw new Error(`${tree} did not start`);
+        }
+        await new Promise((s) => setTimeout(s, 100));
+      }
+      const load = { url: `http://127.0.0.1:${port}/api/records/create/`, method: 'POST' as const, body, key: BENCH_KEY, connections: 50 };
+      await runLoad({ ...load, seconds: 1 });
+      const res = await runLoad({ ...load, seconds });
+      results.get(tree)!.push(res.perSecond);
+      console.log(`${tree} ${mode}: ${Math.round(res.perSecond)}/s p50 ${res.p50} ms p99 ${res.p99} ms`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((s) => child.once('exit', s));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+for (const [tree, rates] of results) console.log(`${tree}: median ${Math.round([...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)])}/s`);

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { describe, test } from 'node:test';
+import { libraryPriceCall, priceCall, pricedByShortcut } from '../src/records/pricing.ts';
+
+// Flat, tiered (Gemini), dated (DeepSeek), provider-prefixed and unknown names.
+const MODELS = [
+  'gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3-mini', 'o4-mini', 'gpt-3.5-turbo', 'o1', 'gpt-4-turbo',
+  'claude-3-5-sonnet-20241022', 'claude-3-5-haiku-20241022', 'claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514', 'claude-opus-4-20250514',
+  'gemini-1.5-flash', 'gemini-1.5-pro', 'gemini-2.0-flash', 'gemini-2.5-pro', 'gemini-2.5-flash',
+  'mistral-large-latest', 'mistral-small-latest', 'command-r-plus', 'deepseek-chat', 'deepseek-reasoner',
+  'openai/gpt-4o-mini', 'anthropic:claude-3-5-haiku-20241022', 'groq/llama-3.1-8b-instant', 'llama-3.1-70b', 'my-private-model',
+];
+
+describe('pricing shortcut', () => {
+  test('flat and input-tiered prices take the shortcut; dated prices do not', () => {
+    for (const m of ['gpt-4o', 'claude-3-5-sonnet-20241022', 'gemini-1.5-pro', 'mistral-large-latest']) assert.ok(pricedByShortcut(m), m);
+    assert.equal(pricedByShortcut('deepseek-chat'), false, 'DeepSeek has time-of-day prices');
+    assert.equal(pricedByShortcut('my-private-model'), false);
+  });
+
+  test('the shortcut gives exactly the library price for any token counts', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MODELS), fc.nat(3_000_000), fc.nat(500_000), fc.boolean(), (model, input, output, noInput) => {
+        const prompt = noInput ? null : input;
+        const expected = prompt === null && output === null ? null : libraryPriceCall(model, prompt ?? 0, output);
+        assert.equal(priceCall(model, prompt, output), expected, `${model} ${prompt} ${output}`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('tier boundaries are priced as the library prices them', () => {
+    for (const input of [127_999, 128_000, 128_001, 199_999, 200_000, 200_001]) {
+      for (const m of ['gemini-1.5-pro', 'gemini-2.5-pro']) assert.equal(priceCall(m, input, 1000), libraryPriceCall(m, input, 1000), `${m} ${input}`);
+    }
+  });
+});
