@@ -108,7 +108,7 @@ describe('PostgreSQL store: migrations', { skip }, () => {
         const idx = await c.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'records'");
         const defs: Record<string, string> = Object.fromEntries(idx.rows.map((r) => [r.indexname, r.indexdef]));
         assert.match(defs.records_pkey, /\(org_id, id\)/);
-        for (const cols of ['org_id, ts', 'org_id, field_10', 'org_id, field_12', 'org_id, field_13']) {
+        for (const cols of ['org_id, ts', 'org_id, field_10', 'org_id, field_12', 'org_id, field_13', 'org_id, field_6']) {
           assert.ok(Object.values(defs).some((d) => d.includes(`btree (${cols})`)), `an index on (${cols})`);
         }
         for (const [name, def] of Object.entries(defs)) if (def.includes('btree')) assert.match(def, /btree \(org_id\b/, name);

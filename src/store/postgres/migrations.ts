@@ -79,4 +79,13 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       DROP INDEX records_org_ts;
     `,
   },
+  {
+    version: 3,
+    name: 'cost index',
+    sql: `
+      -- As SQLite's migration 2: field_6 (cost) filters and the sort by cost seek instead of scanning the org
+      -- (at 1M records the bench's "field_6 gt, sorted -field_6" took ~1 s without it).
+      CREATE INDEX records_org_cost ON records (org_id, field_6);
+    `,
+  },
 ];
