@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticator.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
+import { createConcurrencyGate } from './http/concurrency-gate.ts';
 import { createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
 import { createErrorHandler } from './http/error-handler.ts';
@@ -81,7 +82,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   const service = createRecordsService(deps.store, queue);
   const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
   const authenticate = createAuthenticator(deps.store, { limiter });
-  registerRecordRoutes(http, service, authenticate);
+  registerRecordRoutes(http, service, authenticate, createConcurrencyGate(config.batchConcurrency));
   registerSummaryRoutes(http, createSummaryService(deps.store), authenticate);
   registerMetaRoutes(http, authenticate);
   await registerWeb(http);

@@ -14,6 +14,8 @@ export interface Config {
   writeQueueMax: number;
   /** Memory the write queue may hold (estimated record size); past it creates get 503 overloaded. */
   writeQueueMaxBytes: number;
+  /** Batch requests parsed, validated and committed at once; further ones wait with their bodies unread. */
+  batchConcurrency: number;
   /** Requests per second per API key (token bucket); 0 = no limit. */
   rateLimitPerSecond: number;
   /** Bucket size: requests a key may send at once after being idle. */
@@ -86,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     writeQueueMax: int(env, 'TALLY_WRITE_QUEUE_MAX', 10000, 1, 10_000_000),
     writeQueueMaxBytes: int(env, 'TALLY_WRITE_QUEUE_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    batchConcurrency: int(env, 'TALLY_BATCH_CONCURRENCY', 2, 1, 1000),
     rateLimitPerSecond,
     rateLimitBurst: int(env, 'TALLY_RATE_LIMIT_BURST', Math.max(1, rateLimitPerSecond), 1, 10_000_000),
     requestTimeoutMs: int(env, 'TALLY_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { parseListParams } from '../query/list-params.ts';
+import type { ConcurrencyGate } from '../http/concurrency-gate.ts';
 import type { RecordsService } from '../records/service.ts';
 
 const LIST_BODY_KEYS = new Set(['filters', 'param_a', 'param_b', 'param_c', 'param_d', 'count']);
@@ -41,7 +42,7 @@ export function listInput(request: FastifyRequest): { query: Record<string, unkn
 
 export type Authenticate = (authorization: string | undefined) => Promise<string>;
 
-export function registerRecordRoutes(app: FastifyInstance, service: RecordsService, authenticate: Authenticate): void {
+export function registerRecordRoutes(app: FastifyInstance, service: RecordsService, authenticate: Authenticate, batchGate: ConcurrencyGate): void {
   const orgOf = (request: FastifyRequest) => authenticate(request.headers.authorization);
 
   app.post('/api/records/create', async (request, reply) => {
@@ -49,7 +50,14 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
     return reply.code(durable ? 201 : 202).type('application/json; charset=utf-8').send(json);
   });
 
-  app.post('/api/records/batch', async (request, reply) => {
+  // A batch body is up to 1,000 records: parsed, validated and encoded at once, each costs tens of MB for a
+  // moment. The gate waits before the body is read (onRequest), so waiting batches hold only their sockets.
+  const throughGate = async (_request: FastifyRequest, reply: FastifyReply) => {
+    const ticket = batchGate.enter();
+    reply.raw.once('close', ticket.leave); // answered, failed or abandoned: the place is given back once
+    await ticket.ready;
+  };
+  app.post('/api/records/batch', { onRequest: throughGate }, async (request, reply) => {
     return reply.code(201).send(await service.createBatch(await orgOf(request), request.body));
   });
 

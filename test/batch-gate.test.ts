@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createConcurrencyGate } from '../src/http/concurrency-gate.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { httpRequest, sleep } from './helpers/http.ts';
+import { listen, rawConnection } from './helpers/listen.ts';
+import { SEED_CREATE_PAYLOAD } from './helpers/seed.ts';
+
+describe('concurrency gate', () => {
+  test('admits up to the limit, then one per place given back, in arrival order', async () => {
+    const gate = createConcurrencyGate(2);
+    const order: number[] = [];
+    const tickets = Array.from({ length: 5 }, (_, i) => {
+      const t = gate.enter();
+      void t.ready.then(() => order.push(i));
+      return t;
+    });
+    await sleep(0);
+    assert.deepEqual(order, [0, 1]);
+    assert.deepEqual(gate.stats(), { active: 2, waiting: 3 });
+    tickets[1].leave();
+    await sleep(0);
+    assert.deepEqual(order, [0, 1, 2]);
+    tickets[0].leave();
+    tickets[0].leave(); // twice: still only one place back
+    await sleep(0);
+    assert.deepEqual(order, [0, 1, 2, 3]);
+    assert.deepEqual(gate.stats(), { active: 2, waiting: 1 });
+  });
+
+  test('a request that leaves while waiting never takes a place', async () => {
+    const gate = createConcurrencyGate(1);
+    const first = gate.enter();
+    const gone = gate.enter();
+    let goneAdmitted = false;
+    void gone.ready.then(() => (goneAdmitted = true));
+    const third = gate.enter();
+    gone.leave();
+    assert.deepEqual(gate.stats(), { active: 1, waiting: 1 });
+    first.leave();
+    await third.ready;
+    assert.equal(goneAdmitted, false);
+    assert.deepEqual(gate.stats(), { active: 1, waiting: 0 });
+    third.leave();
+    assert.deepEqual(gate.stats(), { active: 0, waiting: 0 });
+  });
+});
+
+describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY=1)', () => {
+  let t: TestApp;
+  let port: number;
+  before(async () => {
+    t = await startTestApp('sqlite', { TALLY_BATCH_CONCURRENCY: '1' });
+    port = await listen(t);
+  });
+  after(() => t.close());
+
+  const batch = (n: number) => ({ records: Array.from({ length: n }, () => SEED_CREATE_PAYLOAD) });
+  const send = (n: number) => httpRequest(port, 'POST', '/api/records/batch/', { body: batch(n), headers: { authorization: `Bearer ${t.key}` } });
+
+  test('a second batch waits while one is in progress, and goes on when the first client gives up', async () => {
+    // The first batch is past the gate and stalls halfway through its body.
+    const stalled = rawConnection(port);
+    await stalled.connected;
+    const body = JSON.stringify(batch(2));
+    stalled.socket.write(`POST /api/records/batch/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+    await sleep(100);
+    let answered = false;
+    const second = send(3).then((r) => ((answered = true), r));
+    await sleep(400);
+    assert.equal(answered, false, 'the second batch was answered while the first held the only place');
+    stalled.socket.destroy();
+    const res = await second;
+    assert.equal(res.status, 201);
+    assert.equal(res.body.count, 3);
+    // The abandoned request's place came back once: batches keep flowing, one after another and at once.
+    assert.deepEqual((await Promise.all([send(1), send(2), send(1)])).map((r) => r.status), [201, 201, 201]);
+    assert.equal((await t.request('GET', '/api/records/list/?param_c=1')).body.count, 7);
+  });
+
+  test('a rejected batch gives its place back', async () => {
+    const bad = await httpRequest(port, 'POST', '/api/records/batch/', { body: { records: [{ field_3: 5 }] }, headers: { authorization: `Bearer ${t.key}` } });
+    assert.equal(bad.status, 400);
+    const unauthorised = await httpRequest(port, 'POST', '/api/records/batch/', { body: batch(1) });
+    assert.equal(unauthorised.status, 401);
+    assert.equal((await send(1)).status, 201);
+  });
+});
