@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 
@@ -48,10 +48,13 @@ async function waitReady(url: string, child: ChildProcess, stderr: () => string)
   }
 }
 
-/** Starts a TypeScript entry point (relative to the repo root) with PORT set, and waits for /healthz. */
+/**
+ * Starts an entry point (relative to the repo root: TypeScript through tsx, or compiled JavaScript as is) with
+ * PORT set, and waits for /healthz.
+ */
 export async function startProcess(entry: string, env: Record<string, string>, onStdout?: (text: string) => void): Promise<ServedProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, HOST, PORT: String(port) },
     stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'], // the JSON logs are discarded unless asked for
@@ -89,8 +92,12 @@ export function lifetimePeakMb(pid: number): number {
 export const BENCH_KEY = 'bench-key-0123456789abcdef';
 export const BENCH_ORG = 'org_big';
 
-/** The real Tally server on a data directory, with the bench org's key. */
+let built = false;
+
+/** The real Tally server as `npm start` runs it (compiled to dist/ once per bench run), on a data directory, with the bench org's key. */
 export function startTally(dataDir: string, databaseUrl: string | null, env: Record<string, string> = {}, onStdout?: (text: string) => void): Promise<ServedProcess> {
   const store: Record<string, string> = databaseUrl ? { TALLY_DATABASE_URL: databaseUrl } : {};
-  return startProcess('src/server.ts', { TALLY_DATA_DIR: dataDir, TALLY_INIT_ORG_ID: BENCH_ORG, TALLY_INIT_API_KEY: BENCH_KEY, ...store, ...env }, onStdout);
+  if (!built) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+  return startProcess('dist/server.js', { TALLY_DATA_DIR: dataDir, TALLY_INIT_ORG_ID: BENCH_ORG, TALLY_INIT_API_KEY: BENCH_KEY, ...store, ...env }, onStdout);
 }

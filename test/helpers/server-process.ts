@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,15 +21,25 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+let built = false;
+
+/** Compiles src/ to dist/ (scripts/build.mjs) once per test process, as `npm start` does before it runs. */
+function buildOnce(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
 /**
- * Starts the real server (`node --import tsx src/server.ts`) on a free port of 127.0.0.1 and waits for its
+ * Starts the real server as `npm start` runs it (`node dist/server.js`, compiled first) on a free port of 127.0.0.1 and waits for its
  * "tally listening" log line, which carries the bound port (an info line: keep TALLY_LOG_LEVEL at info or
  * below). The environment is the test's, less any TALLY_*,
  * HOST or PORT, plus `env`.
  */
 export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_') && k !== 'HOST' && k !== 'PORT'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  buildOnce();
+  const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: ROOT,
     env: { ...base, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,12 @@ export interface WriterClient {
   close(): Promise<void>;
 }
 
+/**
+ * Run from TypeScript (tsx: tests, the bench's A/B of checkouts), the thread starts at writer-entry.mjs, which
+ * registers tsx first; compiled (`npm start` runs dist/), straight at the compiled writer.
+ */
+const WRITER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-entry.mjs' : './writer.js', import.meta.url);
+
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
 export function startWriter(file: string): WriterClient {
   const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -19,7 +25,7 @@ export function startWriter(file: string): WriterClient {
     waiting.clear();
   };
   const spawn = (): Worker => {
-    const w = new Worker(new URL('./writer-entry.mjs', import.meta.url), { workerData: { file } });
+    const w = new Worker(WRITER_ENTRY, { workerData: { file } });
     w.on('message', (reply: WriteReply) => {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
