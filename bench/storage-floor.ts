@@ -4,20 +4,24 @@ import path from 'node:path';
 import { deriveRecord } from '../src/records/derive.ts';
 import { RECORD_COLUMNS, encodeColumn } from '../src/store/columns.ts';
 import { metaTag, metaValue } from '../src/store/sqlite/dialect.ts';
+import { ADD_META_COUNT_SQL, MetaCounts } from '../src/store/sqlite/meta-counts.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
 import { BENCH_ORG } from './processes.ts';
 import { chatRecord } from './record-body.ts';
 
 /**
- * The storage floor: the raw rate of inserting the same rows (records plus their record_meta rows) into the
- * same schema, through better-sqlite3 directly, 1000 rows per durable transaction, with every row encoded
- * before the clock starts. Nothing else is in the loop, so no server can beat it.
+ * The storage floor: the raw rate of inserting the same rows (records plus their record_meta rows, and the
+ * per-org and per-value counts the store keeps beside them) into the same schema, through better-sqlite3
+ * directly, 1000 rows per durable transaction, with every row encoded and every count added up before the
+ * clock starts. Nothing else is in the loop, so no server can beat it.
  */
 export interface FloorOptions {
   /** Secondary indexes to drop before measuring (to price each index; bench/index-cost.ts). */
   dropIndexes?: string[];
-  /** Whether to write the record_meta rows (default true). */
+  /** Whether to write the record_meta rows and their per-value counts (default true). */
   metadata?: boolean;
+  /** Adds a metadata key with a different value in every record (prices per-value counting at its worst). */
+  uniqueMetaValues?: boolean;
 }
 
 export function storageFloor(dir: string, seconds: number, opts: FloorOptions = {}): { perSecond: number; rows: number } {
@@ -29,29 +33,42 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
   const idIndex = names.indexOf('id');
   const insert = db.prepare(`INSERT INTO records (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
+  const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
+  const addMetaCount = db.prepare(ADD_META_COUNT_SQL);
   const rows = Array.from({ length: 1000 }, (_, i) => {
-    const record = deriveRecord(chatRecord(i), BENCH_ORG);
+    const body = chatRecord(i);
+    if (opts.uniqueMetaValues) body.field_9 = { ...(body.field_9 as object), request_id: `req_${i}` };
+    const record = deriveRecord(body, BENCH_ORG);
     const row = record as unknown as Record<string, unknown>;
     const values = RECORD_COLUMNS.map((c) => encodeColumn(c, row[c.name]));
     const meta = Object.entries(record.field_9 ?? {}).map(([k, v]) => [BENCH_ORG, k, metaTag(v), metaValue(v as string)] as const);
     return { values, meta };
   });
+  const counts = new MetaCounts();
+  for (const { meta } of rows) for (const m of meta) counts.add(m[0], m[1], m[2]!, m[3]);
+  let batch = 0;
+  const uniqueIndex = rows[0].meta.findIndex((m) => m[1] === 'request_id');
+  const perValue = (b: number) =>
+    // With unique values, each batch counts values no earlier batch had: new counter rows, as the store would add.
+    [...counts.entries()].map((e) => (opts.uniqueMetaValues && e[1] === 'request_id' ? ([e[0], e[1], e[2], `${e[3]}_${b}`, e[4]] as const) : e));
   let n = 0;
-  const ids = (batch: number) => rows.map((_, i) => `record_floor_${batch}_${i}`);
-  const tx = db.transaction((batchIds: string[]) => {
+  const ids = (b: number) => rows.map((_, i) => `record_floor_${b}_${i}`);
+  const tx = db.transaction((batchIds: string[], batchCounts: ReturnType<typeof perValue>) => {
     for (let i = 0; i < rows.length; i++) {
       const { values, meta } = rows[i];
       values[idIndex] = batchIds[i];
       const seq = insert.run(values).lastInsertRowid;
-      if (withMeta) for (const m of meta) insertMeta.run(m[0], m[1], m[2], m[3], seq);
+      if (withMeta) for (let j = 0; j < meta.length; j++) insertMeta.run(meta[j][0], meta[j][1], meta[j][2], j === uniqueIndex ? `${meta[j][3]}_${batch}` : meta[j][3], seq);
     }
+    addCount.run(BENCH_ORG, rows.length);
+    if (withMeta) for (const e of batchCounts) addMetaCount.run(...e);
   });
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));
-  let batch = 0;
   while (process.hrtime.bigint() < deadline) {
-    const batchIds = ids(batch++); // cheap, but outside the transaction
-    tx.immediate(batchIds);
+    const batchIds = ids(batch); // cheap, but outside the transaction
+    tx.immediate(batchIds, perValue(batch));
+    batch++;
     n += rows.length;
   }
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;

@@ -2,26 +2,36 @@ import type Database from 'better-sqlite3';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { orgOf, type EncodedRecord } from '../encoded-record.ts';
 import { metaTag, metaValue } from './dialect.ts';
+import { ADD_META_COUNT_SQL, MetaCounts } from './meta-counts.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
-/** The insert of records and their record_meta rows, as one IMMEDIATE transaction on the given connection. */
+/**
+ * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value),
+ * as one IMMEDIATE transaction on the given connection.
+ */
 export function createInserter(db: Database.Database): (records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => void {
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
+  const addMetaCount = db.prepare(ADD_META_COUNT_SQL);
   const insertMany = db.transaction((records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => {
     const perOrg = new Map<string, number>();
+    const perValue = new MetaCounts();
     for (const r of records) {
       const org = orgOf(r);
       perOrg.set(org, (perOrg.get(org) ?? 0) + 1);
       const seq = insertStmt.run(r.values).lastInsertRowid;
       for (const [k, v] of Object.entries(r.metadata ?? {})) {
         const tag = metaTag(v);
-        if (tag) insertMeta.run(org, k, tag, metaValue(v as string | number | boolean | null), seq);
+        if (!tag) continue;
+        const value = metaValue(v as string | number | boolean | null);
+        insertMeta.run(org, k, tag, value, seq);
+        perValue.add(org, k, tag, value);
       }
     }
     for (const [org, n] of perOrg) addCount.run(org, n);
+    for (const entry of perValue.entries()) addMetaCount.run(...entry);
   });
   return (records) => {
     if (records.length > 0) insertMany.immediate(records);

@@ -68,11 +68,12 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
 }
 
 /**
- * The count of a list whose only filter is top-level metadata equality or "in", from the record_meta primary
- * key alone (a covering range count per JSON type). It equals the count of records: the filter is answered from
- * record_meta anyway (dialect.ts), every record_meta row belongs to a record of the same org written in the same
- * transaction, and a record has at most one row per key (metadata keys are unique), so rows and records match
- * one to one. Null for every other list.
+ * The count of a list whose only filter is top-level metadata equality or "in", from meta_value_counts (a few
+ * rows, one per value asked for). It equals the count of records: the filter is answered from record_meta
+ * (dialect.ts); every record_meta row belongs to a record of the same org, and a record has at most one row per
+ * key (metadata keys are unique), so rows and records match one to one; meta_value_counts holds, per value, the
+ * number of those rows, added by the same transaction that inserts them (insert.ts). Each counter row is
+ * matched at most once however often its value is listed, as record_meta's rows are. Null for every other list.
  */
 function metaIndexCount(q: ListQuery): Statement | null {
   if (q.since !== null || q.conditions.length !== 1) return null;
@@ -82,7 +83,7 @@ function metaIndexCount(q: ListQuery): Statement | null {
   const params: unknown[] = [];
   const counts = byTag(c.op === 'in' ? c.values : [c.value]).map(([tag, vs]) => {
     params.push(key, tag, ...vs);
-    return `(SELECT count(*) FROM record_meta WHERE org_id = @org AND k = ? AND t = ? AND v IN (${vs.map(() => '?').join(', ')}))`;
+    return `(SELECT coalesce(sum(n), 0) FROM meta_value_counts WHERE org_id = @org AND k = ? AND t = ? AND v IN (${vs.map(() => '?').join(', ')}))`;
   });
   return { sql: `SELECT ${counts.join(' + ')} AS count`, params };
 }

@@ -91,4 +91,23 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX records_org_ts_cover ON records(org_id, ts, field_6, sub_field_total, status, field_7);
     `,
   },
+  {
+    version: 4,
+    name: 'per-value metadata counts',
+    sql: `
+      -- How many record_meta rows (= records: one row per top-level key per record) hold each value, kept by
+      -- the insert transaction itself (records are append-only), so a lone field_9__<key> equality or "in"
+      -- is counted from a few rows instead of a range of the index per match. v has no affinity, as in
+      -- record_meta: 1 and 1.0 are one key, the string "5" is not the number 5.
+      CREATE TABLE meta_value_counts (
+        org_id TEXT NOT NULL,
+        k TEXT NOT NULL,
+        t TEXT NOT NULL,
+        v NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (org_id, k, t, v)
+      ) WITHOUT ROWID;
+      INSERT INTO meta_value_counts (org_id, k, t, v, n) SELECT org_id, k, t, v, count(*) FROM record_meta GROUP BY org_id, k, t, v;
+    `,
+  },
 ];

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createKey } from '../src/bootstrap.ts';
+import { openSqlite } from '../src/store/sqlite/open.ts';
+import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
+import { STORE_KINDS } from './helpers/stores.ts';
+
+/**
+ * A lone top-level metadata equality or "in" is counted from per-value counters on SQLite (meta_value_counts,
+ * kept by the insert transaction). Whatever the store does, the count must be the number of the org's records
+ * whose metadata holds the key with an equal JSON scalar: same JSON type, numbers by value (1 = 1.0), the string
+ * "1" never the number 1, true never 1, objects and arrays never equal to a scalar; equality with null matches
+ * JSON null, while null in an "in" list matches nothing (as in Django, NULL is never IN anything).
+ */
+
+const KEYS = ['env', 'n', 'flag', 'mixed'];
+// Raw JSON texts, so that 1.0 and -0 reach the server as written.
+const VALUES = ['"a"', '"b"', '"1"', '""', '1', '1.0', '2.5', '-0', '0', '1e3', 'true', 'false', 'null', '{"x":1}', '[1]'];
+const orgs = [TEST_ORG, 'org_meta_b', 'org_meta_c'];
+
+type Stored = { org: string; meta: Record<string, unknown> | null };
+
+const sameScalar = (a: unknown, b: unknown) => a !== null && typeof a === 'object' ? false : typeof a === typeof b && (a === b || (typeof a === 'number' && a === b));
+const matches = (meta: Record<string, unknown> | null, key: string, wanted: unknown[]) => meta !== null && key in meta && wanted.some((w) => sameScalar(meta[key], w));
+
+const recordArb = fc.record({
+  org: fc.constantFrom(...orgs),
+  entries: fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES)), { selector: ([k]) => k, maxLength: 4 }),
+  hasMeta: fc.boolean(),
+});
+
+for (const kind of STORE_KINDS) {
+  describe(`counted metadata equality and "in" [${kind}]`, () => {
+    let t: TestApp;
+    const keys = new Map<string, string>();
+    const stored: Stored[] = [];
+    before(async () => {
+      t = await startTestApp(kind);
+      keys.set(TEST_ORG, t.key);
+      for (const org of orgs.slice(1)) keys.set(org, await createKey(t.store, org));
+    });
+    after(() => t.close());
+
+    const as = (org: string) => ({ authorization: `Bearer ${keys.get(org)}` });
+
+    /** Sends records in batches, one batch per org; a batch with a bad item is rejected whole and counts nothing. */
+    async function insert(records: fc.infer<typeof recordArb>[], withBadItem: boolean) {
+      for (const org of orgs) {
+        const mine = records.filter((r) => r.org === org);
+        if (mine.length === 0) continue;
+        const items = mine.map((r) => (r.hasMeta ? `{"field_2":"x","field_9":{${r.entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}}` : '{"field_2":"x"}'));
+        if (withBadItem) items.push('{"field_6":"not a cost"}');
+        const res = await t.request('POST', '/api/records/batch/', `{"records":[${items.join(',')}]}`, as(org));
+        assert.equal(res.status, withBadItem ? 400 : 201, JSON.stringify(res.body).slice(0, 300));
+        if (!withBadItem) for (const r of mine) stored.push({ org, meta: r.hasMeta ? Object.fromEntries(r.entries.map(([k, v]) => [k, JSON.parse(v)])) : null });
+      }
+    }
+
+    async function checkQueries(runs: number) {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...orgs), fc.constantFrom(...KEYS), fc.array(fc.constantFrom(...VALUES.filter((v) => !/^[[{]/.test(v))), { maxLength: 5 }), fc.boolean(), async (org, key, raw, single) => {
+          const wanted = raw.map((v) => JSON.parse(v));
+          const useEq = single && wanted.length > 0;
+          const filters = `{"field_9__${key}":{"operator":"${useEq ? '' : 'in'}","value":[${(useEq ? raw.slice(0, 1) : raw).join(',')}]}}`;
+          const res = await t.request('GET', `/api/records/list/?param_c=1&filters=${encodeURIComponent(filters)}`, undefined, as(org));
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          const expected = stored.filter((s) => s.org === org && matches(s.meta, key, useEq ? wanted.slice(0, 1) : wanted.filter((w) => w !== null))).length;
+          assert.equal(res.body.count, expected, `${org} ${filters}`);
+        }),
+        { numRuns: runs, seed: 20261128 },
+      );
+    }
+
+    test('counts equal the records that match, across orgs, types, 1 vs 1.0, null, and after a rejected batch', async () => {
+      await insert(fc.sample(recordArb, { numRuns: 400, seed: 1 }), false);
+      await insert(fc.sample(recordArb, { numRuns: 60, seed: 2 }), true); // rejected: must count nothing
+      await checkQueries(150);
+      await insert(fc.sample(recordArb, { numRuns: 300, seed: 3 }), false); // counters added to, not rebuilt
+      await checkQueries(150);
+    });
+
+    if (kind === 'sqlite') {
+      test('the counters equal a count of record_meta, as migration 4 backfills them', () => {
+        const db = new Database(path.join(t.dataDir, 'tally.db'), { readonly: true });
+        try {
+          // A counter row keeps the first spelling of its value (-0 or 0, 1 or 1.0): the same key either way.
+          const same = (rows: unknown[]) => (rows as { v: unknown }[]).map((r) => ({ ...r, v: r.v === 0 ? 0 : r.v }));
+          const kept = same(db.prepare('SELECT org_id, k, t, v, n FROM meta_value_counts ORDER BY org_id, k, t, v').all());
+          const counted = same(db.prepare('SELECT org_id, k, t, v, count(*) AS n FROM record_meta GROUP BY org_id, k, t, v ORDER BY org_id, k, t, v').all());
+          assert.ok(kept.length > 20);
+          assert.deepEqual(kept, counted);
+        } finally {
+          db.close();
+        }
+      });
+    }
+  });
+}
+
+describe('migration 4 backfills the per-value counts of an existing file [sqlite]', () => {
+  test('a file written before the counters gets the same counts as one written with them', async () => {
+    const t = await startTestApp('sqlite');
+    const records = fc.sample(recordArb, { numRuns: 300, seed: 4 }).filter((r) => r.hasMeta);
+    const items = records.map((r) => `{"field_9":{${r.entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}}`);
+    assert.equal((await t.request('POST', '/api/records/batch/', `{"records":[${items.join(',')}]}`)).status, 201);
+    after(() => t.close());
+    const file = path.join(t.dataDir, 'tally.db');
+    const read = (db: Database.Database) => db.prepare('SELECT org_id, k, t, v, n FROM meta_value_counts ORDER BY org_id, k, t, v').all();
+    let db = new Database(file);
+    const kept = read(db);
+    assert.ok(kept.length > 10);
+    // Back to the schema before migration 4: no counters.
+    db.exec('DROP TABLE meta_value_counts; DELETE FROM schema_migrations WHERE version = 4');
+    db.close();
+    db = openSqlite(file); // migrates
+    try {
+      assert.deepEqual(read(db).map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })), kept.map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })));
+    } finally {
+      db.close();
+    }
+  });
+});
