@@ -26,7 +26,9 @@ type Stored = { org: string; meta: Record<string, unknown> | null };
 const sameScalar = (a: unknown, b: unknown) => a !== null && typeof a === 'object' ? false : typeof a === typeof b && (a === b || (typeof a === 'number' && a === b));
 const matches = (meta: Record<string, unknown> | null, key: string, wanted: unknown[]) => meta !== null && key in meta && wanted.some((w) => sameScalar(meta[key], w));
 
-const recordArb = fc.record({
+type Generated = { org: string; entries: [string, string][]; hasMeta: boolean };
+
+const recordArb: fc.Arbitrary<Generated> = fc.record({
   org: fc.constantFrom(...orgs),
   entries: fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES)), { selector: ([k]) => k, maxLength: 4 }),
   hasMeta: fc.boolean(),
@@ -47,7 +49,7 @@ for (const kind of STORE_KINDS) {
     const as = (org: string) => ({ authorization: `Bearer ${keys.get(org)}` });
 
     /** Sends records in batches, one batch per org; a batch with a bad item is rejected whole and counts nothing. */
-    async function insert(records: fc.infer<typeof recordArb>[], withBadItem: boolean) {
+    async function insert(records: Generated[], withBadItem: boolean) {
       for (const org of orgs) {
         const mine = records.filter((r) => r.org === org);
         if (mine.length === 0) continue;

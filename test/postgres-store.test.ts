@@ -306,6 +306,26 @@ describe('PostgreSQL store: writes', { skip }, () => {
     await assert.rejects(store.insert(encoded([record({ field_1: 'good' }), bad])));
     assert.equal(await count(), before);
   });
+
+  test('the unfiltered count (org_record_counts, kept by a trigger) stays exact: retries, rollbacks, many orgs, two processes at once', async () => {
+    const other = await openStore(url); // a second Tally process on the same database
+    try {
+      const unfiltered = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 1, count: true };
+      const orgs = ['org_pg', 'org_pg_b', 'org_pg_c'];
+      const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 1 + (b % 7) * 10 }, (_, i) => record({ field_1: `c${b}.${i}` }, orgs[(b + i) % 3])));
+      // Concurrent statements from both stores, each batch also retried (its rows then conflict and count nothing).
+      await Promise.all(batches.map((batch, b) => (b % 2 ? other : store).insert(encoded(batch)).then(() => (b % 2 ? store : other).insert(encoded(batch)))));
+      const bad = { ...record({ field_1: 'bad' }), field_3: null } as unknown as ReturnType<typeof record>;
+      await assert.rejects(store.insert(encoded([record({ field_1: 'rolled back' }), bad])));
+      const truth = await withClient(url, (c) => c.query('SELECT org_id, count(*)::int AS n FROM records GROUP BY org_id'));
+      assert.equal(truth.rows.length, 3);
+      for (const { org_id, n } of truth.rows) assert.equal((await store.list(org_id, unfiltered)).count, n, org_id);
+      const slots = await withClient(url, (c) => c.query("SELECT count(*)::int AS n FROM org_record_counts WHERE org_id = 'org_pg_b'"));
+      assert.ok(slots.rows[0].n > 1, 'inserts spread over several slots');
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('PostgreSQL store: indexes serve the queries', { skip }, () => {

@@ -88,4 +88,35 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX records_org_cost ON records (org_id, field_6);
     `,
   },
+  {
+    version: 4,
+    name: 'per-org record counts',
+    sql: `
+      -- The exact count of an unfiltered list without counting the org's rows (count(*) over 900k index entries
+      -- took ~0.5 s). One row per org would serialise every insert of that org across Tally processes until
+      -- commit, so each org has up to 16 slots and an insert statement adds to one picked at random; the count is
+      -- their sum. A statement-level trigger keeps it, so every writer (any Tally version, psql) counts exactly
+      -- the rows it inserted: the transition table holds no row that ON CONFLICT DO NOTHING skipped. Slots are
+      -- updated in org order, so two statements never wait for each other's slots in opposite orders.
+      CREATE TABLE org_record_counts (
+        org_id text COLLATE "C" NOT NULL,
+        slot smallint NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (org_id, slot)
+      );
+      CREATE FUNCTION tally_count_records() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO org_record_counts (org_id, slot, n)
+          SELECT org_id, floor(random() * 16)::smallint, count(*) FROM new_rows GROUP BY org_id ORDER BY org_id
+          ON CONFLICT (org_id, slot) DO UPDATE SET n = org_record_counts.n + excluded.n;
+        RETURN NULL;
+      END;
+      $$;
+      -- Writes wait while the backfill counts, so no row is counted twice or missed.
+      LOCK TABLE records IN SHARE MODE;
+      CREATE TRIGGER records_count AFTER INSERT ON records REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION tally_count_records();
+      INSERT INTO org_record_counts (org_id, slot, n) SELECT org_id, 0, count(*) FROM records GROUP BY org_id;
+    `,
+  },
 ];

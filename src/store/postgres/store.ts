@@ -11,6 +11,9 @@ import { migrate } from './migrate.ts';
 import { connectionConfig, createPool } from './pool.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
+
+/** The unfiltered count: the sum of the org's slots in org_record_counts (migration 4), kept by a trigger. */
+const ORG_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM org_record_counts WHERE org_id = $1';
 const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']));
 
 export interface PostgresStoreOptions {
@@ -48,11 +51,16 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       const where = whereSql(postgresDialect, params, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
       const direction = q.sort.descending ? 'DESC' : 'ASC';
       const order = `${postgresDialect.orderBy(q.sort.column, SCALAR_OF.get(q.sort.column) ?? 'text', q.sort.descending)}, id ${direction}`;
-      const page = `SELECT ${COLUMNS} FROM records WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+      // The page's ids first, then only those rows: a deep page skips index entries instead of whole rows.
+      const ids = `SELECT id FROM records WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
+      const page = `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 3} AND id IN (${ids}) ORDER BY ${order}`;
       const want = q.limit + 1; // one more than the page tells whether another page follows
-      const [counted, found] = await run(() =>
-        Promise.all([q.count !== false ? rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params) : null, rows(page, [...params, want, q.offset])]),
-      );
+      const unfiltered = q.conditions.length === 0 && q.since === null;
+      const count = () =>
+        unfiltered
+          ? rows(ORG_COUNT_SQL, [orgId], 'tally_org_count')
+          : rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params);
+      const [counted, found] = await run(() => Promise.all([q.count !== false ? count() : null, rows(page, [...params, want, q.offset, orgId])]));
       return { count: counted ? Number(counted[0].count) : null, records: found.slice(0, q.limit).map(rowToRecord), more: found.length > q.limit };
     },
     async summary(orgId, q) {
