@@ -1,7 +1,9 @@
 /**
  * What each SQLite index costs the storage floor: the raw insert rate (bench/storage-floor.ts) with the full
  * schema, and with one index (or the record_meta rows) left out at a time, interleaved over several rounds.
- * Usage: npx tsx bench/index-cost.ts [seconds per measurement, default 4] [rounds, default 3]
+ * Also prices the per-value metadata counts, with the bench's records (3-4 keys of 3-5 values each) and with
+ * a key whose value differs in every record (a counter row per record).
+ * Usage: npx tsx bench/index-cost.ts [seconds per measurement, default 4] [rounds, default 3] [only cases matching this text]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,13 +12,18 @@ import { storageFloor, type FloorOptions } from './storage-floor.ts';
 
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 3);
-const SECONDARY = ['records_org_id', 'records_org_ts', 'records_org_customer', 'records_org_custom_id', 'records_org_trace', 'records_org_cost'];
-const cases: [string, FloorOptions][] = [
+const only = process.argv[4] ?? '';
+const SECONDARY = ['records_org_id', 'records_org_ts_cover', 'records_org_customer', 'records_org_custom_id', 'records_org_trace', 'records_org_cost'];
+const allCases: [string, FloorOptions][] = [
   ['full schema', {}],
   ...SECONDARY.map((ix): [string, FloorOptions] => [`without ${ix}`, { dropIndexes: [ix] }]),
-  ['without record_meta rows', { metadata: false }],
+  ['without meta_value_counts', { metaCounts: false }],
+  ['without record_meta rows (nor their counts)', { metadata: false }],
   ['primary key only, no record_meta', { dropIndexes: SECONDARY, metadata: false }],
+  ['full schema, plus a metadata key unique per record', { uniqueMetaValues: true }],
+  ['the same without meta_value_counts', { uniqueMetaValues: true, metaCounts: false }],
 ];
+const cases = allCases.filter(([name]) => name === 'full schema' || name.includes(only));
 const rates = new Map<string, number[]>(cases.map(([name]) => [name, []]));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-index-cost-'));
 try {

@@ -20,6 +20,8 @@ export interface FloorOptions {
   dropIndexes?: string[];
   /** Whether to write the record_meta rows and their per-value counts (default true). */
   metadata?: boolean;
+  /** Whether to keep the per-value metadata counts (default true; false prices them, bench/index-cost.ts). */
+  metaCounts?: boolean;
   /** Adds a metadata key with a different value in every record (prices per-value counting at its worst). */
   uniqueMetaValues?: boolean;
 }
@@ -61,7 +63,7 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
       if (withMeta) for (let j = 0; j < meta.length; j++) insertMeta.run(meta[j][0], meta[j][1], meta[j][2], j === uniqueIndex ? `${meta[j][3]}_${batch}` : meta[j][3], seq);
     }
     addCount.run(BENCH_ORG, rows.length);
-    if (withMeta) for (const e of batchCounts) addMetaCount.run(...e);
+    if (withMeta && (opts.metaCounts ?? true)) for (const e of batchCounts) addMetaCount.run(...e);
   });
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));
