@@ -307,12 +307,12 @@ describe('PostgreSQL store: writes', { skip }, () => {
     assert.equal(await count(), before);
   });
 
-  test('the unfiltered count (org_record_counts, kept by a trigger) stays exact: retries, rollbacks, many orgs, two processes at once', async () => {
+  test('the kept counts (org_record_counts, meta_value_counts: a trigger) stay exact: retries, rollbacks, many orgs, two processes at once', async () => {
     const other = await openStore(url); // a second Tally process on the same database
     try {
       const unfiltered = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 1, count: true };
       const orgs = ['org_pg', 'org_pg_b', 'org_pg_c'];
-      const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 1 + (b % 7) * 10 }, (_, i) => record({ field_1: `c${b}.${i}` }, orgs[(b + i) % 3])));
+      const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 1 + (b % 7) * 10 }, (_, i) => record({ field_1: `c${b}.${i}`, field_9: { b: b % 3, tag: i % 2 ? 'x' : 'y' } }, orgs[(b + i) % 3])));
       // Concurrent statements from both stores, each batch also retried (its rows then conflict and count nothing).
       await Promise.all(batches.map((batch, b) => (b % 2 ? other : store).insert(encoded(batch)).then(() => (b % 2 ? store : other).insert(encoded(batch)))));
       const bad = { ...record({ field_1: 'bad' }), field_3: null } as unknown as ReturnType<typeof record>;
@@ -320,6 +320,9 @@ describe('PostgreSQL store: writes', { skip }, () => {
       const truth = await withClient(url, (c) => c.query('SELECT org_id, count(*)::int AS n FROM records GROUP BY org_id'));
       assert.equal(truth.rows.length, 3);
       for (const { org_id, n } of truth.rows) assert.equal((await store.list(org_id, unfiltered)).count, n, org_id);
+      const metaTruth = await withClient(url, (c) => c.query(`SELECT org_id, count(*)::int AS n FROM records WHERE field_9->'b' IN ('0', '2') GROUP BY org_id`));
+      const metaIn = parseFilters({ field_9__b: { operator: 'in', value: [0, 2, 2.0] } });
+      for (const { org_id, n } of metaTruth.rows) assert.equal((await store.list(org_id, { ...unfiltered, conditions: metaIn })).count, n, `${org_id} field_9__b in`);
       const slots = await withClient(url, (c) => c.query("SELECT count(*)::int AS n FROM org_record_counts WHERE org_id = 'org_pg_b'"));
       assert.ok(slots.rows[0].n > 1, 'inserts spread over several slots');
     } finally {
@@ -394,6 +397,8 @@ describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip 
         for (const statement of docSql('retention')) await c.query(statement);
       });
       assert.equal((await store.list('org_pg', all)).count, 3, 'January is gone');
+      const metaIn = parseFilters({ field_9__i: { operator: 'in', value: [1, 2, 3, 4, 5] } });
+      assert.equal((await store.list('org_pg', { ...all, conditions: metaIn })).count, 3, 'and out of the per-value counts');
       assert.equal(await store.get('org_pg', before[0].id), null);
     } finally {
       await store.close();

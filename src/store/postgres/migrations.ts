@@ -119,4 +119,45 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       INSERT INTO org_record_counts (org_id, slot, n) SELECT org_id, 0, count(*) FROM records GROUP BY org_id;
     `,
   },
+  {
+    version: 5,
+    name: 'per-value metadata counts',
+    sql: `
+      -- As SQLite's migration 4: how many records hold each top-level scalar metadata value, so a lone
+      -- field_9__<key> equality or "in" is counted from a few rows. v is jsonb, so the key compares as the
+      -- filter's containment does (1 and 1.0 are one value, "1" is not 1, null is JSON null). Slotted like
+      -- org_record_counts, one slot per statement, rows taken in key order.
+      CREATE TABLE meta_value_counts (
+        org_id text COLLATE "C" NOT NULL,
+        k text COLLATE "C" NOT NULL,
+        v jsonb NOT NULL,
+        slot smallint NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (org_id, k, v, slot)
+      );
+      CREATE OR REPLACE FUNCTION tally_count_records() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO org_record_counts (org_id, slot, n)
+          SELECT org_id, floor(random() * 16)::smallint, count(*) FROM new_rows GROUP BY org_id ORDER BY org_id
+          ON CONFLICT (org_id, slot) DO UPDATE SET n = org_record_counts.n + excluded.n;
+        INSERT INTO meta_value_counts (org_id, k, v, slot, n)
+          SELECT r.org_id, e.key, e.value, s.slot, count(*)
+          FROM new_rows r
+          CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
+          CROSS JOIN (SELECT floor(random() * 16)::smallint AS slot) s
+          WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+          GROUP BY r.org_id, e.key, e.value, s.slot
+          ORDER BY r.org_id, e.key, e.value
+          ON CONFLICT (org_id, k, v, slot) DO UPDATE SET n = meta_value_counts.n + excluded.n;
+        RETURN NULL;
+      END;
+      $$;
+      LOCK TABLE records IN SHARE MODE;
+      INSERT INTO meta_value_counts (org_id, k, v, slot, n)
+        SELECT r.org_id, e.key, e.value, 0, count(*)
+        FROM records r CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
+        WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+        GROUP BY r.org_id, e.key, e.value;
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
+import { loneMetaFilter } from '../sql/lone-meta.ts';
 import { whereSql } from '../sql/where.ts';
 import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
@@ -14,6 +15,13 @@ const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
 /** The unfiltered count: the sum of the org's slots in org_record_counts (migration 4), kept by a trigger. */
 const ORG_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM org_record_counts WHERE org_id = $1';
+
+/**
+ * The count of a lone top-level metadata equality or "in" (loneMetaFilter): the sum of meta_value_counts
+ * (migration 5) over the values asked for. Each counter row matches once however often its value is listed,
+ * as each record matches the filter's containment tests once.
+ */
+const META_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM meta_value_counts WHERE org_id = $1 AND k = $2 AND v = ANY ($3::text[]::jsonb[])';
 const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']));
 
 export interface PostgresStoreOptions {
@@ -56,10 +64,13 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       const page = `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 3} AND id IN (${ids}) ORDER BY ${order}`;
       const want = q.limit + 1; // one more than the page tells whether another page follows
       const unfiltered = q.conditions.length === 0 && q.since === null;
+      const lone = loneMetaFilter(q);
       const count = () =>
         unfiltered
           ? rows(ORG_COUNT_SQL, [orgId], 'tally_org_count')
-          : rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params);
+          : lone
+            ? rows(META_COUNT_SQL, [orgId, lone.key, lone.values.map((v) => JSON.stringify(v))], 'tally_meta_count')
+            : rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params);
       const [counted, found] = await run(() => Promise.all([q.count !== false ? count() : null, rows(page, [...params, want, q.offset, orgId])]));
       return { count: counted ? Number(counted[0].count) : null, records: found.slice(0, q.limit).map(rowToRecord), more: found.length > q.limit };
     },

@@ -1,6 +1,6 @@
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
+import { loneMetaFilter } from '../sql/lone-meta.ts';
 import { whereSql } from '../sql/where.ts';
-import type { Condition } from '../../query/filters.ts';
 import type { ListQuery } from '../types.ts';
 import { byTag, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
 
@@ -76,13 +76,11 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
  * matched at most once however often its value is listed, as record_meta's rows are. Null for every other list.
  */
 function metaIndexCount(q: ListQuery): Statement | null {
-  if (q.since !== null || q.conditions.length !== 1) return null;
-  const c: Condition = q.conditions[0];
-  if ((c.op !== 'eq' && c.op !== 'in') || c.target.kind !== 'meta' || c.target.path.length !== 1) return null;
-  const key = c.target.path[0];
+  const lone = loneMetaFilter(q);
+  if (lone === null) return null;
   const params: unknown[] = [];
-  const counts = byTag(c.op === 'in' ? c.values : [c.value]).map(([tag, vs]) => {
-    params.push(key, tag, ...vs);
+  const counts = byTag(lone.values).map(([tag, vs]) => {
+    params.push(lone.key, tag, ...vs);
     return `(SELECT coalesce(sum(n), 0) FROM meta_value_counts WHERE org_id = @org AND k = ? AND t = ? AND v IN (${vs.map(() => '?').join(', ')}))`;
   });
   return { sql: `SELECT ${counts.join(' + ')} AS count`, params };
