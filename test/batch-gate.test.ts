@@ -50,7 +50,7 @@ describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY
   let t: TestApp;
   let port: number;
   before(async () => {
-    t = await startTestApp('sqlite', { TALLY_BATCH_CONCURRENCY: '1' });
+    t = await startTestApp('sqlite', { TALLY_BATCH_CONCURRENCY: '1', TALLY_BODY_LIMIT_BYTES: '65536' });
     port = await listen(t);
   });
   after(() => t.close());
@@ -78,11 +78,12 @@ describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY
     assert.equal((await t.request('GET', '/api/records/list/?param_c=1')).body.count, 7);
   });
 
-  test('a rejected batch gives its place back', async () => {
-    const bad = await httpRequest(port, 'POST', '/api/records/batch/', { body: { records: [{ field_3: 5 }] }, headers: { authorization: `Bearer ${t.key}` } });
-    assert.equal(bad.status, 400);
-    const unauthorised = await httpRequest(port, 'POST', '/api/records/batch/', { body: batch(1) });
-    assert.equal(unauthorised.status, 401);
+  test('a rejected batch gives its place back: invalid, unauthorised, not JSON, too large', async () => {
+    const auth = { authorization: `Bearer ${t.key}` };
+    assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: { records: [{ field_3: 5 }] }, headers: auth })).status, 400);
+    assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: batch(1) })).status, 401);
+    assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: '{"records": [', headers: auth })).status, 400);
+    assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: JSON.stringify(batch(1)).padEnd(70_000, ' '), headers: auth })).status, 413);
     assert.equal((await send(1)).status, 201);
   });
 });
