@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,7 @@ import { STORE_KINDS } from './helpers/stores.ts';
 
 const KEYS = ['env', 'n', 'flag', 'mixed'];
 // Raw JSON texts, so that 1.0 and -0 reach the server as written.
-const VALUES = ['"a"', '"b"', '"1"', '""', '1', '1.0', '2.5', '-0', '0', '1e3', 'true', 'false', 'null', '{"x":1}', '[1]'];
+const VALUES = ['"a"', '"b"', '"1"', '""', '"1e3"', '1', '1.0', '2.5', '2.50', '-0', '0', '1e3', '1000', '-1E-2', 'true', 'false', 'null', '{"x":1}', '[1]'];
 const orgs = [TEST_ORG, 'org_meta_b', 'org_meta_c'];
 
 type Stored = { org: string; meta: Record<string, unknown> | null };
@@ -82,6 +83,15 @@ for (const kind of STORE_KINDS) {
       await checkQueries(150);
       await insert(fc.sample(recordArb, { numRuns: 300, seed: 3 }), false); // counters added to, not rebuilt
       await checkQueries(150);
+    });
+
+    test('a metadata string longer than an index key can hold is stored and counted', async () => {
+      // 6,400 bytes that do not compress (PostgreSQL compresses a long index key before it measures it).
+      const long = Array.from({ length: 200 }, (_, i) => createHash('md5').update(String(i)).digest('hex')).join('');
+      assert.equal((await t.request('POST', '/api/records/batch/', { records: [{ field_9: { long } }, { field_9: { long: `${long}!` } }] })).status, 201);
+      const filters = encodeURIComponent(JSON.stringify({ field_9__long: { operator: 'in', value: [long, 'short'] } }));
+      assert.equal((await t.request('GET', `/api/records/list/?param_c=1&filters=${filters}`)).body.count, 1);
+      stored.push({ org: TEST_ORG, meta: { long } }, { org: TEST_ORG, meta: { long: `${long}!` } });
     });
 
     if (kind === 'sqlite') {

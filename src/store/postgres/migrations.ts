@@ -124,40 +124,46 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
     name: 'per-value metadata counts',
     sql: `
       -- As SQLite's migration 4: how many records hold each top-level scalar metadata value, so a lone
-      -- field_9__<key> equality or "in" is counted from a few rows. v is jsonb, so the key compares as the
-      -- filter's containment does (1 and 1.0 are one value, "1" is not 1, null is JSON null). Slotted like
-      -- org_record_counts, one slot per statement, rows taken in key order.
+      -- field_9__<key> equality or "in" is counted from a few rows. A value is keyed by the SHA-256 of a
+      -- canonical text that is equal exactly when the filter's containment test says the values are equal:
+      -- numbers by value (1, 1.0, 1e0 and -0 vs 0 alike: trim_scale of the numeric), strings, booleans and null
+      -- by their jsonb text, which differs between types. A hash, not the value, because a btree key holds at
+      -- most ~2.7 kB and metadata strings can be longer. Slotted like org_record_counts, one slot per
+      -- statement, rows taken in key order.
+      CREATE FUNCTION tally_meta_value_key(v jsonb) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT sha256(convert_to(CASE WHEN jsonb_typeof(v) = 'number' THEN 'n' || trim_scale(v::numeric)::text ELSE v::text END, 'UTF8'))
+      $$;
       CREATE TABLE meta_value_counts (
         org_id text COLLATE "C" NOT NULL,
         k text COLLATE "C" NOT NULL,
-        v jsonb NOT NULL,
+        v bytea NOT NULL,
         slot smallint NOT NULL,
         n bigint NOT NULL,
         PRIMARY KEY (org_id, k, v, slot)
       );
-      CREATE OR REPLACE FUNCTION tally_count_records() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE OR REPLACE FUNCTION tally_count_records() RETURNS trigger LANGUAGE plpgsql AS $f$
       BEGIN
         INSERT INTO org_record_counts (org_id, slot, n)
           SELECT org_id, floor(random() * 16)::smallint, count(*) FROM new_rows GROUP BY org_id ORDER BY org_id
           ON CONFLICT (org_id, slot) DO UPDATE SET n = org_record_counts.n + excluded.n;
         INSERT INTO meta_value_counts (org_id, k, v, slot, n)
-          SELECT r.org_id, e.key, e.value, s.slot, count(*)
+          SELECT r.org_id, e.key, tally_meta_value_key(e.value), s.slot, count(*)
           FROM new_rows r
           CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
           CROSS JOIN (SELECT floor(random() * 16)::smallint AS slot) s
           WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
-          GROUP BY r.org_id, e.key, e.value, s.slot
-          ORDER BY r.org_id, e.key, e.value
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 1, 2, 3
           ON CONFLICT (org_id, k, v, slot) DO UPDATE SET n = meta_value_counts.n + excluded.n;
         RETURN NULL;
       END;
-      $$;
+      $f$;
       LOCK TABLE records IN SHARE MODE;
       INSERT INTO meta_value_counts (org_id, k, v, slot, n)
-        SELECT r.org_id, e.key, e.value, 0, count(*)
+        SELECT r.org_id, e.key, tally_meta_value_key(e.value), 0, count(*)
         FROM records r CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
         WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
-        GROUP BY r.org_id, e.key, e.value;
+        GROUP BY 1, 2, 3;
     `,
   },
 ];

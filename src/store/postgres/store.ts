@@ -18,10 +18,11 @@ const ORG_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM org_record_count
 
 /**
  * The count of a lone top-level metadata equality or "in" (loneMetaFilter): the sum of meta_value_counts
- * (migration 5) over the values asked for. Each counter row matches once however often its value is listed,
- * as each record matches the filter's containment tests once.
+ * (migration 5) over the keys of the values asked for. Each counter row matches once however often its value
+ * is listed (1 and 1.0 are one key), as each record matches the filter's containment tests once.
  */
-const META_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM meta_value_counts WHERE org_id = $1 AND k = $2 AND v = ANY ($3::text[]::jsonb[])';
+const META_COUNT_SQL =
+  'SELECT coalesce(sum(n), 0) AS count FROM meta_value_counts WHERE org_id = $1 AND k = $2 AND v IN (SELECT DISTINCT tally_meta_value_key(x) FROM unnest($3::text[]::jsonb[]) AS x)';
 const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']));
 
 export interface PostgresStoreOptions {
