@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createKey } from '../src/bootstrap.ts';
+import { deriveRecord } from '../src/records/derive.ts';
+import { COLUMN_INDEX, encodeRecord } from '../src/store/encoded-record.ts';
+import { createInserter } from '../src/store/sqlite/insert.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
@@ -132,6 +137,53 @@ describe('migration 4 backfills the per-value counts of an existing file [sqlite
       assert.deepEqual(read(db).map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })), kept.map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })));
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('a store transaction that fails counts nothing [sqlite]', () => {
+  // A rejected batch (above) never reaches the store: validation refuses it first. Here the failure happens inside
+  // the insert transaction itself, after records, record_meta rows and (for the trigger) some counter upserts.
+  const snapshot = (db: Database.Database) => ({
+    counts: db.prepare('SELECT org_id, k, t, v, n FROM meta_value_counts ORDER BY org_id, k, t, v').all(),
+    meta: db.prepare('SELECT count(*) AS n FROM record_meta').get(),
+    records: db.prepare('SELECT org_id, count(*) AS n FROM records GROUP BY org_id ORDER BY org_id').all(),
+    perOrg: db.prepare('SELECT org_id, n FROM org_record_counts ORDER BY org_id').all(),
+  });
+  const make = (org: string, metadata: Record<string, unknown>) => encodeRecord(deriveRecord({ field_2: 'x', field_9: metadata }, org));
+
+  test('a duplicate id, or a failing counter upsert, rolls back every count of the batch', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-meta-rollback-'));
+    const db = openSqlite(path.join(dir, 'tally.db'));
+    try {
+      const insert = createInserter(db);
+      const first = [make('org_a', { env: 'prod', n: 1 }), make('org_a', { env: 'dev', n: 1.0 }), make('org_b', { env: 'prod', flag: true })];
+      insert(first);
+      const before = snapshot(db);
+      assert.ok((before.counts as unknown[]).length >= 5);
+
+      // The last record repeats an (org, id) already stored: the records index refuses it mid-batch.
+      const duplicate = make('org_a', { env: 'prod' });
+      duplicate.values[COLUMN_INDEX.get('id')!] = first[0].values[COLUMN_INDEX.get('id')!];
+      assert.throws(() => insert([make('org_a', { env: 'prod', n: 2 }), make('org_b', { env: 'new' }), duplicate]), /UNIQUE/);
+      assert.deepEqual(snapshot(db), before);
+
+      // A counter upsert that fails after others of the same transaction have run (entries come org by org, key
+      // by key in first-seen order, so 'boom' is the last): the upserts before it are rolled back with the rows.
+      db.exec("CREATE TRIGGER boom BEFORE INSERT ON meta_value_counts WHEN NEW.k = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+      const batch = [make('org_a', { env: 'prod', n: 1 }), make('org_a', { env: 'staging', n: '1' }), make('org_a', { env: 'prod', boom: null })];
+      assert.throws(() => insert(batch), /boom/);
+      assert.deepEqual(snapshot(db), before);
+
+      db.exec('DROP TRIGGER boom');
+      insert(batch);
+      const later = snapshot(db);
+      assert.notDeepEqual(later.counts, before.counts);
+      const counted = db.prepare('SELECT org_id, k, t, v, count(*) AS n FROM record_meta GROUP BY org_id, k, t, v ORDER BY org_id, k, t, v').all();
+      assert.deepEqual(later.counts, counted);
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
