@@ -146,12 +146,17 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
         INSERT INTO org_record_counts (org_id, slot, n)
           SELECT org_id, floor(random() * 16)::smallint, count(*) FROM new_rows GROUP BY org_id ORDER BY org_id
           ON CONFLICT (org_id, slot) DO UPDATE SET n = org_record_counts.n + excluded.n;
+        -- Grouped by the jsonb value first (the same equality), so only each distinct value is hashed.
         INSERT INTO meta_value_counts (org_id, k, v, slot, n)
-          SELECT r.org_id, e.key, tally_meta_value_key(e.value), s.slot, count(*)
-          FROM new_rows r
-          CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
+          SELECT g.org_id, g.key, tally_meta_value_key(g.value), s.slot, sum(g.n)
+          FROM (
+            SELECT r.org_id, e.key, e.value, count(*) AS n
+            FROM new_rows r
+            CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
+            WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+            GROUP BY 1, 2, 3
+          ) g
           CROSS JOIN (SELECT floor(random() * 16)::smallint AS slot) s
-          WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
           GROUP BY 1, 2, 3, 4
           ORDER BY 1, 2, 3
           ON CONFLICT (org_id, k, v, slot) DO UPDATE SET n = meta_value_counts.n + excluded.n;
@@ -160,9 +165,13 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       $f$;
       LOCK TABLE records IN SHARE MODE;
       INSERT INTO meta_value_counts (org_id, k, v, slot, n)
-        SELECT r.org_id, e.key, tally_meta_value_key(e.value), 0, count(*)
-        FROM records r CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
-        WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+        SELECT g.org_id, g.key, tally_meta_value_key(g.value), 0, sum(g.n)
+        FROM (
+          SELECT r.org_id, e.key, e.value, count(*) AS n
+          FROM records r CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
+          WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+          GROUP BY 1, 2, 3
+        ) g
         GROUP BY 1, 2, 3;
     `,
   },
