@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { loneMetaFilter } from '../sql/lone-meta.ts';
+import { walkBound } from '../sql/walk.ts';
 import { whereSql } from '../sql/where.ts';
 import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
@@ -72,7 +73,22 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
           : lone
             ? rows(META_COUNT_SQL, [orgId, lone.key, lone.values.map((v) => JSON.stringify(v))], 'tally_meta_count')
             : rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params);
-      const [counted, found] = await run(() => Promise.all([q.count !== false ? count() : null, rows(page, [...params, want, q.offset, orgId])]));
+      // An id-sorted filtered list first walks the org newest (or oldest) first, testing each record, and stops
+      // once the page is full (src/store/sql/walk.ts); the planner would often rather read every match in a time
+      // range and sort it. Only shallow pages try, since the count runs beside the page, not before it.
+      const bound = !unfiltered && q.sort.column === 'id' ? walkBound(q.offset + want, null, 0) : null;
+      const walk =
+        `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 4} AND id IN (` +
+        `SELECT id FROM (SELECT id, (${where}) AS hit FROM records WHERE org_id = $${params.length + 4} ORDER BY ${order} LIMIT $${params.length + 1}) w ` +
+        `WHERE hit ORDER BY ${order} LIMIT $${params.length + 2} OFFSET $${params.length + 3}) ORDER BY ${order}`;
+      const pageRows = async () => {
+        if (bound !== null) {
+          const walked = await rows(walk, [...params, bound, want, q.offset, orgId]);
+          if (walked.length === want) return walked; // a full page is exact; a short one may have stopped too early
+        }
+        return rows(page, [...params, want, q.offset, orgId]);
+      };
+      const [counted, found] = await run(() => Promise.all([q.count !== false ? count() : null, pageRows()]));
       return { count: counted ? Number(counted[0].count) : null, records: found.slice(0, q.limit).map(rowToRecord), more: found.length > q.limit };
     },
     async summary(orgId, q) {

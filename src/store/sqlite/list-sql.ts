@@ -1,5 +1,6 @@
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { loneMetaFilter } from '../sql/lone-meta.ts';
+export { walkBound } from '../sql/walk.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery } from '../types.ts';
 import { byTag, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
@@ -100,22 +101,6 @@ function narrowable(q: ListQuery): boolean {
 
 /** Up to this many matches, a narrowable list sorts its matches (ListSql.sorted) rather than walking the sort order. */
 export const SORT_MAX = 5_000;
-
-/** The most records a page walk looks at. */
-export const WALK_MAX = 10_000;
-
-/**
- * How many records the page walk may look at before the store falls back to the planner's page, or null when
- * it should not try. `rows` is offset + the rows wanted. With the count known, walk only when the matches are
- * dense enough that a uniform spread would fill the page within WALK_MAX records (sparse matches are better
- * found through an index); without it, only shallow pages try, bounded at 20 records per row wanted.
- */
-export function walkBound(rows: number, count: number | null, orgTotal: number): number | null {
-  if (count === null) return rows * 20 <= WALK_MAX ? rows * 20 : null;
-  if (count === 0) return null;
-  const expected = (rows * orgTotal) / count;
-  return expected <= WALK_MAX ? Math.min(WALK_MAX, Math.max(2000, Math.ceil(4 * expected))) : null;
-}
 
 /** The unfiltered count, kept per org by the insert transaction. */
 export const ORG_COUNT_SQL = 'SELECT n AS count FROM org_record_counts WHERE org_id = ?';
