@@ -14,6 +14,21 @@ import { connectionConfig, createPool } from './pool.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
+/** Columns whose btree index (migrations.ts) leads with them after org_id. */
+const EQUALITY_INDEXED = new Set(['id', 'field_10', 'field_12', 'field_13']);
+
+/**
+ * Whether an equality or "in" on an indexed column or a top-level metadata key (the GIN index) finds the
+ * matches directly. Such matches may be rare, so walking the org's newest records for them would mostly read
+ * records that do not match: the walk is left to lists the indexes cannot narrow as well (text patterns,
+ * ranges, a start time).
+ */
+function seeksMatches(q: ListQuery): boolean {
+  return q.conditions.some(
+    (c) => (c.op === 'eq' || c.op === 'in') && (c.target.kind === 'column' ? EQUALITY_INDEXED.has(c.target.column) : c.target.path.length === 1),
+  );
+}
+
 /** The unfiltered count: the sum of the org's slots in org_record_counts (migration 4), kept by a trigger. */
 const ORG_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM org_record_counts WHERE org_id = $1';
 
@@ -76,7 +91,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       // An id-sorted filtered list first walks the org newest (or oldest) first, testing each record, and stops
       // once the page is full (src/store/sql/walk.ts); the planner would often rather read every match in a time
       // range and sort it. Only shallow pages try, since the count runs beside the page, not before it.
-      const bound = !unfiltered && q.sort.column === 'id' ? walkBound(q.offset + want, null, 0) : null;
+      const bound = !unfiltered && q.sort.column === 'id' && !seeksMatches(q) ? walkBound(q.offset + want, null, 0) : null;
       const walk =
         `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 4} AND id IN (` +
         `SELECT id FROM (SELECT id, (${where}) AS hit FROM records WHERE org_id = $${params.length + 4} ORDER BY ${order} LIMIT $${params.length + 1}) w ` +
