@@ -9,14 +9,14 @@ import type Database from 'better-sqlite3';
 export class MetaCounts {
   private readonly byOrg = new Map<string, Map<string, Map<string, Map<unknown, number>>>>();
 
-  add(org: string, k: string, t: string, v: unknown): void {
+  add(org: string, k: string, t: string, v: unknown, n = 1): void {
     let keys = this.byOrg.get(org);
     if (!keys) this.byOrg.set(org, (keys = new Map()));
     let types = keys.get(k);
     if (!types) keys.set(k, (types = new Map()));
     let values = types.get(t);
     if (!values) types.set(t, (values = new Map()));
-    values.set(v, (values.get(v) ?? 0) + 1);
+    values.set(v, (values.get(v) ?? 0) + n);
   }
 
   *entries(): Generator<[org: string, k: string, t: string, v: unknown, n: number]> {
