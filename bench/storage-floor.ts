@@ -4,7 +4,7 @@ import path from 'node:path';
 import { deriveRecord } from '../src/records/derive.ts';
 import { RECORD_COLUMNS, encodeColumn } from '../src/store/columns.ts';
 import { metaTag, metaValue } from '../src/store/sqlite/dialect.ts';
-import { ADD_META_COUNT_SQL, MetaCounts } from '../src/store/sqlite/meta-counts.ts';
+import { MetaCounts, metaCountWriter } from '../src/store/sqlite/meta-counts.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
 import { BENCH_ORG } from './processes.ts';
 import { chatRecord } from './record-body.ts';
@@ -12,8 +12,9 @@ import { chatRecord } from './record-body.ts';
 /**
  * The storage floor: the raw rate of inserting the same rows (records plus their record_meta rows, and the
  * per-org and per-value counts the store keeps beside them) into the same schema, through better-sqlite3
- * directly, 1000 rows per durable transaction, with every row encoded and every count added up before the
- * clock starts. Nothing else is in the loop, so no server can beat it.
+ * directly, 1000 rows per durable transaction, with every row encoded and its counts added up before the clock
+ * starts (each batch's per-value counts are copied outside its transaction). Nothing else is in the loop, so no
+ * server can beat it.
  */
 export interface FloorOptions {
   /** Secondary indexes to drop before measuring (to price each index; bench/index-cost.ts). */
@@ -36,7 +37,7 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
   const insert = db.prepare(`INSERT INTO records (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
-  const addMetaCount = db.prepare(ADD_META_COUNT_SQL);
+  const addMetaCounts = metaCountWriter(db);
   const rows = Array.from({ length: 1000 }, (_, i) => {
     const body = chatRecord(i);
     if (opts.uniqueMetaValues) body.field_9 = { ...(body.field_9 as object), request_id: `req_${i}` };
@@ -49,21 +50,23 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
   const counts = new MetaCounts();
   for (const { meta } of rows) for (const m of meta) counts.add(m[0], m[1], m[2]!, m[3]);
   let batch = 0;
-  const uniqueIndex = rows[0].meta.findIndex((m) => m[1] === 'request_id');
-  const perValue = (b: number) =>
-    // With unique values, each batch counts values no earlier batch had: new counter rows, as the store would add.
-    [...counts.entries()].map((e) => (opts.uniqueMetaValues && e[1] === 'request_id' ? ([e[0], e[1], e[2], `${e[3]}_${b}`, e[4]] as const) : e));
+  const perValue = (b: number) => {
+    // With unique values, each batch counts values no earlier batch had, as the store would.
+    const batchCounts = new MetaCounts();
+    for (const [org, k, t, v, c] of counts.entries()) batchCounts.add(org, k, t, opts.uniqueMetaValues && k === 'request_id' ? `${v}_${b}` : v, c);
+    return batchCounts;
+  };
   let n = 0;
   const ids = (b: number) => rows.map((_, i) => `record_floor_${b}_${i}`);
-  const tx = db.transaction((batchIds: string[], batchCounts: ReturnType<typeof perValue>) => {
+  const tx = db.transaction((batchIds: string[], batchCounts: MetaCounts) => {
     for (let i = 0; i < rows.length; i++) {
       const { values, meta } = rows[i];
       values[idIndex] = batchIds[i];
       const seq = insert.run(values).lastInsertRowid;
-      if (withMeta) for (let j = 0; j < meta.length; j++) insertMeta.run(meta[j][0], meta[j][1], meta[j][2], j === uniqueIndex ? `${meta[j][3]}_${batch}` : meta[j][3], seq);
+      if (withMeta) for (let j = 0; j < meta.length; j++) insertMeta.run(meta[j][0], meta[j][1], meta[j][2], opts.uniqueMetaValues && meta[j][1] === 'request_id' ? `${meta[j][3]}_${batch}` : meta[j][3], seq);
     }
     addCount.run(BENCH_ORG, rows.length);
-    if (withMeta && (opts.metaCounts ?? true)) for (const e of batchCounts) addMetaCount.run(...e);
+    if (withMeta && (opts.metaCounts ?? true)) addMetaCounts(batchCounts);
   });
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));

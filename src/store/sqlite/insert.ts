@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { orgOf, type EncodedRecord } from '../encoded-record.ts';
 import { metaTag, metaValue } from './dialect.ts';
-import { ADD_META_COUNT_SQL, MetaCounts } from './meta-counts.ts';
+import { MetaCounts, metaCountWriter } from './meta-counts.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -14,7 +14,7 @@ export function createInserter(db: Database.Database): (records: Pick<EncodedRec
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
-  const addMetaCount = db.prepare(ADD_META_COUNT_SQL);
+  const addMetaCounts = metaCountWriter(db);
   const insertMany = db.transaction((records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => {
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
@@ -31,7 +31,7 @@ export function createInserter(db: Database.Database): (records: Pick<EncodedRec
       }
     }
     for (const [org, n] of perOrg) addCount.run(org, n);
-    for (const entry of perValue.entries()) addMetaCount.run(...entry);
+    addMetaCounts(perValue); // after the record_meta rows: it counts them
   });
   return (records) => {
     if (records.length > 0) insertMany.immediate(records);

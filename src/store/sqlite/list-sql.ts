@@ -3,7 +3,7 @@ import { loneMetaFilter } from '../sql/lone-meta.ts';
 export { walkBound } from '../sql/walk.ts';
 import { whereSql } from '../sql/where.ts';
 import type { ListQuery } from '../types.ts';
-import { byTag, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
+import { metaTag, metaValue, sqliteDialect, sqliteProbeDialect } from './dialect.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
@@ -69,22 +69,26 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
 }
 
 /**
- * The count of a list whose only filter is top-level metadata equality or "in", from meta_value_counts (a few
- * rows, one per value asked for). It equals the count of records: the filter is answered from record_meta
- * (dialect.ts); every record_meta row belongs to a record of the same org, and a record has at most one row per
- * key (metadata keys are unique), so rows and records match one to one; meta_value_counts holds, per value, the
- * number of those rows, added by the same transaction that inserts them (insert.ts). Each counter row is
- * matched at most once however often its value is listed, as record_meta's rows are. Null for every other list.
+ * The count of a list whose only filter is top-level metadata equality or "in", from meta_value_counts: per value
+ * asked for, its counter row, or, for a value without one (held by at most one record; meta-counts.ts), its
+ * record_meta entry. It equals the count of records: the filter is answered from record_meta (dialect.ts); every
+ * record_meta row belongs to a record of the same org, and a record has at most one row per key (metadata keys
+ * are unique), so rows and records match one to one; a counter row holds, per value, the number of those rows,
+ * added by the same transaction that inserts them (insert.ts). SQLite itself makes the values distinct (DISTINCT
+ * compares as `v IN (...)` does: 1 and 1.0 are one value), so a value listed twice is counted once, as
+ * record_meta's rows are matched once. Null for every other list.
  */
 function metaIndexCount(q: ListQuery): Statement | null {
   const lone = loneMetaFilter(q);
   if (lone === null) return null;
-  const params: unknown[] = [];
-  const counts = byTag(lone.values).map(([tag, vs]) => {
-    params.push(lone.key, tag, ...vs);
-    return `(SELECT coalesce(sum(n), 0) FROM meta_value_counts WHERE org_id = @org AND k = ? AND t = ? AND v IN (${vs.map(() => '?').join(', ')}))`;
+  const params: unknown[] = [lone.key, lone.key];
+  const values = lone.values.map((v) => {
+    params.push(metaTag(v), metaValue(v));
+    return '(?, ?)';
   });
-  return { sql: `SELECT ${counts.join(' + ')} AS count`, params };
+  const one = `coalesce((SELECT n FROM meta_value_counts WHERE org_id = @org AND k = ? AND t = x.t AND v = x.v),
+    (SELECT count(*) FROM record_meta WHERE org_id = @org AND k = ? AND t = x.t AND v = x.v))`;
+  return { sql: `SELECT coalesce(sum(${one}), 0) AS count FROM (SELECT DISTINCT column1 AS t, column2 AS v FROM (VALUES ${values.join(', ')})) AS x`, params };
 }
 
 /** Columns that an index leads with after org_id (migrations.ts), so a condition on one can narrow a scan. */

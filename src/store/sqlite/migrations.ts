@@ -110,4 +110,14 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       INSERT INTO meta_value_counts (org_id, k, t, v, n) SELECT org_id, k, t, v, count(*) FROM record_meta GROUP BY org_id, k, t, v;
     `,
   },
+  {
+    version: 5,
+    name: 'per-value counts only for values held twice',
+    sql: `
+      -- From now on a value gets its counter row once two records hold it (meta-counts.ts), so a key unique per
+      -- record no longer adds a row per record. A value without a row is counted from its one record_meta
+      -- entry; the rows of values held once are dropped (they would still be exact, only larger).
+      DELETE FROM meta_value_counts WHERE n < 2;
+    `,
+  },
 ];
