@@ -13,7 +13,7 @@ import { storageFloor, type FloorOptions } from './storage-floor.ts';
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 3);
 const only = process.argv[4] ?? '';
-const SECONDARY = ['records_org_id', 'records_org_ts_cover', 'records_org_customer', 'records_org_custom_id', 'records_org_trace', 'records_org_cost'];
+const SECONDARY = ['records_org_id', 'records_org_ts_cover', 'records_org_ts_output', 'records_org_customer', 'records_org_custom_id', 'records_org_trace', 'records_org_cost'];
 const allCases: [string, FloorOptions][] = [
   ['full schema', {}],
   ...SECONDARY.map((ix): [string, FloorOptions] => [`without ${ix}`, { dropIndexes: [ix] }]),

@@ -49,13 +49,17 @@ export const openPgStore = (url: string) => createPostgresStore({ url, poolSize:
 /**
  * The PostgreSQL storage floor: the same rows into the same schema (Tally's migrations, same indexes)
  * through the pg driver directly, with Tally's own one-statement unnest insert, 1000 rows per statement
- * (each its own transaction), every row encoded before the clock starts.
+ * (each its own transaction), every row encoded before the clock starts. Ids and timestamps are new in every
+ * batch and timestamps rise, as the store stamps records on arrival (a batch that reused one set of timestamps
+ * would insert into the middle of the time indexes instead of at their right edge: a slower, unreal floor).
  */
 export async function pgStorageFloor(url: string, seconds: number): Promise<{ perSecond: number; rows: number }> {
   await (await openPgStore(url)).close(); // runs the migrations
   const records = Array.from({ length: 1000 }, (_, i) => encodeRecord(deriveRecord(chatRecord(i), BENCH_ORG)));
   const values = insertValues(records);
   const idColumn = RECORD_COLUMNS.findIndex((c) => c.name === 'id'); // insertValues is in RECORD_COLUMNS order
+  const tsColumn = RECORD_COLUMNS.findIndex((c) => c.name === 'ts');
+  const tsBase = Date.now() * 1000;
   return withClient(url, async (c) => {
     let n = 0;
     let batch = 0;
@@ -63,6 +67,7 @@ export async function pgStorageFloor(url: string, seconds: number): Promise<{ pe
     while (performance.now() - started < seconds * 1000) {
       const b = batch++;
       values[idColumn] = records.map((_, i) => `record_floor_${b}_${i}`);
+      values[tsColumn] = records.map((_, i) => tsBase + b * records.length + i); // arrival order, as the store stamps records
       await c.query({ ...INSERT_RECORDS, values });
       n += records.length;
     }
