@@ -120,4 +120,15 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       DELETE FROM meta_value_counts WHERE n < 2;
     `,
   },
+  {
+    version: 6,
+    name: 'time index covering the output text',
+    sql: `
+      -- Text filters on field_2 (the output) inside a time range, and their counts, read this index alone:
+      -- entries of a few hundred bytes in time order, instead of a seek into the table (each record ~4 KB, with
+      -- field_2 stored after the input) for every record in range. A whole-org text count reads it too. ts grows
+      -- with arrival, so inserts land at the right edge of the org's range; it costs ~5% of the storage floor.
+      CREATE INDEX records_org_ts_output ON records(org_id, ts, field_2);
+    `,
+  },
 ];

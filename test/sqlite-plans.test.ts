@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { parseFilters } from '../src/query/filters.ts';
+import { parseListParams } from '../src/query/list-params.ts';
+import { deriveRecord } from '../src/records/derive.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
+import { listSql } from '../src/store/sqlite/list-sql.ts';
+import { openSqlite } from '../src/store/sqlite/open.ts';
+import { createSqliteStore } from '../src/store/sqlite/store.ts';
+
+/**
+ * Plans the SQLite store relies on for speed (docs/performance.md, "Query plans"): a count that would otherwise
+ * seek into the table for every record in range must read one index alone. Correctness of the same queries is
+ * tested against a reference in list-plans.test.ts; this only pins down where their time goes.
+ */
+
+const ORG = 'org_plans';
+let dir: string;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-plans-'));
+  const store = createSqliteStore(dir);
+  const texts = ['Überweisung erhalten', 'nothing here', 'a refund'];
+  const base = Date.UTC(2025, 0, 1);
+  const records = Array.from({ length: 3000 }, (_, i) =>
+    encodeRecord(deriveRecord({ field_2: texts[i % 3], field_10: `c${i % 50}`, timestamp: new Date(base + i * 60_000).toISOString() }, ORG)),
+  );
+  await store.insert(records);
+  await store.close();
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function countPlan(query: Record<string, unknown>, filters: unknown): string {
+  const db = openSqlite(path.join(dir, 'tally.db')); // runs the bounded ANALYZE, as the server does at start
+  try {
+    const p = parseListParams(query);
+    const sql = listSql(ORG, { conditions: parseFilters(filters), since: p.since, sort: p.sort, offset: 0, limit: 100 });
+    assert.ok(sql.count, 'a filtered list has a count statement');
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql.count.sql}`).all(...sql.count.params, sql.named) as { detail: string }[];
+    return rows.map((r) => r.detail).join(' | ');
+  } finally {
+    db.close();
+  }
+}
+
+for (const operator of ['icontains', 'contains', 'startswith']) {
+  test(`a time window with ${operator} on field_2 is counted from records_org_ts_output alone`, () => {
+    const plan = countPlan({ param_a: '2025-01-02T00:00:00Z' }, { field_2: { operator, value: ['überweisung'] } });
+    assert.match(plan, /COVERING INDEX records_org_ts_output \(org_id=\? AND ts>\?\)/, plan);
+  });
+}
+
+test('a whole-org text count reads records_org_ts_output, not the table', () => {
+  const plan = countPlan({}, { field_2: { operator: 'icontains', value: ['refund'] } });
+  assert.match(plan, /COVERING INDEX records_org_ts_output \(org_id=\?\)/, plan);
+});
