@@ -2,7 +2,8 @@
  * A/B of ingest between checkouts: starts the server of each tree in turn (fresh data directory, same
  * 1.6 KB record, autocannon, 50 connections) for several interleaved rounds and prints the median records/s
  * of each, so a change is judged under the same machine load as its baseline.
- * Usage: npx tsx bench/ab.ts <tree>,<tree>[,...] [sync|async] [rounds=3] [seconds=5]
+ * Usage: npx tsx bench/ab.ts <tree>,<tree>[,...] [sync|async|batch1|batch4] [rounds=3] [seconds=5]
+ * (batchN: 1000-record batches over N connections, records/s)
  * e.g.   git worktree add /tmp/base HEAD~1 && ln -s $PWD/node_modules /tmp/base/ && npx tsx bench/ab.ts /tmp/base,.
  */
 import { spawn } from 'node:child_process';
@@ -17,7 +18,11 @@ const trees = (process.argv[2] ?? '.').split(',').map((t) => path.resolve(t));
 const mode = process.argv[3] ?? 'sync';
 const rounds = Number(process.argv[4] ?? 3);
 const seconds = Number(process.argv[5] ?? 5);
-const body = JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
+const batch = /^batch(\d+)$/.exec(mode);
+const body = batch
+  ? JSON.stringify({ records: Array.from({ length: 1000 }, (_, i) => chatRecord(i)) })
+  : JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
+const perRequest = batch ? 1000 : 1;
 const results = new Map<string, number[]>(trees.map((t) => [t, []]));
 
 for (let r = 0; r < rounds; r++) {
@@ -35,11 +40,12 @@ for (let r = 0; r < rounds; r++) {
         }
         await new Promise((s) => setTimeout(s, 100));
       }
-      const load = { url: `http://127.0.0.1:${port}/api/records/create/`, method: 'POST' as const, body, key: BENCH_KEY, connections: 50 };
+      const route = batch ? 'batch' : 'create';
+      const load = { url: `http://127.0.0.1:${port}/api/records/${route}/`, method: 'POST' as const, body, key: BENCH_KEY, connections: batch ? Number(batch[1]) : 50 };
       await runLoad({ ...load, seconds: 1 });
       const res = await runLoad({ ...load, seconds });
-      results.get(tree)!.push(res.perSecond);
-      console.log(`${tree} ${mode}: ${Math.round(res.perSecond)}/s p50 ${res.p50} ms p99 ${res.p99} ms`);
+      results.get(tree)!.push(res.perSecond * perRequest);
+      console.log(`${tree} ${mode}: ${Math.round(res.perSecond * perRequest)}/s p50 ${res.p50} ms p99 ${res.p99} ms`);
     } finally {
       child.kill('SIGTERM');
       await new Promise((s) => child.once('exit', s));

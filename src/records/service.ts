@@ -35,13 +35,29 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
       return { durable, json: recordJson(record, data) };
     },
     async createBatch(orgId, body) {
-      const records = validateBatchBody(body).map((input) => encodeRecord(deriveRecord(input, orgId)));
+      const inputs = validateBatchBody(body); // every item, before anything is written
+      const ids: string[] = [];
+      let encodeError: { err: unknown } | null = null;
+      // Derived and encoded lazily: the store's writer inserts the first records while the rest are encoded.
+      function* encoded() {
+        try {
+          for (const input of inputs) {
+            const record = encodeRecord(deriveRecord(input, orgId));
+            ids.push(idOf(record));
+            yield record;
+          }
+        } catch (err) {
+          encodeError = { err };
+          throw err;
+        }
+      }
       try {
-        await store.insert(records); // one transaction, durable on return; the items' field_21 is not consulted
-      } catch {
+        await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
+      } catch (err) {
+        if (encodeError !== null) throw (encodeError as { err: unknown }).err; // our bug, not the store's: nothing was saved either way
         throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved');
       }
-      return { count: records.length, ids: records.map(idOf) };
+      return { count: ids.length, ids };
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

@@ -25,8 +25,12 @@ export interface ListResult {
 /** Everything Tally asks of a database. Driver types never leave the implementations. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
-  /** Stores the records in one transaction; resolves once the commit is durable. */
-  insert(records: EncodedRecord[]): Promise<void>;
+  /**
+   * Stores the records in one transaction; resolves once the commit is durable. The iterable is consumed at once
+   * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
+   * they come). If it throws, nothing is stored and the promise rejects.
+   */
+  insert(records: Iterable<EncodedRecord>): Promise<void>;
   get(orgId: string, id: string): Promise<RecordData | null>;
   list(orgId: string, query: ListQuery): Promise<ListResult>;
   /** Aggregates over the records a list with the same start time and filters would return. */

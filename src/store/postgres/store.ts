@@ -62,7 +62,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
 
   return {
     engine: 'postgres',
-    async insert(records) {
+    async insert(input) {
+      const records = Array.isArray(input) ? input : [...input];
       if (records.length === 0) return;
       // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on).
       await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));

@@ -6,16 +6,21 @@ import { MetaCounts, metaCountWriter } from './meta-counts.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
+type Row = Pick<EncodedRecord, 'values' | 'metadata'>;
+
 /**
  * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value),
- * as one IMMEDIATE transaction on the given connection.
+ * on the given connection, inside whatever transaction is open: the counts of each call are added up once. Calling
+ * it several times in one transaction (a batch written in chunks) gives the same rows and counts as one call with
+ * every record, as several transactions would: each call's counts are additive, and metaCountWriter reads the
+ * record_meta rows earlier calls wrote.
  */
-export function createInserter(db: Database.Database): (records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => void {
+export function createRowWriter(db: Database.Database): (records: Row[]) => void {
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
   const addMetaCounts = metaCountWriter(db);
-  const insertMany = db.transaction((records: Pick<EncodedRecord, 'values' | 'metadata'>[]) => {
+  return (records) => {
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
     for (const r of records) {
@@ -32,7 +37,12 @@ export function createInserter(db: Database.Database): (records: Pick<EncodedRec
     }
     for (const [org, n] of perOrg) addCount.run(org, n);
     addMetaCounts(perValue); // after the record_meta rows: it counts them
-  });
+  };
+}
+
+/** createRowWriter's insert as one IMMEDIATE transaction of its own. */
+export function createInserter(db: Database.Database): (records: Row[]) => void {
+  const insertMany = db.transaction(createRowWriter(db));
   return (records) => {
     if (records.length > 0) insertMany.immediate(records);
   };

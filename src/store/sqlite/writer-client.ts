@@ -1,10 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import type { EncodedRecord } from '../encoded-record.ts';
-import type { WriteReply } from './writer.ts';
+import type { WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
-  /** Resolves once the records are committed (durably) by the writer thread. */
-  insert(records: EncodedRecord[]): Promise<void>;
+  /**
+   * Resolves once the records are committed (durably, in one transaction) by the writer thread. The iterable is
+   * consumed at once, synchronously; every CHUNK records are posted as they come, so the thread inserts them while
+   * the rest are still being produced (a lazy iterable that encodes as it goes overlaps the two). Rejects, with
+   * nothing stored, when the insert fails or the iterable throws.
+   */
+  insert(records: Iterable<EncodedRecord>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -13,6 +18,9 @@ export interface WriterClient {
  * registers tsx first; compiled (`npm start` runs dist/), straight at the compiled writer.
  */
 const WRITER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-entry.mjs' : './writer.js', import.meta.url);
+
+/** Records per message to the writer thread: small enough that it starts early, large enough to cost nothing. */
+export const CHUNK = 100;
 
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
 export function startWriter(file: string): WriterClient {
@@ -45,14 +53,33 @@ export function startWriter(file: string): WriterClient {
   worker = spawn(); // at start, so the first create does not pay for the thread's start-up
   return {
     insert(records) {
-      if (records.length === 0) return Promise.resolve();
-      worker ??= spawn();
+      const w = (worker ??= spawn());
       const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        worker!.ref();
-        worker!.postMessage({ id, records: records.map(({ values, metadata }) => ({ values, metadata })) }); // not bytes
-      });
+      const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => w.postMessage({ id, part, records: rows } satisfies WriteRequest);
+      let chunk: WriteRequest['records'] = [];
+      let posted = 0;
+      try {
+        for (const { values, metadata } of records) {
+          chunk.push({ values, metadata }); // not bytes
+          if (chunk.length === CHUNK) {
+            if (posted === 0) w.ref();
+            post(posted++ === 0 ? 'first' : 'more', chunk);
+            chunk = [];
+          }
+        }
+      } catch (err) {
+        waiting.delete(id);
+        if (posted > 0) post('abort', []); // the thread rolls back; its answer finds no one waiting
+        return Promise.reject(err);
+      }
+      if (posted === 0 && chunk.length === 0) {
+        waiting.delete(id);
+        return Promise.resolve();
+      }
+      if (posted === 0) w.ref();
+      post(posted === 0 ? 'whole' : 'last', chunk);
+      return done;
     },
     async close() {
       const w = worker;
