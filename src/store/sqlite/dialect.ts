@@ -17,6 +17,12 @@ const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}
 /** The longest run of ASCII characters in s. */
 const longestAsciiRun = (s: string) => (s.match(/[\u0000-\u007f]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
 
+/** The longest run of ASCII characters other than I and S (the images of ı and ſ) in s. */
+const longestPlainRun = (s: string) => (s.match(/[\x00-\x48\x4a-\x52\x54-\x7f]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+
+/** The shortest I- and S-free run worth checking instead of R and a search for ı and ſ (each a slow scan of the text). */
+const PLAIN_MIN = 3;
+
 /** The only non-ASCII characters whose simpleUpper is ASCII (test/icontains-prefilter.test.ts checks every code point). */
 const TO_ASCII_UPPER: readonly [string, string][] = [
   ['\u0131', 'I'], // ı dotless i
@@ -33,6 +39,10 @@ const TO_ASCII_UPPER: readonly [string, string][] = [
  * - Necessary: g(T) contains R, the longest ASCII run of f(N), or T holds ı or ſ. A match puts R in f(T), and each
  *   character of R comes from an ASCII character of T (where f = g) or from ı (→ I) or ſ (→ S); only the ones
  *   whose image R contains need checking.
+ * - Also necessary, with no search for ı or ſ: g(T) contains P, a run of f(N)'s ASCII characters without I and S
+ *   (by the same argument: none of P's characters can come from ı or ſ). Used first when R holds I or S and such a
+ *   P of at least PLAIN_MIN characters (and half of R) exists: searching for ı and ſ costs two slow scans of every
+ *   row that lacks R, while most rows lack P too. R's check (with ı and ſ) then only guards the exact test.
  * The match is then: necessary AND (sufficient OR exact). Most rows are decided by one or two C-level scans.
  */
 function icontainsColumn(params: unknown[], column: string, value: string): string {
@@ -47,6 +57,14 @@ function icontainsColumn(params: unknown[], column: string, value: string): stri
   const sufficient = [...new Set([upper, asciiUpper(value)])];
   const run = longestAsciiRun(upper);
   if (run === '') return `(${sufficient.map(like).join(' OR ')} OR ${exact()})`;
+  const plain = longestPlainRun(upper);
+  if (plain !== run && plain.length >= Math.max(PLAIN_MIN, run.length / 2)) {
+    // P first; a row with P that no sufficient check decides reaches the exact test only if it also passes R's check.
+    const first = like(plain);
+    const decided = sufficient.map(like);
+    const rest = [...(sufficient.includes(run) ? [] : [like(run)]), ...others()];
+    return `(${first} AND (${decided.join(' OR ')} OR ((${rest.join(' OR ')}) AND ${exact()})))`;
+  }
   const necessary = [like(run), ...others()];
   // R is itself sufficient: the match is R, or (ı or ſ present and the exact test).
   if (sufficient.includes(run)) return necessary.length === 1 ? `(${necessary[0]})` : `(${necessary[0]} OR ((${necessary.slice(1).join(' OR ')}) AND ${exact()}))`;
