@@ -26,8 +26,9 @@ export interface ListSql {
   sorted: Statement | null;
   /**
    * The same page found by walking the org's records in id order and stopping after a bound (see walkBound):
-   * only for lists sorted by id that have filters. Bound, limit and offset follow its parameters. Exact whenever
-   * it returns a full page, since any match past the bound sorts after every match before it.
+   * only for lists sorted by id that have filters. Limit and offset follow its parameters; the bound minus one is
+   * the named parameter @skip. Exact whenever it returns a full page, since any match past the bound sorts after
+   * every match before it.
    */
   walk: Statement | null;
   /** Named parameters (@org, used by the metadata index subqueries). */
@@ -54,9 +55,13 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
   if (!unfiltered && q.sort.column === 'id') {
     const walkParams: unknown[] = [];
     const hit = whereSql(sqliteProbeDialect, walkParams, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
-    walkParams.push(orgId);
-    const first = `SELECT seq, id, (${hit}) AS hit FROM records WHERE org_id = ? ORDER BY id ${direction} LIMIT ?`;
-    const matches = `SELECT seq FROM (${first}) WHERE hit ORDER BY id ${direction} LIMIT ? OFFSET ?`;
+    // The walk's edge: the id @skip records into the org in walk order (an index-only step on records_org_id), or
+    // the org's last id in that order when it has fewer. The walk reads records in id order up to the edge, testing
+    // each, and stops once the page is full.
+    const [cmp, last] = q.sort.descending ? ['>=', 'min'] : ['<=', 'max'];
+    const edge = `coalesce((SELECT id FROM records INDEXED BY records_org_id WHERE org_id = @org ORDER BY id ${direction} LIMIT 1 OFFSET @skip), (SELECT ${last}(id) FROM records WHERE org_id = @org))`;
+    const bounded = `id ${cmp} ${edge}`;
+    const matches = `SELECT seq FROM records INDEXED BY records_org_id WHERE org_id = @org AND ${bounded} AND ${hit} ORDER BY id ${direction} LIMIT ? OFFSET ?`;
     walk = { sql: `SELECT ${COLUMNS} FROM records WHERE seq IN (${matches}) ORDER BY id ${direction}`, params: walkParams };
   }
   return {

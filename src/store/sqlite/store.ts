@@ -36,7 +36,7 @@ export function createSqliteStore(dataDir: string): Store {
     if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, want, q.offset);
     const bound = rows === null && sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
     if (bound !== null) {
-      const walked = run(sql.walk!, bound, want, q.offset);
+      const walked = prepare(sql.walk!.sql).all(...sql.walk!.params, want, q.offset, { ...sql.named, skip: bound - 1 }) as Record<string, unknown>[];
       // A full page is exact; so is a short one that reaches the count. Otherwise the walk stopped too early.
       if (walked.length === want || (count !== null && walked.length > 0 && q.offset + walked.length === count)) rows = walked;
     }
