@@ -81,3 +81,17 @@ test('a plain time range is counted from the narrow records_org_ts_cover, not th
   const plan = countPlan({ param_a: '2025-01-02T00:00:00Z' }, undefined);
   assert.match(plan, /COVERING INDEX records_org_ts_cover \(org_id=\? AND ts>\?\)/, plan);
 });
+
+test("a customer's page reads the customer index in id order (or sorts its entries), never the customer's records", () => {
+  const db = openSqlite(path.join(dir, 'tally.db'));
+  try {
+    const p = parseListParams({});
+    const sql = listSql(ORG, { conditions: parseFilters({ field_10: { operator: '', value: ['c7'] } }), since: null, sort: p.sort, offset: 0, limit: 100 });
+    for (const s of [sql.page, sql.sorted!]) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.params, 101, 0, sql.named) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      assert.match(plan, /COVERING INDEX records_org_customer \(org_id=\? AND field_10=\?\)/, plan);
+    }
+  } finally {
+    db.close();
+  }
+});

@@ -17,6 +17,11 @@ export interface Statement {
 export interface ListSql {
   /** The count; null when org_record_counts answers it (ORG_COUNT_SQL). */
   count: Statement | null;
+  /**
+   * The same count among records whose seq is above the named parameter @after (a range of the table itself), to
+   * bring a remembered count up to date (count-memo.ts); null where the count is not a scan of the records.
+   */
+  countAfter: Statement | null;
   /** The page; limit and offset follow its parameters. */
   page: Statement;
   /**
@@ -64,8 +69,11 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
     const matches = `SELECT seq FROM records INDEXED BY records_org_id WHERE org_id = @org AND ${bounded} AND ${hit} ORDER BY id ${direction} LIMIT ? OFFSET ?`;
     walk = { sql: `SELECT ${COLUMNS} FROM records WHERE seq IN (${matches}) ORDER BY id ${direction}`, params: walkParams };
   }
+  const metaCount = unfiltered ? null : metaIndexCount(q);
+  const scanned = !unfiltered && metaCount === null;
   return {
-    count: unfiltered ? null : (metaIndexCount(q) ?? { sql: `SELECT count(*) AS count FROM records WHERE ${where}`, params }),
+    count: unfiltered ? null : (metaCount ?? { sql: `SELECT count(*) AS count FROM records WHERE ${where}`, params }),
+    countAfter: scanned ? { sql: `SELECT count(*) AS count FROM records NOT INDEXED WHERE seq > @after AND ${where}`, params } : null,
     page: { sql: pageSql, params },
     sorted,
     walk,

@@ -5,6 +5,7 @@ import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { sqliteDialect } from './dialect.ts';
 import { ORG_COUNT_SQL, SORT_MAX, listSql, walkBound, type Statement } from './list-sql.ts';
+import { createCountMemo } from './count-memo.ts';
 import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import { startWriter } from './writer-client.ts';
@@ -23,6 +24,8 @@ export function createSqliteStore(dataDir: string): Store {
   const ensureKey = db.prepare('INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING');
   const countStmt = db.prepare(ORG_COUNT_SQL);
   const prepare = statementCache(db);
+  const memo = createCountMemo();
+  const snapshotTop = db.prepare('SELECT (SELECT max(seq) FROM records) AS top, (SELECT n FROM records_changes) AS changes');
   let open = true;
 
   // One read transaction: the count and the page see the same snapshot while the writer thread commits.
@@ -30,7 +33,14 @@ export function createSqliteStore(dataDir: string): Store {
     const sql = listSql(orgId, q);
     const run = (s: Statement, ...tail: unknown[]) => prepare(s.sql).all(...s.params, ...tail, sql.named) as Record<string, unknown>[];
     const orgTotal = () => (countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0;
-    const count = q.count === false ? null : sql.count ? (run(sql.count)[0] as { count: number }).count : orgTotal();
+    const countOf = (s: Statement, named: Record<string, unknown> = sql.named) => (prepare(s.sql).get(...s.params, named) as { count: number }).count;
+    const counted = (s: Statement, after: Statement | null): number => {
+      if (after === null) return countOf(s);
+      const { top, changes } = snapshotTop.get() as { top: number | null; changes: number };
+      const key = `${s.sql}\u0000${JSON.stringify(s.params)}`;
+      return memo.count(key, top ?? 0, changes, () => countOf(s), (seq) => countOf(after, { ...sql.named, after: seq }));
+    };
+    const count = q.count === false ? null : sql.count ? counted(sql.count, sql.countAfter) : orgTotal();
     const want = q.limit + 1; // one more than the page tells whether another page follows
     let rows: Record<string, unknown>[] | null = count !== null && q.offset >= count ? [] : null;
     if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, want, q.offset);

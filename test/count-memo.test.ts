@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseFilters } from '../src/query/filters.ts';
+import { parseListParams } from '../src/query/list-params.ts';
+import { deriveRecord } from '../src/records/derive.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
+import { listSql } from '../src/store/sqlite/list-sql.ts';
+import { openSqlite } from '../src/store/sqlite/open.ts';
+import { createSqliteStore } from '../src/store/sqlite/store.ts';
+
+/**
+ * The SQLite store remembers the counts of filtered lists and brings them up to date from the records inserted
+ * since (src/store/sqlite/count-memo.ts). Whatever happens between two identical list requests (records of this
+ * org or another, inside or outside the time window, matching or not, arriving with old timestamps, deleted or
+ * changed by hand), the count must be the one a fresh count of the same snapshot gives.
+ */
+
+const ORGS = ['org_m1', 'org_m2'];
+const BASE = Date.UTC(2025, 3, 1);
+const SINCE = new Date(BASE + 50 * 60_000).toISOString();
+const QUERIES: { params: Record<string, unknown>; filters?: unknown }[] = [
+  { params: {}, filters: { field_2: { operator: 'icontains', value: ['überweisung'] } } },
+  { params: { param_a: SINCE }, filters: { field_2: { operator: 'icontains', value: ['ÜBERWEISUNG'] } } },
+  { params: { param_a: SINCE } },
+  { params: {}, filters: { field_10: { operator: 'in', value: ['c1', 'c2'] } } },
+  { params: {}, filters: { field_9__kind: { operator: 'not', value: ['a'] } } },
+  { params: { param_a: SINCE }, filters: { field_9__kind: { operator: '', value: ['b'] }, field_10: { operator: '', value: ['c1'] } } },
+];
+
+type Action =
+  | { kind: 'insert'; items: { org: number; minute: number; text: number; customer: number; meta: number }[] }
+  | { kind: 'list'; org: number; query: number }
+  | { kind: 'delete'; org: number }
+  | { kind: 'update'; org: number };
+
+const TEXTS = ['eine Überweisung', 'nothing', 'ÜBERWEISUNG!', 'überweıſung'];
+const item = fc.record({ org: fc.nat(1), minute: fc.nat(100), text: fc.nat(TEXTS.length - 1), customer: fc.nat(3), meta: fc.nat(2) });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('insert' as const), items: fc.array(item, { minLength: 1, maxLength: 12 }) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('list' as const), org: fc.nat(1), query: fc.nat(QUERIES.length - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), org: fc.nat(1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('update' as const), org: fc.nat(1) }) },
+);
+
+test('remembered counts equal fresh counts, whatever happens between two identical lists', async () => {
+  let runs = 0;
+  let repeatedLists = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(action, { minLength: 20, maxLength: 60 }), async (actions) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tally-memo-${runs++}-`));
+      const store = createSqliteStore(dir);
+      const raw = openSqlite(path.join(dir, 'tally.db')); // another connection, with Tally's functions: the reference, and the hand edits
+      const asked = new Set<string>();
+      try {
+        for (const a of actions) {
+          if (a.kind === 'insert') {
+            await store.insert(
+              a.items.map((it) =>
+                encodeRecord(
+                  deriveRecord(
+                    {
+                      field_2: TEXTS[it.text],
+                      field_10: `c${it.customer}`,
+                      field_9: it.meta === 2 ? null : { kind: it.meta ? 'b' : 'a' },
+                      timestamp: new Date(BASE + it.minute * 60_000).toISOString(),
+                    },
+                    ORGS[it.org],
+                  ),
+                ),
+              ),
+            );
+          } else if (a.kind === 'delete') {
+            raw.prepare('DELETE FROM records WHERE seq = (SELECT min(seq) FROM records WHERE org_id = ?)').run(ORGS[a.org]);
+          } else if (a.kind === 'update') {
+            raw.prepare("UPDATE records SET field_2 = 'nothing', field_10 = 'c3' WHERE seq = (SELECT max(seq) FROM records WHERE org_id = ?)").run(ORGS[a.org]);
+          } else {
+            const { params, filters } = QUERIES[a.query];
+            const p = parseListParams(params);
+            const q = { conditions: parseFilters(filters), since: p.since, sort: p.sort, offset: 0, limit: 5 };
+            const { count } = await store.list(ORGS[a.org], q);
+            const sql = listSql(ORGS[a.org], q);
+            const fresh = (raw.prepare(sql.count!.sql).get(...sql.count!.params, sql.named) as { count: number }).count;
+            assert.equal(count, fresh, `query ${a.query} for ${ORGS[a.org]}`);
+            const key = `${a.org}/${a.query}`;
+            if (asked.has(key)) repeatedLists++;
+            asked.add(key);
+          }
+        }
+      } finally {
+        raw.close();
+        await store.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+    { seed: 20261129, numRuns: 40 },
+  );
+  assert.ok(repeatedLists > 200, `only ${repeatedLists} lists repeated an earlier one`);
+});
