@@ -58,9 +58,10 @@ for (const q of benchQueries(info)) {
   }
   const sql = listSql(BENCH_ORG, { conditions: parseFilters(filters), since: params.since, sort: params.sort, offset: (params.page - 1) * params.pageSize, limit: params.pageSize });
   const count = sql.count ? plan(sql.count.sql, [...sql.count.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
+  const since = sql.countAfter ? `count of the records since a remembered count (count-memo.ts):\n\`\`\`\n${plan(sql.countAfter.sql, [...sql.countAfter.params, { ...sql.named, after: 1 }])}\n\`\`\`\n` : '';
   const page = plan(sql.page.sql, [...sql.page.params, params.pageSize + 1, 0, sql.named]);
   const sorted = sql.sorted ? `sorted (used when the count is at most ${SORT_MAX}):\n\`\`\`\n${plan(sql.sorted.sql, [...sql.sorted.params, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n` : '';
-  const walk = sql.walk ? `walk (tried first when walkBound allows; the page above is the fallback):\n\`\`\`\n${plan(sql.walk.sql, [...sql.walk.params, 2000, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n` : '';
-  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\npage:\n\`\`\`\n${page}\n\`\`\`\n${sorted}${walk}`);
+  const walk = sql.walk ? `walk (tried first when walkBound allows; the page above is the fallback):\n\`\`\`\n${plan(sql.walk.sql, [...sql.walk.params, params.pageSize + 1, 0, { ...sql.named, skip: 1999 }])}\n\`\`\`\n` : '';
+  process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\n${since}page:\n\`\`\`\n${page}\n\`\`\`\n${sorted}${walk}`);
 }
 db.close();
