@@ -16,6 +16,9 @@ export async function queryScenario(ctx: BenchContext, target: BenchTarget): Pro
     // Warm the server's code (JIT) first, on records no query measures: otherwise get by id, measured first,
     // pays for compiling the request path. The measured records stay cold in SQLite's cache, as they would be.
     for (const id of info.sampleIds.slice(-10)) await sequentialLoad(server.url, () => `/api/records/${id}/`, 30, 10);
+    // And the client's own request path, with the server's HTTP path, without touching a record: 2,000 requests of
+    // a fresh client process measured p99 2.7 ms against 1.8 ms for the next 2,000 to the same records.
+    await sequentialLoad(server.url, () => '/healthz', ctx.opts.queryRequests * 10, 60);
     for (const q of withAndWithoutCount(benchQueries(info))) {
       // A p99 needs more than 200 samples to mean something when one request takes a millisecond: get by id (and
       // its floor, below) take ten times as many, one per sampled record, each cold in SQLite's page cache.
