@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth/authenticator.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { createConcurrencyGate } from './http/concurrency-gate.ts';
+import { registerAccessLog } from './http/access-log.ts';
 import { createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
 import { createErrorHandler } from './http/error-handler.ts';
@@ -59,7 +60,9 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    disableRequestLogging: true, // one line per request instead, below (access-log.ts)
   });
+  registerAccessLog(http);
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

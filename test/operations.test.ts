@@ -118,7 +118,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.headers['x-request-id'], rid);
       const lines = t.logs.flatMap((chunk) => chunk.split('\n')).filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
       const mine = lines.filter((l) => l.reqId === rid);
-      assert.ok(mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'), JSON.stringify(mine));
+      // One access line per request, when it is answered: method, path, status and duration, with the request id.
+      const done = mine.filter((l) => l.msg === 'request completed');
+      assert.equal(done.length, 1, JSON.stringify(mine));
+      assert.deepEqual([done[0].req.method, done[0].req.url, done[0].res.statusCode, typeof done[0].responseTime], ['POST', '/api/records/create/', 400, 'number']);
+      assert.ok(!mine.some((l) => l.msg === 'incoming request'), 'no second line per request');
       for (const l of lines) if (l.req?.query?.includes('marker')) assert.equal(l.reqId, rid);
       const own = await t.request('GET', '/healthz');
       assert.match(String(own.headers['x-request-id']), /^[0-9a-f-]{36}$/, 'one is generated when the client sends none');
