@@ -1,5 +1,5 @@
 /**
- * CPU per request, by thread: `tsx bench/cpu.ts [durable|async|floor|fastify] [seconds] [connections]`.
+ * CPU per request, by thread: `tsx bench/cpu.ts [durable|async|floor|fastify] [seconds] [connections]` (TALLY_LOG_LEVEL passes through).
  * Runs the same create load as the ingest scenario against one server and reads each of the server's threads'
  * CPU time (utime + stime from /proc/<pid>/task/<tid>/stat) before and after, and the load generator's own
  * (process.cpuUsage), divided by the requests served. Not part of `npm run bench`: it explains the ratio.
@@ -37,7 +37,7 @@ const connections = Number(process.argv[4] ?? 50);
 const body = JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-cpu-'));
 const server =
-  mode === 'floor' ? await startProcess('bench/floor-server.ts', {}) : mode === 'fastify' ? await startProcess('bench/fastify-floor-server.ts', {}) : await startTally(dir, null);
+  mode === 'floor' ? await startProcess('bench/floor-server.ts', {}) : mode === 'fastify' ? await startProcess('bench/fastify-floor-server.ts', {}) : await startTally(dir, null, process.env.TALLY_LOG_LEVEL ? { TALLY_LOG_LEVEL: process.env.TALLY_LOG_LEVEL } : {});
 try {
   const url = server.url + '/api/records/create/';
   await runLoad({ url, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
