@@ -14,7 +14,6 @@ export interface CountMemo {
    * `full()` counts everything, `after(seq)` counts the matches above seq. Both run in the caller's snapshot.
    */
   count(key: string, top: number, changes: number, full: () => number, after: (seq: number) => number): number;
-  size(): number;
 }
 
 interface Entry {
@@ -36,6 +35,5 @@ export function createCountMemo(capacity = 256): CountMemo {
       entries.set(key, { count, top, changes });
       return count;
     },
-    size: () => entries.size,
   };
 }

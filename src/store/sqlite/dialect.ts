@@ -14,11 +14,14 @@ const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 /** A LIKE pattern (ESCAPE '\\') for "contains s". */
 const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
+/** The longest run in s of characters that `run` (a global pattern of one character class, +) matches. */
+const longestRun = (s: string, run: RegExp) => (s.match(run) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+
 /** The longest run of ASCII characters in s. */
-const longestAsciiRun = (s: string) => (s.match(/[\u0000-\u007f]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+const longestAsciiRun = (s: string) => longestRun(s, /[\u0000-\u007f]+/g);
 
 /** The longest run of ASCII characters other than I and S (the images of ı and ſ) in s. */
-const longestPlainRun = (s: string) => (s.match(/[\x00-\x48\x4a-\x52\x54-\x7f]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+const longestPlainRun = (s: string) => longestRun(s, /[\x00-\x48\x4a-\x52\x54-\x7f]+/g);
 
 /** The shortest I- and S-free run worth checking instead of R and a search for ı and ſ (each a slow scan of the text). */
 const PLAIN_MIN = 3;

@@ -31,9 +31,11 @@ export function createSqliteStore(dataDir: string): Store {
   // One read transaction: the count and the page see the same snapshot while the writer thread commits.
   const listInSnapshot = db.transaction((orgId: string, q: ListQuery): ListResult => {
     const sql = listSql(orgId, q);
-    const run = (s: Statement, ...tail: unknown[]) => prepare(s.sql).all(...s.params, ...tail, sql.named) as Record<string, unknown>[];
+    // Every list statement takes its positional parameters, then any the caller adds, then the named ones.
+    const run = (s: Statement, tail: unknown[] = [], named: Record<string, unknown> = sql.named) =>
+      prepare(s.sql).all(...s.params, ...tail, named) as Record<string, unknown>[];
     const orgTotal = () => (countStmt.get(orgId) as { count: number } | undefined)?.count ?? 0;
-    const countOf = (s: Statement, named: Record<string, unknown> = sql.named) => (prepare(s.sql).get(...s.params, named) as { count: number }).count;
+    const countOf = (s: Statement, named?: Record<string, unknown>) => (run(s, [], named)[0] as { count: number }).count;
     const counted = (s: Statement, after: Statement | null): number => {
       if (after === null) return countOf(s);
       const { top, changes } = snapshotTop.get() as { top: number | null; changes: number };
@@ -43,14 +45,14 @@ export function createSqliteStore(dataDir: string): Store {
     const count = q.count === false ? null : sql.count ? counted(sql.count, sql.countAfter) : orgTotal();
     const want = q.limit + 1; // one more than the page tells whether another page follows
     let rows: Record<string, unknown>[] | null = count !== null && q.offset >= count ? [] : null;
-    if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, want, q.offset);
+    if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, [want, q.offset]);
     const bound = rows === null && sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
     if (bound !== null) {
-      const walked = prepare(sql.walk!.sql).all(...sql.walk!.params, want, q.offset, { ...sql.named, skip: bound - 1 }) as Record<string, unknown>[];
+      const walked = run(sql.walk!, [want, q.offset], { ...sql.named, skip: bound - 1 });
       // A full page is exact; so is a short one that reaches the count. Otherwise the walk stopped too early.
       if (walked.length === want || (count !== null && walked.length > 0 && q.offset + walked.length === count)) rows = walked;
     }
-    rows ??= run(sql.page, want, q.offset);
+    rows ??= run(sql.page, [want, q.offset]);
     const more = rows.length > q.limit;
     return { count, records: rows.slice(0, q.limit).map(rowToRecord), more };
   });

@@ -56,14 +56,16 @@ export function startWriter(file: string): WriterClient {
       const w = (worker ??= spawn());
       const id = nextId++;
       const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
-      const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => w.postMessage({ id, part, records: rows } satisfies WriteRequest);
+      const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => {
+        w.ref(); // a pending insert keeps the process alive; the last answer unrefs (spawn)
+        w.postMessage({ id, part, records: rows } satisfies WriteRequest);
+      };
       let chunk: WriteRequest['records'] = [];
       let posted = 0;
       try {
         for (const { values, metadata } of records) {
           chunk.push({ values, metadata }); // not bytes
           if (chunk.length === CHUNK) {
-            if (posted === 0) w.ref();
             post(posted++ === 0 ? 'first' : 'more', chunk);
             chunk = [];
           }
@@ -77,7 +79,6 @@ export function startWriter(file: string): WriterClient {
         waiting.delete(id);
         return Promise.resolve();
       }
-      if (posted === 0) w.ref();
       post(posted === 0 ? 'whole' : 'last', chunk);
       return done;
     },
