@@ -6,29 +6,29 @@ import { hashApiKey } from './keys.ts';
 const CACHE_LIMIT = 10_000;
 
 /**
- * Resolves "Authorization: Bearer <key>" to an org id, remembering known keys to spare the store. Keys are
+ * Resolves "Authorization: Bearer <key>" to an org id, remembering known keys (by the key, so a repeat costs neither a hash nor the store). Keys are
  * found by their SHA-256 (an indexed lookup), so no secret is ever compared byte by byte. With a limiter,
  * each valid key spends a token per request and gets 429 rate_limited when its bucket is empty.
  */
 export function createAuthenticator(store: Store, opts: { limiter?: RateLimiter | null } = {}) {
-  const known = new Map<string, string>();
+  const known = new Map<string, { org: string; hash: string }>(); // by the key itself: a repeat costs no hash
   const limiter = opts.limiter ?? null;
   return async function authenticate(header: string | undefined): Promise<string> {
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new AppError('unauthorized', 'Send the API key as "Authorization: Bearer <key>"');
-    const hash = hashApiKey(m[1]);
-    let org = known.get(hash);
-    if (org === undefined) {
+    let entry = known.get(m[1]);
+    if (entry === undefined) {
+      const hash = hashApiKey(m[1]);
       const found = await store.orgForKeyHash(hash);
       if (found === null) throw new AppError('unauthorized', 'The API key is not valid');
       if (known.size >= CACHE_LIMIT) known.clear();
-      known.set(hash, found);
-      org = found;
+      entry = { org: found, hash };
+      known.set(m[1], entry);
     }
     if (limiter !== null) {
-      const wait = limiter.take(hash);
+      const wait = limiter.take(entry.hash);
       if (wait > 0) throw rateLimitedError(wait);
     }
-    return org;
+    return entry.org;
   };
 }

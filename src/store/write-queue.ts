@@ -28,6 +28,11 @@ export interface WriteQueueOptions {
   /** Cap on the estimated memory of queued records; records are refused past it (one is always admitted). */
   maxBytes?: number;
   maxBatch?: number;
+  /**
+   * Commits that may be in flight at once (default 2). With two, the next group is handed to the store while the
+   * last one commits, so the store is not idle while the event loop answers the last group and reads the next.
+   */
+  maxFlights?: number;
   log: Logger;
   /** Called after each successful commit, with its record count and duration. */
   onCommit?: (records: number, seconds: number) => void;
@@ -41,10 +46,12 @@ export interface WriteQueueOptions {
 export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQueue {
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBytes = opts.maxBytes ?? Infinity;
+  const maxFlights = opts.maxFlights ?? 2;
   let pending: Pending[] = [];
-  let inFlight = 0;
+  let inFlight = 0; // records
+  let flights = 0; // commits
   let bytes = 0;
-  let running = false;
+  let scheduled = false; // a flush is due (next turn of the loop, or after the back-off)
   let retryDelay = 0;
   const idle: (() => void)[] = [];
 
@@ -65,7 +72,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
    * for a durable write cuts the back-off short, so during an outage it hears 503 at once instead of waiting.
    */
   function schedule(urgent = false): void {
-    if (running) {
+    if (scheduled) {
       if (urgent && backoff) {
         clearTimeout(backoff);
         backoff = null;
@@ -73,7 +80,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       }
       return;
     }
-    running = true;
+    if (flights >= maxFlights) return; // the end of a flight schedules again
+    scheduled = true;
     if (retryDelay > 0 && !urgent) {
       backoff = setTimeout(() => {
         backoff = null;
@@ -83,9 +91,12 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   }
 
   async function flush(): Promise<void> {
+    scheduled = false;
     const batch = pending.slice(0, maxBatch);
+    if (batch.length === 0) return; // nothing left since it was scheduled
     pending = pending.slice(batch.length);
-    inFlight = batch.length;
+    inFlight += batch.length;
+    flights++;
     const started = performance.now();
     let committed = false;
     try {
@@ -106,12 +117,12 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       pending = [...retry, ...pending];
       retryDelay = Math.min(Math.max(retryDelay * 2, 50), 5000);
     } finally {
-      inFlight = 0;
-      running = false;
+      inFlight -= batch.length;
+      flights--;
     }
     if (committed) opts.onCommit?.(batch.length, (performance.now() - started) / 1000); // outside the try: never re-queues a committed batch
     if (pending.length > 0) schedule();
-    else for (const wake of idle.splice(0)) wake();
+    else if (flights === 0) for (const wake of idle.splice(0)) wake();
   }
 
   return {
@@ -130,7 +141,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     depth: () => pending.length + inFlight,
     bytes: () => bytes,
     drain() {
-      if (pending.length === 0 && !running) return Promise.resolve();
+      if (pending.length === 0 && flights === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idle.push(resolve));
     },
   };
