@@ -1,5 +1,5 @@
 /**
- * CPU per request, by thread: `tsx bench/cpu.ts [durable|async|floor|fastify] [seconds] [connections]` (TALLY_LOG_LEVEL passes through).
+ * CPU per request, by thread: `tsx bench/cpu.ts [durable|async|batch|floor|fastify] [seconds] [connections]` (TALLY_LOG_LEVEL passes through).
  * Runs the same create load as the ingest scenario against one server and reads each of the server's threads'
  * CPU time (utime + stime from /proc/<pid>/task/<tid>/stat) before and after, and the load generator's own
  * (process.cpuUsage), divided by the requests served. Not part of `npm run bench`: it explains the ratio.
@@ -34,12 +34,16 @@ function threadTimes(pid: number): Map<string, number> {
 const mode = process.argv[2] ?? 'durable';
 const seconds = Number(process.argv[3] ?? 6);
 const connections = Number(process.argv[4] ?? 50);
-const body = JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
+const batch = mode === 'batch';
+const body = batch
+  ? JSON.stringify({ records: Array.from({ length: 1000 }, (_, i) => chatRecord(i)) })
+  : JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
+const perRequest = batch ? 1000 : 1; // batch: the figures are per record
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-cpu-'));
 const server =
   mode === 'floor' ? await startProcess('bench/floor-server.ts', {}) : mode === 'fastify' ? await startProcess('bench/fastify-floor-server.ts', {}) : await startTally(dir, null, process.env.TALLY_LOG_LEVEL ? { TALLY_LOG_LEVEL: process.env.TALLY_LOG_LEVEL } : {});
 try {
-  const url = server.url + '/api/records/create/';
+  const url = server.url + (batch ? '/api/records/batch/' : '/api/records/create/');
   await runLoad({ url, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
   const before = threadTimes(server.pid);
   const cpu0 = process.cpuUsage();
@@ -54,10 +58,10 @@ try {
     if (d > 0) rows.push([name, d]);
   }
   rows.sort((a, b) => b[1] - a[1]);
-  console.log(`${mode}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requests} requests, errors ${r.errors + r.non2xx}`);
-  for (const [name, d] of rows) console.log(`  ${name.padEnd(18)} ${(d / r.requests).toFixed(1).padStart(7)} µs/req  ${((d / (seconds * 1e6)) * 100).toFixed(0).padStart(4)}% of a core`);
-  console.log(`  ${'server total'.padEnd(18)} ${(total / r.requests).toFixed(1).padStart(7)} µs/req`);
-  console.log(`  ${'load generator'.padEnd(18)} ${((cpu1.user + cpu1.system) / r.requests).toFixed(1).padStart(7)} µs/req`);
+  console.log(`${mode}: ${(r.perSecond * perRequest).toFixed(0)} records/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requests} requests, errors ${r.errors + r.non2xx}`);
+  for (const [name, d] of rows) console.log(`  ${name.padEnd(18)} ${(d / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record  ${((d / (seconds * 1e6)) * 100).toFixed(0).padStart(4)}% of a core`);
+  console.log(`  ${'server total'.padEnd(18)} ${(total / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record`);
+  console.log(`  ${'load generator'.padEnd(18)} ${((cpu1.user + cpu1.system) / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record`);
 } finally {
   await server.stop();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,8 @@ import { deriveRecord } from '../src/records/derive.ts';
 import { RECORD_COLUMNS, encodeColumn } from '../src/store/columns.ts';
 import { metaTag, metaValue } from '../src/store/sqlite/dialect.ts';
 import { MetaCounts, metaCountWriter } from '../src/store/sqlite/meta-counts.ts';
-import { openSqlite } from '../src/store/sqlite/open.ts';
+import { startCheckpointer } from '../src/store/sqlite/checkpointer-client.ts';
+import { WRITER_AUTOCHECKPOINT_PAGES, openSqlite } from '../src/store/sqlite/open.ts';
 import { BENCH_ORG } from './processes.ts';
 import { chatRecord } from './record-body.ts';
 
@@ -29,11 +30,19 @@ export interface FloorOptions {
   metaCounts?: boolean;
   /** Adds a metadata key with a different value in every record (prices per-value counting at its worst). */
   uniqueMetaValues?: boolean;
+  /**
+   * Checkpoints as the store does (its checkpointer thread, and the writer's larger auto-checkpoint size) instead of
+   * better-sqlite3's default, where the commit that crosses 1,000 WAL pages copies them into the file itself.
+   */
+  checkpointer?: boolean;
 }
 
-export function storageFloor(dir: string, seconds: number, opts: FloorOptions = {}): { perSecond: number; rows: number } {
+export function storageFloor(dir: string, seconds: number, opts: FloorOptions = {}): { perSecond: number; rows: number; stopped: Promise<void> } {
   fs.mkdirSync(dir, { recursive: true });
-  const db: Database.Database = openSqlite(path.join(dir, 'tally.db'));
+  const file = path.join(dir, 'tally.db');
+  const db: Database.Database = openSqlite(file);
+  if (opts.checkpointer) db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = opts.checkpointer ? startCheckpointer(file) : null;
   for (const index of opts.dropIndexes ?? []) db.exec(`DROP INDEX ${index}`);
   for (const sql of opts.addIndexes ?? []) db.exec(sql);
   const withMeta = opts.metadata ?? true;
@@ -86,5 +95,5 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
   }
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   db.close();
-  return { perSecond: n / elapsed, rows: n };
+  return { perSecond: n / elapsed, rows: n, stopped: checkpointer ? checkpointer.close() : Promise.resolve() };
 }

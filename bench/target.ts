@@ -18,6 +18,8 @@ export interface BenchTarget {
   /** Whether seeded() stores may be written to (PostgreSQL's are shared between runs: read-only). */
   seededWritable: boolean;
   storageFloor(seconds: number): Promise<{ perSecond: number; label: string }>;
+  /** The same floor, checkpointing as the store does (SQLite); null where that is the floor already. */
+  storageFloorAsStored(seconds: number): Promise<{ perSecond: number; label: string } | null>;
   cleanup(): Promise<void>;
 }
 
@@ -36,6 +38,11 @@ export function benchTarget(ctx: BenchContext): BenchTarget {
         perSecond: storageFloor(ctx.scratch('storage-floor'), seconds).perSecond,
         label: 'storage floor (better-sqlite3, 1000 rows/tx, pre-encoded)',
       }),
+      async storageFloorAsStored(seconds) {
+        const floor = storageFloor(ctx.scratch('storage-floor-checkpointer'), seconds, { checkpointer: true });
+        await floor.stopped;
+        return { perSecond: floor.perSecond, label: "storage floor with the store's checkpointer thread (for reference)" };
+      },
       cleanup: async () => {},
     };
   }
@@ -52,6 +59,7 @@ export function benchTarget(ctx: BenchContext): BenchTarget {
       perSecond: (await pgStorageFloor(await freshSchema(base, 'storage_floor', schemas), seconds)).perSecond,
       label: 'storage floor (pg driver, Tally\'s unnest insert, 1000 rows/statement, pre-encoded)',
     }),
+    storageFloorAsStored: async () => null,
     cleanup: () => dropSchemas(base, schemas),
   };
 }

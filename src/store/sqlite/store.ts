@@ -8,6 +8,7 @@ import { ORG_COUNT_SQL, SORT_MAX, listSql, walkBound, type Statement } from './l
 import { createCountMemo } from './count-memo.ts';
 import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
+import { startCheckpointer } from './checkpointer-client.ts';
 import { startWriter } from './writer-client.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
@@ -17,6 +18,7 @@ export function createSqliteStore(dataDir: string): Store {
   const file = path.join(dataDir, 'tally.db');
   const db = openSqlite(file);
   const writer = startWriter(file);
+  const checkpointer = startCheckpointer(file);
   const getStmt = db.prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE org_id = ? AND id = ?`);
   const keyStmt = db.prepare('SELECT org_id FROM api_keys WHERE key_hash = ?');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
@@ -100,6 +102,7 @@ export function createSqliteStore(dataDir: string): Store {
       if (open) {
         open = false;
         await writer.close();
+        await checkpointer.close();
         db.close();
       }
     },
