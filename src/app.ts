@@ -79,6 +79,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   const queue = createWriteQueue(deps.store, {
     maxPending: config.writeQueueMax,
     maxBytes: config.writeQueueMaxBytes,
+    maxFlights: deps.store.writeFlights,
     log: deps.logger,
     onCommit: metrics.committed,
   });

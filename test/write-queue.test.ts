@@ -11,8 +11,9 @@ import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
- * The write queue's group commit on a real store: creates that arrive together share a commit, and up to two
- * commits are in flight at once (the next group goes to the store while the last one commits). The store is the
+ * The write queue's group commit on a real store: creates that arrive together share a commit, and up to
+ * Store.writeFlights commits are in flight at once (SQLite: two, the next group goes to the store while the last
+ * one commits; PostgreSQL: one). The store is the
  * real one; the wrapper only watches its inserts (and, in one test, refuses one), it stores nothing itself.
  */
 
@@ -51,9 +52,9 @@ for (const kind of STORE_KINDS) {
     before(async () => (t = await startTestApp(kind)));
     after(() => t.close());
 
-    test('a burst of durable creates is stored whole, in shared commits, never more than two in flight', async () => {
+    test('a burst of durable creates is stored whole, in shared commits, never more in flight than the store takes', async () => {
       const { wrapper, seen } = watched(t.store);
-      const queue = createWriteQueue(wrapper, { maxPending: 10_000, log });
+      const queue = createWriteQueue(wrapper, { maxPending: 10_000, maxFlights: t.store.writeFlights, log });
       const records = Array.from({ length: 300 }, (_, i) => record(i));
       // Arriving in slices over several turns of the event loop, as requests do.
       const writes: Promise<void>[] = [];
@@ -62,7 +63,7 @@ for (const kind of STORE_KINDS) {
         await new Promise((resolve) => setImmediate(resolve));
       }
       await Promise.all(writes);
-      assert.equal(seen.maxInFlight, 2, `inserts at once: ${seen.maxInFlight}`);
+      assert.equal(seen.maxInFlight, t.store.writeFlights, `inserts at once: ${seen.maxInFlight}`);
       assert.ok(seen.sizes.length < records.length, `commits shared: ${seen.sizes.length} commits for ${records.length} records`);
       assert.equal(seen.sizes.reduce((a, b) => a + b, 0), records.length);
       const count = (await t.store.list(TEST_ORG, { conditions: parseFilters({ field_2: { operator: 'startswith', value: 'queued ' } }), since: null, sort, offset: 0, limit: 1 })).count;
@@ -70,23 +71,23 @@ for (const kind of STORE_KINDS) {
       for (const i of [0, 151, 299]) assert.equal((await t.store.get(TEST_ORG, idOf(records[i])))?.field_2, `queued ${i}`);
     });
 
-    test('a failed commit answers its durable writes with 503 and retries its accepted ones; the other flight commits', async () => {
+    test('a failed commit answers its durable writes with 503 and retries its accepted ones; later writes commit', async () => {
       const { wrapper, seen } = watched(t.store, true);
-      const queue = createWriteQueue(wrapper, { maxPending: 10_000, log });
+      const queue = createWriteQueue(wrapper, { maxPending: 10_000, maxFlights: t.store.writeFlights, log });
       const accepted = Array.from({ length: 5 }, (_, i) => record(1000 + i));
       const durable = Array.from({ length: 5 }, (_, i) => record(2000 + i));
       const later = Array.from({ length: 5 }, (_, i) => record(3000 + i));
       for (const r of accepted) queue.accept(r);
       const first = durable.map((r) => queue.write(r).then(() => 'stored', (err: unknown) => err));
       await new Promise((resolve) => setImmediate(resolve)); // the first flight (which fails) has left
-      const second = later.map((r) => queue.write(r)); // the second flight, while the first is still failing
+      const second = later.map((r) => queue.write(r)); // a second flight (SQLite) while the first is still failing
       await Promise.all(second);
       await queue.drain();
       for (const outcome of await Promise.all(first)) {
         assert.ok(outcome instanceof AppError && outcome.code === 'store_unavailable', `durable write in the failed commit: ${String(outcome)}`);
       }
       assert.equal(seen.failures, 1);
-      assert.equal(seen.maxInFlight, 2);
+      assert.equal(seen.maxInFlight, t.store.writeFlights);
       for (const r of [...accepted, ...later]) assert.ok(await t.store.get(TEST_ORG, idOf(r)), `${idOf(r)} stored`);
       for (const r of durable) assert.equal(await t.store.get(TEST_ORG, idOf(r)), null, `${idOf(r)} answered 503 and not stored`);
       assert.equal(queue.depth(), 0);

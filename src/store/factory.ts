@@ -11,5 +11,5 @@ export async function createStore(config: Readonly<Config>, log: Logger = create
     const { createPostgresStore } = await import('./postgres/store.ts');
     return createPostgresStore({ url: config.databaseUrl, poolSize: config.pgPoolSize, log });
   }
-  return createSqliteStore(config.dataDir);
+  return createSqliteStore(config.dataDir, log);
 }

@@ -26,6 +26,12 @@ export interface ListResult {
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   /**
+   * How many group commits the write queue may hand over at once. SQLite's writer thread takes a second while the
+   * first commits (2); on PostgreSQL two concurrent inserts wait on each other's counter rows (1: measured slower
+   * and with a longer tail at 2).
+   */
+  readonly writeFlights: number;
+  /**
    * Stores the records in one transaction; resolves once the commit is durable. The iterable is consumed at once
    * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
    * they come). If it throws, nothing is stored and the promise rejects.

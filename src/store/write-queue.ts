@@ -29,8 +29,9 @@ export interface WriteQueueOptions {
   maxBytes?: number;
   maxBatch?: number;
   /**
-   * Commits that may be in flight at once (default 2). With two, the next group is handed to the store while the
-   * last one commits, so the store is not idle while the event loop answers the last group and reads the next.
+   * Commits that may be in flight at once (default 1; the store says, Store.writeFlights). With two, the next group
+   * is handed to the store while the last one commits, so the store is not idle while the event loop answers the
+   * last group and reads the next.
    */
   maxFlights?: number;
   log: Logger;
@@ -46,7 +47,7 @@ export interface WriteQueueOptions {
 export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQueue {
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBytes = opts.maxBytes ?? Infinity;
-  const maxFlights = opts.maxFlights ?? 2;
+  const maxFlights = opts.maxFlights ?? 1;
   let pending: Pending[] = [];
   let inFlight = 0; // records
   let flights = 0; // commits

@@ -62,6 +62,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
 
   return {
     engine: 'postgres',
+    writeFlights: 1,
     async insert(input) {
       const records = Array.isArray(input) ? input : [...input];
       if (records.length === 0) return;

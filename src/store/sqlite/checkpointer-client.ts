@@ -14,10 +14,10 @@ export interface Checkpointer {
  * Starts the checkpointer thread (checkpointer.ts) on a SQLite file that is already created and migrated. It
  * keeps nobody waiting: it never holds the process open, and if it stops, the writer checkpoints as before.
  */
-export function startCheckpointer(file: string, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
+export function startCheckpointer(file: string, onError: (err: Error) => void = () => {}, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
   const worker = new Worker(ENTRY, { workerData: { file, everyMs } });
   worker.unref();
-  worker.on('error', () => {}); // the writer's own checkpoints go on without it
+  worker.on('error', onError); // the writer's own checkpoints go on without it
   return {
     async close() {
       if (worker.threadId < 0) return; // already exited

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
@@ -14,11 +15,11 @@ import { startWriter } from './writer-client.ts';
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
 /** The embedded store: one SQLite file under the data directory. */
-export function createSqliteStore(dataDir: string): Store {
+export function createSqliteStore(dataDir: string, log?: Logger): Store {
   const file = path.join(dataDir, 'tally.db');
   const db = openSqlite(file);
   const writer = startWriter(file);
-  const checkpointer = startCheckpointer(file);
+  const checkpointer = startCheckpointer(file, (err) => log?.warn({ err }, 'the SQLite checkpointer thread stopped; the writer checkpoints alone'));
   const getStmt = db.prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE org_id = ? AND id = ?`);
   const keyStmt = db.prepare('SELECT org_id FROM api_keys WHERE key_hash = ?');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
@@ -61,6 +62,7 @@ export function createSqliteStore(dataDir: string): Store {
 
   return {
     engine: 'sqlite',
+    writeFlights: 2,
     insert: (records) => writer.insert(records),
     async get(orgId, id) {
       const row = getStmt.get(orgId, id) as Record<string, unknown> | undefined;
