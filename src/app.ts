@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
@@ -60,7 +60,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    disableRequestLogging: true, // one line per request instead, below (access-log.ts)
+    logController: new LogController({ disableRequestLogging: true }), // one line per request instead, below (access-log.ts)
   });
   registerAccessLog(http);
   http.addHook('onRequest', async (request, reply) => {
