@@ -6,12 +6,13 @@ import { hashApiKey } from './keys.ts';
 const CACHE_LIMIT = 10_000;
 
 /**
- * Resolves "Authorization: Bearer <key>" to an org id, remembering known keys (by the key, so a repeat costs neither a hash nor the store). Keys are
- * found by their SHA-256 (an indexed lookup), so no secret is ever compared byte by byte. With a limiter,
- * each valid key spends a token per request and gets 429 rate_limited when its bucket is empty.
+ * Resolves "Authorization: Bearer <key>" to an org id, remembering known keys by the key itself, so a repeat costs
+ * neither a hash nor the store. Keys are found by their SHA-256 (an indexed lookup), so no secret is ever compared
+ * byte by byte. With a limiter, each valid key spends a token per request and gets 429 rate_limited when its bucket
+ * is empty.
  */
 export function createAuthenticator(store: Store, opts: { limiter?: RateLimiter | null } = {}) {
-  const known = new Map<string, { org: string; hash: string }>(); // by the key itself: a repeat costs no hash
+  const known = new Map<string, { org: string; hash: string }>();
   const limiter = opts.limiter ?? null;
   return async function authenticate(header: string | undefined): Promise<string> {
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
