@@ -256,4 +256,53 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await list({ field_9__a__b: { operator: 'in', value: ['x', 'y'] } }), [ids[0], ids[1]]);
     });
   });
+
+  describe(`filter values too long for a LIKE or GLOB pattern [${kind}]`, () => {
+    // SQLite refuses patterns over 50,000 bytes, and escaping triples a `*` or `[`: such values once answered 500.
+    let t: TestApp;
+    const ids: string[] = [];
+    const stars = '*'.repeat(20_000);
+    const percents = '%'.repeat(30_000);
+    const letters = 'a'.repeat(60_000);
+    before(async () => {
+      t = await startTestApp(kind);
+      const bodies = [
+        { field_2: `x${stars}y`, field_9: { note: `n${stars}` } },
+        { field_2: percents, field_9: { note: percents } },
+        { field_2: `Start${letters}End`, field_9: { note: `Ünïcode${letters}` } },
+      ];
+      for (const body of bodies) {
+        const res = await t.request('POST', '/api/records/create/', body);
+        assert.equal(res.status, 201, JSON.stringify(res.body).slice(0, 300));
+        ids.push(res.body.id);
+      }
+    });
+    after(() => t.close());
+
+    const list = async (field: string, operator: string, value: string) => {
+      const res = await t.request('POST', '/api/records/list/?param_d=id', { filters: { [field]: { operator, value: [value] } } });
+      assert.equal(res.status, 200, `${field} ${operator} (${value.length} characters) → ${JSON.stringify(res.body).slice(0, 300)}`);
+      assert.equal(res.body.count, res.body.results.length);
+      return res.body.results.map((r: Rec) => r.id) as string[];
+    };
+
+    test('contains, icontains, startswith and endswith answer as for short values', async () => {
+      for (const field of ['field_2', 'field_9__note']) {
+        assert.deepEqual(await list(field, 'contains', '*'.repeat(17_000)), [ids[0]], field);
+        assert.deepEqual(await list(field, 'contains', '*'.repeat(20_001)), [], field);
+        assert.deepEqual(await list(field, 'icontains', '%'.repeat(25_000)), [ids[1]], field);
+        assert.deepEqual(await list(field, 'icontains', 'A'.repeat(12_000)), [ids[2]], field);
+        assert.deepEqual(await list(field, 'contains', 'A'.repeat(12_000)), [], field);
+        assert.deepEqual(await list(field, 'endswith', '%'.repeat(29_999)), [ids[1]], field);
+        assert.deepEqual(await list(field, 'startswith', '%'.repeat(30_001)), [], field);
+      }
+      assert.deepEqual(await list('field_2', 'startswith', `Start${'a'.repeat(20_000)}`), [ids[2]]);
+      assert.deepEqual(await list('field_2', 'endswith', `${'a'.repeat(20_000)}End`), [ids[2]]);
+      assert.deepEqual(await list('field_2', 'endswith', `${'a'.repeat(20_000)}en`), []);
+      assert.deepEqual(await list('field_9__note', 'startswith', `Ünïcode${'a'.repeat(20_000)}`), [ids[2]]);
+      assert.deepEqual(await list('field_9__note', 'icontains', `ÜNÏCODE${'A'.repeat(20_000)}`), [ids[2]]);
+      assert.deepEqual(await list('field_9__note', 'startswith', `Ünïcodf${'a'.repeat(20_000)}`), []);
+      assert.deepEqual(await list('field_2', 'contains', `y${'a'.repeat(20_000)}`), []);
+    });
+  });
 }

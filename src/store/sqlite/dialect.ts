@@ -74,6 +74,27 @@ function icontainsColumn(params: unknown[], column: string, value: string): stri
   return `((${necessary.join(' OR ')}) AND (${sufficient.map(like).join(' OR ')} OR ${exact()}))`;
 }
 
+/**
+ * SQLite refuses a LIKE or GLOB pattern longer than 50,000 bytes ("LIKE or GLOB pattern too complex",
+ * SQLITE_MAX_LIKE_PATTERN_LENGTH). Upper-casing can grow a character by half (ɐ → Ɐ) and escaping can triple it
+ * (`*` → `[*]`), so a value whose pattern could reach the limit is matched without one; nothing that long is
+ * worth an index or a prefilter.
+ */
+const LIKE_PATTERN_MAX_BYTES = 50_000;
+const tooLongForPatterns = (value: string) => Buffer.byteLength(value) * 4.5 + 2 > LIKE_PATTERN_MAX_BYTES;
+
+/** contains, icontains, startswith and endswith by character positions (instr and substr count characters). */
+function withoutPattern(params: unknown[], textExpr: string, op: PatternOp, value: string): string {
+  const p = (v: unknown) => {
+    params.push(v);
+    return '?';
+  };
+  if (op === 'icontains') return `instr(tally_upper(${textExpr}), ${p(simpleUpper(value))}) > 0`;
+  if (op === 'contains') return `instr(${textExpr}, ${p(value)}) > 0`;
+  const length = [...value].length;
+  return op === 'startswith' ? `substr(${textExpr}, 1, ${p(length)}) = ${p(value)}` : `substr(${textExpr}, -${p(length)}) = ${p(value)}`;
+}
+
 /** A bare column name: repeating it in SQL costs nothing, unlike an expression that calls into JavaScript. */
 const isColumn = (expr: string) => /^\w+$/.test(expr);
 
@@ -152,6 +173,7 @@ export const sqliteDialect: Dialect = {
     return `tally_ts_text(${column})`;
   },
   pattern(params, textExpr, op: PatternOp, value) {
+    if (tooLongForPatterns(value)) return withoutPattern(params, textExpr, op, value);
     if (op === 'icontains' && isColumn(textExpr)) return icontainsColumn(params, textExpr, value);
     if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(simpleUpper(value))}*`)}`;
     const glob = op === 'contains' ? `*${globEscape(value)}*` : op === 'startswith' ? `${globEscape(value)}*` : `*${globEscape(value)}`;
