@@ -255,6 +255,44 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await list({ field_9__a: { operator: 'icontains', value: ['FLA'] } }), [ids[2]]);
       assert.deepEqual(await list({ field_9__a__b: { operator: 'in', value: ['x', 'y'] } }), [ids[0], ids[1]]);
     });
+
+    test('a step that is an integer indexes an array, as PostgreSQL\'s #> (and so Django) reads the path', async () => {
+      const bodies = [
+        { tags: ['x', 'y', 'z'], nest: { '0': 'key zero' }, rows: [{ n: 1, s: 'Ab' }, { n: 5, s: null }] },
+        { tags: ['y'], nest: ['first'], rows: [{ n: 7 }] },
+        { tags: 'x', nest: { '00': 'padded' }, rows: [] },
+        { tags: [['x']], nest: { a: [1, [2, 3]] } },
+      ];
+      const ids: string[] = [];
+      for (const field_9 of bodies) ids.push((await t.request('POST', '/api/records/create/', { field_9 })).body.id);
+      const list = async (field: string, operator: string, ...value: unknown[]) => {
+        const res = await t.request('POST', '/api/records/list/?param_d=id', { filters: { [field]: { operator, value } } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return res.body.results.map((r: any) => ids.indexOf(r.id)).filter((i: number) => i >= 0); // the test above made records too
+      };
+      assert.deepEqual(await list('field_9__tags__0', '', 'x'), [0]);
+      assert.deepEqual(await list('field_9__tags__0', '', 'y'), [1]);
+      assert.deepEqual(await list('field_9__tags__-1', '', 'z'), [0]);
+      assert.deepEqual(await list('field_9__tags__-1', 'in', 'z', 'y'), [0, 1]);
+      assert.deepEqual(await list('field_9__tags__-3', '', 'x'), [0]);
+      assert.deepEqual(await list('field_9__tags__-4', 'isnull', true), [0, 1, 2, 3]);
+      assert.deepEqual(await list('field_9__tags__2', 'isnull', false), [0]);
+      assert.deepEqual(await list('field_9__tags__01', '', 'y'), [0]); // PostgreSQL reads 01 as 1
+      assert.deepEqual(await list('field_9__tags__1x', 'isnull', false), []);
+      assert.deepEqual(await list('field_9__tags__0__0', '', 'x'), [3]);
+      assert.deepEqual(await list('field_9__tags__0', 'not', 'x'), [1, 2, 3]);
+      // In an object the same step is a key: "0" finds key "0", and "00" only key "00" (in an array, element 0).
+      assert.deepEqual(await list('field_9__nest__0', 'startswith', 'key'), [0]);
+      assert.deepEqual(await list('field_9__nest__0', '', 'first'), [1]);
+      assert.deepEqual(await list('field_9__nest__00', 'isnull', false), [1, 2]);
+      assert.deepEqual(await list('field_9__nest__a__1__0', 'gte', 2), [3]);
+      assert.deepEqual(await list('field_9__rows__0__n', '', 1), [0]);
+      assert.deepEqual(await list('field_9__rows__-1__n', 'gt', 4), [0, 1]);
+      assert.deepEqual(await list('field_9__rows__1__s', '', null), [0]);
+      assert.deepEqual(await list('field_9__rows__1__s', 'isnull', true), [1, 2, 3]);
+      assert.deepEqual(await list('field_9__rows__0__s', 'icontains', 'aB'), [0]);
+      assert.deepEqual(await list('field_9__rows__0', 'contains', '"n": 7'), [1]); // an object's text is jsonb's
+    });
   });
 
   describe(`filter values too long for a LIKE or GLOB pattern [${kind}]`, () => {

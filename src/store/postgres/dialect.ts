@@ -1,5 +1,6 @@
 import type { ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
+import { readsArrays } from '../../query/meta-path.ts';
 import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
 const META = 'field_9';
@@ -47,8 +48,10 @@ export const postgresDialect: Dialect = {
     return `${textExpr} LIKE ${this.param(params, LIKE_PATTERN[op](value))}`;
   },
   metaEquals(params, path, value: MetaValue) {
+    // A path that may step into an array is compared where `#>` finds the value (jsonb equality types as below).
+    if (readsArrays(path)) return `${metaValue(this, params, path)} = ${this.param(params, JSON.stringify(value))}::jsonb`;
     // Containment serves the GIN jsonb_path_ops index and compares JSON types ("1" ≠ 1, 1 = 1.0, null is JSON null).
-    // Nested paths become nested objects; an array on the way never contains an object or a scalar there.
+    // Nested paths of object keys become nested objects.
     const doc = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
     return `${META} @> ${this.param(params, JSON.stringify(doc))}::jsonb`;
   },
@@ -80,9 +83,12 @@ export const postgresDialect: Dialect = {
 };
 
 /**
- * The jsonb value at path, or NULL. Keys are bound as text, so `->` only ever looks up object keys and never
- * indexes into an array (field_9__list__0 finds nothing), as SQLite's $."list"."0" does.
+ * The jsonb value at path, or NULL. A top-level key is bound as text, so `->` looks it up as an object key
+ * (Django would send a key that looks like an integer as an array index, which finds nothing in an object).
+ * A longer path goes through `#>` with a text[], as Django's key transforms do: a step looks up an object's
+ * key or an array's element (meta-path.ts says the same for SQLite).
  */
 function metaValue(d: Dialect, params: unknown[], path: string[]): string {
-  return META + path.map((key) => ` -> ${d.param(params, key)}::text`).join('');
+  if (path.length === 1) return `(${META} -> ${d.param(params, path[0])}::text)`;
+  return `(${META} #> ${d.param(params, path)}::text[])`;
 }

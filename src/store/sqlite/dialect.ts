@@ -1,5 +1,6 @@
 import type { ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
+import { readsArrays } from '../../query/meta-path.ts';
 import { simpleUpper } from '../../query/text-forms.ts';
 import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
@@ -100,6 +101,26 @@ const isColumn = (expr: string) => /^\w+$/.test(expr);
 
 const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
 
+/**
+ * The arguments of json_type/json_extract that reach the value at a nested path: field_9 and a JSON path of
+ * object keys, or, when a step may index an array, tally_json_at's value there (PostgreSQL's `#>`, see
+ * meta-path.ts) and '$'. Pushes its one parameter.
+ */
+function nodeArgs(params: unknown[], path: string[]): string {
+  if (!readsArrays(path)) {
+    params.push(jsonPath(path));
+    return `${META}, ?`;
+  }
+  params.push(JSON.stringify(path));
+  return `tally_json_at(${META}, ?), '$'`;
+}
+
+/** The JSON text of the value at a nested path, or NULL; as nodeArgs. */
+function nodeJson(params: unknown[], path: string[]): string {
+  params.push(readsArrays(path) ? JSON.stringify(path) : jsonPath(path));
+  return readsArrays(path) ? `tally_json_at(${META}, ?)` : `${META} -> ?`;
+}
+
 const TYPE_GUARD = { string: "= 'text'", number: "IN ('integer', 'real')" } as const;
 
 /** The record_meta type tag of a scalar JSON value (see migrations.ts). */
@@ -181,11 +202,11 @@ export const sqliteDialect: Dialect = {
   },
   metaEquals(params, path, value: MetaValue) {
     if (path.length === 1) return indexed(params, path[0], metaTag(value)!, '=', metaValue(value));
-    const p = () => this.param(params, jsonPath(path));
-    if (value === null) return `json_type(${META}, ${p()}) = 'null'`;
-    if (typeof value === 'boolean') return `json_type(${META}, ${p()}) = '${value}'`;
+    const at = () => nodeArgs(params, path);
+    if (value === null) return `json_type(${at()}) = 'null'`;
+    if (typeof value === 'boolean') return `json_type(${at()}) = '${value}'`;
     const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
-    return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) = ${this.param(params, value)})`;
+    return `(json_type(${at()}) ${guard} AND json_extract(${at()}) = ${this.param(params, value)})`;
   },
   metaIn(params, path, values) {
     if (path.length === 1) return indexedIn(params, path[0], values);
@@ -194,15 +215,15 @@ export const sqliteDialect: Dialect = {
   metaCompare(params, path, op: CompareOp, value) {
     if (path.length === 1) return indexed(params, path[0], metaTag(value)!, COMPARE_SQL[op], value);
     const guard = TYPE_GUARD[typeof value as 'string' | 'number'];
-    const p = () => this.param(params, jsonPath(path));
-    return `(json_type(${META}, ${p()}) ${guard} AND json_extract(${META}, ${p()}) ${COMPARE_SQL[op]} ${this.param(params, value)})`;
+    const at = () => nodeArgs(params, path);
+    return `(json_type(${at()}) ${guard} AND json_extract(${at()}) ${COMPARE_SQL[op]} ${this.param(params, value)})`;
   },
   metaText(params, path) {
     // SQLite's own text of 0.00002 is 2.0e-05 and of an object is minified; PostgreSQL's ->> is the reference.
-    return `tally_json_text(${META} -> ${this.param(params, jsonPath(path))})`;
+    return `tally_json_text(${nodeJson(params, path)})`;
   },
   metaMissing(params, path) {
-    return `json_type(${META}, ${this.param(params, jsonPath(path))}) IS NULL`;
+    return `json_type(${nodeArgs(params, path)}) IS NULL`;
   },
   orderBy: (column, _scalar, descending) => `${column} ${descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`,
   percentiles(params, column, fractions, where) {
