@@ -248,7 +248,7 @@ describe('PostgreSQL store: dialect edge cases through the API', { skip }, () =>
     assert.equal((await list({ filters: { field_18: { operator: 'lt', value: [200.5] } } })).count, 4);
   });
 
-  test('metadata equality respects JSON types and never matches inside arrays', async () => {
+  test('metadata equality respects JSON types; only an integer step looks into an array', async () => {
     const meta = (key: string, operator: string, ...value: unknown[]) => names({ filters: { [`field_9__${key}`]: { operator, value } } });
     assert.deepEqual(await meta('n', '', 1), ['B']);
     assert.deepEqual(await meta('n', '', 1.0), ['B']);
@@ -260,7 +260,8 @@ describe('PostgreSQL store: dialect edge cases through the API', { skip }, () =>
     assert.deepEqual(await meta('arr', '', 'a'), ['a'], '{"arr": ["a"]} does not contain {"arr": "a"}');
     assert.deepEqual(await meta('deep__b', '', 1), ['é'], 'an array of objects on the path is not looked into');
     assert.deepEqual(await meta('map__b', '', 1), ['B']);
-    assert.deepEqual(await meta('list__0', 'isnull', false), [], 'keys never index into arrays');
+    assert.deepEqual(await meta('list__0', 'isnull', false), ['a'], 'an integer step indexes an array, as #> does');
+    assert.deepEqual(await meta('deep__0__b', '', 1), ['B'], 'and then a key of the element');
     assert.deepEqual((await meta('n', 'not', 1)).sort(), ['a', 'null', 'é'], 'not keeps records without the key');
   });
 
