@@ -27,7 +27,7 @@ import { POSTGRES_AVAILABLE, STORE_KINDS, TEST_PG_URL, type StoreKind } from './
  *    lt/lte/gt/gte with fractions are compared (Django rounds those correctly).
  *  - whole-number floats such as 5.0 in text lookups (Django puts str(5.0), "5.0", in the pattern; JSON.parse
  *    reads 5.0 as 5): a value sent from here is JSON too, so Django sees 5 as Tally does. Whole numbers from
- *    1e16 up are left out too, the other side of the same loss (not yet in docs/filters.md): Tally writes
+ *    1e16 up are left out too, the other side of the same loss (docs/filters.md says so too): Tally writes
  *    them as Python's str() of a float, "1e+16", where Django gets the JSON 10000000000000000 as an int.
  *  - top-level metadata keys that look like integers, such as field_9__0 or field_9__-1 (Django sends `-> 0`,
  *    an array position, though field_9 is an object): no case. Integer steps inside a nested path
