@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { validateCreateBody } from '../src/fields/validate.ts';
 import { parseFilters } from '../src/query/filters.ts';
 import { pgJsonText } from '../src/query/json-text.ts';
-import { pgFloatText } from '../src/query/text-forms.ts';
+import { pgFloatText, simpleUpper } from '../src/query/text-forms.ts';
 import { deriveRecord } from '../src/records/derive.ts';
 import type { RecordData } from '../src/records/record.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
@@ -185,6 +185,26 @@ describe('PostgreSQL store: text forms match the ones the SQLite store computes'
         const { rows } = await c.query(`SELECT ${text} AS t FROM (SELECT $2::jsonb AS field_9) AS r`, [...params, JSON.stringify({ k: v })]);
         assert.equal(rows[0].t, pgJsonText(v), JSON.stringify(v));
       }
+    });
+  });
+});
+
+describe('PostgreSQL store: icontains upper-cases as the SQLite store does', { skip }, () => {
+  test("simpleUpper matches UPPER() for every character whose JavaScript upper case expands", async () => {
+    const expanding: string[] = [];
+    for (let cp = 0; cp < 0x110000; cp++) {
+      if (cp >= 0xd800 && cp < 0xe000) continue;
+      const ch = String.fromCodePoint(cp);
+      if (ch.toUpperCase().length !== ch.length) expanding.push(ch);
+    }
+    assert.ok(expanding.length >= 100, `${expanding.length} characters`);
+    await withClient(await freshSchemaUrl(), async (c) => {
+      // The collation icontains upper-cases under (POSTGRES_MIGRATIONS creates tally_case the same way).
+      await c.query("CREATE COLLATION IF NOT EXISTS upper_probe (provider = libc, locale = 'C.UTF-8')");
+      const { rows } = await c.query('SELECT UPPER(x COLLATE upper_probe) AS u FROM unnest($1::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i', [expanding]);
+      const differ = expanding.flatMap((ch, i) => (rows[i].u === simpleUpper(ch) ? [] : [`${ch} U+${ch.codePointAt(0)!.toString(16)}: UPPER() ${rows[i].u}, simpleUpper ${simpleUpper(ch)}`]));
+      assert.deepEqual(differ, []);
+      assert.equal(simpleUpper('ᾳ'), 'ᾼ', 'and some of them have an upper case of their own');
     });
   });
 });

@@ -35,7 +35,20 @@ export function simpleUpper(s: string): string {
   let out = '';
   for (const ch of s) {
     const up = ch.toUpperCase();
-    out += up.length === ch.length ? up : ch;
+    out += up.length === ch.length ? up : simpleUpperOfExpanding(ch);
   }
   return out;
+}
+
+/**
+ * The one-code-point upper case of a character whose full upper case expands. Of the 102 such characters, only
+ * the Greek small letters with ypogegrammeni have one (Unicode's simple mapping, which libc's towupper and so
+ * PostgreSQL follow): ᾳ → ᾼ, ᾀ → ᾈ, ... (JavaScript: ᾳ → ΑΙ). The others (ß, ﬁ, ŉ, ΐ, ...) stay as they are.
+ * test/postgres-store.test.ts checks all 102 against PostgreSQL's UPPER().
+ */
+function simpleUpperOfExpanding(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  if ((cp >= 0x1f80 && cp <= 0x1f87) || (cp >= 0x1f90 && cp <= 0x1f97) || (cp >= 0x1fa0 && cp <= 0x1fa7)) return String.fromCodePoint(cp + 8);
+  if (cp === 0x1fb3 || cp === 0x1fc3 || cp === 0x1ff3) return String.fromCodePoint(cp + 9);
+  return ch;
 }
