@@ -29,6 +29,14 @@ for (const kind of STORE_KINDS) {
       assert.ok(Math.abs(a.field_6 - 0.018) < 1e-9, String(a.field_6));
     });
 
+    test("embedding models are priced under the names their maker's API uses", async () => {
+      // The catalogue's own provider matching knows OpenAI by its chat model names only.
+      for (const [model, perMillion] of [['text-embedding-3-small', 0.02], ['text-embedding-3-large', 0.13], ['text-embedding-ada-002', 0.1]] as const) {
+        const r = await create({ field_3: 'type_b', field_4: model, field_5: { sub_field_a: 1_000_000 } });
+        assert.equal(r.field_6, perMillion, model);
+      }
+    });
+
     test('an unknown model is priced null, never 0', async () => {
       const r = await create({ field_4: 'my-private-model-7b', field_5: { sub_field_a: 1000, sub_field_b: 500 } });
       assert.equal(r.field_6, null);

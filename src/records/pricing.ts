@@ -65,6 +65,13 @@ function tryResolve(model: string, providerId?: string): boolean {
   }
 }
 
+/**
+ * Model makers whose own price lists are tried, in this order, for a bare model name that the catalogue's
+ * provider matching misses: it knows OpenAI by its chat model names, so text-embedding-3-small, named as
+ * OpenAI's API names it, matched no provider and was priced null. Makers only, never resellers or hosts.
+ */
+const MAKERS = ['openai', 'anthropic', 'google', 'mistral', 'cohere', 'deepseek', 'x-ai'];
+
 /** Finds the catalogue entry for a model name, also as "provider/model" or "provider:model". */
 function resolve(model: string): Resolved {
   const cached = resolved.get(model);
@@ -75,6 +82,10 @@ function resolve(model: string): Resolved {
     const m = /^([A-Za-z0-9_-]+)[/:](.+)$/.exec(model);
     if (m && tryResolve(m[2], m[1].toLowerCase())) found = { model: m[2], providerId: m[1].toLowerCase() };
     else if (m && tryResolve(m[2])) found = { model: m[2] };
+    else {
+      const maker = MAKERS.find((providerId) => tryResolve(model, providerId));
+      if (maker) found = { model, providerId: maker };
+    }
   }
   let result: Resolved = null;
   if (found) {
