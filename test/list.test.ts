@@ -36,6 +36,24 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(ids(res.body.results), ids(created).reverse());
     });
 
+    test('page links take the Host only when it is a plain host, and never a host from the path', async () => {
+      const nextOf = async (path: string, host: string) => {
+        const res = await t.request('GET', path, undefined, { host });
+        assert.equal(res.status, 200, `Host ${JSON.stringify(host)}: ${JSON.stringify(res.body)}`);
+        return new URL(res.body.next);
+      };
+      assert.equal((await nextOf('/api/records/list/?param_c=10', 'tally.example:8443')).host, 'tally.example:8443');
+      assert.equal((await nextOf('/api/records/list/?param_c=10', '[::1]:8080')).host, '[::1]:8080');
+      for (const host of ['', 'a b', '[', '%zz', 'h:99999999', 'u@evil.example', 'evil.example/x']) {
+        const next = await nextOf('/api/records/list/?param_c=10', host);
+        assert.ok(!next.host.includes('evil') && next.username === '', `Host ${JSON.stringify(host)} → ${next}`);
+        assert.equal(next.pathname, '/api/records/list/');
+        assert.equal(next.searchParams.get('param_b'), '2');
+      }
+      const doubled = await nextOf('//api/records/list/?param_c=10', 'tally.example');
+      assert.equal(doubled.host, 'tally.example', 'a path starting // stays a path');
+    });
+
     test('param_b and param_c paginate, with next/previous URLs', async () => {
       const p1 = await t.request('GET', '/api/records/list/?param_c=10');
       assert.equal(p1.body.results.length, 10);
