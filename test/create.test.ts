@@ -227,6 +227,20 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    test('a number beyond float range anywhere in the body is refused, not stored as null', async () => {
+      const before = (await t.request('GET', '/api/records/list/?param_c=1')).body.count;
+      for (const [body, field] of [['{"field_9":{"inf":1e400}}', 'field_9'], ['{"field_1":{"x":[1,-1e999]}}', 'field_1'], ['{"field_20":{"w":1e309}}', 'field_20']]) {
+        const res = await t.request('POST', '/api/records/create/', body);
+        assert.equal(res.status, 400, body);
+        assert.equal(res.body.error.code, 'validation_error');
+        assert.ok(res.body.error.details.some((d: { field: string; message: string }) => d.field === field && /too large/.test(d.message)), JSON.stringify(res.body));
+      }
+      const filter = await t.request('POST', '/api/records/list/', '{"filters":{"field_9__inf":{"operator":"gt","value":[1e400]}}}');
+      assert.equal(filter.status, 400, JSON.stringify(filter.body));
+      assert.equal((await t.request('GET', '/api/records/list/?param_c=1')).body.count, before);
+      assert.equal((await t.request('POST', '/api/records/create/', '{"field_9":{"big":1.7e308}}')).status, 201);
+    });
+
     test('null means absent for optional fields', async () => {
       const res = await t.request('POST', '/api/records/create/', { field_3: null, field_4: null, field_5: null, field_18: null, field_19: null, field_21: null });
       assert.equal(res.status, 201, JSON.stringify(res.body));

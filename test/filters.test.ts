@@ -256,6 +256,22 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await list({ field_9__a__b: { operator: 'in', value: ['x', 'y'] } }), [ids[0], ids[1]]);
     });
 
+    test('a metadata path deeper than metadata can nest is a 400 naming it, on every operator', async () => {
+      const deep = (n: number) => `field_9__${Array.from({ length: n }, () => 'a').join('__')}`;
+      for (const operator of ['', 'not', 'in', 'gt', 'isnull', 'icontains']) {
+        const value = operator === 'isnull' ? [true] : operator === 'gt' ? [1] : ['x'];
+        const ok = await t.request('POST', '/api/records/list/', { filters: { [deep(64)]: { operator, value } } });
+        assert.equal(ok.status, 200, `${operator}: ${JSON.stringify(ok.body).slice(0, 200)}`);
+        for (const n of [65, 5000]) {
+          const res = await t.request('POST', '/api/records/list/', { filters: { [deep(n)]: { operator, value } } });
+          assert.equal(res.status, 400, `${operator} ${n}: ${JSON.stringify(res.body).slice(0, 200)}`);
+          assert.equal(res.body.error.code, 'unknown_filter_field');
+        }
+      }
+      const summary = await t.request('POST', '/api/records/summary/', { filters: { [deep(5000)]: { operator: '', value: ['x'] } } });
+      assert.equal(summary.status, 400);
+    });
+
     test('a step that is an integer indexes an array, as PostgreSQL\'s #> (and so Django) reads the path', async () => {
       const bodies = [
         { tags: ['x', 'y', 'z'], nest: { '0': 'key zero' }, rows: [{ n: 1, s: 'Ab' }, { n: 5, s: null }] },

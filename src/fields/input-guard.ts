@@ -1,12 +1,14 @@
 import type { ErrorDetail } from '../errors.ts';
 
-const MAX_DEPTH = 64;
+/** How deep a JSON value may nest; a metadata filter path longer than this can match nothing. */
+export const MAX_DEPTH = 64;
 // A lone surrogate cannot be stored as UTF-8, and NUL cannot be stored by PostgreSQL: both are refused
 // rather than silently changed, so that what is read back is what was sent.
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * Checks what JSON Schema cannot: nesting depth, lone surrogates and NUL characters in any string or key.
+ * Checks what JSON Schema cannot: nesting depth, numbers beyond float range, lone surrogates and NUL characters
+ * in any string or key.
  * Returns one detail per offending top-level field.
  */
 export function guardJsonValue(value: unknown, path: string, details: ErrorDetail[], depth = 0): boolean {
@@ -15,6 +17,11 @@ export function guardJsonValue(value: unknown, path: string, details: ErrorDetai
     return false;
   }
   if (typeof value === 'string') return guardString(value, path, details);
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    // JSON.parse reads 1e400 as Infinity, which JSON cannot hold: it would be stored as null, or differently per store.
+    details.push({ field: path, message: 'holds a number too large to store (beyond ±1.8e308)' });
+    return false;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (!guardJsonValue(value[i], path, details, depth + 1)) return false;
     return true;

@@ -1,5 +1,5 @@
 import { AppError, type ErrorDetail } from '../errors.ts';
-import { guardJsonValue, isStorableText } from '../fields/input-guard.ts';
+import { MAX_DEPTH, guardJsonValue, isStorableText } from '../fields/input-guard.ts';
 import { FIELD_BY_NAME, METADATA_PREFIX, type FieldDef, type ScalarKind } from '../fields/registry.ts';
 import { parseTimestamp } from '../records/time.ts';
 import { pythonText } from './text-forms.ts';
@@ -42,6 +42,11 @@ function resolveTarget(name: string): Target {
     if (path.some((k) => !META_KEY.test(k) || !isStorableText(k))) {
       throw new AppError('unknown_filter_field', `Filter "${name}": metadata keys must be 1-256 characters without quotes, backslashes or control characters`, [
         { field: name, message: 'invalid metadata key' },
+      ]);
+    }
+    if (path.length > MAX_DEPTH) {
+      throw new AppError('unknown_filter_field', `Filter "${name}": a metadata path has at most ${MAX_DEPTH} keys (metadata nests no deeper)`, [
+        { field: name, message: 'metadata path too deep' },
       ]);
     }
     return { kind: 'meta', name, path };
