@@ -16,7 +16,7 @@ import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts'
 import { openApiDocument } from './http/openapi.ts';
 import { registerWeb } from './http/web.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
-import { registerSecurityHeaders } from './http/security-headers.ts';
+import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.ts';
 import { serverTimeouts } from './http/server-options.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
@@ -46,6 +46,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   // The queue is made below; its gauges read it only when /metrics is scraped.
   const metrics = createMetrics({ queueDepth: () => queue.depth(), queueBytes: () => queue.bytes() });
   let closing = false;
+  const errorHandler = createErrorHandler(metrics.rejected);
   const http = Fastify({
     ...serverTimeouts(config),
     // Requests that arrive on open connections while closing are still served (and then the connection
@@ -54,7 +55,14 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     clientErrorHandler: createClientErrorHandler(metrics.rejected),
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
+    // An id of any length reaches the route (and its auth, then a 404), instead of the router's own 414.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65_536 },
+    // A URL the router cannot decode (bad percent-encoding) is answered in the error shape too; no hook runs for it.
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(reply);
+      reply.header('x-request-id', request.id);
+      void errorHandler(error, request, reply);
+    },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
@@ -70,7 +78,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   registerSecurityHeaders(http);
   await registerCors(http, config.corsOrigins);
   registerJsonParser(http);
-  http.setErrorHandler(createErrorHandler(metrics.rejected));
+  http.setErrorHandler(errorHandler);
   http.setNotFoundHandler(async (request) => {
     throw new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
   });

@@ -177,6 +177,21 @@ for (const kind of STORE_KINDS) {
       assert.equal(missing.body.error.code, 'not_found');
       const odd = await t.request('GET', `/api/records/${encodeURIComponent("' OR 1=1 --")}/`);
       assert.equal(odd.status, 404);
+      // An id of any length is an unknown id (after auth), not the router's 414.
+      const long = await t.request('GET', `/api/records/${'a'.repeat(5000)}/`);
+      assert.equal(long.status, 404, JSON.stringify(long.body).slice(0, 200));
+      assert.equal(long.body.error.code, 'not_found');
+      assert.equal((await t.request('GET', `/api/records/${'a'.repeat(5000)}/`, undefined, { authorization: 'Bearer nope-nope-nope-nope' })).status, 401);
+    });
+
+    test('a URL whose %-escapes do not decode is a 400 in the error shape', async () => {
+      for (const [method, url] of [['GET', '/api/records/%ZZ/'], ['GET', '/api/records/%E0%A4%A/'], ['POST', '/api/records/create/%ZZ'], ['GET', '/api/records/list%ZZ']]) {
+        const res = await t.request(method, url, method === 'POST' ? {} : undefined);
+        assert.equal(res.status, 400, `${method} ${url}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'bad_request', `${method} ${url}: ${JSON.stringify(res.body)}`);
+        assert.ok(Array.isArray(res.body.error.details));
+        assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      }
     });
   });
 }

@@ -7,6 +7,7 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('unsupported_media_type', 'Send the body as application/json'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('invalid_json', 'The body is empty; send a JSON object'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('invalid_json', 'Content-Length does not match the body'),
+  FST_ERR_BAD_URL: () => new AppError('bad_request', 'The URL is not valid: a %-escape in its path does not decode'),
 };
 
 /** Turns any error into Tally's coded error. */

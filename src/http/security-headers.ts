@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Headers every response carries, whatever produced it. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -13,11 +13,16 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (_request, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-    if (!reply.hasHeader('content-security-policy')) {
-      const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
-      reply.header('content-security-policy', html ? "frame-ancestors 'none'" : "default-src 'none'; frame-ancestors 'none'");
-    }
+    setSecurityHeaders(reply);
     return payload;
   });
+}
+
+/** The headers themselves; also for replies sent outside the hooks (errors the router raises before routing). */
+export function setSecurityHeaders(reply: FastifyReply): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+  if (!reply.hasHeader('content-security-policy')) {
+    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    reply.header('content-security-policy', html ? "frame-ancestors 'none'" : "default-src 'none'; frame-ancestors 'none'");
+  }
 }
