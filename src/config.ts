@@ -43,7 +43,11 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
   return n;
 }
 
-const KEY_PATTERN = /^[\x21-\x7e]{16,128}$/;
+/**
+ * 16 to 128 printable ASCII characters, spaces included, but not at either end: an HTTP header value loses
+ * its leading and trailing spaces, so such a key could never be sent.
+ */
+const KEY_PATTERN = /^[\x21-\x7e][\x20-\x7e]{14,126}[\x21-\x7e]$/;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -65,7 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     throw new ConfigError('TALLY_INIT_ORG_ID and TALLY_INIT_API_KEY must be set together');
   }
   if (initApiKey !== null && !KEY_PATTERN.test(initApiKey)) {
-    throw new ConfigError('TALLY_INIT_API_KEY must be 16 to 128 printable ASCII characters without spaces');
+    throw new ConfigError('TALLY_INIT_API_KEY must be 16 to 128 printable ASCII characters, not starting or ending with a space');
   }
   if (initOrgId !== null && !/^[A-Za-z0-9_.:-]{1,128}$/.test(initOrgId)) {
     throw new ConfigError('TALLY_INIT_ORG_ID must be 1 to 128 characters of A-Z a-z 0-9 _ . : -');

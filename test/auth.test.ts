@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../src/auth/keys.ts';
 import { createKey } from '../src/bootstrap.ts';
+import { loadConfig } from '../src/config.ts';
 import { startTestApp, TEST_KEY, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -79,3 +80,22 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('TALLY_INIT_API_KEY: any 16-128 printable ASCII characters, spaces inside included', () => {
+  test('a key with spaces works as given; one that starts or ends with a space is refused at start', async () => {
+    const key = 'key with  spaces 0123';
+    const t = await startTestApp('sqlite', { TALLY_INIT_API_KEY: key });
+    try {
+      assert.equal((await t.request('GET', '/api/records/list/', undefined, { authorization: `Bearer ${key}` })).status, 200);
+      assert.equal((await t.request('GET', '/api/records/list/', undefined, { authorization: `Bearer   ${key}  ` })).status, 200);
+      assert.equal((await t.request('GET', '/api/records/list/', undefined, { authorization: 'Bearer key with spaces 0123' })).status, 401);
+      assert.equal((await t.request('GET', '/api/records/list/', undefined, { authorization: 'Bearer key' })).status, 401);
+    } finally {
+      await t.close();
+    }
+    for (const bad of [' key with spaces 0123', 'key with spaces 0123 ', 'key\twith tab 01234', 'short key']) {
+      assert.throws(() => loadConfig({ TALLY_INIT_ORG_ID: 'org_x', TALLY_INIT_API_KEY: bad }), /TALLY_INIT_API_KEY/, JSON.stringify(bad));
+    }
+  });
+});
+

@@ -15,7 +15,7 @@ export function createAuthenticator(store: Store, opts: { limiter?: RateLimiter 
   const known = new Map<string, { org: string; hash: string }>();
   const limiter = opts.limiter ?? null;
   return async function authenticate(header: string | undefined): Promise<string> {
-    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const m = header ? /^Bearer\s+(\S(?:.*\S)?)\s*$/i.exec(header) : null; // a key may hold spaces, not at its ends
     if (!m) throw new AppError('unauthorized', 'Send the API key as "Authorization: Bearer <key>"');
     let entry = known.get(m[1]);
     if (entry === undefined) {
