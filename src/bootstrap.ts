@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
+import { KeyConflictError } from './errors.ts';
 import { generateApiKey, hashApiKey } from './auth/keys.ts';
 import type { Store } from './store/types.ts';
 
@@ -9,7 +10,12 @@ import type { Store } from './store/types.ts';
  */
 export async function ensureInitialKey(config: Readonly<Config>, store: Store): Promise<{ orgId: string; key: string } | null> {
   if (config.initOrgId !== null && config.initApiKey !== null) {
-    await store.ensureApiKey(config.initOrgId, hashApiKey(config.initApiKey));
+    try {
+      await store.ensureApiKey(config.initOrgId, hashApiKey(config.initApiKey));
+    } catch (err) {
+      if (err instanceof KeyConflictError) throw new ConfigError(`TALLY_INIT_API_KEY already belongs to an org other than TALLY_INIT_ORG_ID (${config.initOrgId})`);
+      throw err;
+    }
     return null;
   }
   if (await store.hasAnyApiKey()) return null;

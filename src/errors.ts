@@ -46,3 +46,10 @@ export class AppError extends Error {
     return { error: { code: this.code, message: this.message, details: this.details } };
   }
 }
+
+/** A store refusing to give an API key to a second org (a key belongs to one org for good). */
+export class KeyConflictError extends Error {
+  constructor() {
+    super('That API key already belongs to another org');
+  }
+}

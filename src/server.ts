@@ -8,10 +8,10 @@ import { createStore } from './store/factory.ts';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const store = await createStore(config, logger);
+  const store = await explained(() => createStore(config, logger), config.databaseUrl ? 'TALLY_DATABASE_URL' : `TALLY_DATA_DIR (${config.dataDir})`);
   const created = await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
-  await app.http.listen({ host: config.host, port: config.port });
+  await explained(() => app.http.listen({ host: config.host, port: config.port }), `HOST:PORT (${config.host}:${config.port})`);
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port; // the bound port when PORT=0
   if (created) {
@@ -38,6 +38,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * A system error at start (ENOTFOUND, EADDRINUSE, EACCES, EEXIST, ECONNREFUSED, ...) comes from the setting
+ * named, and is reported as a configuration error naming it; anything else keeps its stack.
+ */
+async function explained<T>(step: () => Promise<T>, setting: string): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new ConfigError(`${setting}: ${(err as Error).message}`);
+    throw err;
+  }
 }
 
 main().catch((err) => {

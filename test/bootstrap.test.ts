@@ -63,6 +63,25 @@ describe('start-up and keys', () => {
     }
   });
 
+  test('a setting the system refuses at start is named, without a stack trace', async () => {
+    const file = `${tempDir()}/a-file`;
+    fs.writeFileSync(file, 'not a directory');
+    const boot = tempDir();
+    const first = await startServer({ TALLY_DATA_DIR: boot, TALLY_INIT_ORG_ID: 'org_one', TALLY_INIT_API_KEY: 'shared-key-0123456789' });
+    await first.stop();
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ TALLY_DATA_DIR: file }, /^tally: TALLY_DATA_DIR \(.*a-file\): /m],
+      [{ TALLY_DATA_DIR: tempDir(), HOST: 'not a host' }, /^tally: HOST:PORT \(not a host:/m],
+      [{ TALLY_DATA_DIR: boot, TALLY_INIT_ORG_ID: 'org_two', TALLY_INIT_API_KEY: 'shared-key-0123456789' }, /^tally: TALLY_INIT_API_KEY already belongs to an org other than TALLY_INIT_ORG_ID \(org_two\)$/m],
+    ];
+    for (const [env, message] of cases) {
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env } }).catch((e) => e);
+      assert.equal(err.code, 1, JSON.stringify(env));
+      assert.match(err.stderr, message, err.stderr);
+      assert.doesNotMatch(err.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
   test('npx tally keys create --org prints a working key as its last line', async () => {
     const dir = tempDir();
     const { stdout } = await run('npx', ['tally', 'keys', 'create', '--org', 'org_cli'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: dir } });

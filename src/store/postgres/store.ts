@@ -11,6 +11,7 @@ import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
 import { connectionConfig, createPool } from './pool.ts';
+import { KeyConflictError } from '../../errors.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
@@ -119,7 +120,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         if (added.rowCount === 1) return true;
         // Replicas starting together may race to add the same configured key; the loser finds it here.
         const [existing] = await rows('SELECT org_id FROM api_keys WHERE key_hash = $1', [keyHash]);
-        if (existing?.org_id !== orgId) throw new Error('That API key already belongs to another org');
+        if (existing?.org_id !== orgId) throw new KeyConflictError();
         return false;
       });
     },

@@ -11,6 +11,7 @@ import { openSqlite } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import { startCheckpointer } from './checkpointer-client.ts';
 import { startWriter } from './writer-client.ts';
+import { KeyConflictError } from '../../errors.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -83,7 +84,7 @@ export function createSqliteStore(dataDir: string, log?: Logger): Store {
         ensureOrg.run(orgId, Date.now());
         const existing = keyStmt.get(keyHash) as { org_id: string } | undefined;
         if (existing) {
-          if (existing.org_id !== orgId) throw new Error('That API key already belongs to another org');
+          if (existing.org_id !== orgId) throw new KeyConflictError();
           return false;
         }
         ensureKey.run(keyHash, orgId, Date.now());
