@@ -196,6 +196,12 @@ for (const kind of STORE_KINDS) {
         assert.equal(res.status, 400, body);
         assert.equal(res.body.error.code, 'validation_error');
       }
+      for (const bytes of [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+        const payload = Buffer.concat([Buffer.from('{"field_1":"a'), Buffer.from(bytes), Buffer.from('b"}')]);
+        const res = await t.app.http.inject({ method: 'POST', url: '/api/records/create/', payload, headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' } });
+        assert.equal(res.statusCode, 400, `bytes ${bytes}: ${res.body}`);
+        assert.equal(JSON.parse(res.body).error.code, 'invalid_json');
+      }
       const ok = await t.request('POST', '/api/records/create/', { field_1: 'emoji 😀 and accents éà and CJK 漢字' });
       assert.equal(ok.status, 201);
       const got = await t.request('GET', `/api/records/${ok.body.id}/`);

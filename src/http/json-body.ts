@@ -1,15 +1,18 @@
 import type { FastifyInstance } from 'fastify';
+import { isUtf8 } from 'node:buffer';
 import { AppError } from '../errors.ts';
 
 /**
- * Bodies are JSON. They are parsed here so that every failure (syntax, nesting too deep for the parser) is a
- * 400 invalid_json, and "__proto__" keys stay plain data (JSON.parse never touches prototypes). A body sent
- * with another or no content type (curl -d sends form encoding) is still accepted when it is valid JSON;
- * otherwise it is a 415 that says what to send.
+ * Bodies are JSON. They are parsed here so that every failure (syntax, nesting too deep for the parser, bytes
+ * that are not UTF-8) is a 400 invalid_json, and "__proto__" keys stay plain data (JSON.parse never touches
+ * prototypes). A body sent with another or no content type (curl -d sends form encoding) is still accepted
+ * when it is valid JSON; otherwise it is a 415 that says what to send.
  */
 export function registerJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body: string | Buffer, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: string | Buffer, done) => {
+    // JSON is UTF-8: bytes that are not would be replaced by U+FFFD, storing something other than what was sent.
+    if (typeof body !== 'string' && !isUtf8(body)) return done(new AppError('invalid_json', 'The body is not valid UTF-8'), undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     const declaredJson = /^application\/(?:[\w.+-]*\+)?json\b/i.test(req.headers['content-type'] ?? '');
     if (text.trim() === '') return done(null, undefined);
