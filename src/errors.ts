@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   request_timeout: 408,
   payload_too_large: 413,
+  expectation_failed: 417,
   unsupported_media_type: 415,
   rate_limited: 429,
   headers_too_large: 431,

@@ -167,6 +167,28 @@ describe('connection limits over real sockets', () => {
     assert.equal(errorCodeOf(JSON.parse(body)), 'bad_request');
   });
 
+  test('no Host header, or an Expect other than 100-continue, is answered in the error shape too', async () => {
+    for (const [request, status, code] of [
+      ['GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'bad_request'],
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\nConnection: close\r\n\r\n', 417, 'expectation_failed'],
+    ] as const) {
+      const c = rawConnection(port);
+      await c.connected;
+      c.socket.write(request);
+      await c.closed;
+      const [head, body] = c.received().split('\r\n\r\n');
+      assert.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), request);
+      assert.match(head, /x-content-type-options: nosniff/i);
+      assert.equal(errorCodeOf(JSON.parse(body)), code);
+    }
+    // HTTP/1.0 needs no Host; the page links then point at the address the client connected to.
+    const c = rawConnection(port);
+    await c.connected;
+    c.socket.write('GET /healthz HTTP/1.0\r\n\r\n');
+    await c.closed;
+    assert.match(c.received(), /^HTTP\/1\.1 200 /);
+  });
+
   test('past TALLY_MAX_CONNECTIONS new connections are closed at once; the server recovers', async () => {
     const held = Array.from({ length: 4 }, () => rawConnection(port));
     await Promise.all(held.map((c) => c.connected));

@@ -14,6 +14,8 @@ export function serverTimeouts(config: Readonly<Config>) {
       requestTimeout: config.requestTimeoutMs,
       headersTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: checkEvery,
+      // Node answers a missing Host with a bare 400 of its own; app.ts answers it in the error shape instead.
+      requireHostHeader: false,
     },
   };
 }
