@@ -10,10 +10,10 @@ import { AppError } from '../errors.ts';
  */
 export function registerJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: string | Buffer, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     // JSON is UTF-8: bytes that are not would be replaced by U+FFFD, storing something other than what was sent.
-    if (typeof body !== 'string' && !isUtf8(body)) return done(new AppError('invalid_json', 'The body is not valid UTF-8'), undefined);
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (!isUtf8(body)) return done(new AppError('invalid_json', 'The body is not valid UTF-8'), undefined);
+    const text = body.toString('utf8');
     const declaredJson = /^application\/(?:[\w.+-]*\+)?json\b/i.test(req.headers['content-type'] ?? '');
     if (text.trim() === '') return done(null, undefined);
     try {

@@ -6,6 +6,12 @@ import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
 const META = 'field_9';
 
+/** Binds a value to the next positional placeholder: params are pushed in the order the `?`s appear in the SQL. */
+function bind(params: unknown[], value: unknown): string {
+  params.push(value);
+  return '?';
+}
+
 /** GLOB is SQLite's case-sensitive LIKE; its metacharacters are escaped by bracketing them. */
 const globEscape = (s: string) => s.replace(/[[*?]/g, (ch) => `[${ch}]`);
 
@@ -51,10 +57,7 @@ const TO_ASCII_UPPER: readonly [string, string][] = [
  */
 function icontainsColumn(params: unknown[], column: string, value: string): string {
   const upper = simpleUpper(value);
-  const p = (v: string) => {
-    params.push(v); // positional: pushed in the order the placeholders appear below
-    return '?';
-  };
+  const p = (v: string) => bind(params, v); // in the order the placeholders appear below
   const like = (s: string) => `${column} LIKE ${p(likeContains(s))} ESCAPE '\\'`;
   const exact = () => `tally_upper(${column}) GLOB ${p(`*${globEscape(upper)}*`)}`;
   const others = () => TO_ASCII_UPPER.filter(([, image]) => run.includes(image)).map(([ch]) => `instr(${column}, ${p(ch)}) > 0`);
@@ -86,10 +89,7 @@ const tooLongForPatterns = (value: string) => Buffer.byteLength(value) * 4.5 + 2
 
 /** contains, icontains, startswith and endswith by character positions (instr and substr count characters). */
 function withoutPattern(params: unknown[], textExpr: string, op: PatternOp, value: string): string {
-  const p = (v: unknown) => {
-    params.push(v);
-    return '?';
-  };
+  const p = (v: unknown) => bind(params, v);
   if (op === 'icontains') return `instr(tally_upper(${textExpr}), ${p(simpleUpper(value))}) > 0`;
   if (op === 'contains') return `instr(${textExpr}, ${p(value)}) > 0`;
   const length = [...value].length;
@@ -107,18 +107,12 @@ const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
  * meta-path.ts) and '$'. Pushes its one parameter.
  */
 function nodeArgs(params: unknown[], path: string[]): string {
-  if (!readsArrays(path)) {
-    params.push(jsonPath(path));
-    return `${META}, ?`;
-  }
-  params.push(JSON.stringify(path));
-  return `tally_json_at(${META}, ?), '$'`;
+  return readsArrays(path) ? `tally_json_at(${META}, ${bind(params, JSON.stringify(path))}), '$'` : `${META}, ${bind(params, jsonPath(path))}`;
 }
 
 /** The JSON text of the value at a nested path, or NULL; as nodeArgs. */
 function nodeJson(params: unknown[], path: string[]): string {
-  params.push(readsArrays(path) ? JSON.stringify(path) : jsonPath(path));
-  return readsArrays(path) ? `tally_json_at(${META}, ?)` : `${META} -> ?`;
+  return readsArrays(path) ? `tally_json_at(${META}, ${bind(params, JSON.stringify(path))})` : `${META} -> ${bind(params, jsonPath(path))}`;
 }
 
 const TYPE_GUARD = { string: "= 'text'", number: "IN ('integer', 'real')" } as const;
@@ -182,10 +176,7 @@ function probed(params: unknown[], key: string, values: MetaValue[]): string {
 }
 
 export const sqliteDialect: Dialect = {
-  param(params, value) {
-    params.push(value);
-    return '?';
-  },
+  param: bind,
   comparable: (column) => column, // BINARY collation compares UTF-8 bytes: code point order
   textOf(column, scalar: ScalarKind) {
     if (scalar === 'text') return column;
