@@ -8,7 +8,7 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { createConcurrencyGate } from './http/concurrency-gate.ts';
 import { registerAccessLog } from './http/access-log.ts';
-import { createClientErrorHandler } from './http/client-errors.ts';
+import { answerExpectationFailures, createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { registerJsonParser } from './http/json-body.ts';
@@ -16,7 +16,7 @@ import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts'
 import { openApiDocument } from './http/openapi.ts';
 import { registerWeb } from './http/web.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
-import { SECURITY_HEADERS, registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.ts';
+import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.ts';
 import { serverTimeouts } from './http/server-options.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
@@ -77,13 +77,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
       throw new AppError('bad_request', 'An HTTP/1.1 request needs a Host header');
     }
   });
-  // An Expect header other than 100-continue: Node would answer a bare 417; this one has the error shape.
-  http.server.on('checkExpectation', (req, res) => {
-    const e = new AppError('expectation_failed', `Expect: ${String(req.headers.expect)} is not supported; only 100-continue is`);
-    const body = JSON.stringify(e.toJSON());
-    res.writeHead(e.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...SECURITY_HEADERS });
-    res.end(body);
-  });
+  answerExpectationFailures(http.server, metrics.rejected);
   if (config.maxConnections > 0) http.server.maxConnections = config.maxConnections;
   registerSecurityHeaders(http);
   await registerCors(http, config.corsOrigins);

@@ -32,3 +32,17 @@ export function createClientErrorHandler(onRejected: (code: ErrorCode) => void =
     socket.destroy();
   };
 }
+
+/**
+ * An Expect header other than 100-continue, which Node would answer with a bare 417 of its own: answered in the
+ * same JSON error shape, and counted like the errors above.
+ */
+export function answerExpectationFailures(server: http.Server, onRejected: (code: ErrorCode) => void = () => {}): void {
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const e = new AppError('expectation_failed', `Expect: ${String(req.headers.expect)} is not supported; only 100-continue is`);
+    onRejected(e.code);
+    const body = JSON.stringify(e.toJSON());
+    res.writeHead(e.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...SECURITY_HEADERS });
+    res.end(body);
+  });
+}
