@@ -181,7 +181,9 @@ describe('connection limits over real sockets', () => {
       assert.match(head, /x-content-type-options: nosniff/i);
       assert.equal(errorCodeOf(JSON.parse(body)), code);
     }
-    // HTTP/1.0 needs no Host; the page links then point at the address the client connected to.
+    const metrics = await t.request('GET', '/metrics');
+    assert.match(String(metrics.body), /tally_rejections_total\{code="expectation_failed"\} 1\b/);
+    // HTTP/1.0 needs no Host.
     const c = rawConnection(port);
     await c.connected;
     c.socket.write('GET /healthz HTTP/1.0\r\n\r\n');
