@@ -65,6 +65,26 @@ for (const kind of STORE_KINDS) {
       assert.equal(chat.sub_field_b, encode('hi').length);
     });
 
+    test('estimating one long pre-token is bounded: 1,000,000 × "a" and 200,000 CJK characters (minutes each before)', { timeout: 60_000 }, async () => {
+      // Whole, the tokenizer's BPE is quadratic in a pre-token: 100,000 × "a" held the event loop ~8 s, 1,000,000
+      // over 25 minutes. The node:test timeout is the bound; the estimate itself takes milliseconds.
+      const cjk = Array.from({ length: 200_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))).join('');
+      const r = await create({ field_4: 'gpt-4o-mini', field_1: 'a'.repeat(1_000_000), field_2: cjk });
+      assert.equal(r.tokens_estimated, true);
+      assert.equal(r.sub_field_a, 125_000, 'eight "a" a token, as the tokenizer counts shorter runs');
+      assert.ok(r.sub_field_b > 100_000 && r.sub_field_b < 800_000, String(r.sub_field_b));
+    });
+
+    test('a long text is estimated from samples within a few percent of the exact count', async () => {
+      const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog,', 'tokenizer', '12345', 'Hello', 'world.', 'naïve', 'café'];
+      let seed = 42;
+      const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31); // a fixed pseudo-random word sequence
+      const text = Array.from({ length: 40_000 }, () => words[next() % words.length]).join(' ');
+      const r = await create({ field_4: 'gpt-4o', field_1: text });
+      const exact = encode(text).length;
+      assert.ok(Math.abs(r.sub_field_a - exact) / exact < 0.05, `${r.sub_field_a} vs ${exact}`);
+    });
+
     test('no estimate for an unknown model, and none when counts are sent', async () => {
       const unknown = await create({ field_4: 'mystery', field_1: 'hello', field_2: 'world' });
       assert.equal(unknown.tokens_estimated, false);
