@@ -32,7 +32,14 @@ export interface FieldDef {
 }
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
-const IDENTIFIER = { type: 'string', maxLength: 1024 };
+/**
+ * Identifiers (model, customer, thread, custom id, trace, names) are indexed on PostgreSQL, whose btree entries hold
+ * at most 2,704 bytes: 1,024 CJK characters (3 KB of UTF-8) made a record that could never be written. So besides
+ * 1,024 characters, at most 2,048 bytes of UTF-8 (with org_id's 128, an entry stays under the limit), the same on
+ * both stores.
+ */
+export const IDENTIFIER_MAX_BYTES = 2048;
+const IDENTIFIER = { type: 'string', maxLength: 1024, 'x-maxUtf8Bytes': IDENTIFIER_MAX_BYTES };
 const BODY_INPUT = { type: ['string', 'object', 'array', 'null'] };
 
 export const RECORD_TYPES = ['type_a', 'type_b', 'type_c', 'type_d', 'type_e', 'type_f', 'type_g', 'type_h'] as const;

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { AppError, type ErrorDetail } from '../errors.ts';
 import { parseTimestamp } from '../records/time.ts';
 import { guardJsonValue } from './input-guard.ts';
+import { IDENTIFIER_MAX_BYTES } from './registry.ts';
 import { createRecordSchema } from './schema.ts';
 
 /** The create body after validation: known fields only, of the registry's types. */
@@ -9,6 +10,7 @@ export type CreateInput = Record<string, unknown>;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('tally-timestamp', { type: 'string', validate: (s: string) => parseTimestamp(s) !== null });
+ajv.addKeyword({ keyword: 'x-maxUtf8Bytes', type: 'string', schemaType: 'number', validate: (max: number, s: string) => Buffer.byteLength(s, 'utf8') <= max });
 const validateCreate = ajv.compile(createRecordSchema());
 
 function fieldOf(error: ErrorObject): string {
@@ -33,6 +35,8 @@ function messageOf(error: ErrorObject): string {
       const types = (Array.isArray(t) ? t : String(t).split(',')).filter((x) => x !== 'null');
       return `must be of type ${types.join(' or ')}`;
     }
+    case 'x-maxUtf8Bytes':
+      return `must be at most ${IDENTIFIER_MAX_BYTES} bytes of UTF-8 (at most 1024 characters, fewer where they take several bytes)`;
     case 'const':
       return `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
     default:
