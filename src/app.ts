@@ -94,8 +94,9 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     maxFlights: deps.store.writeFlights,
     log: deps.logger,
     onCommit: metrics.committed,
+    onDeadLetter: metrics.deadLettered,
   });
-  const service = createRecordsService(deps.store, queue);
+  const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed });
   const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
   const authenticate = createAuthenticator(deps.store, { limiter });
   registerRecordRoutes(http, service, authenticate, createConcurrencyGate(config.batchConcurrency));
@@ -115,6 +116,8 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     } catch {
       throw new AppError('store_unavailable', 'The store is not reachable');
     }
+    // The store may answer a ping and still fail every commit (a full disk): not ready until commits succeed again.
+    if (!queue.healthy()) throw new AppError('store_unavailable', 'The store is failing to commit writes; they are being retried');
     return { status: 'ready' };
   });
   await http.ready();

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   expectation_failed: 417,
+  unstorable_record: 422,
   rate_limited: 429,
   headers_too_large: 431,
   overloaded: 503,
@@ -53,4 +54,9 @@ export class KeyConflictError extends Error {
   constructor() {
     super('That API key already belongs to another org');
   }
+}
+
+/** True when an error from a store means it is unavailable (retry later), not that it refused what it was given. */
+export function isStoreUnavailable(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'store_unavailable';
 }

@@ -36,7 +36,7 @@ function watched(store: Store, failFirst = false) {
         failNext = false;
         seen.failures++;
         await new Promise((resolve) => setTimeout(resolve, 20));
-        throw new Error('the store is down');
+        throw new AppError('store_unavailable', 'the store is down');
       }
       return await store.insert(batch);
     } finally {

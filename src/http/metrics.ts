@@ -8,6 +8,8 @@ export interface Metrics {
   committed(records: number, seconds: number): void;
   /** A request answered with a coded error. */
   rejected(code: ErrorCode): void;
+  /** Accepted records the store refused: set aside in dead_letters, or dropped when even that failed. */
+  deadLettered(outcome: 'stored' | 'dropped', records: number): void;
 }
 
 /** Prometheus metrics of one app, in a registry of its own (several apps may share a process in tests). */
@@ -25,6 +27,12 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     name: 'tally_write_batch_records',
     help: 'Records per group commit',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const deadLetters = new Counter({
+    name: 'tally_dead_letters_total',
+    help: 'Accepted (202) records the store refused to insert: stored in dead_letters, or dropped when that failed too',
+    labelNames: ['outcome'],
     registers: [registry],
   });
   const rejections = new Counter({ name: 'tally_rejections_total', help: 'Requests answered with an error, by error code', labelNames: ['code'], registers: [registry] });
@@ -53,6 +61,9 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     },
     rejected(code) {
       rejections.inc({ code });
+    },
+    deadLettered(outcome, records) {
+      deadLetters.inc({ outcome }, records);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, isStoreUnavailable } from '../errors.ts';
 import { isStorableText } from '../fields/input-guard.ts';
 import { validateCreateBody } from '../fields/validate.ts';
 import { validateBatchBody } from '../fields/validate-batch.ts';
@@ -22,7 +22,12 @@ export interface RecordsService {
   list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: ApiRecord[]; more: boolean }>;
 }
 
-export function createRecordsService(store: Store, queue: WriteQueue): RecordsService {
+export interface RecordsServiceOptions {
+  /** After a batch commits: its record count and how long the transaction took. */
+  onBatchCommit?: (records: number, seconds: number) => void;
+}
+
+export function createRecordsService(store: Store, queue: WriteQueue, opts: RecordsServiceOptions = {}): RecordsService {
   return {
     async create(orgId, body) {
       const input = validateCreateBody(body);
@@ -51,12 +56,16 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
           throw err;
         }
       }
+      const started = performance.now();
       try {
         await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
       } catch (err) {
         if (encodeError !== null) throw (encodeError as { err: unknown }).err; // our bug, not the store's: nothing was saved either way
-        throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved');
+        if (isStoreUnavailable(err)) throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved', [], { 'retry-after': '1' });
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new AppError('unstorable_record', `The store refused a record of this batch; nothing was saved (${reason.slice(0, 200)})`);
       }
+      opts.onBatchCommit?.(ids.length, (performance.now() - started) / 1000);
       return { count: ids.length, ids };
     },
     async get(orgId, id) {

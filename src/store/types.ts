@@ -22,6 +22,12 @@ export interface ListResult {
   more: boolean;
 }
 
+/** An accepted record the store refused, and why. */
+export interface DeadLetter {
+  record: EncodedRecord;
+  reason: string;
+}
+
 /** Everything Tally asks of a database. Driver types never leave the implementations. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
@@ -34,9 +40,15 @@ export interface Store {
   /**
    * Stores the records in one transaction; resolves once the commit is durable. The iterable is consumed at once
    * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
-   * they come). If it throws, nothing is stored and the promise rejects.
+   * they come). If it throws, nothing is stored and the promise rejects: with AppError store_unavailable when the
+   * store cannot be reached or cannot write now (worth a retry), with any other error when it refused the records.
    */
   insert(records: Iterable<EncodedRecord>): Promise<void>;
+  /**
+   * Sets aside accepted records the store refused to insert (one transaction): kept in dead_letters as the JSON of
+   * their columns, with the reason, so that nothing answered 202 disappears without a trace.
+   */
+  deadLetter(entries: DeadLetter[]): Promise<void>;
   get(orgId: string, id: string): Promise<RecordData | null>;
   list(orgId: string, query: ListQuery): Promise<ListResult>;
   /** Aggregates over the records a list with the same start time and filters would return. */

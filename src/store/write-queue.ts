@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { AppError } from '../errors.ts';
-import type { EncodedRecord } from './encoded-record.ts';
+import { AppError, isStoreUnavailable } from '../errors.ts';
+import { idOf, orgOf, type EncodedRecord } from './encoded-record.ts';
 import type { Store } from './types.ts';
 
 interface Pending {
@@ -14,13 +14,18 @@ interface Pending {
 export interface WriteQueue {
   /** Resolves when the record is committed. Throws 503 overloaded when the queue is full. */
   write(record: EncodedRecord): Promise<void>;
-  /** Accepts the record for a commit shortly after; failed commits are retried until they succeed or the queue closes. */
+  /**
+   * Accepts the record for a commit shortly after. Commits that fail for want of the store are retried until they
+   * succeed or the queue closes; a record the store refuses for itself is set aside (Store.deadLetter).
+   */
   accept(record: EncodedRecord): void;
   depth(): number;
   /** Estimated memory held by queued records. */
   bytes(): number;
   /** Waits until everything accepted so far is committed. */
   drain(): Promise<void>;
+  /** False while commits fail because the store is unavailable (and retries are backing off). */
+  healthy(): boolean;
 }
 
 export interface WriteQueueOptions {
@@ -37,18 +42,33 @@ export interface WriteQueueOptions {
   log: Logger;
   /** Called after each successful commit, with its record count and duration. */
   onCommit?: (records: number, seconds: number) => void;
+  /** Called for accepted records the store refused: set aside in dead_letters, or dropped when even that failed. */
+  onDeadLetter?: (outcome: 'stored' | 'dropped', records: number) => void;
 }
+
+/**
+ * Accepted (202) records may fill this share of the queue's caps; the rest is kept for durable creates, so a flood
+ * of accepted records (or their retries during an outage) never leaves a waiting client without a place.
+ */
+const ACCEPTED_SHARE = 0.9;
 
 /**
  * Group commit: creates that arrive while a commit is being prepared share one transaction (and one fsync).
  * Each waiting request is answered only after its batch commits. The queue is bounded in records and in
  * bytes, so a flood is answered 503 overloaded instead of growing memory.
+ *
+ * Durable creates go first: each commit takes the waiting durable creates before any accepted record, so an
+ * accepted backlog (a flood, or retries during an outage) never keeps a client from its answer. A commit the
+ * store refuses for a reason other than being unavailable is split in halves and retried until the records it
+ * refuses stand alone: those are refused (durable: 422 unstorable_record) or set aside (accepted: Store.deadLetter),
+ * and every other record of the group is committed. So one record that can never be written costs no other.
  */
 export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQueue {
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBytes = opts.maxBytes ?? Infinity;
   const maxFlights = opts.maxFlights ?? 1;
-  let pending: Pending[] = [];
+  let durableLane: Pending[] = [];
+  let acceptedLane: Pending[] = [];
   let inFlight = 0; // records
   let flights = 0; // commits
   let bytes = 0;
@@ -56,10 +76,13 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   let retryDelay = 0;
   const idle: (() => void)[] = [];
 
-  function admit(record: EncodedRecord): number {
+  const waiting = () => durableLane.length + acceptedLane.length;
+
+  function admit(record: EncodedRecord, durable: boolean): number {
     const size = record.bytes;
-    const depth = pending.length + inFlight;
-    if (depth >= opts.maxPending || (depth > 0 && bytes + size > maxBytes)) {
+    const depth = waiting() + inFlight;
+    const share = durable ? 1 : ACCEPTED_SHARE;
+    if (depth >= Math.max(1, Math.floor(opts.maxPending * share)) || (depth > 0 && bytes + size > maxBytes * share)) {
       throw new AppError('overloaded', 'The write queue is full; retry shortly', [], { 'retry-after': '1' });
     }
     bytes += size;
@@ -91,59 +114,130 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     } else setImmediate(flush);
   }
 
+  /** The next group: durable creates first, then accepted records up to the batch size. */
+  function take(): Pending[] {
+    const batch = durableLane.slice(0, maxBatch);
+    durableLane = durableLane.slice(batch.length);
+    const room = maxBatch - batch.length;
+    if (room > 0 && acceptedLane.length > 0) {
+      batch.push(...acceptedLane.slice(0, room));
+      acceptedLane = acceptedLane.slice(room);
+    }
+    return batch;
+  }
+
+  /** The outcome of one flight, gathered while its group (or its halves) commit. */
+  interface Outcome {
+    unavailable: Pending[];
+    refused: { pending: Pending; reason: string }[];
+  }
+
+  /**
+   * Commits the group, or, when the store refuses it for a reason of its own, each half of it in turn, down to
+   * single records. Once the store is found unavailable, the rest of the group is not tried.
+   */
+  async function commit(group: Pending[], outcome: Outcome): Promise<void> {
+    if (outcome.unavailable.length > 0) {
+      outcome.unavailable.push(...group);
+      return;
+    }
+    const started = performance.now();
+    try {
+      await store.insert(group.map((p) => p.record));
+    } catch (err) {
+      if (isStoreUnavailable(err)) {
+        opts.log.error({ err, batch: group.length }, 'commit failed: the store is unavailable');
+        outcome.unavailable.push(...group);
+      } else if (group.length === 1) {
+        const reason = err instanceof Error ? err.message : String(err);
+        opts.log.error({ err, org: orgOf(group[0].record), id: idOf(group[0].record), durable: group[0].durable }, 'the store refused a record');
+        outcome.refused.push({ pending: group[0], reason });
+      } else {
+        const half = Math.ceil(group.length / 2);
+        await commit(group.slice(0, half), outcome);
+        await commit(group.slice(half), outcome);
+      }
+      return;
+    }
+    for (const p of group) bytes -= p.bytes;
+    opts.log.debug({ batch: group.length }, 'committed'); // group-commit sizes, read by the benchmark
+    for (const p of group) p.resolve();
+    try {
+      opts.onCommit?.(group.length, (performance.now() - started) / 1000);
+    } catch (err) {
+      opts.log.error({ err }, 'onCommit failed'); // never turns a committed group into a failed one
+    }
+  }
+
+  /** Accepted records the store refused go to its dead letters; if even that fails they are logged and dropped. */
+  async function setAside(refused: Outcome['refused']): Promise<void> {
+    const accepted = refused.filter((r) => !r.pending.durable);
+    if (accepted.length === 0) return;
+    try {
+      await store.deadLetter(accepted.map((r) => ({ record: r.pending.record, reason: r.reason })));
+      opts.onDeadLetter?.('stored', accepted.length);
+    } catch (err) {
+      opts.log.error({ err, ids: accepted.map((r) => idOf(r.pending.record)) }, 'dead letters could not be stored; the records are dropped');
+      opts.onDeadLetter?.('dropped', accepted.length);
+    }
+  }
+
   async function flush(): Promise<void> {
     scheduled = false;
-    const batch = pending.slice(0, maxBatch);
+    const batch = take();
     if (batch.length === 0) return; // nothing left since it was scheduled
-    pending = pending.slice(batch.length);
     inFlight += batch.length;
     flights++;
-    const started = performance.now();
-    let committed = false;
+    const outcome: Outcome = { unavailable: [], refused: [] };
     try {
-      await store.insert(batch.map((p) => p.record));
-      committed = true;
-      retryDelay = 0;
-      for (const p of batch) bytes -= p.bytes;
-      opts.log.debug({ batch: batch.length }, 'committed'); // group-commit sizes, read by the benchmark
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      opts.log.error({ err, batch: batch.length }, 'commit failed');
-      const retry = batch.filter((p) => !p.durable); // accepted (202) records must not be lost
-      for (const p of batch) {
-        if (!p.durable) continue;
+      await commit(batch, outcome);
+      for (const { pending, reason } of outcome.refused) {
+        bytes -= pending.bytes;
+        if (pending.durable) {
+          pending.reject(
+            new AppError('unstorable_record', `The store refused this record; nothing was saved (${reason.slice(0, 200)})`),
+          );
+        }
+      }
+      await setAside(outcome.refused);
+      const retry: Pending[] = [];
+      for (const p of outcome.unavailable) {
+        if (!p.durable) {
+          retry.push(p); // accepted (202) records must not be lost
+          continue;
+        }
         bytes -= p.bytes;
         p.reject(new AppError('store_unavailable', 'The store could not commit the record; it was not saved', [], { 'retry-after': '1' }));
       }
-      pending = [...retry, ...pending];
-      retryDelay = Math.min(Math.max(retryDelay * 2, 50), 5000);
+      acceptedLane = [...retry, ...acceptedLane];
+      retryDelay = outcome.unavailable.length > 0 ? Math.min(Math.max(retryDelay * 2, 50), 5000) : 0;
     } finally {
       inFlight -= batch.length;
       flights--;
     }
-    if (committed) opts.onCommit?.(batch.length, (performance.now() - started) / 1000); // outside the try: never re-queues a committed batch
-    if (pending.length > 0) schedule();
+    if (waiting() > 0) schedule(durableLane.length > 0);
     else if (flights === 0) for (const wake of idle.splice(0)) wake();
   }
 
   return {
     write(record) {
-      const size = admit(record);
+      const size = admit(record, true);
       return new Promise<void>((resolve, reject) => {
-        pending.push({ record, bytes: size, durable: true, resolve, reject });
+        durableLane.push({ record, bytes: size, durable: true, resolve, reject });
         schedule(true);
       });
     },
     accept(record) {
-      const size = admit(record);
-      pending.push({ record, bytes: size, durable: false, resolve: () => {}, reject: () => {} });
+      const size = admit(record, false);
+      acceptedLane.push({ record, bytes: size, durable: false, resolve: () => {}, reject: () => {} });
       schedule();
     },
-    depth: () => pending.length + inFlight,
+    depth: () => waiting() + inFlight,
     bytes: () => bytes,
     drain() {
-      if (pending.length === 0 && flights === 0) return Promise.resolve();
+      if (waiting() === 0 && flights === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idle.push(resolve));
     },
+    healthy: () => retryDelay === 0,
   };
 }

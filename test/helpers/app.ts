@@ -19,6 +19,8 @@ export interface TestApp {
   key: string;
   logs: string[];
   dataDir: string;
+  /** The PostgreSQL URL (its search_path selects this app's schema), or null on SQLite. */
+  databaseUrl: string | null;
   /** Sends a request through the real app in memory, with the test key unless auth is given. */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a record and asserts the 201; returns the record. */
@@ -57,6 +59,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
     key: TEST_KEY,
     logs,
     dataDir,
+    databaseUrl: config.databaseUrl,
     async request(method, url, body, headers = {}) {
       const res = await app.http.inject({
         method: method as 'GET',

@@ -175,4 +175,19 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
         GROUP BY 1, 2, 3;
     `,
   },
+  {
+    version: 6,
+    name: 'dead letters',
+    sql: `
+      -- As SQLite's migration 9: accepted records the store refused, set aside instead of retried forever.
+      CREATE TABLE dead_letters (
+        org_id text NOT NULL,
+        id text NOT NULL,
+        reason text NOT NULL,
+        record text NOT NULL,
+        at bigint NOT NULL
+      );
+      CREATE INDEX dead_letters_org_at ON dead_letters (org_id, at);
+    `,
+  },
 ];

@@ -12,6 +12,7 @@ import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
 import { connectionConfig, createPool } from './pool.ts';
 import { KeyConflictError } from '../../errors.ts';
+import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
@@ -69,6 +70,16 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       if (records.length === 0) return;
       // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on).
       await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));
+    },
+    async deadLetter(entries) {
+      const rows = entries.map((e) => deadLetterRow(e));
+      const column = (name: keyof DeadLetterRow) => rows.map((r) => r[name]);
+      await run(() =>
+        pool.query(
+          'INSERT INTO dead_letters (org_id, id, reason, record, at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])',
+          [column('org_id'), column('id'), column('reason'), column('record'), column('at')],
+        ),
+      );
     },
     async get(orgId, id) {
       const [row] = await run(() => rows(`SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND id = $2`, [orgId, id], 'tally_get_record'));

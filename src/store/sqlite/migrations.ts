@@ -158,4 +158,20 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX records_org_customer ON records(org_id, field_10, id);
     `,
   },
+  {
+    version: 9,
+    name: 'dead letters',
+    sql: `
+      -- Accepted (202) records the store refused to insert, set aside by the write queue instead of being retried
+      -- forever at the head of the queue (write-queue.ts). record is the JSON of the record's columns.
+      CREATE TABLE dead_letters (
+        org_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        record TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX dead_letters_org_at ON dead_letters(org_id, at);
+    `,
+  },
 ];

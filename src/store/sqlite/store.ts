@@ -12,6 +12,7 @@ import { statementCache } from './statement-cache.ts';
 import { startCheckpointer } from './checkpointer-client.ts';
 import { startWriter } from './writer-client.ts';
 import { KeyConflictError } from '../../errors.ts';
+import { deadLetterRow } from '../dead-letter.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -65,6 +66,7 @@ export function createSqliteStore(dataDir: string, log?: Logger): Store {
     engine: 'sqlite',
     writeFlights: 2,
     insert: (records) => writer.insert(records),
+    deadLetter: (entries) => writer.deadLetter(entries.map((e) => deadLetterRow(e))),
     async get(orgId, id) {
       const row = getStmt.get(orgId, id) as Record<string, unknown> | undefined;
       return row ? rowToRecord(row) : null;

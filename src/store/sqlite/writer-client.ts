@@ -1,15 +1,19 @@
 import { Worker } from 'node:worker_threads';
+import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
-import type { WriteReply, WriteRequest } from './writer.ts';
+import { writeError } from './errors.ts';
+import type { DeadLetterRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
   /**
    * Resolves once the records are committed (durably, in one transaction) by the writer thread. The iterable is
    * consumed at once, synchronously; every CHUNK records are posted as they come, so the thread inserts them while
    * the rest are still being produced (a lazy iterable that encodes as it goes overlaps the two). Rejects, with
-   * nothing stored, when the insert fails or the iterable throws.
+   * nothing stored, when the insert fails (store_unavailable when worth a retry, errors.ts) or the iterable throws.
    */
   insert(records: Iterable<EncodedRecord>): Promise<void>;
+  /** Stores the rows in dead_letters, in one transaction. */
+  deadLetter(rows: DeadLetterRow[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,12 +43,12 @@ export function startWriter(file: string): WriterClient {
       waiting.delete(reply.id);
       if (waiting.size === 0) w.unref();
       if (reply.error === undefined) entry?.resolve();
-      else entry?.reject(new Error(reply.error));
+      else entry?.reject(writeError(reply.error, reply.code));
     });
-    w.on('error', (err) => failAll(err));
+    w.on('error', (err) => failAll(writeError(err.message, 'TALLY_WRITER_EXITED')));
     w.on('exit', (code) => {
       if (worker === w) worker = null; // an unexpected exit: the next insert starts a new writer
-      failAll(new Error(`the SQLite writer thread exited (${code})`));
+      failAll(writeError(`the SQLite writer thread exited (${code})`, 'TALLY_WRITER_EXITED'));
     });
     w.unref(); // an idle writer does not keep the process alive; a pending insert does (ref below)
     return w;
@@ -80,6 +84,14 @@ export function startWriter(file: string): WriterClient {
         return Promise.resolve();
       }
       post(posted === 0 ? 'whole' : 'last', chunk);
+      return done;
+    },
+    deadLetter(rows) {
+      const w = (worker ??= spawn());
+      const id = nextId++;
+      const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      w.ref();
+      w.postMessage({ id, deadLetters: rows } satisfies DeadLetterRequest);
       return done;
     },
     async close() {

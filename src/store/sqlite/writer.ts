@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
@@ -18,19 +19,38 @@ export interface WriteRequest {
   part: 'whole' | 'first' | 'more' | 'last' | 'abort';
   records: Pick<EncodedRecord, 'values' | 'metadata'>[];
 }
+/** Accepted records the store refused, set aside in one transaction of their own. */
+export interface DeadLetterRequest {
+  id: number;
+  deadLetters: DeadLetterRow[];
+}
 export interface WriteReply {
   id: number;
   error?: string;
+  /** SQLite's result code (SQLITE_FULL, SQLITE_CONSTRAINT_UNIQUE, ...), when the error has one. */
+  code?: string;
 }
 
 const db = openSqliteWriter((workerData as { file: string }).file);
 const insert = createInserter(db);
 const writeRows = createRowWriter(db);
+const insertDeadLetter = db.prepare('INSERT INTO dead_letters (org_id, id, reason, record, at) VALUES (@org_id, @id, @reason, @record, @at)');
+const setAside = db.transaction((rows: DeadLetterRow[]) => {
+  for (const row of rows) insertDeadLetter.run(row);
+});
+/** A failure as the reply carries it. */
+interface Failure {
+  error: string;
+  code?: string;
+}
 /** The chunked insert whose transaction is open, and the first error it met. */
-let open: { id: number; error: string | null } | null = null;
+let open: { id: number; error: Failure | null } | null = null;
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const reply = (id: number, error: string | null) => parentPort!.postMessage((error === null ? { id } : { id, error }) satisfies WriteReply);
+const failure = (err: unknown): Failure => {
+  const code = (err as { code?: unknown }).code;
+  return { error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
+};
+const reply = (id: number, error: Failure | null) => parentPort!.postMessage({ id, ...error } satisfies WriteReply);
 
 function rollback(): void {
   if (db.inTransaction) db.exec('ROLLBACK');
@@ -43,25 +63,25 @@ function chunk(msg: WriteRequest): void {
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
-      open.error = message(err);
+      open.error = failure(err);
     }
   }
-  if (open === null || open.id !== msg.id) return reply(msg.id, 'a chunk arrived outside its insert'); // a bug, never seen
+  if (open === null || open.id !== msg.id) return reply(msg.id, { error: 'a chunk arrived outside its insert' }); // a bug, never seen
   if (open.error === null && msg.part !== 'abort') {
     try {
       writeRows(msg.records);
     } catch (err) {
-      open.error = message(err);
+      open.error = failure(err);
       rollback();
     }
   }
   if (msg.part === 'last' || msg.part === 'abort') {
-    if (open.error === null && msg.part === 'abort') open.error = 'the insert was abandoned before its last chunk';
+    if (open.error === null && msg.part === 'abort') open.error = { error: 'the insert was abandoned before its last chunk' };
     if (open.error === null) {
       try {
         db.exec('COMMIT');
       } catch (err) {
-        open.error = message(err);
+        open.error = failure(err);
       }
     }
     if (open.error !== null) rollback();
@@ -70,17 +90,22 @@ function chunk(msg: WriteRequest): void {
   }
 }
 
-parentPort!.on('message', (msg: WriteRequest | 'close') => {
+parentPort!.on('message', (msg: WriteRequest | DeadLetterRequest | 'close') => {
   if (msg === 'close') {
     rollback();
     db.close();
     process.exit(0);
   }
+  if ('deadLetters' in msg) return run(msg.id, () => setAside.immediate(msg.deadLetters));
   if (msg.part !== 'whole') return chunk(msg);
-  try {
-    insert(msg.records);
-    reply(msg.id, null);
-  } catch (err) {
-    reply(msg.id, message(err));
-  }
+  run(msg.id, () => insert(msg.records));
 });
+
+function run(id: number, work: () => void): void {
+  try {
+    work();
+    reply(id, null);
+  } catch (err) {
+    reply(id, failure(err));
+  }
+}
