@@ -18,6 +18,7 @@ import { registerWeb } from './http/web.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.ts';
 import { serverTimeouts } from './http/server-options.ts';
+import { startIdempotencyPurge } from './records/idempotency-purge.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
@@ -97,6 +98,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     onDeadLetter: metrics.deadLettered,
   });
   const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed });
+  const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
   const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
   const authenticate = createAuthenticator(deps.store, { limiter });
   registerRecordRoutes(http, service, authenticate, createConcurrencyGate(config.batchConcurrency));
@@ -128,6 +130,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     metrics,
     async close() {
       closing = true;
+      stopPurge();
       await http.close();
       await queue.drain();
       await deps.store.close();

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';
 
 /**
@@ -11,6 +12,8 @@ import { AppError } from '../errors.ts';
 export function registerJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    // The body's bytes are gone once parsed; a request that may be repeated keeps their digest (bodyDigest).
+    if (req.headers['idempotency-key'] !== undefined) digests.set(req, createHash('sha256').update(body).digest('hex'));
     // JSON is UTF-8: bytes that are not would be replaced by U+FFFD, storing something other than what was sent.
     if (!isUtf8(body)) return done(new AppError('invalid_json', 'The body is not valid UTF-8'), undefined);
     const text = body.toString('utf8');
@@ -24,4 +27,11 @@ export function registerJsonParser(app: FastifyInstance): void {
       done(new AppError('invalid_json', `The body is not valid JSON: ${detail}`), undefined);
     }
   });
+}
+
+const digests = new WeakMap<FastifyRequest, string>();
+
+/** SHA-256 of the raw body, hex, for requests that carry an Idempotency-Key (of the empty body when there was none). */
+export function bodyDigest(request: FastifyRequest): string {
+  return digests.get(request) ?? createHash('sha256').digest('hex');
 }

@@ -4,19 +4,24 @@ import { validateCreateBody } from '../fields/validate.ts';
 import { validateBatchBody } from '../fields/validate-batch.ts';
 import { parseFilters } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
-import { encodeRecord, idOf } from '../store/encoded-record.ts';
+import { encodeRecord, idOf, type IdempotencyRow } from '../store/encoded-record.ts';
 import type { Store } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
+import { createIdempotency, type Claim, type Executed, type IdempotencyRequest, type WriteOutcome } from './idempotency.ts';
 import type { ApiRecord } from './record.ts';
 import { recordJson } from './record-json.ts';
 import { toApiRecord } from './to-api.ts';
 
 export interface RecordsService {
-  /** The stored record's wire JSON (as toApiRecord would serialise it). */
-  create(orgId: string, body: unknown): Promise<{ durable: boolean; json: string }>;
-  /** Validates every item, then stores them all in one transaction; resolves after the commit. */
-  createBatch(orgId: string, body: unknown): Promise<{ count: number; ids: string[] }>;
+  /**
+   * Stores one record: 201 once committed, or 202 at once when its field_21 asks for an async write; the JSON is the
+   * stored record's wire JSON (as toApiRecord would serialise it). With an Idempotency-Key, a repeat of the request
+   * within 24 h answers the first outcome again instead (replayed).
+   */
+  create(orgId: string, body: unknown, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
+  /** Validates every item, then stores them all in one transaction; 201 {count, ids} after the commit. */
+  createBatch(orgId: string, body: unknown, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
   get(orgId: string, id: string): Promise<ApiRecord>;
   /** count is null when params.count is false; more says whether another page follows. */
   list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: ApiRecord[]; more: boolean }>;
@@ -28,45 +33,68 @@ export interface RecordsServiceOptions {
 }
 
 export function createRecordsService(store: Store, queue: WriteQueue, opts: RecordsServiceOptions = {}): RecordsService {
-  return {
-    async create(orgId, body) {
-      const input = validateCreateBody(body);
-      const data = deriveRecord(input, orgId);
-      const record = encodeRecord(data);
-      const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
-      const durable = options?.option_a !== false;
-      if (durable) await queue.write(record);
-      else queue.accept(record);
-      return { durable, json: recordJson(record, data) };
-    },
-    async createBatch(orgId, body) {
-      const inputs = validateBatchBody(body); // every item, before anything is written
-      const ids: string[] = [];
-      let encodeError: { err: unknown } | null = null;
-      // Derived and encoded lazily: the store's writer inserts the first records while the rest are encoded.
-      function* encoded() {
-        try {
-          for (const input of inputs) {
-            const record = encodeRecord(deriveRecord(input, orgId));
-            ids.push(idOf(record));
-            yield record;
-          }
-        } catch (err) {
-          encodeError = { err };
-          throw err;
-        }
-      }
-      const started = performance.now();
+  const idempotency = createIdempotency(store);
+
+  async function create(orgId: string, body: unknown, claim?: Claim): Promise<Executed> {
+    const input = validateCreateBody(body);
+    const data = deriveRecord(input, orgId);
+    const record = encodeRecord(data);
+    const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
+    const durable = options?.option_a !== false;
+    if (claim) record.idempotency = claim(durable ? 201 : 202, JSON.stringify({ id: data.id }));
+    const settled = durable ? queue.write(record) : queue.accept(record);
+    if (durable) await settled;
+    return { status: durable ? 201 : 202, json: recordJson(record, data), settled };
+  }
+
+  /** The first answer to a create, again: the record as stored (it is immutable), with the first status. */
+  async function replayCreate(orgId: string, row: IdempotencyRow): Promise<Omit<Executed, 'settled'>> {
+    const { id } = JSON.parse(row.response) as { id: string };
+    const record = await store.get(orgId, id);
+    if (!record) throw new AppError('store_unavailable', 'The first outcome of this Idempotency-Key cannot be read right now; retry shortly', [], { 'retry-after': '1' });
+    return { status: row.status, json: JSON.stringify(toApiRecord(record)) };
+  }
+
+  async function createBatch(orgId: string, body: unknown, claim?: Claim): Promise<Executed> {
+    const inputs = validateBatchBody(body); // every item, before anything is written
+    const ids: string[] = [];
+    let encodeError: { err: unknown } | null = null;
+    // Derived and encoded lazily: the store's writer inserts the first records while the rest are encoded.
+    function* encoded() {
       try {
-        await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
+        for (const input of inputs) {
+          const record = encodeRecord(deriveRecord(input, orgId));
+          ids.push(idOf(record));
+          // The key goes with the last record, when every id of the answer is known: one transaction holds them all.
+          if (claim && ids.length === inputs.length) record.idempotency = claim(201, JSON.stringify({ count: ids.length, ids }));
+          yield record;
+        }
       } catch (err) {
-        if (encodeError !== null) throw (encodeError as { err: unknown }).err; // our bug, not the store's: nothing was saved either way
-        if (isStoreUnavailable(err)) throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved', [], { 'retry-after': '1' });
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new AppError('unstorable_record', `The store refused a record of this batch; nothing was saved (${reason.slice(0, 200)})`);
+        encodeError = { err };
+        throw err;
       }
-      opts.onBatchCommit?.(ids.length, (performance.now() - started) / 1000);
-      return { count: ids.length, ids };
+    }
+    const started = performance.now();
+    try {
+      await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
+    } catch (err) {
+      if (encodeError !== null) throw (encodeError as { err: unknown }).err; // our bug, not the store's: nothing was saved either way
+      if (isStoreUnavailable(err)) throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved', [], { 'retry-after': '1' });
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new AppError('unstorable_record', `The store refused a record of this batch; nothing was saved (${reason.slice(0, 200)})`);
+    }
+    opts.onBatchCommit?.(ids.length, (performance.now() - started) / 1000);
+    return { status: 201, json: JSON.stringify({ count: ids.length, ids }), settled: Promise.resolve() };
+  }
+
+  return {
+    async create(orgId, body, key) {
+      if (!key) return { ...(await create(orgId, body)), replayed: false };
+      return idempotency.once(orgId, key, (claim) => create(orgId, body, claim), (row) => replayCreate(orgId, row));
+    },
+    async createBatch(orgId, body, key) {
+      if (!key) return { ...(await createBatch(orgId, body)), replayed: false };
+      return idempotency.once(orgId, key, (claim) => createBatch(orgId, body, claim), async (row) => ({ status: row.status, json: row.response }));
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { parseListParams } from '../query/list-params.ts';
 import type { ConcurrencyGate } from '../http/concurrency-gate.ts';
+import { parseIdempotencyKey, type IdempotencyRequest, type WriteOutcome } from '../records/idempotency.ts';
 import type { RecordsService } from '../records/service.ts';
+import { bodyDigest } from '../http/json-body.ts';
+import { createHash } from 'node:crypto';
 
 const LIST_BODY_KEYS = new Set(['filters', 'param_a', 'param_b', 'param_c', 'param_d', 'count']);
 
@@ -58,14 +61,28 @@ export function listInput(request: FastifyRequest): { query: Record<string, unkn
   return { query, filters };
 }
 
+/** The request's Idempotency-Key and what identifies the request: its route and its raw body. */
+function idempotencyOf(request: FastifyRequest): IdempotencyRequest | undefined {
+  const key = parseIdempotencyKey(request.headers['idempotency-key']);
+  if (key === undefined) return undefined;
+  const fingerprint = createHash('sha256').update(`${request.routeOptions.url}\n${bodyDigest(request)}`).digest('hex');
+  return { key, fingerprint };
+}
+
+/** A write's answer; a repeat of an Idempotency-Key's first answer says so in Idempotent-Replayed. */
+function sendOutcome(reply: FastifyReply, outcome: WriteOutcome) {
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(outcome.status).type('application/json; charset=utf-8').send(outcome.json);
+}
+
 export type Authenticate = (authorization: string | undefined) => Promise<string>;
 
 export function registerRecordRoutes(app: FastifyInstance, service: RecordsService, authenticate: Authenticate, batchGate: ConcurrencyGate): void {
   const orgOf = (request: FastifyRequest) => authenticate(request.headers.authorization);
 
   app.post('/api/records/create', async (request, reply) => {
-    const { durable, json } = await service.create(await orgOf(request), request.body);
-    return reply.code(durable ? 201 : 202).type('application/json; charset=utf-8').send(json);
+    const outcome = await service.create(await orgOf(request), request.body, idempotencyOf(request));
+    return sendOutcome(reply, outcome);
   });
 
   // A batch body is up to 1,000 records: parsed, validated and encoded at once, each costs tens of MB for a
@@ -76,7 +93,8 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
     await ticket.ready;
   };
   app.post('/api/records/batch', { onRequest: throughGate }, async (request, reply) => {
-    return reply.code(201).send(await service.createBatch(await orgOf(request), request.body));
+    const outcome = await service.createBatch(await orgOf(request), request.body, idempotencyOf(request));
+    return sendOutcome(reply, outcome);
   });
 
   const list = async (request: FastifyRequest) => {

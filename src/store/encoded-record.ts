@@ -13,7 +13,31 @@ export interface EncodedRecord {
   metadata: Record<string, unknown> | null;
   /** Roughly the memory this record holds while it waits to be written (two bytes per character). */
   bytes: number;
+  /** The Idempotency-Key the request came with, stored in the same transaction as the record (or its batch). */
+  idempotency?: IdempotencyRow;
 }
+
+/**
+ * An Idempotency-Key and the outcome of the request that first used it, kept for IDEMPOTENCY_TTL_MS. Inserting one
+ * whose key an unexpired row holds fails the whole insert (the store's own error), unless that row holds this very
+ * outcome (a retry of a commit whose reply was lost), which is then a success that stores nothing twice.
+ */
+export interface IdempotencyRow {
+  org_id: string;
+  key: string;
+  /** SHA-256 of the route and the raw body, hex. */
+  fingerprint: string;
+  status: number;
+  /** The outcome's JSON: {"id"} for a create, {"count","ids"} for a batch. */
+  response: string;
+  created_at: number;
+}
+
+/** The code of a store's refusal of an Idempotency-Key that an unexpired row holds for another outcome. */
+export const IDEMPOTENCY_CONFLICT = 'TALLY_IDEMPOTENCY_CONFLICT';
+
+/** How long an Idempotency-Key is remembered (ms). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export const COLUMN_INDEX: ReadonlyMap<string, number> = new Map(RECORD_COLUMNS.map((c, i) => [c.name, i]));
 const ORG_INDEX = COLUMN_INDEX.get('org_id')!;

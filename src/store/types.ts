@@ -1,7 +1,7 @@
 import type { Condition } from '../query/filters.ts';
 import type { Sort } from '../query/list-params.ts';
 import type { RecordData } from '../records/record.ts';
-import type { EncodedRecord } from './encoded-record.ts';
+import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
 
 export interface ListQuery {
@@ -49,6 +49,10 @@ export interface Store {
    * their columns, with the reason, so that nothing answered 202 disappears without a trace.
    */
   deadLetter(entries: DeadLetter[]): Promise<void>;
+  /** The row of an Idempotency-Key of the org, expired or not; null when there is none. */
+  idempotencyKey(orgId: string, key: string): Promise<IdempotencyRow | null>;
+  /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many it deleted. */
+  purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
   get(orgId: string, id: string): Promise<RecordData | null>;
   list(orgId: string, query: ListQuery): Promise<ListResult>;
   /** Aggregates over the records a list with the same start time and filters would return. */

@@ -16,9 +16,10 @@ export interface WriteQueue {
   write(record: EncodedRecord): Promise<void>;
   /**
    * Accepts the record for a commit shortly after. Commits that fail for want of the store are retried until they
-   * succeed or the queue closes; a record the store refuses for itself is set aside (Store.deadLetter).
+   * succeed or the queue closes; a record the store refuses for itself is set aside (Store.deadLetter). The promise
+   * resolves once the record is committed and rejects once it is set aside; nobody needs to wait on it.
    */
-  accept(record: EncodedRecord): void;
+  accept(record: EncodedRecord): Promise<void>;
   depth(): number;
   /** Estimated memory held by queued records. */
   bytes(): number;
@@ -191,15 +192,11 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     const outcome: Outcome = { unavailable: [], refused: [] };
     try {
       await commit(batch, outcome);
+      await setAside(outcome.refused);
       for (const { pending, reason } of outcome.refused) {
         bytes -= pending.bytes;
-        if (pending.durable) {
-          pending.reject(
-            new AppError('unstorable_record', `The store refused this record; nothing was saved (${reason.slice(0, 200)})`),
-          );
-        }
+        pending.reject(new AppError('unstorable_record', `The store refused this record; nothing was saved (${reason.slice(0, 200)})`));
       }
-      await setAside(outcome.refused);
       const retry: Pending[] = [];
       for (const p of outcome.unavailable) {
         if (!p.durable) {
@@ -229,8 +226,10 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     },
     accept(record) {
       const size = admit(record, false);
-      acceptedLane.push({ record, bytes: size, durable: false, resolve: () => {}, reject: () => {} });
+      const settled = new Promise<void>((resolve, reject) => acceptedLane.push({ record, bytes: size, durable: false, resolve, reject }));
+      settled.catch(() => {}); // set aside: counted and logged by the queue, not an error of the caller's
       schedule();
+      return settled;
     },
     depth: () => waiting() + inFlight,
     bytes: () => bytes,

@@ -190,4 +190,21 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX dead_letters_org_at ON dead_letters (org_id, at);
     `,
   },
+  {
+    version: 7,
+    name: 'idempotency keys',
+    sql: `
+      -- As SQLite's migration 10.
+      CREATE TABLE idempotency_keys (
+        org_id text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        status integer NOT NULL,
+        response text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (org_id, key)
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
 ];

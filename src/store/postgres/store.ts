@@ -13,6 +13,8 @@ import { migrate } from './migrate.ts';
 import { connectionConfig, createPool } from './pool.ts';
 import { KeyConflictError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
+import type { IdempotencyRow } from '../encoded-record.ts';
+import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 
@@ -68,8 +70,13 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async insert(input) {
       const records = Array.isArray(input) ? input : [...input];
       if (records.length === 0) return;
+      const keys = records.flatMap((r) => (r.idempotency ? [r.idempotency] : []));
       // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on).
-      await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));
+      if (keys.length === 0) await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));
+      else await run(() => inTransaction(pool, async (client) => {
+        for (const k of keys) await claimIdempotencyKey(client, k);
+        await client.query({ ...INSERT_RECORDS, values: insertValues(records) }); // a lost reply's retry inserts nothing twice
+      }));
     },
     async deadLetter(entries) {
       const rows = entries.map((e) => deadLetterRow(e));
@@ -80,6 +87,14 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
           [column('org_id'), column('id'), column('reason'), column('record'), column('at')],
         ),
       );
+    },
+    async idempotencyKey(orgId, key) {
+      const [row] = await run(() => rows('SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = $1 AND key = $2', [orgId, key], 'tally_idempotency_key'));
+      return row ? ({ ...row, created_at: Number(row.created_at) } as unknown as IdempotencyRow) : null;
+    },
+    async purgeIdempotencyKeys(before, limit) {
+      const done = await run(() => pool.query('DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)', [before, limit]));
+      return done.rowCount ?? 0;
     },
     async get(orgId, id) {
       const [row] = await run(() => rows(`SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND id = $2`, [orgId, id], 'tally_get_record'));

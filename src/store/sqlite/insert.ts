@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { RECORD_COLUMNS } from '../columns.ts';
-import { orgOf, type EncodedRecord } from '../encoded-record.ts';
+import { IDEMPOTENCY_CONFLICT, IDEMPOTENCY_TTL_MS, orgOf, type EncodedRecord, type IdempotencyRow } from '../encoded-record.ts';
 import { metaTag, metaValue } from './dialect.ts';
 import { MetaCounts, metaCountWriter } from './meta-counts.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
-type Row = Pick<EncodedRecord, 'values' | 'metadata'>;
+type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
+
 
 /**
  * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value),
@@ -20,10 +21,23 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => void
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
   const addMetaCounts = metaCountWriter(db);
+  const claimKey = db.prepare(
+    `INSERT INTO idempotency_keys (org_id, key, fingerprint, status, response, created_at) VALUES (@org_id, @key, @fingerprint, @status, @response, @created_at)
+     ON CONFLICT (org_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status, response = excluded.response, created_at = excluded.created_at
+     WHERE idempotency_keys.created_at < excluded.created_at - ${IDEMPOTENCY_TTL_MS}`,
+  );
+  const heldKey = db.prepare('SELECT response FROM idempotency_keys WHERE org_id = ? AND key = ?').pluck();
+  /** Claims the key (an expired row is taken over); false when an unexpired row already holds this very outcome. */
+  const claim = (k: IdempotencyRow): boolean => {
+    if (claimKey.run(k).changes === 1) return true;
+    if (heldKey.get(k.org_id, k.key) === k.response) return false;
+    throw Object.assign(new Error(`Idempotency-Key "${k.key}" is held by another request`), { code: IDEMPOTENCY_CONFLICT });
+  };
   return (records) => {
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
     for (const r of records) {
+      if (r.idempotency && !claim(r.idempotency)) continue; // committed before; its reply was lost
       const org = orgOf(r);
       perOrg.set(org, (perOrg.get(org) ?? 0) + 1);
       const seq = insertStmt.run(r.values).lastInsertRowid;

@@ -174,4 +174,21 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX dead_letters_org_at ON dead_letters(org_id, at);
     `,
   },
+  {
+    version: 10,
+    name: 'idempotency keys',
+    sql: `
+      -- Idempotency-Key of a create or batch and the outcome it had, inserted in the record's transaction, kept 24 h.
+      CREATE TABLE idempotency_keys (
+        org_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (org_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+    `,
+  },
 ];

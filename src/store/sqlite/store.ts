@@ -13,6 +13,7 @@ import { startCheckpointer } from './checkpointer-client.ts';
 import { startWriter } from './writer-client.ts';
 import { KeyConflictError } from '../../errors.ts';
 import { deadLetterRow } from '../dead-letter.ts';
+import type { IdempotencyRow } from '../encoded-record.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -30,6 +31,7 @@ export function createSqliteStore(dataDir: string, log?: Logger): Store {
   const countStmt = db.prepare(ORG_COUNT_SQL);
   const prepare = statementCache(db);
   const memo = createCountMemo();
+  const idempotencyStmt = db.prepare('SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = ? AND key = ?');
   const snapshotTop = db.prepare('SELECT (SELECT max(seq) FROM records) AS top, (SELECT n FROM records_changes) AS changes');
   let open = true;
 
@@ -67,6 +69,10 @@ export function createSqliteStore(dataDir: string, log?: Logger): Store {
     writeFlights: 2,
     insert: (records) => writer.insert(records),
     deadLetter: (entries) => writer.deadLetter(entries.map((e) => deadLetterRow(e))),
+    async idempotencyKey(orgId, key) {
+      return (idempotencyStmt.get(orgId, key) as IdempotencyRow | undefined) ?? null;
+    },
+    purgeIdempotencyKeys: (before, limit) => writer.purgeIdempotencyKeys(before, limit),
     async get(orgId, id) {
       const row = getStmt.get(orgId, id) as Record<string, unknown> | undefined;
       return row ? rowToRecord(row) : null;

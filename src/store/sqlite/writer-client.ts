@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
-import type { DeadLetterRequest, WriteReply, WriteRequest } from './writer.ts';
+import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
   /**
@@ -14,6 +14,8 @@ export interface WriterClient {
   insert(records: Iterable<EncodedRecord>): Promise<void>;
   /** Stores the rows in dead_letters, in one transaction. */
   deadLetter(rows: DeadLetterRow[]): Promise<void>;
+  /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many. */
+  purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export const CHUNK = 100;
 
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
 export function startWriter(file: string): WriterClient {
-  const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  const waiting = new Map<number, { resolve: (changes: number) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let worker: Worker | null = null;
 
@@ -42,10 +44,10 @@ export function startWriter(file: string): WriterClient {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
       if (waiting.size === 0) w.unref();
-      if (reply.error === undefined) entry?.resolve();
+      if (reply.error === undefined) entry?.resolve(reply.changes ?? 0);
       else entry?.reject(writeError(reply.error, reply.code));
     });
-    w.on('error', (err) => failAll(writeError(err.message, 'TALLY_WRITER_EXITED')));
+    w.on('error', (err) => failAll(writeError(`the SQLite writer thread failed: ${err.message ?? (err as { code?: string }).code}`, 'TALLY_WRITER_EXITED')));
     w.on('exit', (code) => {
       if (worker === w) worker = null; // an unexpected exit: the next insert starts a new writer
       failAll(writeError(`the SQLite writer thread exited (${code})`, 'TALLY_WRITER_EXITED'));
@@ -54,12 +56,22 @@ export function startWriter(file: string): WriterClient {
     return w;
   };
 
+  /** Posts a chore (anything but an insert of records) and resolves with the rows it changed. */
+  const chore = (request: Omit<ChoreRequest, 'id'>): Promise<number> => {
+    const w = (worker ??= spawn());
+    const id = nextId++;
+    const done = new Promise<number>((resolve, reject) => waiting.set(id, { resolve, reject }));
+    w.ref();
+    w.postMessage({ id, ...request } as ChoreRequest);
+    return done;
+  };
+
   worker = spawn(); // at start, so the first create does not pay for the thread's start-up
   return {
     insert(records) {
       const w = (worker ??= spawn());
       const id = nextId++;
-      const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve: () => resolve(), reject }));
       const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => {
         w.ref(); // a pending insert keeps the process alive; the last answer unrefs (spawn)
         w.postMessage({ id, part, records: rows } satisfies WriteRequest);
@@ -67,8 +79,8 @@ export function startWriter(file: string): WriterClient {
       let chunk: WriteRequest['records'] = [];
       let posted = 0;
       try {
-        for (const { values, metadata } of records) {
-          chunk.push({ values, metadata }); // not bytes
+        for (const { values, metadata, idempotency } of records) {
+          chunk.push(idempotency ? { values, metadata, idempotency } : { values, metadata }); // not bytes
           if (chunk.length === CHUNK) {
             post(posted++ === 0 ? 'first' : 'more', chunk);
             chunk = [];
@@ -86,14 +98,10 @@ export function startWriter(file: string): WriterClient {
       post(posted === 0 ? 'whole' : 'last', chunk);
       return done;
     },
-    deadLetter(rows) {
-      const w = (worker ??= spawn());
-      const id = nextId++;
-      const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
-      w.ref();
-      w.postMessage({ id, deadLetters: rows } satisfies DeadLetterRequest);
-      return done;
+    async deadLetter(rows) {
+      await chore({ deadLetters: rows });
     },
+    purgeIdempotencyKeys: (before, limit) => chore({ purgeIdempotencyKeys: { before, limit } }),
     async close() {
       const w = worker;
       worker = null;

@@ -17,18 +17,20 @@ import { openSqliteWriter } from './open.ts';
 export interface WriteRequest {
   id: number;
   part: 'whole' | 'first' | 'more' | 'last' | 'abort';
-  records: Pick<EncodedRecord, 'values' | 'metadata'>[];
+  records: Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>[];
 }
-/** Accepted records the store refused, set aside in one transaction of their own. */
-export interface DeadLetterRequest {
-  id: number;
-  deadLetters: DeadLetterRow[];
-}
+/**
+ * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
+ * aside; or expired Idempotency-Key rows deleted (the reply says how many).
+ */
+export type ChoreRequest = { id: number } & ({ deadLetters: DeadLetterRow[] } | { purgeIdempotencyKeys: { before: number; limit: number } });
 export interface WriteReply {
   id: number;
   error?: string;
   /** SQLite's result code (SQLITE_FULL, SQLITE_CONSTRAINT_UNIQUE, ...), when the error has one. */
   code?: string;
+  /** Rows a chore changed. */
+  changes?: number;
 }
 
 const db = openSqliteWriter((workerData as { file: string }).file);
@@ -38,6 +40,7 @@ const insertDeadLetter = db.prepare('INSERT INTO dead_letters (org_id, id, reaso
 const setAside = db.transaction((rows: DeadLetterRow[]) => {
   for (const row of rows) insertDeadLetter.run(row);
 });
+const purgeKeys = db.prepare('DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)');
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -50,7 +53,7 @@ const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
   return { error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
 };
-const reply = (id: number, error: Failure | null) => parentPort!.postMessage({ id, ...error } satisfies WriteReply);
+const reply = (id: number, error: Failure | null, changes?: number) => parentPort!.postMessage({ id, ...error, changes } satisfies WriteReply);
 
 function rollback(): void {
   if (db.inTransaction) db.exec('ROLLBACK');
@@ -90,21 +93,22 @@ function chunk(msg: WriteRequest): void {
   }
 }
 
-parentPort!.on('message', (msg: WriteRequest | DeadLetterRequest | 'close') => {
+parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
   if (msg === 'close') {
     rollback();
     db.close();
     process.exit(0);
   }
   if ('deadLetters' in msg) return run(msg.id, () => setAside.immediate(msg.deadLetters));
+  if ('purgeIdempotencyKeys' in msg) return run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
   if (msg.part !== 'whole') return chunk(msg);
   run(msg.id, () => insert(msg.records));
 });
 
-function run(id: number, work: () => void): void {
+function run(id: number, work: () => number | void): void {
   try {
-    work();
-    reply(id, null);
+    const changes = work();
+    reply(id, null, typeof changes === 'number' ? changes : undefined);
   } catch (err) {
     reply(id, failure(err));
   }
