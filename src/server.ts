@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining writes');
     const timer = setTimeout(() => {
-      logger.error('shutdown took longer than 30s; exiting');
+      logger.error({ uncommitted: app.queue.depth() }, 'shutdown took longer than 30s; exiting with records not committed');
       process.exit(1);
     }, 30_000);
     timer.unref();
