@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createStore } from '../../src/store/factory.ts';
 import type { Store } from '../../src/store/types.ts';
+import { within } from './http.ts';
 import { storeEnv, type StoreKind } from './stores.ts';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
@@ -23,6 +24,11 @@ export interface TestApp {
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a record and asserts the 201; returns the record. */
   create(body: unknown): Promise<any>;
+  /**
+   * Waits until the write queue has committed every record it accepted (the 202s), and fails when that takes
+   * longer than ms (default 10 s) rather than waiting for ever.
+   */
+  drain(ms?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +83,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
       if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
+    drain: (ms = 10_000) => within(app.queue.drain(), ms, 'the write queue to commit what it accepted'),
     async close() {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
