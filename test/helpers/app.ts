@@ -20,7 +20,7 @@ export interface TestApp {
   key: string;
   logs: string[];
   dataDir: string;
-  /** Sends a request through the real app in memory, with the test key unless auth is given. */
+  /** Sends a request through the real app in memory, with the test key unless auth is given; fails after 60 s without a reply. */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a record and asserts the 201; returns the record. */
   create(body: unknown): Promise<any>;
@@ -64,12 +64,13 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
     logs,
     dataDir,
     async request(method, url, body, headers = {}) {
-      const res = await app.http.inject({
+      const injected = app.http.inject({
         method: method as 'GET',
         url,
         headers: { authorization: `Bearer ${TEST_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
+      const res = await within(injected, 60_000, `${method} ${url.slice(0, 100)} to be answered`);
       let parsed: unknown = res.body;
       try {
         parsed = JSON.parse(res.body);
