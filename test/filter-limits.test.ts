@@ -9,6 +9,10 @@ import { STORE_KINDS } from './helpers/stores.ts';
  * 200 with the right records on every store, one more is a 400 naming the limit. Before the limits, valid
  * filters reached the engines' own: SQLite's 32,766 parameters and 1,000-deep expressions (a nested key's
  * "in" of 997 values), PostgreSQL's 65,535 parameters (answered 500 and 503).
+ *
+ * The worst case binds the most SQLite parameters the limits allow, give or take a few dozen: 30,000 values, plus
+ * the most a filter binds of its own (7 for an icontains on a column, 6 for a top-level metadata "in" of three
+ * JSON types). Counted from the statements it builds: 30,586 in the largest (the page walk), of 32,766.
  */
 
 /** Text columns a record can hold any text in: an icontains on each binds the most parameters SQLite binds for one filter. */
