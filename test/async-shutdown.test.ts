@@ -24,9 +24,13 @@ for (const kind of STORE_KINDS) {
       try {
         const server = await startServer(env);
         const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY, async: true });
-        await waitFor(() => load.acks() >= 1500, 8000);
-        server.child.kill('SIGTERM'); // the clients keep sending while the server drains
-        const exit = await server.exited;
+        let exit;
+        try {
+          await waitFor(() => load.acks() >= 1500, 8000);
+          exit = await server.stop('SIGTERM'); // the clients keep sending while the server drains
+        } finally {
+          await server.stop('SIGKILL'); // nothing left to kill unless the SIGTERM went unanswered
+        }
         const result = await load.stop();
         assert.deepEqual(exit, { code: 0, signal: null }, 'graceful exit');
         assert.deepEqual([...result.statuses.keys()].filter((s) => s !== 202), [], `only 202s: ${JSON.stringify([...result.statuses])}`);
@@ -60,10 +64,13 @@ for (const kind of STORE_KINDS) {
       try {
         const server = await startServer(env);
         const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY, async: true });
-        await waitFor(() => load.acks() >= 1500, 8000);
-        const scrape = await httpRequest(server.port, 'GET', '/metrics');
-        server.child.kill('SIGKILL');
-        await server.exited;
+        let scrape;
+        try {
+          await waitFor(() => load.acks() >= 1500, 8000);
+          scrape = await httpRequest(server.port, 'GET', '/metrics');
+        } finally {
+          await server.stop('SIGKILL'); // and the load, left without a server, ends by itself
+        }
         const result = await load.stop();
 
         const again = await startServer(env);

@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { tempDir } from './helpers/app.ts';
 import { startServer } from './helpers/server-process.ts';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Runs a command that must exit by itself; one still running after 60 s (a start that hangs) is killed and fails. */
+const run = (file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) =>
+  execFileAsync(file, args, { ...opts, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
 const ROOT = new URL('..', import.meta.url).pathname;
 
 
@@ -18,7 +21,7 @@ describe('start-up and keys', () => {
     try {
       const key = /\n {2}(tly_\S+)\n/.exec(s.output())?.[1];
       assert.ok(key, s.output());
-      const res = await fetch(`http://127.0.0.1:${s.port}/api/records/list/`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/records/list/`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30_000) });
       assert.equal(res.status, 200);
       const logLines = s.output().split('\n').filter((l) => l.startsWith('{'));
       assert.ok(logLines.every((l) => !l.includes(key!)), 'the key is printed, not logged');
@@ -45,6 +48,7 @@ describe('start-up and keys', () => {
           method: 'POST',
           headers: { authorization: 'Bearer boot-key-1234567890', 'content-type': 'application/json' },
           body: '{}',
+          signal: AbortSignal.timeout(30_000),
         });
         assert.equal(res.status, 201);
         assert.equal((await res.json()).org_id, 'org_boot');
@@ -93,6 +97,7 @@ describe('start-up and keys', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: '{"field_1":"hi"}',
+        signal: AbortSignal.timeout(30_000),
       });
       assert.equal(res.status, 201);
       assert.equal((await res.json()).org_id, 'org_cli');

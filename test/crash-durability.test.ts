@@ -31,10 +31,13 @@ for (const kind of STORE_KINDS) {
         for (let round = 0; round < 3; round++) {
           const server = await startServer(env);
           const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY });
-          // Kill once a few hundred records are acknowledged (or after 5 s), while all clients are mid-request.
-          await waitFor(() => load.acks() >= 300 + round * 100, 5000);
-          server.child.kill('SIGKILL');
-          const exit = await server.exited;
+          let exit;
+          try {
+            // Kill once a few hundred records are acknowledged (or after 5 s), while all clients are mid-request.
+            await waitFor(() => load.acks() >= 300 + round * 100, 5000);
+          } finally {
+            exit = await server.stop('SIGKILL');
+          }
           const result = await load.stop();
           assert.equal(exit.signal, 'SIGKILL');
           for (const [id, body] of result.acked) acked.set(id, body);

@@ -42,6 +42,45 @@ for (const kind of STORE_KINDS) {
       assert.equal((await create({ field_7: 2 })).rate, null);
     });
 
+    test('a rate a float cannot hold is stored as null: the record reads null, and rate filters see null too', async () => {
+      const ids = async (filters: unknown) => {
+        const res = await t.request('POST', '/api/records/list/?param_d=id', { filters });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return res.body.results.map((r: any) => r.id) as string[];
+      };
+      const huge = Number.MAX_SAFE_INTEGER;
+      const overflow = [
+        await create({ field_5: { sub_field_b: huge }, field_7: 1e-300, field_9: { case: 'rate-overflow' } }),
+        await create({ field_5: { sub_field_b: huge }, field_7: 3e-300, field_8: 2e-300, field_9: { case: 'rate-overflow' } }),
+      ];
+      const finite = await create({ field_5: { sub_field_b: huge }, field_7: 1e-290, field_9: { case: 'rate-overflow' } });
+      const mine = { field_9__case: { value: ['rate-overflow'] } };
+      for (const r of overflow) {
+        assert.equal(r.rate, null);
+        assert.equal((await t.request('GET', `/api/records/${r.id}/`)).body.rate, null);
+      }
+      assert.ok(finite.rate > 1e300 && Number.isFinite(finite.rate));
+      assert.deepEqual(await ids({ ...mine, rate: { operator: 'gt', value: [1e300] } }), [finite.id]);
+      assert.deepEqual(await ids({ ...mine, rate: { operator: 'isnull', value: [true] } }), overflow.map((r) => r.id));
+      assert.deepEqual(await ids({ ...mine, rate: { operator: 'isnull', value: [false] } }), [finite.id]);
+      assert.deepEqual(await ids({ ...mine, rate: { operator: 'not', value: [1] } }), [...overflow, finite].map((r) => r.id));
+      const sorted = await t.request('POST', '/api/records/list/?param_d=-rate', { filters: mine });
+      assert.deepEqual(sorted.body.results.map((r: any) => r.rate), [null, null, finite.rate], 'nulls first descending, as every record without a rate');
+    });
+
+    test('cost and sub_field_total from the largest token counts stay finite numbers that filters see as read', async () => {
+      const max = Number.MAX_SAFE_INTEGER;
+      const r = await create({ field_4: 'gpt-4o', field_5: { sub_field_a: max, sub_field_b: max }, field_9: { case: 'max-tokens' } });
+      assert.equal(typeof r.field_6, 'number');
+      assert.ok(Number.isFinite(r.field_6) && r.field_6 > 0);
+      assert.equal(r.sub_field_total, max + max);
+      const got = (await t.request('GET', `/api/records/${r.id}/`)).body;
+      assert.equal(got.field_6, r.field_6);
+      assert.equal(got.sub_field_total, r.sub_field_total);
+      const res = await t.request('POST', '/api/records/list/', { filters: { field_9__case: { value: ['max-tokens'] }, field_6: { operator: 'gte', value: [r.field_6] } } });
+      assert.deepEqual(res.body.results.map((x: any) => x.id), [r.id]);
+    });
+
     test('status follows field_18', async () => {
       for (const [code, status] of [[200, 'success'], [201, 'success'], [302, 'success'], [399, 'success'], [400, 'error'], [429, 'error'], [500, 'error'], [504, 'error']] as const) {
         const r = await create({ field_18: code, field_19: code >= 400 ? 'boom' : '' });

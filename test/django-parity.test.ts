@@ -43,7 +43,7 @@ const run = promisify(execFile);
 
 async function hasDjango(): Promise<boolean> {
   try {
-    await run(PYTHON, ['-c', 'import django, psycopg2']);
+    await run(PYTHON, ['-c', 'import django, psycopg2'], { timeout: 60_000, killSignal: 'SIGKILL' });
     return true;
   } catch {
     return false;
@@ -412,7 +412,7 @@ async function askDjango(stores: Map<StoreKind, { records: Rec[]; cases: Case[] 
     const output = path.join(dir, 'output.json');
     fs.writeFileSync(input, JSON.stringify({ pg_url: TEST_PG_URL, stores: Object.fromEntries(stores) }));
     try {
-      await run(PYTHON, [PARITY_PY, input, output], { maxBuffer: 16 * 1024 * 1024 });
+      await run(PYTHON, [PARITY_PY, input, output], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000, killSignal: 'SIGKILL' });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(`test/django/parity.py failed: ${e.stderr || e.message}`);

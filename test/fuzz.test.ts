@@ -44,7 +44,7 @@ for (const kind of STORE_KINDS) {
     }
 
     const count = async () => {
-      await t.app.queue.drain();
+      await t.drain();
       return (await t.request('GET', '/api/records/list/?param_c=1')).body.count as number;
     };
 

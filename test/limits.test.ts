@@ -32,7 +32,7 @@ for (const kind of STORE_KINDS) {
       );
       const statuses = [...answered.values()];
       assert.ok(statuses.filter((s) => s === 503).length >= 60, `the queue of 2 refused the rest: ${statuses}`);
-      await t.app.queue.drain();
+      await t.drain();
       for (const [marker, status] of answered) {
         const res = await t.request('POST', '/api/records/list/', { filters: { field_10: { operator: '', value: [marker] } } });
         assert.equal(res.body.count, status === 503 ? 0 : 1, `${marker} answered ${status}`);

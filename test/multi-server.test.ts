@@ -18,7 +18,7 @@ describe('two server processes on one PostgreSQL database', { skip: POSTGRES_AVA
         for (let i = 0; i < 25; i++) {
           const durable = i % 5 !== 0;
           const body = { field_1: `s${server} w${worker} #${i}`, field_9: { server, worker, i }, field_21: { option_a: durable } };
-          const res = await fetch(`${base[server]}/api/records/create/`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+          const res = await fetch(`${base[server]}/api/records/create/`, { method: 'POST', headers: auth, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
           const json = (await res.json()) as { id: string };
           assert.equal(res.status, durable ? 201 : 202, JSON.stringify(json));
           written.push({ id: json.id, field_1: body.field_1, durable });
@@ -29,17 +29,17 @@ describe('two server processes on one PostgreSQL database', { skip: POSTGRES_AVA
 
       // The 202s commit shortly after; wait for them (bounded), then read everything through both servers.
       const deadline = Date.now() + 20_000;
-      const countVia = async (b: string) => ((await (await fetch(`${b}/api/records/list/?param_c=1`, { headers: auth })).json()) as { count: number }).count;
+      const countVia = async (b: string) => ((await (await fetch(`${b}/api/records/list/?param_c=1`, { headers: auth, signal: AbortSignal.timeout(30_000) })).json()) as { count: number }).count;
       while ((await countVia(base[0])) < written.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       for (const b of base) assert.equal(await countVia(b), written.length);
 
       for (const [n, w] of written.entries()) {
-        const res = await fetch(`${base[n % 2]}/api/records/${w.id}/`, { headers: auth });
+        const res = await fetch(`${base[n % 2]}/api/records/${w.id}/`, { headers: auth, signal: AbortSignal.timeout(30_000) });
         assert.equal(res.status, 200, w.id);
         assert.equal(((await res.json()) as { field_1: string }).field_1, w.field_1);
       }
       const listed = await Promise.all(
-        base.map(async (b) => ((await (await fetch(`${b}/api/records/list/?param_c=1000`, { headers: auth })).json()) as { results: { id: string }[] }).results.map((r) => r.id).sort()),
+        base.map(async (b) => ((await (await fetch(`${b}/api/records/list/?param_c=1000`, { headers: auth, signal: AbortSignal.timeout(30_000) })).json()) as { results: { id: string }[] }).results.map((r) => r.id).sort()),
       );
       assert.deepEqual(listed[0], written.map((w) => w.id).sort());
       assert.deepEqual(listed[1], listed[0]);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { errorCodeOf } from './helpers/http.ts';
+import { errorCodeOf, within } from './helpers/http.ts';
 import { listen } from './helpers/listen.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -47,6 +47,7 @@ for (const kind of STORE_KINDS) {
         path: '/api/records/create/',
         headers: { 'content-type': 'application/json', 'content-length': '2', authorization: `Bearer ${t.key}` },
       });
+      req.setTimeout(30_000, () => req.destroy(new Error('no reply within 30 s')));
       const response = new Promise<number>((resolve, reject) => {
         req.on('response', (res) => {
           res.resume();
@@ -62,7 +63,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(errorCodeOf(JSON.parse(ready.body)), 'shutting_down');
       req.end('}');
       assert.equal(await response, 201);
-      await closing; // a 201 is sent after the commit; the crash and shutdown tests read such records back
+      await within(closing, 30_000, 'the app to close'); // a 201 is sent after the commit; the crash and shutdown tests read such records back
       fs.rmSync(t.dataDir, { recursive: true, force: true });
     });
   });
@@ -78,7 +79,7 @@ for (const kind of STORE_KINDS) {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) ids.push((await t.request('POST', '/api/records/create/', { field_1: `m${i}` })).body.id);
       for (let i = 0; i < 2; i++) await t.request('POST', '/api/records/create/', { field_21: { option_a: false } });
-      await t.app.queue.drain();
+      await t.drain();
       for (const id of ids) await t.request('GET', `/api/records/${id}/`);
       await t.request('GET', '/api/records/list/', undefined, { authorization: 'Bearer not-a-key-0123456789' });
       await t.request('POST', '/api/records/create/', { field_3: 'type_z' });

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { within } from './helpers/http.ts';
 import { startProxy } from './helpers/pg-proxy.ts';
 import { POSTGRES_AVAILABLE, freshSchemaUrl } from './helpers/stores.ts';
 
@@ -14,12 +15,6 @@ import { POSTGRES_AVAILABLE, freshSchemaUrl } from './helpers/stores.ts';
 
 const BACKLOG = 1100;
 
-/** Resolves with the promise, or rejects after ms: a bound on a wait that, broken, would never end. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer!: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The outage scenario on an app whose store is cut off by `cut` and given back by `restore`. */
 async function backlogDuringOutage(t: TestApp, cut: () => Promise<void>, restore: () => Promise<void>): Promise<void> {
@@ -36,18 +31,18 @@ async function backlogDuringOutage(t: TestApp, cut: () => Promise<void>, restore
     }
   }
   assert.ok(t.app.queue.depth() >= BACKLOG, `queued: ${t.app.queue.depth()}`);
-  const sync = await within(30_000, 'a sync create behind the backlog', t.request('POST', '/api/records/create/', { field_2: 'sync during outage' }));
+  const sync = await within(t.request('POST', '/api/records/create/', { field_2: 'sync during outage' }), 30_000, 'a sync create behind the backlog');
   assert.equal(sync.status, 503, JSON.stringify(sync.body));
   assert.equal(sync.body.error.code, 'store_unavailable');
   assert.equal(sync.headers['retry-after'], '1');
   const ready = await t.request('GET', '/readyz');
   assert.equal(ready.status, 503, 'not ready while commits fail');
   await restore();
-  await within(60_000, 'the backlog drain after the outage', t.app.queue.drain());
+  await within(t.app.queue.drain(), 60_000, 'the backlog drain after the outage');
   const listed = await t.request('POST', '/api/records/list/', { filters: { field_2: { operator: 'startswith', value: ['backlog '] } }, param_c: 1 });
   assert.equal(listed.body.count, BACKLOG, 'every accepted record is stored once the store is back');
   assert.equal((await t.request('GET', `/api/records/${accepted[BACKLOG - 1]}/`)).status, 200);
-  const after = await within(30_000, 'a sync create after the outage', t.request('POST', '/api/records/create/', { field_2: 'sync after outage' }));
+  const after = await within(t.request('POST', '/api/records/create/', { field_2: 'sync after outage' }), 30_000, 'a sync create after the outage');
   assert.equal(after.status, 201);
   assert.equal((await t.request('GET', '/readyz')).status, 200);
 }

@@ -35,15 +35,23 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       return { status: res.status, code: body.error?.code, id: body.id, ms: performance.now() - started, phase: startedIn, endPhase: phase };
     };
     let writing = true;
+    const failures: string[] = [];
+    // Each writer stops when told, after 5,000 writes (more than 35 s of them), or at its first request that
+    // gets no answer (the server is gone): never a loop that outlives the test.
     const writer = async (worker: number) => {
-      for (let i = 0; writing; i++) {
+      for (let i = 0; writing && i < 5000; i++) {
         const durable = i % 4 !== 0; // every fourth write is option_a=false: a 202 the queue must commit later
-        outcomes.push(await call('/api/records/create/', { method: 'POST', body: JSON.stringify({ field_1: `w${worker} #${i}`, field_21: { option_a: durable } }) }));
+        try {
+          outcomes.push(await call('/api/records/create/', { method: 'POST', body: JSON.stringify({ field_1: `w${worker} #${i}`, field_21: { option_a: durable } }) }));
+        } catch (err) {
+          failures.push(`writer ${worker}: ${(err as Error).message}`);
+          return;
+        }
         await sleep(20);
       }
     };
+    const writers = [0, 1, 2].map(writer);
     try {
-      const writers = [0, 1, 2].map(writer);
       await sleep(1000);
       await proxy.cut();
       phase = 'outage';
@@ -57,6 +65,7 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       writing = false;
       await Promise.all(writers);
 
+      assert.deepEqual(failures, [], 'every write was answered');
       assert.equal(readyDown.status, 503);
       assert.equal(listDown.status, 503);
       assert.equal(listDown.code, 'store_unavailable');
@@ -75,7 +84,7 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       const acknowledged = outcomes.filter((o) => o.status === 201 || o.status === 202).map((o) => o.id!);
       assert.ok(outcomes.some((o) => o.phase === 'outage' && o.status === 202), 'some records were accepted during the outage');
       const missing = async () => {
-        const res = await fetch(`${base}/api/records/list/?param_c=1000`, { headers: auth });
+        const res = await fetch(`${base}/api/records/list/?param_c=1000`, { headers: auth, signal: AbortSignal.timeout(30_000) });
         assert.equal(res.status, 200);
         const stored = new Set(((await res.json()) as { results: { id: string }[] }).results.map((r) => r.id));
         return acknowledged.filter((id) => !stored.has(id));
@@ -91,6 +100,7 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       assert.equal(logged('postgres reachable again'), 1);
     } finally {
       writing = false;
+      await Promise.all(writers); // each ends within its current request (30 s at most)
       await proxy.restore(); // the server drains its queue on SIGTERM, which needs the database
       await server.stop();
       await proxy.cut();

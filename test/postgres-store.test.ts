@@ -81,7 +81,7 @@ describe('PostgreSQL store: migrations', { skip }, () => {
   test('a replica waits for the migration lock longer than a request may take (10 s statement timeout)', async () => {
     const url = await freshDatabaseUrl();
     // Another "replica" holds the lock as if it were running a long migration.
-    const holder = new pg.Client({ connectionString: url });
+    const holder = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
     await holder.connect();
     await holder.query('BEGIN');
     await holder.query('SELECT pg_advisory_xact_lock(7316883021)');
@@ -123,7 +123,7 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     const url = await freshSchemaUrl();
     await withClient(url, (c) => c.query('CREATE TABLE records (unrelated integer)'));
     const env = { ...process.env, TALLY_DATABASE_URL: url, TALLY_INIT_ORG_ID: 'org_x', TALLY_INIT_API_KEY: 'key-0123456789abcdef', PORT: '0' };
-    const failed = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, timeout: 60_000 }).then(
+    const failed = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, timeout: 60_000, killSignal: 'SIGKILL' }).then(
       () => null,
       (err: { code?: number; stderr?: string }) => err,
     );
@@ -133,7 +133,7 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     assert.equal(left.rows[0].orgs, null, 'the half-applied migration was rolled back');
 
     const down = { ...env, TALLY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
-    const unreachable = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: down, timeout: 60_000 }).then(
+    const unreachable = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: down, timeout: 60_000, killSignal: 'SIGKILL' }).then(
       () => null,
       (err: { code?: number; stderr?: string }) => err,
     );
@@ -145,7 +145,7 @@ describe('PostgreSQL store: migrations', { skip }, () => {
 describe('PostgreSQL store: connections', { skip }, () => {
   test("every session gets Tally's settings, after the URL's own options", async () => {
     const url = await freshSchemaUrl();
-    const client = new pg.Client(connectionConfig(url));
+    const client = new pg.Client({ ...connectionConfig(url), connectionTimeoutMillis: 5000 });
     await client.connect();
     try {
       const show = async (name: string) => String(Object.values((await client.query(`SHOW ${name}`)).rows[0])[0]);

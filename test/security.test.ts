@@ -67,6 +67,7 @@ for (const kind of STORE_KINDS) {
         const body = { field_1: `tell me ${secret}`, field_2: `${secret} answer`, field_9: { note: secret }, field_19: secret };
         assert.equal((await t.request('POST', '/api/records/create/', body)).status, 201);
         assert.equal((await t.request('POST', '/api/records/create/', { ...body, field_21: { option_a: false } })).status, 202);
+        await t.drain(); // the 202's write follows the reply: the lists below count it
         assert.equal((await t.request('POST', '/api/records/create/', { ...body, field_3: 'bad' })).status, 400);
         assert.equal((await t.request('POST', '/api/records/create/', `{"field_1": "${secret}"`)).status, 400);
         assert.equal((await t.request('POST', '/api/records/create/', body, { authorization: `Bearer ${badKey}` })).status, 401);
@@ -75,7 +76,6 @@ for (const kind of STORE_KINDS) {
         assert.equal((await t.request('GET', `/api/records/list/?filters=${encodeURIComponent(JSON.stringify(filter))}`)).body.count, 2);
         assert.equal((await t.request('POST', '/api/records/list/', { filters: filter })).body.count, 2);
         assert.equal((await t.request('POST', '/api/records/list/', { filters: { [`field_9__${secret}`]: { operator: 'zz', value: [secret] } } })).status, 400);
-        await t.app.queue.drain();
         const logs = t.logs.join('');
         assert.ok(logs.includes('"msg":"request completed"'), 'the logs were captured');
         for (const needle of [t.key, badKey, secret]) assert.ok(!logs.includes(needle), `the logs contain ${needle}`);

@@ -79,7 +79,7 @@ describe('percentiles [sqlite]: SQLite percentile_disc over negated values and a
 describe('percentiles [postgres]: percentile_disc WITHIN GROUP is nearest rank', { skip: !POSTGRES_AVAILABLE && 'PostgreSQL not reachable' }, () => {
   let client: pg.Client;
   before(async () => {
-    client = new pg.Client({ connectionString: await freshSchemaUrl() });
+    client = new pg.Client({ connectionString: await freshSchemaUrl(), connectionTimeoutMillis: 5000 });
     await client.connect();
     await client.query('CREATE TABLE records (org_id text NOT NULL, field_7 double precision)');
     const rows: (string | number | null)[] = [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../src/auth/keys.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { within } from './helpers/http.ts';
 import { POISON_TRIGGER, sqlOnStore } from './helpers/store-sql.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -14,12 +15,6 @@ import { STORE_KINDS } from './helpers/stores.ts';
 const OTHER_KEY = 'other-org-key-0123456789abcdef';
 const cjk = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))).join('');
 
-/** Resolves with the promise, or rejects after ms: a bound on a wait that, broken, would never end. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer!: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 for (const kind of STORE_KINDS) {
   describe(`a record the store cannot hold [${kind}]`, () => {
@@ -49,14 +44,14 @@ for (const kind of STORE_KINDS) {
     test('an accepted record the store refuses is set aside in dead_letters; every record beside it, of any org, is stored', async () => {
       await sqlOnStore(t, POISON_TRIGGER);
       // All in one turn of the event loop, so they share group commits with the poisoned ones.
-      const sent = await within(30_000, 'the creates', Promise.all([
+      const sent = await within(Promise.all([
         t.request('POST', '/api/records/create/', { field_10: 'poison', field_2: 'async poison', field_21: { option_a: false } }),
         ...Array.from({ length: 10 }, (_, i) => other('POST', '/api/records/create/', { field_2: `other async ${i}`, field_21: { option_a: false } })),
         ...Array.from({ length: 10 }, (_, i) => other('POST', '/api/records/create/', { field_2: `other sync ${i}` })),
         t.request('POST', '/api/records/create/', { field_10: 'poison', field_2: 'sync poison' }),
         t.request('POST', '/api/records/create/', { field_10: 'fine', field_2: 'sync fine' }),
-      ]));
-      await within(30_000, 'the queue drain', t.app.queue.drain());
+      ]), 30_000, 'the creates');
+      await within(t.app.queue.drain(), 30_000, 'the queue drain');
       const [asyncPoison, ...rest] = sent;
       const syncPoison = rest[20];
       assert.equal(asyncPoison.status, 202);

@@ -8,6 +8,7 @@ import { encodeRecord, idOf, type EncodedRecord } from '../src/store/encoded-rec
 import type { Store } from '../src/store/types.ts';
 import { createWriteQueue } from '../src/store/write-queue.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
+import { within } from './helpers/http.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
@@ -62,7 +63,7 @@ for (const kind of STORE_KINDS) {
         for (const r of records.slice(i, i + 10)) writes.push(queue.write(r));
         await new Promise((resolve) => setImmediate(resolve));
       }
-      await Promise.all(writes);
+      await within(Promise.all(writes), 30_000, 'the writes to commit');
       assert.equal(seen.maxInFlight, t.store.writeFlights, `inserts at once: ${seen.maxInFlight}`);
       assert.ok(seen.sizes.length < records.length, `commits shared: ${seen.sizes.length} commits for ${records.length} records`);
       assert.equal(seen.sizes.reduce((a, b) => a + b, 0), records.length);
@@ -81,8 +82,8 @@ for (const kind of STORE_KINDS) {
       const first = durable.map((r) => queue.write(r).then(() => 'stored', (err: unknown) => err));
       await new Promise((resolve) => setImmediate(resolve)); // the first flight (which fails) has left
       const second = later.map((r) => queue.write(r)); // a second flight (SQLite) while the first is still failing
-      await Promise.all(second);
-      await queue.drain();
+      await within(Promise.all(second), 10_000, 'the later writes to commit');
+      await within(queue.drain(), 10_000, 'the queue to commit the accepted writes');
       for (const outcome of await Promise.all(first)) {
         assert.ok(outcome instanceof AppError && outcome.code === 'store_unavailable', `durable write in the failed commit: ${String(outcome)}`);
       }

@@ -1,7 +1,7 @@
 import { ERROR_CODES } from '../errors.ts';
 import { FIELDS, METADATA_PREFIX, SORT_OPTIONS } from '../fields/registry.ts';
 import { createRecordSchema, recordOutputSchema } from '../fields/schema.ts';
-import { OPERATORS } from '../query/filters.ts';
+import { MAX_FILTERS, MAX_FILTER_VALUES, MAX_IN_VALUES, OPERATORS } from '../query/filters.ts';
 import { MAX_BATCH } from '../fields/validate-batch.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
 
@@ -49,7 +49,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         Filters: {
           type: 'object',
-          description: `Keys: ${filterable.join(', ')}, or ${METADATA_PREFIX}<key>. All filters are ANDed.`,
+          description:
+            `Keys: ${filterable.join(', ')}, or ${METADATA_PREFIX}<key>. All filters are ANDed. At most ${MAX_FILTERS} filters, ` +
+            `${MAX_IN_VALUES} values in an "in" list and ${MAX_FILTER_VALUES} in all the "in" lists together.`,
+          maxProperties: MAX_FILTERS,
           additionalProperties: {
             type: 'object',
             properties: {

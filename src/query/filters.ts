@@ -29,7 +29,19 @@ export type Condition =
   | { op: 'isnull'; target: Target; value: boolean }
   | { op: 'none' }; // matches nothing (an empty "in")
 
-const MAX_IN_VALUES = 1000;
+/** The most filters one request may combine. */
+export const MAX_FILTERS = 100;
+/** The most values one "in" list may hold. */
+export const MAX_IN_VALUES = 1000;
+/**
+ * The most values all the "in" lists of one request may hold together. Every "in" value is one bound
+ * parameter on SQLite (PostgreSQL binds each list as one array), and SQLite takes at most 32,766 parameters
+ * in a statement. Besides the values, a filter binds at most 7 parameters of its own (an icontains on a column:
+ * see the SQLite dialect; a top-level metadata "in" binds 2 per JSON type), so 100 filters and a list query's
+ * own few stay under 800: 30,000 leaves room to spare. test/filter-limits.test.ts sends the worst case within
+ * these limits to both stores.
+ */
+export const MAX_FILTER_VALUES = 30_000;
 const META_KEY = /^[^"\\\u0000-\u001f]{1,256}$/;
 
 function bad(field: string, message: string): never {
@@ -113,7 +125,7 @@ function parseOne(name: string, spec: unknown): Condition {
   const op = operator as Operator;
 
   if (op === 'in') {
-    if (values.length > MAX_IN_VALUES) return bad(name, `"in" takes at most ${MAX_IN_VALUES} values`);
+    if (values.length > MAX_IN_VALUES) return bad(name, `"in" takes at most ${MAX_IN_VALUES} values (got ${values.length})`);
     const kept = values.filter((v) => v !== null); // as in Django, NULL is never IN anything
     if (kept.length === 0) return { op: 'none' };
     const typed = kept.map((v) => (target.kind === 'meta' ? metaValue(target, v) : columnValue(target, v))) as (string | number | boolean)[];
@@ -150,6 +162,15 @@ export function parseFilters(filters: unknown): Condition[] {
     throw new AppError('invalid_filter_value', '"filters" must be an object keyed by field name', [{ field: 'filters', message: 'must be an object' }]);
   }
   const entries = Object.entries(filters as Record<string, unknown>);
-  if (entries.length > 100) throw new AppError('invalid_filter_value', 'At most 100 filters', [{ field: 'filters', message: 'too many filters' }]);
-  return entries.map(([name, spec]) => parseOne(name, spec));
+  if (entries.length > MAX_FILTERS) {
+    throw new AppError('invalid_filter_value', `At most ${MAX_FILTERS} filters`, [{ field: 'filters', message: `too many filters (${entries.length})` }]);
+  }
+  const conditions = entries.map(([name, spec]) => parseOne(name, spec));
+  const values = conditions.reduce((n, c) => n + (c.op === 'in' ? c.values.length : 0), 0);
+  if (values > MAX_FILTER_VALUES) {
+    throw new AppError('invalid_filter_value', `The "in" lists of one request hold at most ${MAX_FILTER_VALUES} values together; these hold ${values}`, [
+      { field: 'filters', message: `too many "in" values (${values}; at most ${MAX_FILTER_VALUES})` },
+    ]);
+  }
+  return conditions;
 }

@@ -12,11 +12,16 @@ type Usage = { sub_field_a?: number | null; sub_field_b?: number | null; sub_fie
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
-/** Output tokens per second, excluding the time to first token when it is known and smaller. */
+/**
+ * Output tokens per second, excluding the time to first token when it is known and smaller. Null when there is
+ * none, and when it overflows a float (2^53 tokens in 1e-300 s): JSON has no Infinity, so the record would read
+ * null while both engines stored Infinity and matched it in filters (`rate gt 1e300`).
+ */
 export function outputRate(completionTokens: number | null, latency: number | null, ttft: number | null): number | null {
   if (completionTokens === null || latency === null) return null;
   const seconds = ttft !== null && ttft < latency ? latency - ttft : latency;
-  return seconds > 0 ? completionTokens / seconds : null;
+  const rate = seconds > 0 ? completionTokens / seconds : null;
+  return rate !== null && Number.isFinite(rate) ? rate : null;
 }
 
 /** Turns a validated create body into the record to store, computing every derived field once, at ingest. */

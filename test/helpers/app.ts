@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createStore } from '../../src/store/factory.ts';
 import type { Store } from '../../src/store/types.ts';
+import { within } from './http.ts';
 import { storeEnv, type StoreKind } from './stores.ts';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
@@ -21,10 +22,15 @@ export interface TestApp {
   dataDir: string;
   /** The PostgreSQL URL (its search_path selects this app's schema), or null on SQLite. */
   databaseUrl: string | null;
-  /** Sends a request through the real app in memory, with the test key unless auth is given. */
+  /** Sends a request through the real app in memory, with the test key unless auth is given; fails after 60 s without a reply. */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a record and asserts the 201; returns the record. */
   create(body: unknown): Promise<any>;
+  /**
+   * Waits until the write queue has committed every record it accepted (the 202s), and fails when that takes
+   * longer than ms (default 10 s) rather than waiting for ever.
+   */
+  drain(ms?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,12 +67,13 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
     dataDir,
     databaseUrl: config.databaseUrl,
     async request(method, url, body, headers = {}) {
-      const res = await app.http.inject({
+      const injected = app.http.inject({
         method: method as 'GET',
         url,
         headers: { authorization: `Bearer ${TEST_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
+      const res = await within(injected, 60_000, `${method} ${url.slice(0, 100)} to be answered`);
       let parsed: unknown = res.body;
       try {
         parsed = JSON.parse(res.body);
@@ -80,6 +87,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
       if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
+    drain: (ms = 10_000) => within(app.queue.drain(), ms, 'the write queue to commit what it accepted'),
     async close() {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -7,7 +7,14 @@ export interface HttpResult {
   body: any;
 }
 
-/** One HTTP request over a real socket to 127.0.0.1 (JSON body when given as a value, raw when a string). */
+/** A reply longer than this is cut off and fails the request: no test reads one, and a runaway reply must not fill memory. */
+const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One HTTP request over a real socket to 127.0.0.1 (JSON body when given as a value, raw when a string). It fails
+ * (the socket destroyed) when the whole exchange takes longer than timeoutMs (default 30 s), or the reply exceeds
+ * 64 MiB.
+ */
 export function httpRequest(
   port: number,
   method: string,
@@ -15,7 +22,16 @@ export function httpRequest(
   opts: { body?: unknown; headers?: Record<string, string>; agent?: http.Agent; timeoutMs?: number } = {},
 ): Promise<HttpResult> {
   const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (err: Error | null, result?: HttpResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      if (err) reject(err);
+      else resolve(result!);
+    };
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -27,12 +43,17 @@ export function httpRequest(
           ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
           ...opts.headers,
         },
-        timeout: opts.timeoutMs ?? 30_000,
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > MAX_REPLY_BYTES) req.destroy(new Error(`${method} ${path}: reply over ${MAX_REPLY_BYTES} bytes`));
+          else chunks.push(c);
+        });
+        res.on('error', (err) => finish(err));
+        res.on('close', () => finish(new Error(`${method} ${path}: the reply was cut off`))); // after 'end', a no-op
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
@@ -41,12 +62,16 @@ export function httpRequest(
           } catch {
             /* not JSON */
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+          finish(null, { status: res.statusCode ?? 0, headers: res.headers, text, body });
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
+    const deadline = setTimeout(() => {
+      const err = new Error(`${method} ${path}: no whole reply within ${timeoutMs} ms`);
+      req.destroy(err);
+      finish(err);
+    }, timeoutMs);
+    req.on('error', (err) => finish(err));
     if (payload !== undefined) req.write(payload);
     req.end();
   });
@@ -62,3 +87,13 @@ export function errorCodeOf(body: any): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** promise, or a rejection naming what did not happen when ms pass first. The timer never keeps the process alive. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

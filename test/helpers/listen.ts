@@ -9,16 +9,29 @@ export async function listen(t: TestApp): Promise<number> {
   return address.port;
 }
 
-/** A raw TCP connection: what it receives and when it closes. */
-export function rawConnection(port: number) {
+/**
+ * A raw TCP connection: what it receives and when it closes. `connected` rejects when the connection fails.
+ * A connection still open after timeoutMs (default 20 s) is destroyed, so `closed` always settles: a test that
+ * waits for the server to close it then sees the time it took, or what the server never sent.
+ */
+export function rawConnection(port: number, timeoutMs = 20_000) {
   const socket = net.connect(port, '127.0.0.1');
   let received = '';
   socket.on('data', (d) => (received += d.toString('utf8')));
   socket.on('error', () => {});
+  const t0 = Date.now();
+  const limit = setTimeout(() => socket.destroy(), timeoutMs);
+  limit.unref();
   const closed = new Promise<number>((resolve) => {
-    const t0 = Date.now();
-    socket.on('close', () => resolve(Date.now() - t0));
+    socket.on('close', () => {
+      clearTimeout(limit);
+      resolve(Date.now() - t0);
+    });
   });
-  const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.on('connect', () => resolve());
+    socket.on('close', () => reject(new Error(`the connection to port ${port} closed before it was made`)));
+  });
+  connected.catch(() => {}); // awaited by the tests that need it; a connection the server refuses is theirs to see
   return { socket, connected, closed, received: () => received };
 }

@@ -28,41 +28,56 @@ export interface LoadResult {
 }
 
 /**
- * `clients` loops, each on its own keep-alive connection, sending creates until stop() is called or a
- * connection fails (the server died). Records every 2xx body by id.
+ * `clients` loops, each on its own keep-alive connection, sending creates until stop() is called. Records every 2xx
+ * body by id. Each loop also ends by itself, so that a test that fails before stop() leaves nothing running: after
+ * maxMs (default 60 s), and once maxFailuresInARow requests in a row (default 50, 20 ms apart) got no reply at all
+ * (the server is gone; a restart takes longer than that only if it is broken).
  */
 export function createLoad(
   port: number,
-  opts: { clients: number; key: string; async?: boolean; onResult?: (r: HttpResult) => void; body?: (client: number, n: number) => unknown },
+  opts: {
+    clients: number;
+    key: string;
+    async?: boolean;
+    onResult?: (r: HttpResult) => void;
+    body?: (client: number, n: number) => unknown;
+    maxMs?: number;
+    maxFailuresInARow?: number;
+  },
 ) {
   const result: LoadResult = { acked: new Map(), statuses: new Map(), errors: 0 };
+  const endAt = Date.now() + (opts.maxMs ?? 60_000);
+  const maxFailures = opts.maxFailuresInARow ?? 50;
   let stopped = false;
   const agents: http.Agent[] = [];
   const loops = Array.from({ length: opts.clients }, async (_, client) => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
-    for (let n = 0; !stopped; n++) {
+    let failures = 0;
+    for (let n = 0; !stopped && failures < maxFailures && Date.now() < endAt; n++) {
       const body = opts.body ? opts.body(client, n) : variedRecord(client, n, opts.async ? { field_21: { option_a: false } } : {});
       try {
         const res = await httpRequest(port, 'POST', '/api/records/create/', { body, agent, headers: { authorization: `Bearer ${opts.key}` } });
+        failures = 0;
         result.statuses.set(res.status, (result.statuses.get(res.status) ?? 0) + 1);
         if (res.status === 201 || res.status === 202) result.acked.set(res.body.id, res.body);
         opts.onResult?.(res);
       } catch {
         result.errors++;
+        failures++;
         if (!stopped) await new Promise((r) => setTimeout(r, 20)); // the server is gone or restarting
-        else break;
       }
     }
   });
   return {
     result,
     acks: () => result.acked.size,
-    /** Stops the loops after their current request, and waits for them. */
+    /** Stops the loops after their current request (each bounded by httpRequest's timeout), and waits for them. */
     async stop(): Promise<LoadResult> {
       stopped = true;
-      await Promise.all(loops);
+      const ended = await Promise.allSettled(loops); // every loop, even when one failed (its onResult threw)
       for (const a of agents) a.destroy();
+      for (const e of ended) if (e.status === 'rejected') throw e.reason;
       return result;
     },
   };

@@ -1,7 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { within } from './http.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAX_LOG_LINES = 20_000;
@@ -17,9 +19,20 @@ export interface ServerProcess {
   output(): string;
   /** Resident memory of the server process, in KiB (/proc/<pid>/status VmRSS). */
   rssKiB(): number;
-  /** Sends the signal and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Sends the signal and waits for the exit, at most timeoutMs (default 60 s, past the server's own 30 s bound on
+   * its shutdown): a process still running then is SIGKILLed, and stop() rejects naming the signal it ignored.
+   */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The exit, once the process has been signalled; SIGKILLs it and rejects if it is still running after timeoutMs (default 60 s). */
+  exit(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
+
+/** Every server started and not yet exited: the file's last hook kills them, so no failed test leaves one running. */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 let built = false;
 
@@ -46,9 +59,22 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
   });
   const logs: string[] = [];
   let stderr = '';
+  running.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
   });
+  const exit = async (timeoutMs = 60_000, what = 'the server') => {
+    try {
+      return await within(exited, timeoutMs, `${what} to exit`);
+    } catch (err) {
+      child.kill('SIGKILL');
+      await exited;
+      throw err;
+    }
+  };
   let partial = '';
   let onLine: (line: string) => void = () => {};
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -99,9 +125,10 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
       const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
       return m ? Number(m[1]) : 0;
     },
-    async stop(signal = 'SIGTERM') {
+    async stop(signal = 'SIGTERM', timeoutMs = 60_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      return exit(timeoutMs, `the server, sent ${signal},`);
     },
+    exit: (timeoutMs) => exit(timeoutMs),
   };
 }

@@ -23,10 +23,21 @@ const LIKE_PATTERN: Record<Exclude<PatternOp, 'icontains'>, (v: string) => strin
   endswith: (v) => `%${likeEscape(v)}`,
 };
 
+/**
+ * The array type an "in" list of a column's kind is bound as: the type the column is compared as (comparable),
+ * so `= ANY` converts each element as IN converted each value.
+ */
+const ARRAY_OF: Record<ScalarKind, string> = { text: 'text[]', int: 'numeric[]', float: 'float8[]', timestamp: 'int8[]' };
+
 export const postgresDialect: Dialect = {
   param(params, value) {
     params.push(value);
     return `$${params.length}`;
+  },
+  // PostgreSQL itself rewrites `x IN (a, b)` as `x = ANY (ARRAY[a, b])`; one array parameter instead of one per
+  // value keeps a statement far below the protocol's 65,535 parameters, whatever the lists hold.
+  inList(params, expr, scalar: ScalarKind, values) {
+    return `${expr} = ANY(${this.param(params, values)}::${ARRAY_OF[scalar]})`;
   },
   comparable(column, scalar: ScalarKind) {
     if (scalar === 'text') return `${column} ${CODE_POINT}`;
@@ -51,9 +62,13 @@ export const postgresDialect: Dialect = {
     // A path that may step into an array is compared where `#>` finds the value (jsonb equality types as below).
     if (readsArrays(path)) return `${metaValue(this, params, path)} = ${this.param(params, JSON.stringify(value))}::jsonb`;
     // Containment serves the GIN jsonb_path_ops index and compares JSON types ("1" ≠ 1, 1 = 1.0, null is JSON null).
-    // Nested paths of object keys become nested objects.
-    const doc = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
-    return `${META} @> ${this.param(params, JSON.stringify(doc))}::jsonb`;
+    return `${META} @> ${this.param(params, containing(path, value))}::jsonb`;
+  },
+  metaIn(params, path, values) {
+    // metaEquals of each value, ORed, as one array parameter: `= ANY` (and `@> ANY`, which the GIN index serves as a
+    // bitmap scan per element) holds when its operator holds for some element.
+    if (readsArrays(path)) return `${metaValue(this, params, path)} = ANY(${this.param(params, values.map((v) => JSON.stringify(v)))}::jsonb[])`;
+    return `${META} @> ANY(${this.param(params, values.map((v) => containing(path, v)))}::jsonb[])`;
   },
   metaCompare(params, path, op: CompareOp, value) {
     const v = () => metaValue(this, params, path);
@@ -81,6 +96,9 @@ export const postgresDialect: Dialect = {
     return `SELECT ${fractions.map(pick).join(', ')} FROM records WHERE ${where(params)}`;
   },
 };
+
+/** The JSON document that contains value at path (a path of object keys), as nested objects. */
+const containing = (path: string[], value: MetaValue) => JSON.stringify(path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value));
 
 /**
  * The jsonb value at path, or NULL. A top-level key is bound as text, so `->` looks it up as an object key

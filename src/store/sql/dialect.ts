@@ -12,15 +12,21 @@ export interface Dialect {
   comparable(column: string, scalar: ScalarKind): string;
   /** A column's text form, as PostgreSQL's ::text gives it, for text lookups. */
   textOf(column: string, scalar: ScalarKind): string;
+  /**
+   * expr equals one of the values (a column's "in"; values of the column's kind, never empty), with IN's
+   * semantics. How many parameters the list binds is the dialect's business (filters.ts bounds the values).
+   */
+  inList(params: unknown[], expr: string, scalar: ScalarKind, values: (string | number)[]): string;
   /** A case-sensitive contains/startswith/endswith, or icontains, on a text expression. */
   pattern(params: unknown[], textExpr: string, op: PatternOp, value: string): string;
   /** Metadata: the key at path equals value, with JSON types respected (1 ≠ "1"). */
   metaEquals(params: unknown[], path: string[], value: MetaValue): string;
   /**
-   * Metadata: the key at path equals any of the values. Optional: without it, "in" is the metaEquals of each
-   * value ORed; a dialect whose index answers a whole list at once supplies it.
+   * Metadata: the key at path equals any of the values: the metaEquals of each value ORed, written so that the
+   * expression's depth does not grow with the list (an OR chain nests a level per value, and SQLite refuses
+   * expressions nested 1,000 deep) and it binds at most one parameter per value, plus a few.
    */
-  metaIn?(params: unknown[], path: string[], values: (string | number | boolean)[]): string;
+  metaIn(params: unknown[], path: string[], values: (string | number | boolean)[]): string;
   /** Metadata: number-to-number or string-to-string comparison; other types never match. */
   metaCompare(params: unknown[], path: string[], op: CompareOp, value: string | number): string;
   /** Metadata: the value's text form (strings unquoted, numbers and booleans as written, JSON null → NULL). */

@@ -22,7 +22,7 @@ export function conditionSql(d: Dialect, params: unknown[], c: Condition): strin
     case 'gte':
       return `${col} ${COMPARE_SQL[c.op]} ${d.param(params, c.value)}`;
     case 'in':
-      return `${col} IN (${c.values.map((v) => d.param(params, v)).join(', ')})`;
+      return d.inList(params, col, t.scalar, c.values as (string | number)[]);
     case 'isnull':
       return `${t.column} IS ${c.value ? '' : 'NOT '}NULL`;
     case 'contains':
@@ -45,7 +45,7 @@ function metaSql(d: Dialect, params: unknown[], c: Exclude<Condition, { op: 'non
     case 'gte':
       return d.metaCompare(params, path, c.op, c.value);
     case 'in':
-      return d.metaIn ? d.metaIn(params, path, c.values) : `(${c.values.map((v) => d.metaEquals(params, path, v)).join(' OR ')})`;
+      return d.metaIn(params, path, c.values);
     case 'isnull':
       return c.value ? d.metaMissing(params, path) : `NOT (${d.metaMissing(params, path)})`;
     case 'contains':

@@ -175,8 +175,27 @@ function probed(params: unknown[], key: string, values: MetaValue[]): string {
   return `(${parts.join(' OR ')})`;
 }
 
+/**
+ * A nested key's "in": metaEquals of each value ORed, grouped by JSON type, so each group is one IN list (an OR
+ * chain nests one level per value, and SQLite refuses expressions nested 1,000 deep). IN compares as = does:
+ * json_extract's value and the bound ones carry no affinity, so text matches text and numbers numbers.
+ */
+function nestedIn(params: unknown[], path: string[], values: (string | number | boolean)[]): string {
+  const parts: string[] = [];
+  for (const type of ['string', 'number'] as const) {
+    const of = values.filter((v) => typeof v === type);
+    if (of.length === 0) continue;
+    // Placeholders in text order: json_type's path, json_extract's path, then the values.
+    parts.push(`(json_type(${nodeArgs(params, path)}) ${TYPE_GUARD[type]} AND json_extract(${nodeArgs(params, path)}) IN (${of.map((v) => bind(params, v)).join(', ')}))`);
+  }
+  const booleans = [...new Set(values.filter((v) => typeof v === 'boolean'))];
+  if (booleans.length > 0) parts.push(`json_type(${nodeArgs(params, path)}) IN (${booleans.map((b) => `'${b}'`).join(', ')})`);
+  return `(${parts.join(' OR ')})`;
+}
+
 export const sqliteDialect: Dialect = {
   param: bind,
+  inList: (params, expr, _scalar, values) => `${expr} IN (${values.map((v) => bind(params, v)).join(', ')})`,
   comparable: (column) => column, // BINARY collation compares UTF-8 bytes: code point order
   textOf(column, scalar: ScalarKind) {
     if (scalar === 'text') return column;
@@ -201,7 +220,7 @@ export const sqliteDialect: Dialect = {
   },
   metaIn(params, path, values) {
     if (path.length === 1) return indexedIn(params, path[0], values);
-    return `(${values.map((v) => this.metaEquals(params, path, v)).join(' OR ')})`;
+    return nestedIn(params, path, values);
   },
   metaCompare(params, path, op: CompareOp, value) {
     if (path.length === 1) return indexed(params, path[0], metaTag(value)!, COMPARE_SQL[op], value);
@@ -238,6 +257,6 @@ export const sqliteProbeDialect: Dialect = {
   },
   metaIn(params, path, values) {
     if (path.length === 1) return probed(params, path[0], values);
-    return sqliteDialect.metaIn!.call(this, params, path, values);
+    return sqliteDialect.metaIn.call(this, params, path, values);
   },
 };
