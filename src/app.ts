@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { createConcurrencyGate } from './http/concurrency-gate.ts';
 import { registerAccessLog } from './http/access-log.ts';
+import { registerApi } from './http/api-scope.ts';
 import { answerExpectationFailures, createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
 import { createErrorHandler } from './http/error-handler.ts';
@@ -35,6 +36,8 @@ export interface TallyApp {
   http: FastifyInstance;
   queue: WriteQueue;
   metrics: Metrics;
+  /** Every route served, as "METHOD /url" (HEAD included): what the route test checks for authentication. */
+  routes: readonly string[];
   /** Stops accepting, commits everything accepted, closes the store. */
   close(): Promise<void>;
 }
@@ -70,6 +73,10 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }), // one line per request instead, below (access-log.ts)
   });
+  const routes: string[] = [];
+  http.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
   registerAccessLog(http);
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -97,10 +104,12 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   });
   const service = createRecordsService(deps.store, queue);
   const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
-  const authenticate = createAuthenticator(deps.store, { limiter });
-  registerRecordRoutes(http, service, authenticate, createConcurrencyGate(config.batchConcurrency));
-  registerSummaryRoutes(http, createSummaryService(deps.store), authenticate);
-  registerMetaRoutes(http, authenticate);
+  // Everything under /api is authenticated by the scope's one hook; the routes below it stay open on purpose.
+  await registerApi(http, createAuthenticator(deps.store, { limiter }), (api) => {
+    registerRecordRoutes(api, service, createConcurrencyGate(config.batchConcurrency));
+    registerSummaryRoutes(api, createSummaryService(deps.store));
+    registerMetaRoutes(api);
+  });
   await registerWeb(http);
 
   const document = openApiDocument(VERSION);
@@ -123,6 +132,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     http,
     queue,
     metrics,
+    routes,
     async close() {
       closing = true;
       await http.close();

@@ -9,9 +9,9 @@ export async function listen(t: TestApp): Promise<number> {
   return address.port;
 }
 
-/** A raw TCP connection: what it receives and when it closes. */
-export function rawConnection(port: number) {
-  const socket = net.connect(port, '127.0.0.1');
+/** A raw TCP connection (from localAddress, any 127.x.y.z on Linux, when given): what it receives and when it closes. */
+export function rawConnection(port: number, localAddress?: string) {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress });
   let received = '';
   socket.on('data', (d) => (received += d.toString('utf8')));
   socket.on('error', () => {});
@@ -21,4 +21,24 @@ export function rawConnection(port: number) {
   });
   const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
   return { socket, connected, closed, received: () => received };
+}
+
+/**
+ * A raw connection that sends `head` (request line and headers) and then trickles its body one byte every
+ * `everyMs`, at most `maxBytes` bytes, stopping when the server closes the socket. `sent` counts body bytes.
+ */
+export function trickleUpload(port: number, head: string, opts: { everyMs: number; maxBytes: number; localAddress?: string }) {
+  const c = rawConnection(port, opts.localAddress);
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  void c.connected.then(() => {
+    c.socket.write(head);
+    timer = setInterval(() => {
+      if (!c.socket.writable || sent >= opts.maxBytes) return clearInterval(timer);
+      c.socket.write(' ');
+      sent++;
+    }, opts.everyMs);
+  });
+  void c.closed.then(() => clearInterval(timer));
+  return { ...c, sent: () => sent, stop: () => (clearInterval(timer), c.socket.destroy()) };
 }
