@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth/authenticator.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { createConcurrencyGate } from './http/concurrency-gate.ts';
+import { capConnections } from './http/connection-caps.ts';
 import { registerAccessLog } from './http/access-log.ts';
 import { registerApi } from './http/api-scope.ts';
 import { answerExpectationFailures, createClientErrorHandler } from './http/client-errors.ts';
@@ -85,7 +86,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     }
   });
   answerExpectationFailures(http.server, metrics.rejected);
-  if (config.maxConnections > 0) http.server.maxConnections = config.maxConnections;
+  capConnections(http.server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, metrics.rejected);
   registerSecurityHeaders(http);
   await registerCors(http, config.corsOrigins);
   registerJsonParser(http);

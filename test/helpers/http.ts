@@ -7,12 +7,12 @@ export interface HttpResult {
   body: any;
 }
 
-/** One HTTP request over a real socket to 127.0.0.1 (JSON body when given as a value, raw when a string). */
+/** One HTTP request over a real socket to 127.0.0.1 (JSON body when given as a value, raw when a string), from localAddress when given. */
 export function httpRequest(
   port: number,
   method: string,
   path: string,
-  opts: { body?: unknown; headers?: Record<string, string>; agent?: http.Agent; timeoutMs?: number } = {},
+  opts: { body?: unknown; headers?: Record<string, string>; agent?: http.Agent; timeoutMs?: number; localAddress?: string } = {},
 ): Promise<HttpResult> {
   const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
@@ -23,6 +23,7 @@ export function httpRequest(
         method,
         path,
         agent: opts.agent ?? false,
+        localAddress: opts.localAddress,
         headers: {
           ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
           ...opts.headers,

@@ -24,19 +24,18 @@ export function rawConnection(port: number, localAddress?: string) {
 }
 
 /**
- * A raw connection that sends `head` (request line and headers) and then trickles its body one byte every
- * `everyMs`, at most `maxBytes` bytes, stopping when the server closes the socket. `sent` counts body bytes.
+ * A raw connection that sends `first` at once and then `rest` one character every `everyMs`, stopping when
+ * the server closes the socket (or `stop()`). `sent` counts the characters of `rest` sent.
  */
-export function trickleUpload(port: number, head: string, opts: { everyMs: number; maxBytes: number; localAddress?: string }) {
+export function trickle(port: number, opts: { first: string; rest: string; everyMs: number; localAddress?: string }) {
   const c = rawConnection(port, opts.localAddress);
   let sent = 0;
   let timer: NodeJS.Timeout | undefined;
   void c.connected.then(() => {
-    c.socket.write(head);
+    c.socket.write(opts.first);
     timer = setInterval(() => {
-      if (!c.socket.writable || sent >= opts.maxBytes) return clearInterval(timer);
-      c.socket.write(' ');
-      sent++;
+      if (!c.socket.writable || sent >= opts.rest.length) return clearInterval(timer);
+      c.socket.write(opts.rest[sent++]);
     }, opts.everyMs);
   });
   void c.closed.then(() => clearInterval(timer));
