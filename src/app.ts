@@ -9,6 +9,7 @@ import { AppError } from './errors.ts';
 import { createConcurrencyGate } from './http/concurrency-gate.ts';
 import { capConnections } from './http/connection-caps.ts';
 import { registerAccessLog } from './http/access-log.ts';
+import { registerBodyDecoding } from './http/body-encoding.ts';
 import { registerApi } from './http/api-scope.ts';
 import { answerExpectationFailures, createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
@@ -90,6 +91,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   registerSecurityHeaders(http);
   await registerCors(http, config.corsOrigins);
   registerJsonParser(http);
+  registerBodyDecoding(http, config.bodyLimitBytes);
   http.setErrorHandler(errorHandler);
   http.setNotFoundHandler(async (request) => {
     throw new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);

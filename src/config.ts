@@ -53,6 +53,12 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
  */
 const KEY_PATTERN = /^[\x21-\x7e][\x20-\x7e]{14,126}[\x21-\x7e]$/;
 
+/**
+ * A body is decoded to one JavaScript string before it is parsed, and V8's strings stop at about 512 MiB
+ * (buffer.constants.MAX_STRING_LENGTH): a larger limit would let a body through that then fails with a 500.
+ */
+const MAX_BODY_LIMIT_BYTES = 256 * 1024 * 1024;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** "*" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port). */
@@ -99,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     pgPoolSize: int(env, 'TALLY_PG_POOL_SIZE', 10, 1, 1000),
     initOrgId,
     initApiKey,
-    bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, MAX_BODY_LIMIT_BYTES),
     writeQueueMax: int(env, 'TALLY_WRITE_QUEUE_MAX', 10000, 1, 10_000_000),
     writeQueueMaxBytes: int(env, 'TALLY_WRITE_QUEUE_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     batchConcurrency: int(env, 'TALLY_BATCH_CONCURRENCY', 2, 1, 1000),

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import { carriesBody } from './request-body.ts';
 
 /** Resolves an Authorization header to the caller's org, or throws (401, or 429 from the rate limiter). */
 export type Authenticate = (authorization: string | undefined) => Promise<string>;
@@ -12,12 +12,6 @@ export function callerOrg(request: FastifyRequest): string {
   // Only a route registered outside registerApi can get here: a wiring mistake, never a client's.
   if (org === undefined) throw new Error(`${request.method} ${request.routeOptions.url} is not in the authenticated /api scope`);
   return org;
-}
-
-/** Whether the request announces a body (Node has not read any of it when onRequest runs). */
-function carriesBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**
