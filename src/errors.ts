@@ -54,3 +54,9 @@ export class KeyConflictError extends Error {
     super('That API key already belongs to another org');
   }
 }
+
+/**
+ * The store's server could not be reached at start: its address, database, user or password is wrong, or it is
+ * down. The process reports it as a problem with the setting that points at the store.
+ */
+export class StoreConnectError extends Error {}
