@@ -7,7 +7,10 @@ import { createAuthenticator } from './auth/authenticator.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { createConcurrencyGate } from './http/concurrency-gate.ts';
+import { capConnections } from './http/connection-caps.ts';
 import { registerAccessLog } from './http/access-log.ts';
+import { registerBodyDecoding } from './http/body-encoding.ts';
+import { registerApi } from './http/api-scope.ts';
 import { answerExpectationFailures, createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
 import { createErrorHandler } from './http/error-handler.ts';
@@ -36,6 +39,8 @@ export interface TallyApp {
   http: FastifyInstance;
   queue: WriteQueue;
   metrics: Metrics;
+  /** Every route served, as "METHOD /url" (HEAD included): what the route test checks for authentication. */
+  routes: readonly string[];
   /** Stops accepting, commits everything accepted, closes the store. */
   close(): Promise<void>;
 }
@@ -71,6 +76,10 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }), // one line per request instead, below (access-log.ts)
   });
+  const routes: string[] = [];
+  http.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
   registerAccessLog(http);
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -79,10 +88,11 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     }
   });
   answerExpectationFailures(http.server, metrics.rejected);
-  if (config.maxConnections > 0) http.server.maxConnections = config.maxConnections;
+  capConnections(http.server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, metrics.rejected);
   registerSecurityHeaders(http);
   await registerCors(http, config.corsOrigins);
   registerJsonParser(http);
+  registerBodyDecoding(http, config.bodyLimitBytes);
   http.setErrorHandler(errorHandler);
   http.setNotFoundHandler(async (request) => {
     throw new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
@@ -100,10 +110,12 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed });
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
   const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
-  const authenticate = createAuthenticator(deps.store, { limiter });
-  registerRecordRoutes(http, service, authenticate, createConcurrencyGate(config.batchConcurrency));
-  registerSummaryRoutes(http, createSummaryService(deps.store), authenticate);
-  registerMetaRoutes(http, authenticate);
+  // Everything under /api is authenticated by the scope's one hook; the routes below it stay open on purpose.
+  await registerApi(http, createAuthenticator(deps.store, { limiter }), (api) => {
+    registerRecordRoutes(api, service, createConcurrencyGate(config.batchConcurrency));
+    registerSummaryRoutes(api, createSummaryService(deps.store));
+    registerMetaRoutes(api);
+  });
   await registerWeb(http);
 
   const document = openApiDocument(VERSION);
@@ -128,6 +140,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     http,
     queue,
     metrics,
+    routes,
     async close() {
       closing = true;
       stopPurge();

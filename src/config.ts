@@ -22,10 +22,14 @@ export interface Config {
   rateLimitBurst: number;
   /** Time a client has to send a whole request (headers and body). */
   requestTimeoutMs: number;
+  /** Time a client has to send the request line and headers (at most requestTimeoutMs). */
+  headersTimeoutMs: number;
   /** A connection with no traffic either way for this long is closed. */
   idleTimeoutMs: number;
-  /** Open connections at most; further ones are closed at once. 0 = no limit. */
+  /** Open connections at most; further ones get 503 overloaded and are closed. 0 = no limit. */
   maxConnections: number;
+  /** Open connections per client address (per /64 for IPv6) at most; further ones get 503. 0 = no limit. */
+  maxConnectionsPerIp: number;
   /** Origins allowed to call the API from a browser; empty = CORS off. */
   corsOrigins: readonly string[];
   logLevel: string;
@@ -48,6 +52,12 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
  * its leading and trailing spaces, so such a key could never be sent.
  */
 const KEY_PATTERN = /^[\x21-\x7e][\x20-\x7e]{14,126}[\x21-\x7e]$/;
+
+/**
+ * A body is decoded to one JavaScript string before it is parsed, and V8's strings stop at about 512 MiB
+ * (buffer.constants.MAX_STRING_LENGTH): a larger limit would let a body through that then fails with a 500.
+ */
+const MAX_BODY_LIMIT_BYTES = 256 * 1024 * 1024;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -81,6 +91,12 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
   const logLevel = env.TALLY_LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`TALLY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const rateLimitPerSecond = int(env, 'TALLY_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
+  const requestTimeoutMs = int(env, 'TALLY_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout; the default follows a shorter one.
+  const headersTimeoutMs = int(env, 'TALLY_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`TALLY_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed TALLY_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   return Object.freeze({
     host: env.HOST || '127.0.0.1',
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -89,15 +105,17 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     pgPoolSize: int(env, 'TALLY_PG_POOL_SIZE', 10, 1, 1000),
     initOrgId,
     initApiKey,
-    bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    bodyLimitBytes: int(env, 'TALLY_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, MAX_BODY_LIMIT_BYTES),
     writeQueueMax: int(env, 'TALLY_WRITE_QUEUE_MAX', 10000, 1, 10_000_000),
     writeQueueMaxBytes: int(env, 'TALLY_WRITE_QUEUE_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     batchConcurrency: int(env, 'TALLY_BATCH_CONCURRENCY', 2, 1, 1000),
     rateLimitPerSecond,
     rateLimitBurst: int(env, 'TALLY_RATE_LIMIT_BURST', Math.max(1, rateLimitPerSecond), 1, 10_000_000),
-    requestTimeoutMs: int(env, 'TALLY_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    requestTimeoutMs,
+    headersTimeoutMs,
     idleTimeoutMs: int(env, 'TALLY_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
     maxConnections: int(env, 'TALLY_MAX_CONNECTIONS', 1024, 0, 1_000_000),
+    maxConnectionsPerIp: int(env, 'TALLY_MAX_CONNECTIONS_PER_IP', 256, 0, 1_000_000),
     corsOrigins: corsOrigins(env.TALLY_CORS_ORIGINS),
     logLevel,
   });

@@ -61,3 +61,9 @@ export class KeyConflictError extends Error {
 export function isStoreUnavailable(err: unknown): boolean {
   return err instanceof AppError && err.code === 'store_unavailable';
 }
+
+/**
+ * The store's server could not be reached at start: its address, database, user or password is wrong, or it is
+ * down. The process reports it as a problem with the setting that points at the store.
+ */
+export class StoreConnectError extends Error {}

@@ -1,6 +1,7 @@
 import { createApp } from './app.ts';
 import { ensureInitialKey } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { StoreConnectError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createStore } from './store/factory.ts';
 
@@ -41,15 +42,18 @@ async function main(): Promise<void> {
 }
 
 /**
- * A system error at start (ENOTFOUND, EADDRINUSE, EACCES, EEXIST, ECONNREFUSED, ...) comes from the setting
- * named, and is reported as a configuration error naming it; anything else keeps its stack.
+ * A system error at start (ENOTFOUND, EADDRINUSE, EACCES, EEXIST, ECONNREFUSED, ...) or a store that cannot be
+ * reached comes from the setting named, and is reported as a configuration error naming it; anything else keeps
+ * its stack.
  */
 async function explained<T>(step: () => Promise<T>, setting: string): Promise<T> {
   try {
     return await step();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new ConfigError(`${setting}: ${(err as Error).message}`);
+    if (err instanceof StoreConnectError || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
+      throw new ConfigError(`${setting}: ${(err as Error).message}`);
+    }
     throw err;
   }
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createConcurrencyGate } from '../src/http/concurrency-gate.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { httpRequest, sleep } from './helpers/http.ts';
-import { listen, rawConnection } from './helpers/listen.ts';
+import { errorCodeOf, httpRequest, sleep } from './helpers/http.ts';
+import { listen, rawConnection, trickle } from './helpers/listen.ts';
 import { SEED_CREATE_PAYLOAD } from './helpers/seed.ts';
 
 describe('concurrency gate', () => {
@@ -85,5 +85,45 @@ describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY
     assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: '{"records": [', headers: auth })).status, 400);
     assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: JSON.stringify(batch(1)).padEnd(70_000, ' '), headers: auth })).status, 413);
     assert.equal((await send(1)).status, 201);
+  });
+});
+
+describe('unauthenticated batch uploads, real sockets (default TALLY_BATCH_CONCURRENCY=2)', () => {
+  let t: TestApp;
+  let port: number;
+  before(async () => {
+    t = await startTestApp('sqlite');
+    port = await listen(t);
+  });
+  after(() => t.close());
+
+  test('two slow uploads without a key get 401 at once and are closed unread; a legitimate batch is not held up', async () => {
+    // The attack of issue 14: batch headers announcing 1,000,000 bytes, no key, then a byte at a time.
+    const head = 'POST /api/records/batch/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n';
+    const tricklers = [0, 1].map(() => trickle(port, { first: head, rest: ' '.repeat(300), everyMs: 100 }));
+    try {
+      await Promise.all(tricklers.map((c) => c.connected));
+      await sleep(200); // both are at the server before the legitimate batch
+      const res = await httpRequest(port, 'POST', '/api/records/batch/', {
+        body: { records: [SEED_CREATE_PAYLOAD, SEED_CREATE_PAYLOAD] },
+        headers: { authorization: `Bearer ${t.key}` },
+        timeoutMs: 10_000, // the gate held by the tricklers made it wait for their 30 s request timeout
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.count, 2);
+      // Ordering, not timing: the tricklers were still far from the end of their bodies when the batch was stored.
+      for (const c of tricklers) assert.ok(c.sent() < 300, `a trickler sent ${c.sent()} bytes`);
+      for (const c of tricklers) {
+        const closed = await Promise.race([c.closed.then(() => true), sleep(10_000).then(() => false)]);
+        assert.ok(closed, 'the server closed the connection'); // the client never does before this point
+        const [headers, body] = c.received().split('\r\n\r\n');
+        assert.match(headers, /^HTTP\/1\.1 401 /);
+        assert.match(headers, /\r\nconnection: close(\r\n|$)/i);
+        assert.equal(errorCodeOf(JSON.parse(body)), 'unauthorized');
+        assert.ok(c.sent() < 1_000_000);
+      }
+    } finally {
+      for (const c of tricklers) c.stop();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from './helpers/app.ts';
 import { startServer } from './helpers/server-process.ts';
+import { POSTGRES_AVAILABLE, TEST_PG_URL } from './helpers/stores.ts';
 
 const execFileAsync = promisify(execFile);
 /** Runs a command that must exit by itself; one still running after 60 s (a start that hangs) is killed and fails. */
@@ -83,6 +84,27 @@ describe('start-up and keys', () => {
       assert.equal(err.code, 1, JSON.stringify(env));
       assert.match(err.stderr, message, err.stderr);
       assert.doesNotMatch(err.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  test('a TALLY_DATABASE_URL that cannot be reached exits with one line naming it, without a stack trace', async () => {
+    const url = (change: (u: URL) => void) => {
+      const u = new URL(TEST_PG_URL);
+      change(u);
+      return u.toString();
+    };
+    const cases: [string, RegExp][] = [['postgres://postgres@127.0.0.1:1/test', /connect ECONNREFUSED 127\.0\.0\.1:1$/]];
+    if (POSTGRES_AVAILABLE) {
+      cases.push([url((u) => (u.pathname = '/tally_no_such_database')), /database "tally_no_such_database" does not exist$/]);
+      cases.push([url((u) => (u.username = 'tally_no_such_role')), /role "tally_no_such_role" does not exist$/]);
+    }
+    for (const [databaseUrl, why] of cases) {
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', TALLY_DATABASE_URL: databaseUrl } }).catch((e) => e);
+      assert.equal(err.code, 1, databaseUrl);
+      const lines = err.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, err.stderr);
+      assert.match(lines[0], /^tally: TALLY_DATABASE_URL: cannot connect to PostgreSQL: /);
+      assert.match(lines[0], why);
     }
   });
 

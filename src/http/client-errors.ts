@@ -11,6 +11,17 @@ function toAppError(err: NodeJS.ErrnoException): AppError {
   return new AppError('bad_request', 'The request is not valid HTTP');
 }
 
+/** A whole HTTP/1.1 reply carrying the error in the one shape, for a socket no request object answers. */
+export function rawErrorReply(e: AppError): string {
+  const body = JSON.stringify(e.toJSON());
+  const headers = { ...SECURITY_HEADERS, ...e.headers };
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return (
+    `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`
+  );
+}
+
 /**
  * Errors Node's HTTP parser raises before Fastify sees a request (malformed HTTP, slow clients, huge
  * headers) are answered in the same JSON error shape as everything else, then the connection is closed.
@@ -21,14 +32,7 @@ export function createClientErrorHandler(onRejected: (code: ErrorCode) => void =
     const e = toAppError(err);
     this.log.debug({ code: e.code, errCode: err.code }, 'client error');
     onRejected(e.code);
-    if (socket.writable) {
-      const body = JSON.stringify(e.toJSON());
-      const extra = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      socket.write(
-        `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
-      );
-    }
+    if (socket.writable) socket.write(rawErrorReply(e));
     socket.destroy();
   };
 }

@@ -30,9 +30,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
     400: error('Bad query parameter or filter'),
     ...auth,
   };
-  return {
+  return withCodeSpans({
     openapi: '3.0.3',
-    info: { title: 'Tally records API', version, description: 'Store and query LLM call records. Every call needs "Authorization: Bearer <key>".' },
+    info: { title: 'Tally records API', version, description: 'Store and query LLM call records. Every call needs `Authorization: Bearer <key>`.' },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
@@ -50,7 +50,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         Filters: {
           type: 'object',
           description:
-            `Keys: ${filterable.join(', ')}, or ${METADATA_PREFIX}<key>. All filters are ANDed. At most ${MAX_FILTERS} filters, ` +
+            `Keys: ${filterable.join(', ')}, or \`${METADATA_PREFIX}<key>\`. All filters are ANDed. At most ${MAX_FILTERS} filters, ` +
             `${MAX_IN_VALUES} values in an "in" list and ${MAX_FILTER_VALUES} in all the "in" lists together.`,
           maxProperties: MAX_FILTERS,
           additionalProperties: {
@@ -130,7 +130,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           summary: `Create up to ${MAX_BATCH} records in one transaction`,
           description:
-            'Every item is validated like a single create. One bad item rejects the whole batch (400, every problem listed as records.<index>.<field>) and nothing is stored. ' +
+            'Every item is validated like a single create. One bad item rejects the whole batch (400, every problem listed as `records.<index>.<field>`) and nothing is stored. ' +
             'Otherwise all items are committed in one transaction and the reply is sent after the commit is on disk. field_21 of the items is accepted but not consulted: a batch is always durable.',
           requestBody: {
             required: true,
@@ -169,5 +169,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
     },
-  };
+  });
+}
+
+/** A placeholder such as <key> or a path such as records.<index>.<field>, outside a code span. */
+const PLACEHOLDER = /[\w.]*<[\w-]+>(?:[\w.]*<[\w-]+>)*/g;
+
+/**
+ * Descriptions are CommonMark, where a bare <key> is an HTML tag that the reference page drops ("Bearer ."):
+ * placeholders, also those in the registry's plain-text descriptions, are put in code spans.
+ */
+function withCodeSpans<T>(node: T, key = ''): T {
+  if (typeof node === 'string' && (key === 'description' || key === 'summary')) {
+    const parts = node.split(/(`[^`]*`)/);
+    return parts.map((part, i) => (i % 2 === 1 ? part : part.replace(PLACEHOLDER, (m) => `\`${m}\``))).join('') as T;
+  }
+  if (Array.isArray(node)) return node.map((v) => withCodeSpans(v)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withCodeSpans(v, k)])) as T;
 }

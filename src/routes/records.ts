@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { parseListParams } from '../query/list-params.ts';
+import { callerOrg } from '../http/api-scope.ts';
 import type { ConcurrencyGate } from '../http/concurrency-gate.ts';
 import { parseIdempotencyKey, type IdempotencyRequest, type WriteOutcome } from '../records/idempotency.ts';
 import type { RecordsService } from '../records/service.ts';
@@ -75,30 +76,28 @@ function sendOutcome(reply: FastifyReply, outcome: WriteOutcome) {
   return reply.code(outcome.status).type('application/json; charset=utf-8').send(outcome.json);
 }
 
-export type Authenticate = (authorization: string | undefined) => Promise<string>;
-
-export function registerRecordRoutes(app: FastifyInstance, service: RecordsService, authenticate: Authenticate, batchGate: ConcurrencyGate): void {
-  const orgOf = (request: FastifyRequest) => authenticate(request.headers.authorization);
-
-  app.post('/api/records/create', async (request, reply) => {
-    const outcome = await service.create(await orgOf(request), request.body, idempotencyOf(request));
+/** The records routes, registered in the authenticated /api scope (api-scope.ts). */
+export function registerRecordRoutes(api: FastifyInstance, service: RecordsService, batchGate: ConcurrencyGate): void {
+  api.post('/records/create', async (request, reply) => {
+    const outcome = await service.create(callerOrg(request), request.body, idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });
 
   // A batch body is up to 1,000 records: parsed, validated and encoded at once, each costs tens of MB for a
-  // moment. The gate waits before the body is read (onRequest), so waiting batches hold only their sockets.
+  // moment. The gate waits before the body is read (onRequest), so waiting batches hold only their sockets; the
+  // route's hook runs after the scope's, so only an authenticated caller ever takes or waits for a place.
   const throughGate = async (_request: FastifyRequest, reply: FastifyReply) => {
     const ticket = batchGate.enter();
     reply.raw.once('close', ticket.leave); // answered, failed or abandoned: the place is given back once
     await ticket.ready;
   };
-  app.post('/api/records/batch', { onRequest: throughGate }, async (request, reply) => {
-    const outcome = await service.createBatch(await orgOf(request), request.body, idempotencyOf(request));
+  api.post('/records/batch', { onRequest: throughGate }, async (request, reply) => {
+    const outcome = await service.createBatch(callerOrg(request), request.body, idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });
 
   const list = async (request: FastifyRequest) => {
-    const orgId = await orgOf(request);
+    const orgId = callerOrg(request);
     const { query, filters } = listInput(request);
     const params = parseListParams(query);
     const { count, results, more } = await service.list(orgId, params, filters);
@@ -111,10 +110,10 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
       results,
     };
   };
-  app.get('/api/records/list', list);
-  app.post('/api/records/list', list);
+  api.get('/records/list', list);
+  api.post('/records/list', list);
 
-  app.get<{ Params: { resource_id: string } }>('/api/records/:resource_id', async (request) => {
-    return service.get(await orgOf(request), request.params.resource_id);
+  api.get<{ Params: { resource_id: string } }>('/records/:resource_id', async (request) => {
+    return service.get(callerOrg(request), request.params.resource_id);
   });
 }

@@ -11,7 +11,8 @@ export interface HttpResult {
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
 /**
- * One HTTP request over a real socket to 127.0.0.1 (JSON body when given as a value, raw when a string). It fails
+ * One HTTP request over a real socket to 127.0.0.1 (JSON body when given as a value, raw when a string), from
+ * localAddress when given. It fails
  * (the socket destroyed) when the whole exchange takes longer than timeoutMs (default 30 s), or the reply exceeds
  * 64 MiB.
  */
@@ -19,7 +20,7 @@ export function httpRequest(
   port: number,
   method: string,
   path: string,
-  opts: { body?: unknown; headers?: Record<string, string>; agent?: http.Agent; timeoutMs?: number } = {},
+  opts: { body?: unknown; headers?: Record<string, string>; agent?: http.Agent; timeoutMs?: number; localAddress?: string } = {},
 ): Promise<HttpResult> {
   const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -39,6 +40,7 @@ export function httpRequest(
         method,
         path,
         agent: opts.agent ?? false,
+        localAddress: opts.localAddress,
         headers: {
           ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
           ...opts.headers,

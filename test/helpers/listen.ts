@@ -10,12 +10,13 @@ export async function listen(t: TestApp): Promise<number> {
 }
 
 /**
- * A raw TCP connection: what it receives and when it closes. `connected` rejects when the connection fails.
- * A connection still open after timeoutMs (default 20 s) is destroyed, so `closed` always settles: a test that
- * waits for the server to close it then sees the time it took, or what the server never sent.
+ * A raw TCP connection (from localAddress, any 127.x.y.z on Linux, when given): what it receives and when it closes.
+ * `connected` rejects when the connection fails. A connection still open after timeoutMs (default 20 s) is
+ * destroyed, so `closed` always settles: a test that waits for the server to close it then sees the time it took,
+ * or what the server never sent.
  */
-export function rawConnection(port: number, timeoutMs = 20_000) {
-  const socket = net.connect(port, '127.0.0.1');
+export function rawConnection(port: number, localAddress?: string, timeoutMs = 20_000) {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress });
   let received = '';
   socket.on('data', (d) => (received += d.toString('utf8')));
   socket.on('error', () => {});
@@ -34,4 +35,23 @@ export function rawConnection(port: number, timeoutMs = 20_000) {
   });
   connected.catch(() => {}); // awaited by the tests that need it; a connection the server refuses is theirs to see
   return { socket, connected, closed, received: () => received };
+}
+
+/**
+ * A raw connection that sends `first` at once and then `rest` one character every `everyMs`, stopping when
+ * the server closes the socket (or `stop()`). `sent` counts the characters of `rest` sent.
+ */
+export function trickle(port: number, opts: { first: string; rest: string; everyMs: number; localAddress?: string }) {
+  const c = rawConnection(port, opts.localAddress);
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  void c.connected.then(() => {
+    c.socket.write(opts.first);
+    timer = setInterval(() => {
+      if (!c.socket.writable || sent >= opts.rest.length) return clearInterval(timer);
+      c.socket.write(opts.rest[sent++]);
+    }, opts.everyMs);
+  });
+  void c.closed.then(() => clearInterval(timer));
+  return { ...c, sent: () => sent, stop: () => (clearInterval(timer), c.socket.destroy()) };
 }

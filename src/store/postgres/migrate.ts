@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { StoreConnectError } from '../../errors.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
 /**
@@ -19,7 +20,11 @@ export async function migrate(config: pg.ClientConfig, log: Logger): Promise<voi
   const client = new pg.Client(config);
   // A connection that dies mid-migration emits 'error' besides failing the query; unheard, it would crash.
   client.on('error', () => {});
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new StoreConnectError(`cannot connect to PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   try {
     for (;;) {
       const applied = await inTransaction(client, async () => {

@@ -11,7 +11,7 @@ import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
 import { connectionConfig, createPool } from './pool.ts';
-import { KeyConflictError } from '../../errors.ts';
+import { KeyConflictError, StoreConnectError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
@@ -57,6 +57,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
   try {
     await migrate(config, opts.log);
   } catch (err) {
+    if (err instanceof StoreConnectError) throw err;
     throw new Error(`PostgreSQL: migrations failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const pool = createPool(config, opts);
