@@ -1,17 +1,19 @@
 import { parseArgs } from 'node:util';
 import { createKey } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
 
 const USAGE = `Usage:
   tally keys create --org <org_id>   create an API key for the org (creating the org if needed)
   tally serve                        start the server (same as npm start)`;
 
-async function main(argv: string[]): Promise<number> {
+/** Runs a command; resolves with the exit code, or null for `serve`, whose process goes on serving. */
+async function main(argv: string[]): Promise<number | null> {
   const [group, action, ...rest] = argv;
   if (group === 'serve') {
-    await import('./server.ts');
-    return -1;
+    await serve().catch(startFailed);
+    return null;
   }
   if (group !== 'keys' || action !== 'create') {
     process.stderr.write(`${USAGE}\n`);
@@ -36,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code !== null) process.exit(code);
   },
   (err) => {
     process.stderr.write(`tally: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createApp } from './app.ts';
 import { ensureInitialKey } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -5,8 +7,11 @@ import { StoreConnectError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createStore } from './store/factory.ts';
 
-/** The process: read config once, open the store, listen, and shut down cleanly on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
+/**
+ * The process: read config once, open the store, listen, and shut down cleanly on SIGTERM/SIGINT. Resolves once
+ * the server listens; a failure to start rejects (startFailed reports it).
+ */
+export async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const store = await explained(() => createStore(config, logger), config.databaseUrl ? 'TALLY_DATABASE_URL' : `TALLY_DATA_DIR (${config.dataDir})`);
@@ -58,8 +63,12 @@ async function explained<T>(step: () => Promise<T>, setting: string): Promise<T>
   }
 }
 
-main().catch((err) => {
+/** Reports a failure to start (a setting named in one line, anything else with its stack) and exits 1. */
+export function startFailed(err: unknown): never {
   if (err instanceof ConfigError) process.stderr.write(`tally: ${err.message}\n`);
   else process.stderr.write(`tally: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
-});
+}
+
+// Run as the program (node dist/server.js, tsx src/server.ts), not when imported (the CLI's `tally serve`).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) main().catch(startFailed);

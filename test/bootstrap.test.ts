@@ -13,8 +13,6 @@ const run = (file: string, args: string[], opts: { cwd: string; env: NodeJS.Proc
   execFileAsync(file, args, { ...opts, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
 const ROOT = new URL('..', import.meta.url).pathname;
 
-
-
 describe('start-up and keys', () => {
   test('the first start creates one org and key and prints the key once; the key works', async () => {
     const dir = tempDir();
@@ -105,6 +103,19 @@ describe('start-up and keys', () => {
       assert.equal(lines.length, 1, err.stderr);
       assert.match(lines[0], /^tally: TALLY_DATABASE_URL: cannot connect to PostgreSQL: /);
       assert.match(lines[0], why);
+    }
+  });
+
+  test('npx tally serve starts the same server, and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    const s = await startServer({ TALLY_DATA_DIR: dir }, 60_000, ['bin/tally.js', 'serve']);
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/healthz`, { signal: AbortSignal.timeout(30_000) });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await s.stop('SIGTERM'), { code: 0, signal: null });
+    } finally {
+      await s.stop().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

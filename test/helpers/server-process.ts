@@ -47,12 +47,12 @@ function buildOnce(): void {
  * Starts the real server as `npm start` runs it (`node dist/server.js`, compiled first) on a free port of 127.0.0.1 and waits for its
  * "tally listening" log line, which carries the bound port (an info line: keep TALLY_LOG_LEVEL at info or
  * below). The environment is the test's, less any TALLY_*,
- * HOST or PORT, plus `env`.
+ * HOST or PORT, plus `env`. `args` runs another entry point instead (the CLI: `bin/tally.js serve`).
  */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000, args = ['dist/server.js']): Promise<ServerProcess> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_') && k !== 'HOST' && k !== 'PORT'));
   buildOnce();
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...base, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
