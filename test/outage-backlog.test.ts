@@ -79,3 +79,32 @@ describe('sync creates during an outage, behind 1,100 retrying accepted records'
     }
   });
 });
+
+describe('readiness after a failed commit with nothing left to retry', () => {
+  test('[postgres] /readyz is 503 right after a sync create fails, and 200 again once the store is back, with no write since', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL is not reachable', timeout: 120_000 }, async () => {
+    // A probe that takes the server out of traffic must not wait for a write that only traffic would bring.
+    const direct = new URL(await freshSchemaUrl());
+    const proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(direct);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const t = await startTestApp('postgres', { TALLY_DATABASE_URL: viaProxy.toString() });
+    try {
+      assert.equal((await t.request('POST', '/api/records/create/', { field_2: 'warm' })).status, 201);
+      await proxy.cut();
+      assert.equal((await t.request('POST', '/api/records/create/', { field_2: 'during' })).status, 503);
+      await proxy.restore();
+      assert.equal((await t.request('GET', '/readyz')).status, 503, 'the store pings, but the last commit failed a moment ago');
+      const deadline = Date.now() + 30_000;
+      let status = 503;
+      while (status !== 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        status = (await t.request('GET', '/readyz')).status;
+      }
+      assert.equal(status, 200, 'ready again without a write');
+    } finally {
+      await proxy.restore();
+      await t.close();
+      await proxy.cut();
+    }
+  });
+});

@@ -25,7 +25,11 @@ export interface WriteQueue {
   bytes(): number;
   /** Waits until everything accepted so far is committed. */
   drain(): Promise<void>;
-  /** False while commits fail because the store is unavailable (and retries are backing off). */
+  /**
+   * False while commits fail because the store is unavailable: records wait for a retry, or the last commit failed
+   * less than UNHEALTHY_FOR_MS ago. Past that, true again with nothing waiting, even with no write since: a
+   * readiness probe that stops traffic must not keep itself failing for want of a write showing the store is back.
+   */
   healthy(): boolean;
 }
 
@@ -53,6 +57,9 @@ export interface WriteQueueOptions {
  */
 const ACCEPTED_SHARE = 0.9;
 
+/** How long after a commit failed for want of the store the queue still reports itself unhealthy. */
+const UNHEALTHY_FOR_MS = 10_000;
+
 /**
  * Group commit: creates that arrive while a commit is being prepared share one transaction (and one fsync).
  * Each waiting request is answered only after its batch commits. The queue is bounded in records and in
@@ -75,6 +82,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   let bytes = 0;
   let scheduled = false; // a flush is due (next turn of the loop, or after the back-off)
   let retryDelay = 0;
+  let unavailableAt: number | null = null; // when a commit last failed for want of the store; null once one succeeds
   const idle: (() => void)[] = [];
 
   const waiting = () => durableLane.length + acceptedLane.length;
@@ -208,6 +216,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       }
       acceptedLane = [...retry, ...acceptedLane];
       retryDelay = outcome.unavailable.length > 0 ? Math.min(Math.max(retryDelay * 2, 50), 5000) : 0;
+      unavailableAt = outcome.unavailable.length > 0 ? performance.now() : null;
     } finally {
       inFlight -= batch.length;
       flights--;
@@ -237,6 +246,6 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       if (waiting() === 0 && flights === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idle.push(resolve));
     },
-    healthy: () => retryDelay === 0,
+    healthy: () => unavailableAt === null || (waiting() === 0 && flights === 0 && performance.now() - unavailableAt > UNHEALTHY_FOR_MS),
   };
 }
