@@ -60,6 +60,7 @@ function metaSql(d: Dialect, params: unknown[], c: Exclude<Condition, { op: 'non
 export function whereSql(d: Dialect, params: unknown[], orgId: string, since: number | null, conditions: Condition[], tsColumn: string): string {
   const parts = [`org_id = ${d.param(params, orgId)}`];
   if (since !== null) parts.push(`${tsColumn} >= ${d.param(params, since)}`);
+  if (d.rowCheck) parts.push(d.rowCheck); // before the filters: a row they reject still passes through the check
   for (const c of conditions) parts.push(conditionSql(d, params, c));
   return parts.join(' AND ');
 }
