@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   expectation_failed: 417,
+  query_timeout: 422,
   rate_limited: 429,
   headers_too_large: 431,
   overloaded: 503,

@@ -32,14 +32,20 @@ export interface Store {
    */
   readonly writeFlights: number;
   /**
+   * Lists and summaries it runs at once: SQLite's reader threads, PostgreSQL's read connections. The read
+   * scheduler (fair-reads.ts) admits no more than this, so a read never waits inside the store.
+   */
+  readonly readConcurrency: number;
+  /**
    * Stores the records in one transaction; resolves once the commit is durable. The iterable is consumed at once
    * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
    * they come). If it throws, nothing is stored and the promise rejects.
    */
   insert(records: Iterable<EncodedRecord>): Promise<void>;
   get(orgId: string, id: string): Promise<RecordData | null>;
+  /** Rejects with query_timeout (read-budget.ts) when it runs out of the read budget. */
   list(orgId: string, query: ListQuery): Promise<ListResult>;
-  /** Aggregates over the records a list with the same start time and filters would return. */
+  /** Aggregates over the records a list with the same start time and filters would return; budgeted as list. */
   summary(orgId: string, query: SummaryQuery): Promise<SummaryData>;
   /** Makes sure the org exists and the key hash belongs to it; true when the key was new. */
   ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { registerFunctions } from './functions.ts';
+import { registerFunctions, type ReadDeadline } from './functions.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 /**
@@ -11,7 +11,9 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 export function openSqlite(file: string): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = openDurable(file);
-  db.pragma('cache_size = -65536');
+  // Lists and summaries read on the reader threads' connections (openSqliteReader); this one looks up records by id
+  // and API keys, a few pages each.
+  db.pragma('cache_size = -16384');
   db.pragma('temp_store = MEMORY');
   registerFunctions(db);
   migrate(db);
@@ -19,6 +21,20 @@ export function openSqlite(file: string): Database.Database {
   // ORDER BY. Bounded (analysis_limit) so opening a large file stays fast; re-run only when stats are stale.
   db.pragma('analysis_limit = 400');
   db.pragma('optimize = 0x10002');
+  return db;
+}
+
+/**
+ * A reader thread's connection (reader.ts) to a file openSqlite has already created, migrated and analysed: the
+ * filters' functions, checking `deadline`; a page cache of up to 64 MB, which the list and summary scans fill as the
+ * main connection's did when they ran there; and query_only, since nothing here writes.
+ */
+export function openSqliteReader(file: string, deadline: ReadDeadline): Database.Database {
+  const db = openDurable(file);
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('query_only = 1');
+  registerFunctions(db, deadline);
   return db;
 }
 
