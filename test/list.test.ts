@@ -36,6 +36,14 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(ids(res.body.results), ids(created).reverse());
     });
 
+    test('the page is the records as retrieved one by one, in compact JSON (SQLite writes it on its reader thread)', async () => {
+      const res = await t.app.http.inject({ method: 'GET', url: '/api/records/list/?param_c=3', headers: { authorization: `Bearer ${t.key}` } });
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      const page = JSON.parse(res.body);
+      assert.equal(res.body, JSON.stringify(page), 'compact, in the order JSON.stringify writes the envelope');
+      for (const record of page.results) assert.deepEqual(record, (await t.request('GET', `/api/records/${record.id}/`)).body);
+    });
+
     test('page links take the Host only when it is a plain host, and never a host from the path', async () => {
       const nextOf = async (path: string, host: string) => {
         const res = await t.request('GET', path, undefined, { host });

@@ -18,8 +18,11 @@ export interface RecordsService {
   /** Validates every item, then stores them all in one transaction; resolves after the commit. */
   createBatch(orgId: string, body: unknown): Promise<{ count: number; ids: string[] }>;
   get(orgId: string, id: string): Promise<ApiRecord>;
-  /** count is null when params.count is false; more says whether another page follows. */
-  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: ApiRecord[]; more: boolean }>;
+  /**
+   * count is null when params.count is false; more says whether another page follows; results is the page's
+   * records as their wire JSON array, UTF-8 (the store may have made it off the event loop).
+   */
+  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: Uint8Array; more: boolean }>;
 }
 
 export function createRecordsService(store: Store, queue: WriteQueue): RecordsService {
@@ -67,15 +70,16 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
     },
     async list(orgId, params, filters) {
       const conditions = parseFilters(filters);
-      const { count, records, more } = await store.list(orgId, {
+      const { count, records, json, more } = await store.list(orgId, {
         conditions,
         since: params.since,
         sort: params.sort,
         offset: (params.page - 1) * params.pageSize,
         limit: params.pageSize,
         count: params.count,
+        wire: true,
       });
-      return { count, results: records.map(toApiRecord), more };
+      return { count, results: json ?? Buffer.from(JSON.stringify(records.map(toApiRecord))), more };
     },
   };
 }

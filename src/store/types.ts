@@ -12,12 +12,20 @@ export interface ListQuery {
   limit: number;
   /** False skips the count (the result's count is null), the costly part of a filtered list. Default true. */
   count?: boolean;
+  /**
+   * True lets the store answer the page as its wire JSON (ListResult.json) instead of records: SQLite's reader
+   * threads make it where they read the page, so that the event loop has nothing left to do but send it.
+   */
+  wire?: boolean;
 }
 
 export interface ListResult {
   /** Every matching record, or null when the query asked for no count. */
   count: number | null;
+  /** The page's records; empty when `json` holds them. */
   records: RecordData[];
+  /** With query.wire, if the store took it: the page as UTF-8 bytes of JSON.stringify(records.map(toApiRecord)). */
+  json?: Uint8Array;
   /** Whether records follow this page. */
   more: boolean;
 }

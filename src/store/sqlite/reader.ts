@@ -78,6 +78,9 @@ parentPort!.on('message', (msg: ReadRequest | 'close') => {
     db.close();
     process.exit(0);
   }
-  void answer(msg).then((reply) => parentPort!.postMessage(reply));
+  void answer(msg).then((reply) => {
+    const page = reply.list?.result.json;
+    parentPort!.postMessage(reply, page ? [page.buffer as ArrayBuffer] : []); // the page's bytes move, not copied
+  });
 });
 parentPort!.postMessage('ready');
