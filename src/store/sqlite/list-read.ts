@@ -61,5 +61,11 @@ export function createListReader(db: Database.Database, check: () => void = () =
   });
 }
 
-/** The key a list's remembered count is kept under: what its count depends on (the org, start time and filters). */
-export const memoKey = (orgId: string, q: ListQuery): string => JSON.stringify([orgId, q.since, q.conditions]);
+/**
+ * The key a list's remembered count is kept under, or null when its count is not a scan of the records: the count's
+ * SQL and parameters, so that filters that count alike share it (icontains "Überweisung" and "überWEISUNG").
+ */
+export function memoKey(orgId: string, q: ListQuery): string | null {
+  const { count, countAfter } = listSql(orgId, q);
+  return count && countAfter ? `${count.sql}\u0000${JSON.stringify(count.params)}` : null;
+}

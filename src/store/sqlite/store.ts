@@ -54,9 +54,9 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       return row ? rowToRecord(row) : null;
     },
     async list(orgId, query: ListQuery): Promise<ListResult> {
-      const key = memoKey(orgId, query);
-      const { list } = await readers.run({ kind: 'list', orgId, query, known: memo.get(key) });
-      if (list!.remember) memo.set(key, list!.remember);
+      const key = query.count === false ? null : memoKey(orgId, query);
+      const { list } = await readers.run({ kind: 'list', orgId, query, known: key === null ? null : memo.get(key) });
+      if (key !== null && list!.remember) memo.set(key, list!.remember);
       return list!.result;
     },
     async summary(orgId, query) {
