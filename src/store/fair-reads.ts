@@ -21,8 +21,8 @@ export interface FairReadsOptions {
 }
 
 export interface ReadScheduler {
+  /** Runs the read once the org's turn and a place come (at once when both are free). */
   run<T>(orgId: string, read: () => Promise<T>): Promise<T>;
-  stats(): { running: number; waiting: number };
 }
 
 interface OrgReads {
@@ -98,7 +98,6 @@ export function createReadScheduler(opts: FairReadsOptions): ReadScheduler {
         admit();
       }
     },
-    stats: () => ({ running, waiting: [...orgs.values()].reduce((n, o) => n + o.waiting.length, 0) }),
   };
 }
 
