@@ -5,7 +5,7 @@ import { validateBatchBody } from '../fields/validate-batch.ts';
 import { parseFilters } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
 import { encodeRecord, idOf } from '../store/encoded-record.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, WirePage } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
 import type { ApiRecord } from './record.ts';
@@ -19,10 +19,16 @@ export interface RecordsService {
   createBatch(orgId: string, body: unknown): Promise<{ count: number; ids: string[] }>;
   get(orgId: string, id: string): Promise<ApiRecord>;
   /**
-   * count is null when params.count is false; more says whether another page follows; results is the page's
-   * records as their wire JSON array, UTF-8 (the store may have made it off the event loop).
+   * count is null when params.count is false; more says whether another page follows; page is the records as their
+   * wire JSON (the store may have made it off the event loop).
    */
-  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: Uint8Array; more: boolean }>;
+  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; page: WirePage; more: boolean }>;
+}
+
+/** A page made here, on the event loop, with no room before it (the reply then copies it once). */
+function wirePage(json: string): WirePage {
+  const bytes = Buffer.from(`${json}}`);
+  return { bytes, start: 0, end: bytes.length, release: () => {} };
 }
 
 export function createRecordsService(store: Store, queue: WriteQueue): RecordsService {
@@ -70,7 +76,7 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
     },
     async list(orgId, params, filters) {
       const conditions = parseFilters(filters);
-      const { count, records, json, more } = await store.list(orgId, {
+      const { count, records, page, more } = await store.list(orgId, {
         conditions,
         since: params.since,
         sort: params.sort,
@@ -79,7 +85,7 @@ export function createRecordsService(store: Store, queue: WriteQueue): RecordsSe
         count: params.count,
         wire: true,
       });
-      return { count, results: json ?? Buffer.from(JSON.stringify(records.map(toApiRecord))), more };
+      return { count, page: page ?? wirePage(JSON.stringify(records.map(toApiRecord))), more };
     },
   };
 }

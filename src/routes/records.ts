@@ -58,8 +58,6 @@ export function listInput(request: FastifyRequest): { query: Record<string, unkn
   return { query, filters };
 }
 
-const CLOSE_BRACE = Buffer.from('}');
-
 export type Authenticate = (authorization: string | undefined) => Promise<string>;
 
 export function registerRecordRoutes(app: FastifyInstance, service: RecordsService, authenticate: Authenticate, batchGate: ConcurrencyGate): void {
@@ -85,13 +83,25 @@ export function registerRecordRoutes(app: FastifyInstance, service: RecordsServi
     const orgId = await orgOf(request);
     const { query, filters } = listInput(request);
     const params = parseListParams(query);
-    const { count, results, more } = await service.list(orgId, params, filters);
+    const { count, page, more } = await service.list(orgId, params, filters);
     // Past the end, previous points at the last page (when the count says where that is).
     const previous = params.page === 1 ? null : count === null ? params.page - 1 : Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize)));
     const next = pageUrl(request, more ? params.page + 1 : null);
-    // {count, next, previous, results} as JSON.stringify would write it, around the page's JSON as it comes.
+    // {count, next, previous, results} as JSON.stringify would write it: the head goes into the room before the
+    // page's JSON (which ends with the closing brace), or, without room enough, in front of a copy of it.
     const head = JSON.stringify({ count, next, previous: pageUrl(request, previous) }).slice(0, -1) + ',"results":';
-    const body = Buffer.concat([Buffer.from(head), results, CLOSE_BRACE]);
+    const { bytes, start, end } = page;
+    const headBytes = Buffer.byteLength(head);
+    let body: Buffer;
+    if (headBytes <= start) {
+      body = Buffer.from(bytes.buffer, bytes.byteOffset + start - headBytes, headBytes + end - start);
+      body.write(head, 0, 'utf8');
+      // Filled again only once every byte is out (Node copies what a socket cannot take at once; this does not rely on it).
+      reply.raw.once('finish', page.release);
+    } else {
+      body = Buffer.concat([Buffer.from(head), bytes.subarray(start, end)]);
+      page.release();
+    }
     return reply.type('application/json; charset=utf-8').send(body);
   };
   app.get('/api/records/list', list);

@@ -13,7 +13,7 @@ export interface ListQuery {
   /** False skips the count (the result's count is null), the costly part of a filtered list. Default true. */
   count?: boolean;
   /**
-   * True lets the store answer the page as its wire JSON (ListResult.json) instead of records: SQLite's reader
+   * True lets the store answer the page as its wire JSON (ListResult.page) instead of records: SQLite's reader
    * threads make it where they read the page, so that the event loop has nothing left to do but send it.
    */
   wire?: boolean;
@@ -22,12 +22,25 @@ export interface ListQuery {
 export interface ListResult {
   /** Every matching record, or null when the query asked for no count. */
   count: number | null;
-  /** The page's records; empty when `json` holds them. */
+  /** The page's records; empty when `page` holds them. */
   records: RecordData[];
-  /** With query.wire, if the store took it: the page as UTF-8 bytes of JSON.stringify(records.map(toApiRecord)). */
-  json?: Uint8Array;
+  /** With query.wire, if the store took it: the page as its wire JSON. */
+  page?: WirePage;
   /** Whether records follow this page. */
   more: boolean;
+}
+
+/**
+ * A list page as the bytes a reply sends: `bytes[start, end)` is the UTF-8 of JSON.stringify(records.map(toApiRecord))
+ * followed by the `}` that closes the reply, and `start` bytes before it are free for the reply's head, so that the
+ * whole reply is one buffer without a copy.
+ */
+export interface WirePage {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  /** Call once the bytes are sent (or never will be): the buffer goes back to be filled again. At most once. */
+  release(): void;
 }
 
 /** Everything Tally asks of a database. Driver types never leave the implementations. */

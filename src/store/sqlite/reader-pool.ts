@@ -24,8 +24,13 @@ export interface ReaderPoolOptions {
 export interface ReaderPool {
   /** Runs a read on an idle reader thread, waiting in arrival order when all are busy. */
   run(job: ReadJob): Promise<ReadReply>;
+  /** Takes back a page's buffer once its bytes are sent, for a later list to write its page into. */
+  recycle(buffer: ArrayBuffer): void;
   close(): Promise<void>;
 }
+
+/** Page buffers kept for reuse at most (a few hundred KB each for pages of 100 records of ~3 KB). */
+const SPARE_BUFFERS = 8;
 
 interface Pending {
   job: ReadJob;
@@ -53,6 +58,7 @@ interface Reader {
 export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool {
   const readers: Reader[] = [];
   const waiting: Pending[] = [];
+  const spares: ArrayBuffer[] = [];
   let nextId = 0;
   let closed = false;
 
@@ -127,7 +133,8 @@ export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool 
     timer.unref();
     reader.busy = { id, job: pending.job, started: performance.now(), pending, timer };
     reader.worker.ref(); // a read in progress keeps the process alive
-    reader.worker.postMessage({ id, deadline: Date.now() + opts.budgetMs, job: pending.job } satisfies ReadRequest);
+    const spare = pending.job.kind === 'list' ? spares.pop() : undefined;
+    reader.worker.postMessage({ id, deadline: Date.now() + opts.budgetMs, job: pending.job, spare } satisfies ReadRequest, spare ? [spare] : []);
   };
 
   const dispatch = () => {
@@ -145,6 +152,9 @@ export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool 
 
   spawn(); // at start, so that the first read does not wait for a thread to start
   return {
+    recycle(buffer) {
+      if (!closed && spares.length < SPARE_BUFFERS && buffer.byteLength > 0) spares.push(buffer);
+    },
     run(job) {
       if (closed) return Promise.reject(new Error('the SQLite store is closed'));
       return new Promise<ReadReply>((resolve, reject) => {

@@ -57,7 +57,14 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       const key = query.count === false ? null : memoKey(orgId, query);
       const { list } = await readers.run({ kind: 'list', orgId, query, known: key === null ? null : memo.get(key) });
       if (key !== null && list!.remember) memo.set(key, list!.remember);
-      return list!.result;
+      const bytes = list!.page;
+      if (!bytes) return list!.result;
+      let released = false;
+      const release = () => {
+        if (!released) readers.recycle(bytes.buffer);
+        released = true;
+      };
+      return { ...list!.result, page: { bytes: new Uint8Array(bytes.buffer), start: bytes.start, end: bytes.end, release } };
     },
     async summary(orgId, query) {
       return (await readers.run({ kind: 'summary', orgId, query })).summary!;
