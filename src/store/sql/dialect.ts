@@ -9,8 +9,9 @@ export interface Dialect {
   /** Adds a bound parameter and returns its placeholder. */
   param(params: unknown[], value: unknown): string;
   /**
-   * A condition true of every row, placed before the filters in every WHERE clause over records: how SQLite checks
-   * the read budget while a statement runs (its dialect.ts). Absent where the engine enforces the budget itself.
+   * A condition true of every row, placed before the filters in the WHERE clauses that filter records or add them up
+   * (where.ts): how SQLite checks the read budget while a statement runs (its dialect.ts). Absent where the engine
+   * enforces the budget itself.
    */
   rowCheck?: string;
   /** A column compared by Unicode code point when text. */

@@ -207,10 +207,10 @@ function probed(params: unknown[], key: string, values: MetaValue[]): string {
 
 /**
  * Every 16th seq calls tally_budget (functions.ts), which throws once the read budget is spent and so ends the
- * statement. seq is the rowid, in every index, so the check costs no read; the bitwise test costs ~10 ns a row, the
- * call ~60 ns every 16th (measured over 1M rows: a count of one index went from 37 to 47 ms). Between two checks a
- * scan does at most 16 rows of C-level work, each bounded by SHORT_NEEDLE; a row whose filter calls into JavaScript
- * is checked there too. likelihood(…, 1.0) tells the planner the term drops no row (it costs nothing when run):
+ * statement. seq is the rowid, in every index, so the check costs no read; the test costs ~10-25 ns a row (over 1M
+ * rows of one index a count went from 37 to 47 ms; a walk of 100k index entries from 2.7 to 5 ms, which is why
+ * lists without filters go without it: where.ts). Between two checks a scan does at most 16 rows of C-level work,
+ * each bounded by SHORT_NEEDLE; a row whose filter calls into JavaScript is checked there too. likelihood(…, 1.0) tells the planner the term drops no row (it costs nothing when run):
  * without it, the extra term moved the fallback page of a 24 h icontains from the id index to a sort of the range
  * (bench/explain.ts on the 100k bench file; test/sqlite-plans.test.ts).
  */
