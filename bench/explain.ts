@@ -4,6 +4,7 @@ import { parseFilters } from '../src/query/filters.ts';
 import { parseListParams } from '../src/query/list-params.ts';
 import { bucketWidth, bucketsStatement, percentilesStatement, rangeStatement } from '../src/store/sql/summary.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
+import { registerFunctions } from '../src/store/sqlite/functions.ts';
 import { ORG_COUNT_SQL, SORT_MAX, listSql } from '../src/store/sqlite/list-sql.ts';
 import { BENCH_ORG } from './processes.ts';
 import { benchQueries } from './queries.ts';
@@ -22,7 +23,7 @@ const stats = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = '
 if (stats.n === 0 || !db.prepare("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'records'").get()) {
   process.stderr.write('note: this file has no statistics for records (the server ANALYZEs its copy at open); plans may differ from the server\'s. Point explain at a tally.db the server has opened.\n');
 }
-for (const name of ['tally_upper', 'tally_float_text', 'tally_ts_text']) db.function(name, { varargs: true }, () => null);
+registerFunctions(db); // the SQL calls them (tally_budget in every WHERE); the plans do not depend on them
 const plan = (sql: string, args: unknown[]) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => `  ${r.detail}`).join('\n');
 

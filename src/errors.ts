@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   expectation_failed: 417,
   unstorable_record: 422,
+  query_timeout: 422,
   rate_limited: 429,
   headers_too_large: 431,
   overloaded: 503,

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { SEED_FILTERS } from './helpers/seed.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
+import { httpRequest } from './helpers/http.ts';
+import { listen } from './helpers/listen.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`list and retrieve [${kind}]`, () => {
@@ -34,6 +37,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.body.next, null);
       assert.equal(res.body.previous, null);
       assert.deepEqual(ids(res.body.results), ids(created).reverse());
+    });
+
+    test('the page is the records as retrieved one by one, in compact JSON (SQLite writes it on its reader thread)', async () => {
+      const res = await t.app.http.inject({ method: 'GET', url: '/api/records/list/?param_c=3', headers: { authorization: `Bearer ${t.key}` } });
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      const page = JSON.parse(res.body);
+      assert.equal(res.body, JSON.stringify(page), 'compact, in the order JSON.stringify writes the envelope');
+      for (const record of page.results) assert.deepEqual(record, (await t.request('GET', `/api/records/${record.id}/`)).body);
     });
 
     test('page links take the Host only when it is a plain host, and never a host from the path', async () => {
@@ -192,6 +203,46 @@ for (const kind of STORE_KINDS) {
         assert.ok(Array.isArray(res.body.error.details));
         assert.equal(res.headers['x-content-type-options'], 'nosniff');
       }
+    });
+  });
+
+  describe(`list pages over real sockets [${kind}]`, () => {
+    // SQLite's reader threads write a page into a buffer that, once sent, is filled again by a later page: a page
+    // larger than the socket's buffers, whose client reads slowly, is still being sent while other lists run.
+    let t: TestApp;
+    let port: number;
+    const pages: string[][] = [];
+    before(async () => {
+      t = await startTestApp(kind);
+      port = await listen(t);
+      for (let i = 0; i < 60; i++) await t.create({ field_2: `${i}:${String.fromCharCode(97 + (i % 26)).repeat(200_000)}`, field_5: { sub_field_a: 1, sub_field_b: 1 } });
+      for (let page = 1; page <= 3; page++) pages.push((await t.request('GET', `/api/records/list/?param_c=20&param_b=${page}`)).body.results.map((r: { id: string }) => r.id));
+    });
+    after(() => t.close());
+
+    test('a page is sent whole and unchanged while a slow client reads it and other lists take turns in the page buffers', async () => {
+      const slow = new Promise<string>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/api/records/list/?param_c=20&param_b=1', headers: { authorization: `Bearer ${t.key}` }, agent: false }, (res) => {
+          res.pause(); // ~8 MB: most of it waits in the server until this client reads
+          const chunks: Buffer[] = [];
+          setTimeout(() => {
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+            res.resume();
+          }, 1500);
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+      });
+      for (let round = 0; round < 4; round++) {
+        for (const page of [2, 3]) {
+          const res = await httpRequest(port, 'GET', `/api/records/list/?param_c=20&param_b=${page}`, { headers: { authorization: `Bearer ${t.key}` } });
+          assert.deepEqual(res.body.results.map((r: { id: string }) => r.id), pages[page - 1]);
+        }
+      }
+      const first = JSON.parse(await slow);
+      assert.deepEqual(first.results.map((r: { id: string }) => r.id), pages[0]);
+      for (const r of first.results) assert.match(r.field_2, /^\d+:([a-z])\1{199999}$/);
     });
   });
 }

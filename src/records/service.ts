@@ -5,7 +5,7 @@ import { validateBatchBody } from '../fields/validate-batch.ts';
 import { parseFilters } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
 import { encodeRecord, idOf, type IdempotencyRow } from '../store/encoded-record.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, WirePage } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
 import { createIdempotency, type Claim, type Executed, type IdempotencyRequest, type WriteOutcome } from './idempotency.ts';
@@ -23,8 +23,17 @@ export interface RecordsService {
   /** Validates every item, then stores them all in one transaction; 201 {count, ids} after the commit. */
   createBatch(orgId: string, body: unknown, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
   get(orgId: string, id: string): Promise<ApiRecord>;
-  /** count is null when params.count is false; more says whether another page follows. */
-  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; results: ApiRecord[]; more: boolean }>;
+  /**
+   * count is null when params.count is false; more says whether another page follows; page is the records as their
+   * wire JSON (the store may have made it off the event loop).
+   */
+  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; page: WirePage; more: boolean }>;
+}
+
+/** A page made here, on the event loop, with no room before it (the reply then copies it once). */
+function wirePage(json: string): WirePage {
+  const bytes = Buffer.from(`${json}}`);
+  return { bytes, start: 0, end: bytes.length, release: () => {} };
 }
 
 export interface RecordsServiceOptions {
@@ -104,15 +113,16 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
     },
     async list(orgId, params, filters) {
       const conditions = parseFilters(filters);
-      const { count, records, more } = await store.list(orgId, {
+      const { count, records, page, more } = await store.list(orgId, {
         conditions,
         since: params.since,
         sort: params.sort,
         offset: (params.page - 1) * params.pageSize,
         limit: params.pageSize,
         count: params.count,
+        wire: true,
       });
-      return { count, results: records.map(toApiRecord), more };
+      return { count, page: page ?? wirePage(JSON.stringify(records.map(toApiRecord))), more };
     },
   };
 }

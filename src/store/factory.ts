@@ -1,15 +1,32 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { createReadScheduler, withFairReads } from './fair-reads.ts';
 import { createSqliteStore } from './sqlite/store.ts';
 import type { Store } from './types.ts';
 
-/** The one place that chooses the engine: PostgreSQL when TALLY_DATABASE_URL is set, else SQLite. */
+/**
+ * The one place that chooses the engine: PostgreSQL when TALLY_DATABASE_URL is set, else SQLite. Either way its
+ * lists and summaries are taken in turn by org (fair-reads.ts): an org may use every place but one, and waits at
+ * most one read budget for a place.
+ */
 export async function createStore(config: Readonly<Config>, log: Logger = createLogger(config.logLevel)): Promise<Store> {
+  const store = await open(config, log);
+  const capacity = store.readConcurrency;
+  const scheduler = createReadScheduler({
+    capacity,
+    perOrg: Math.max(1, capacity - 1),
+    queuePerOrg: config.readQueuePerOrg,
+    maxWaitMs: config.queryTimeoutMs,
+  });
+  return withFairReads(store, scheduler);
+}
+
+async function open(config: Readonly<Config>, log: Logger): Promise<Store> {
   if (config.databaseUrl !== null) {
     // Loaded on demand, so that SQLite users never load the PostgreSQL driver.
     const { createPostgresStore } = await import('./postgres/store.ts');
-    return createPostgresStore({ url: config.databaseUrl, poolSize: config.pgPoolSize, log });
+    return createPostgresStore({ url: config.databaseUrl, poolSize: config.pgPoolSize, queryTimeoutMs: config.queryTimeoutMs, log });
   }
-  return createSqliteStore(config.dataDir, log);
+  return createSqliteStore(config.dataDir, { log, queryTimeoutMs: config.queryTimeoutMs, readers: config.sqliteReaders });
 }

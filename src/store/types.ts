@@ -12,12 +12,20 @@ export interface ListQuery {
   limit: number;
   /** False skips the count (the result's count is null), the costly part of a filtered list. Default true. */
   count?: boolean;
+  /**
+   * True lets the store answer the page as its wire JSON (ListResult.page) instead of records: SQLite's reader
+   * threads make it where they read the page, so that the event loop has nothing left to do but send it.
+   */
+  wire?: boolean;
 }
 
 export interface ListResult {
   /** Every matching record, or null when the query asked for no count. */
   count: number | null;
+  /** The page's records; empty when `page` holds them. */
   records: RecordData[];
+  /** With query.wire, if the store took it: the page as its wire JSON. */
+  page?: WirePage;
   /** Whether records follow this page. */
   more: boolean;
 }
@@ -26,6 +34,19 @@ export interface ListResult {
 export interface DeadLetter {
   record: EncodedRecord;
   reason: string;
+}
+
+/**
+ * A list page as the bytes a reply sends: `bytes[start, end)` is the UTF-8 of JSON.stringify(records.map(toApiRecord))
+ * followed by the `}` that closes the reply, and `start` bytes before it are free for the reply's head, so that the
+ * whole reply is one buffer without a copy.
+ */
+export interface WirePage {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  /** Call once the bytes are sent (or never will be): the buffer goes back to be filled again. At most once. */
+  release(): void;
 }
 
 /** Everything Tally asks of a database. Driver types never leave the implementations. */
@@ -37,6 +58,11 @@ export interface Store {
    * and with a longer tail at 2).
    */
   readonly writeFlights: number;
+  /**
+   * Lists and summaries it runs at once: SQLite's reader threads, PostgreSQL's read connections. The read
+   * scheduler (fair-reads.ts) admits no more than this, so a read never waits inside the store.
+   */
+  readonly readConcurrency: number;
   /**
    * Stores the records in one transaction; resolves once the commit is durable. The iterable is consumed at once
    * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
@@ -54,8 +80,9 @@ export interface Store {
   /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many it deleted. */
   purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
   get(orgId: string, id: string): Promise<RecordData | null>;
+  /** Rejects with query_timeout (read-budget.ts) when it runs out of the read budget. */
   list(orgId: string, query: ListQuery): Promise<ListResult>;
-  /** Aggregates over the records a list with the same start time and filters would return. */
+  /** Aggregates over the records a list with the same start time and filters would return; budgeted as list. */
   summary(orgId: string, query: SummaryQuery): Promise<SummaryData>;
   /** Makes sure the org exists and the key hash belongs to it; true when the key was new. */
   ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;

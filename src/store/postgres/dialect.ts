@@ -17,10 +17,24 @@ const UNICODE_CASE = 'COLLATE tally_case';
 /** Django's LIKE escaping: backslash, percent and underscore stand for themselves. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
-const LIKE_PATTERN: Record<Exclude<PatternOp, 'icontains'>, (v: string) => string> = {
+/**
+ * contains and icontains of a value up to this many characters are a LIKE. Past it a LIKE is costly and cannot be
+ * stopped: PostgreSQL compares up to the value's length at every place in the text and checks for cancellation only
+ * between records, so a 20,000-character contains over 1 MB ran 11 s past a 1 s statement_timeout (measured).
+ */
+const LIKE_MAX = 32;
+
+/**
+ * Up to this many characters, contains and icontains are a regular expression that matches the value literally
+ * (`***=`): its matcher checks for cancellation as it goes, so the read budget (statement_timeout) stops it on
+ * time. PostgreSQL refuses longer ones ("regular expression is too complex", from about 40,000); those are a strpos,
+ * fast on real text but, like LIKE, stoppable only between records (docs/performance.md).
+ */
+const REGEX_MAX = 30_000;
+
+const LIKE_PATTERN: Record<'contains' | 'startswith', (v: string) => string> = {
   contains: (v) => `%${likeEscape(v)}%`,
   startswith: (v) => `${likeEscape(v)}%`,
-  endswith: (v) => `%${likeEscape(v)}`,
 };
 
 /**
@@ -53,10 +67,17 @@ export const postgresDialect: Dialect = {
     return `((timestamp 'epoch' + ${column} * interval '1 microsecond')::text || '+00')`;
   },
   pattern(params, textExpr, op: PatternOp, value) {
-    if (op === 'icontains') {
+    const length = [...value].length;
+    // LIKE '%value' tries every place in the text, each for up to the value's length; comparing the last
+    // characters is linear.
+    if (op === 'endswith') return `right(${textExpr}, ${this.param(params, length)}) = ${this.param(params, value)}`;
+    if (op === 'startswith' || length <= LIKE_MAX) {
+      if (op !== 'icontains') return `${textExpr} LIKE ${this.param(params, LIKE_PATTERN[op](value))}`;
       return `UPPER(${textExpr} ${UNICODE_CASE}) LIKE UPPER(${this.param(params, `%${likeEscape(value)}%`)}::text ${UNICODE_CASE})`;
     }
-    return `${textExpr} LIKE ${this.param(params, LIKE_PATTERN[op](value))}`;
+    const [text, needle] = op === 'icontains' ? [`UPPER(${textExpr} ${UNICODE_CASE})`, (p: string) => `UPPER(${p}::text ${UNICODE_CASE})`] : [textExpr, (p: string) => `${p}::text`];
+    if (length <= REGEX_MAX) return `${text} ~ ('***=' || ${needle(this.param(params, value))})`;
+    return `strpos(${text}, ${needle(this.param(params, value))}) > 0`;
   },
   metaEquals(params, path, value: MetaValue) {
     // A path that may step into an array is compared where `#>` finds the value (jsonb equality types as below).

@@ -4,7 +4,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EP
 /**
  * SQLSTATE classes and codes that say "not now" rather than "wrong request": lost or refused connections (08),
  * resources exhausted (53: too many connections, disk full), shutdown or restart (57P0x), statement timeout
- * (57014), I/O failure (58), a standby during failover (25006), serialization failure and deadlock (40001, 40P01).
+ * (57014) of a write or a lookup, I/O failure (58), a standby during failover (25006), serialization failure and
+ * deadlock (40001, 40P01). A read's statement timeout is its budget running out instead (read.ts: query_timeout).
  */
 const UNAVAILABLE_CLASSES = ['08', '53', '58'];
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '57P04', '57P05', '57014', '25006', '40001', '40P01']);
@@ -21,4 +22,9 @@ export function isUnavailable(err: unknown): boolean {
     if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.includes(code.slice(0, 2))) return true;
   }
   return DRIVER_MESSAGES.test(err.message);
+}
+
+/** PostgreSQL cancelled the statement (57014 query_canceled): on a read, its statement_timeout, the read budget. */
+export function isStatementTimeout(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === '57014';
 }

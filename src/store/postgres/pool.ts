@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 
 /** Bounds that turn an outage into a quick 503 instead of a hanging request. */
 const CONNECT_TIMEOUT_MS = 5_000;
-const STATEMENT_TIMEOUT_MS = 10_000; // server side: a runaway query is cancelled
-const QUERY_TIMEOUT_MS = 15_000; // client side: a server that stopped answering (no RST) is given up on
+const STATEMENT_TIMEOUT_MS = 10_000; // server side: a runaway write or lookup is cancelled (reads: the read budget)
+const SILENT_SERVER_MS = 5_000; // client side, past the statement timeout: a server that stopped answering (no RST)
 const IDLE_IN_TRANSACTION_MS = 30_000;
 
 /**
@@ -46,17 +46,39 @@ export function connectionConfig(databaseUrl: string): pg.ClientConfig {
   };
 }
 
-/** The pool requests use, with the timeouts that keep a request from hanging on an unreachable server. */
-export function createPool(config: pg.ClientConfig, opts: { poolSize: number; log: Logger }): pg.Pool {
+export interface Pools {
+  /** Writes, API key lookups, records by id, pings: statements that are bounded, or must not wait behind reads. */
+  main: pg.Pool;
+  /** Lists and summaries, one connection per read, whose statement timeout is the read budget. */
+  read: pg.Pool;
+  /** Connections the read pool has (reads that may run at once). */
+  readSize: number;
+  end(): Promise<void>;
+}
+
+/**
+ * The pools requests use, TALLY_PG_POOL_SIZE connections in all, with the timeouts that keep a request from
+ * hanging on an unreachable server. Reads get half of them (rounded down) in a pool of their own, so that costly
+ * lists never take the connections creates and key lookups need; with a pool size of 1 they share the one.
+ */
+export function createPools(config: pg.ClientConfig, opts: { poolSize: number; queryTimeoutMs: number; log: Logger }): Pools {
+  const readSize = Math.floor(opts.poolSize / 2);
+  const main = createPool(config, opts.poolSize - readSize, STATEMENT_TIMEOUT_MS, opts.log);
+  if (readSize === 0) return { main, read: main, readSize: 1, end: () => main.end() };
+  const read = createPool(config, readSize, opts.queryTimeoutMs, opts.log);
+  return { main, read, readSize, end: async () => void (await Promise.all([main.end(), read.end()])) };
+}
+
+function createPool(config: pg.ClientConfig, size: number, statementTimeoutMs: number, log: Logger): pg.Pool {
   const pool = new pg.Pool({
     ...config,
-    max: opts.poolSize,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
+    max: size,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + SILENT_SERVER_MS,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
   });
   // An idle connection that dies (server restart, network cut) is reported here; without a listener the
   // process would crash. The pool drops it and opens a new one on demand.
-  pool.on('error', (err) => opts.log.warn({ err }, 'postgres: an idle connection was lost'));
+  pool.on('error', (err) => log.warn({ err }, 'postgres: an idle connection was lost'));
   return pool;
 }

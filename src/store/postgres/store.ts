@@ -10,7 +10,9 @@ import { createAvailability } from './availability.ts';
 import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
-import { connectionConfig, createPool } from './pool.ts';
+import { connectionConfig, createPools } from './pool.ts';
+import { createReadRunner, type ReadRows } from './read.ts';
+import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
 import { KeyConflictError, StoreConnectError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
@@ -47,7 +49,10 @@ const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']
 
 export interface PostgresStoreOptions {
   url: string;
+  /** Connections at most, reads and writes together (TALLY_PG_POOL_SIZE; pool.ts splits them). */
   poolSize: number;
+  /** Milliseconds a list or summary may run (TALLY_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
   log: Logger;
 }
 
@@ -60,14 +65,20 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     if (err instanceof StoreConnectError) throw err;
     throw new Error(`PostgreSQL: migrations failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const pool = createPool(config, opts);
+  const budgetMs = opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const pools = createPools(config, { poolSize: opts.poolSize, queryTimeoutMs: budgetMs, log: opts.log });
+  const pool = pools.main;
   const { run } = createAvailability(opts.log);
   const rows = async (text: string, values: unknown[], name?: string) => (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
+  const reading = createReadRunner(pools.read, budgetMs);
+  /** A list or summary: on a read connection of its own, within the budget (read.ts). */
+  const read = <T>(work: (rows: ReadRows) => Promise<T>) => run(() => reading(work));
   let closed: Promise<void> | null = null;
 
   return {
     engine: 'postgres',
     writeFlights: 1,
+    readConcurrency: pools.readSize,
     async insert(input) {
       const records = Array.isArray(input) ? input : [...input];
       if (records.length === 0) return;
@@ -112,7 +123,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       const want = q.limit + 1; // one more than the page tells whether another page follows
       const unfiltered = q.conditions.length === 0 && q.since === null;
       const lone = loneMetaFilter(q);
-      const count = () =>
+      const count = (rows: ReadRows) =>
         unfiltered
           ? rows(ORG_COUNT_SQL, [orgId], 'tally_org_count')
           : lone
@@ -126,18 +137,19 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 4} AND id IN (` +
         `SELECT id FROM (SELECT id, (${where}) AS hit FROM records WHERE org_id = $${params.length + 4} ORDER BY ${order} LIMIT $${params.length + 1}) w ` +
         `WHERE hit ORDER BY ${order} LIMIT $${params.length + 2} OFFSET $${params.length + 3}) ORDER BY ${order}`;
-      const pageRows = async () => {
+      const pageRows = async (rows: ReadRows) => {
         if (bound !== null) {
           const walked = await rows(walk, [...params, bound, want, q.offset, orgId]);
           if (walked.length === want) return walked; // a full page is exact; a short one may have stopped too early
         }
         return rows(page, [...params, want, q.offset, orgId]);
       };
-      const [counted, found] = await run(() => Promise.all([q.count !== false ? count() : null, pageRows()]));
+      // Count, then page, on the read's one connection: a read holds one connection however it runs.
+      const [counted, found] = await read(async (rows) => [q.count !== false ? await count(rows) : null, await pageRows(rows)] as const);
       return { count: counted ? Number(counted[0].count) : null, records: found.slice(0, q.limit).map(rowToRecord), more: found.length > q.limit };
     },
     async summary(orgId, q) {
-      return run(() => runSummary(postgresDialect, rows, orgId, q));
+      return read((rows) => runSummary(postgresDialect, rows, orgId, q));
     },
     async ensureApiKey(orgId, keyHash) {
       return run(async () => {
@@ -162,7 +174,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       await run(() => pool.query('SELECT 1'));
     },
     close() {
-      closed ??= pool.end();
+      closed ??= pools.end();
       return closed;
     },
   };

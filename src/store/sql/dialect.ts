@@ -8,6 +8,12 @@ import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
 export interface Dialect {
   /** Adds a bound parameter and returns its placeholder. */
   param(params: unknown[], value: unknown): string;
+  /**
+   * A condition true of every row, placed before the filters in the WHERE clauses that filter records or add them up
+   * (where.ts): how SQLite checks the read budget while a statement runs (its dialect.ts). Absent where the engine
+   * enforces the budget itself.
+   */
+  rowCheck?: string;
   /** A column compared by Unicode code point when text. */
   comparable(column: string, scalar: ScalarKind): string;
   /** A column's text form, as PostgreSQL's ::text gives it, for text lookups. */

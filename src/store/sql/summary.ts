@@ -68,7 +68,7 @@ const byTimeOnly = (q: SummaryQuery) => q.conditions.length === 0;
 /** The first and last timestamp of the matching records. */
 export function rangeStatement(d: Dialect, orgId: string, q: SummaryQuery): Statement {
   const params: unknown[] = []; // bound in text order: "?" placeholders are positional
-  const where = () => whereSql(d, params, orgId, q.since, q.conditions, TS);
+  const where = () => whereSql(d, params, orgId, q.since, q.conditions, TS, true);
   if (byTimeOnly(q)) {
     // A lone MIN or MAX over the index's second column is a seek to one end of the org's range.
     return { sql: `SELECT (SELECT MIN(${TS}) FROM records WHERE ${where()}) AS first_ts, (SELECT MAX(${TS}) FROM records WHERE ${where()}) AS last_ts`, params };
@@ -100,7 +100,7 @@ export function bucketsStatement(d: Dialect, orgId: string, q: SummaryQuery, fir
       const select = `SELECT ${bucket}, ${aggregates(d, params)}`;
       // The start time folds into the bucket's range: two lower bounds on ts would leave the seek to one of them.
       const from = Math.max(start, q.since ?? start);
-      const where = `${whereSql(d, params, orgId, null, [], TS)} AND ${TS} >= ${d.param(params, from)} AND ${TS} < ${d.param(params, start + widthUs)}`;
+      const where = `${whereSql(d, params, orgId, null, [], TS, true)} AND ${TS} >= ${d.param(params, from)} AND ${TS} < ${d.param(params, start + widthUs)}`;
       return `${select} FROM records WHERE ${where}`;
     });
     return { sql: branches.join(' UNION ALL '), params };
@@ -108,14 +108,14 @@ export function bucketsStatement(d: Dialect, orgId: string, q: SummaryQuery, fir
   const w = () => `CAST(${d.param(params, widthUs)} AS BIGINT)`;
   // ts minus its non-negative remainder floors it to the bucket, also before 1970 (% truncates in both engines).
   const select = `SELECT (${TS} - (((${TS} % ${w()}) + ${w()}) % ${w()})) AS bucket, ${aggregates(d, params)}`;
-  const where = whereSql(d, params, orgId, q.since, q.conditions, TS);
+  const where = whereSql(d, params, orgId, q.since, q.conditions, TS, true);
   return { sql: `${select} FROM records WHERE ${where} GROUP BY 1`, params };
 }
 
 /** The latency percentiles of the matching records that have one, as columns p0, p1, ... (null when none has). */
 export function percentilesStatement(d: Dialect, orgId: string, q: SummaryQuery): Statement {
   const params: unknown[] = [];
-  const sql = d.percentiles(params, LATENCY, PERCENTILES, (p) => whereSql(d, p, orgId, q.since, q.conditions, TS));
+  const sql = d.percentiles(params, LATENCY, PERCENTILES, (p) => whereSql(d, p, orgId, q.since, q.conditions, TS, true));
   return { sql, params };
 }
 

@@ -79,21 +79,51 @@ function icontainsColumn(params: unknown[], column: string, value: string): stri
 }
 
 /**
- * SQLite refuses a LIKE or GLOB pattern longer than 50,000 bytes ("LIKE or GLOB pattern too complex",
- * SQLITE_MAX_LIKE_PATTERN_LENGTH). Upper-casing can grow a character by half (ɐ → Ɐ) and escaping can triple it
- * (`*` → `[*]`), so a value whose pattern could reach the limit is matched without one; nothing that long is
- * worth an index or a prefilter.
+ * The longest needle (in code points) matched with SQLite's LIKE, GLOB or instr. On crafted text their cost per row
+ * is the text's length times the needle's (over 1 MB of "a": a 32-character LIKE 34 ms, 1,001 characters 0.7 s;
+ * instr of 20,000 characters seconds, measured), and nothing can stop them midway: they never call into JavaScript,
+ * where the read budget is checked (reader.ts). Longer needles are matched by containsText, linear whatever the
+ * input, after a C-level prefilter on a piece of at most this many characters. This also keeps every LIKE and GLOB
+ * pattern far below SQLite's 50,000-byte limit (SQLITE_MAX_LIKE_PATTERN_LENGTH, "pattern too complex").
  */
-const LIKE_PATTERN_MAX_BYTES = 50_000;
-const tooLongForPatterns = (value: string) => Buffer.byteLength(value) * 4.5 + 2 > LIKE_PATTERN_MAX_BYTES;
+export const SHORT_NEEDLE = 32;
 
-/** contains, icontains, startswith and endswith by character positions (instr and substr count characters). */
-function withoutPattern(params: unknown[], textExpr: string, op: PatternOp, value: string): string {
-  const p = (v: unknown) => bind(params, v);
-  if (op === 'icontains') return `instr(tally_upper(${textExpr}), ${p(simpleUpper(value))}) > 0`;
-  if (op === 'contains') return `instr(${textExpr}, ${p(value)}) > 0`;
-  const length = [...value].length;
-  return op === 'startswith' ? `substr(${textExpr}, 1, ${p(length)}) = ${p(value)}` : `substr(${textExpr}, -${p(length)}) = ${p(value)}`;
+/**
+ * A needle longer than SHORT_NEEDLE: startswith and endswith compare a substring (linear); contains and icontains
+ * call containsText through tally_contains and tally_icontains, on a plain column only for the rows that pass a
+ * C-level prefilter on a piece of the needle (a text expression that calls into JavaScript is not worth computing
+ * twice).
+ */
+function longNeedle(params: unknown[], textExpr: string, op: PatternOp, value: string, chars: string[]): string {
+  const p = (v: unknown) => bind(params, v); // in the order the placeholders appear below
+  if (op === 'startswith') return `substr(${textExpr}, 1, ${p(chars.length)}) = ${p(value)}`;
+  if (op === 'endswith') return `substr(${textExpr}, -${p(chars.length)}) = ${p(value)}`;
+  const column = isColumn(textExpr);
+  if (op === 'contains') {
+    const head = column ? `instr(${textExpr}, ${p(chars.slice(0, SHORT_NEEDLE).join(''))}) > 0 AND ` : '';
+    return `(${head}tally_contains(${textExpr}, ${p(value)}))`;
+  }
+  const upper = simpleUpper(value);
+  const head = column ? icontainsPrefilter(params, textExpr, upper) : null;
+  return `(${head === null ? '' : `${head} AND `}tally_icontains(${textExpr}, ${p(upper)}))`;
+}
+
+/**
+ * A necessary condition for icontains of a long needle, checked in C, or null when the needle offers none: LIKE of
+ * at most SHORT_NEEDLE characters of an ASCII run of its upper case (any piece of a run is necessary, by the
+ * argument of icontainsColumn), the run without I and S when one of PLAIN_MIN characters exists, else a run with
+ * them and a search for ı and ſ.
+ */
+function icontainsPrefilter(params: unknown[], column: string, upper: string): string | null {
+  const like = (s: string) => `${column} LIKE ${bind(params, likeContains(s))} ESCAPE '\\'`;
+  const plain = longestPlainRun(upper);
+  const run = longestAsciiRun(upper);
+  if (plain.length >= PLAIN_MIN || (plain === run && run !== '')) return like(plain.slice(0, SHORT_NEEDLE));
+  if (run === '') return null;
+  const head = run.slice(0, SHORT_NEEDLE);
+  const first = like(head);
+  const others = TO_ASCII_UPPER.filter(([, image]) => head.includes(image)).map(([ch]) => `instr(${column}, ${bind(params, ch)}) > 0`);
+  return others.length === 0 ? first : `(${[first, ...others].join(' OR ')})`;
 }
 
 /** A bare column name: repeating it in SQL costs nothing, unlike an expression that calls into JavaScript. */
@@ -193,9 +223,21 @@ function nestedIn(params: unknown[], path: string[], values: (string | number | 
   return `(${parts.join(' OR ')})`;
 }
 
+/**
+ * Every 16th seq calls tally_budget (functions.ts), which throws once the read budget is spent and so ends the
+ * statement. seq is the rowid, in every index, so the check costs no read; the test costs ~10-25 ns a row (over 1M
+ * rows of one index a count went from 37 to 47 ms; a walk of 100k index entries from 2.7 to 5 ms, which is why
+ * lists without filters go without it: where.ts). Between two checks a scan does at most 16 rows of C-level work,
+ * each bounded by SHORT_NEEDLE; a row whose filter calls into JavaScript is checked there too. likelihood(…, 1.0) tells the planner the term drops no row (it costs nothing when run):
+ * without it, the extra term moved the fallback page of a 24 h icontains from the id index to a sort of the range
+ * (bench/explain.ts on the 100k bench file; test/sqlite-plans.test.ts).
+ */
+export const ROW_CHECK = 'likelihood((seq & 15) <> 0 OR tally_budget(), 1.0)';
+
 export const sqliteDialect: Dialect = {
   param: bind,
   inList: (params, expr, _scalar, values) => `${expr} IN (${values.map((v) => bind(params, v)).join(', ')})`,
+  rowCheck: ROW_CHECK,
   comparable: (column) => column, // BINARY collation compares UTF-8 bytes: code point order
   textOf(column, scalar: ScalarKind) {
     if (scalar === 'text') return column;
@@ -204,7 +246,8 @@ export const sqliteDialect: Dialect = {
     return `tally_ts_text(${column})`;
   },
   pattern(params, textExpr, op: PatternOp, value) {
-    if (tooLongForPatterns(value)) return withoutPattern(params, textExpr, op, value);
+    const chars = [...value];
+    if (chars.length > SHORT_NEEDLE) return longNeedle(params, textExpr, op, value, chars);
     if (op === 'icontains' && isColumn(textExpr)) return icontainsColumn(params, textExpr, value);
     if (op === 'icontains') return `tally_upper(${textExpr}) GLOB ${this.param(params, `*${globEscape(simpleUpper(value))}*`)}`;
     const glob = op === 'contains' ? `*${globEscape(value)}*` : op === 'startswith' ? `${globEscape(value)}*` : `*${globEscape(value)}`;

@@ -1,10 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pgJsonText } from '../../query/json-text.ts';
-import { jsonAt } from '../../query/meta-path.ts';
-import { pgFloatText, simpleUpper } from '../../query/text-forms.ts';
-import { pgTimestampText } from '../../records/time.ts';
+import { registerFunctions, type ReadDeadline } from './functions.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 /**
@@ -14,22 +11,30 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 export function openSqlite(file: string): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = openDurable(file);
-  db.pragma('cache_size = -65536');
+  // Lists and summaries read on the reader threads' connections (openSqliteReader); this one looks up records by id
+  // and API keys, a few pages each.
+  db.pragma('cache_size = -16384');
   db.pragma('temp_store = MEMORY');
-  const nullable = <T>(fn: (v: T) => string) => (v: T | null) => (v === null ? null : fn(v));
-  db.function('tally_upper', { deterministic: true }, nullable((s: string) => simpleUpper(String(s))));
-  db.function('tally_float_text', { deterministic: true }, nullable((x: number) => pgFloatText(Number(x))));
-  db.function('tally_ts_text', { deterministic: true, safeIntegers: false }, nullable((us: number) => pgTimestampText(Number(us))));
-  db.function('tally_json_text', { deterministic: true }, (json: string | null) => (json === null ? null : pgJsonText(JSON.parse(json))));
-  db.function('tally_json_at', { deterministic: true }, (json: string | null, path: string) => {
-    const node = json === null ? undefined : jsonAt(JSON.parse(json), JSON.parse(path) as string[]);
-    return node === undefined ? null : JSON.stringify(node);
-  });
+  registerFunctions(db);
   migrate(db);
   // Table statistics let the planner pick a selective index (e.g. field_10) over the one that matches the
   // ORDER BY. Bounded (analysis_limit) so opening a large file stays fast; re-run only when stats are stale.
   db.pragma('analysis_limit = 400');
   db.pragma('optimize = 0x10002');
+  return db;
+}
+
+/**
+ * A reader thread's connection (reader.ts) to a file openSqlite has already created, migrated and analysed: the
+ * filters' functions, checking `deadline`; a page cache of up to 64 MB, which the list and summary scans fill as the
+ * main connection's did when they ran there; and query_only, since nothing here writes.
+ */
+export function openSqliteReader(file: string, deadline: ReadDeadline): Database.Database {
+  const db = openDurable(file);
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('query_only = 1');
+  registerFunctions(db, deadline);
   return db;
 }
 

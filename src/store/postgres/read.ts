@@ -1,0 +1,70 @@
+import type pg from 'pg';
+import { queryTimeout } from '../read-budget.ts';
+import { isStatementTimeout } from './errors.ts';
+
+/** A read's statements: SQL, its parameters, and a name to prepare it under (the hot, fixed ones). */
+export type ReadRows = (text: string, values: unknown[], name?: string) => Promise<Record<string, unknown>[]>;
+
+/**
+ * Below this difference between a connection's statement_timeout and what is left of a read's budget, the setting
+ * is left as it is: a fresh read's first statement needs no extra round trip.
+ */
+const SLACK_MS = 50;
+
+/**
+ * How long past its budget a read may go on before its connection is closed under it. PostgreSQL honours the
+ * statement timeout where it checks for cancellation: between records, and inside most functions; a function that
+ * never checks (strpos of a needle too long for a regular expression, dialect.ts) finishes the record it is on first.
+ */
+export const STOP_GRACE_MS = 500;
+
+/**
+ * Runs one list or summary on one connection of the read pool: its statements one after another, each under
+ * statement_timeout = what is left of the budget, so that PostgreSQL itself stops the read when the budget is
+ * spent and the connection is free again. A statement cancelled by that timeout (57014) answers query_timeout, as
+ * does a statement the budget has run out before. A read still running STOP_GRACE_MS past its budget is answered
+ * query_timeout and its connection closed (the pool opens another when it needs one).
+ */
+export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (rows: ReadRows) => Promise<T>) => Promise<T> {
+  /** Each connection's statement_timeout, where a read has changed it from the pool's (the budget). */
+  const timeouts = new WeakMap<pg.PoolClient, number>();
+  return async (work) => {
+    const deadline = Date.now() + budgetMs;
+    const client = await pool.connect();
+    const ignore = () => {}; // a connection lost while checked out also fails its query, which reports it
+    client.on('error', ignore);
+    const rows: ReadRows = async (text, values, name) => {
+      const left = Math.ceil(deadline - Date.now());
+      if (left <= 0) throw queryTimeout(budgetMs);
+      if (Math.abs((timeouts.get(client) ?? budgetMs) - left) > SLACK_MS) {
+        await client.query(`SET statement_timeout = ${left}`);
+        timeouts.set(client, left);
+      }
+      try {
+        return (await client.query({ name, text, values })).rows as Record<string, unknown>[];
+      } catch (err) {
+        throw isStatementTimeout(err) ? queryTimeout(budgetMs) : err;
+      }
+    };
+    let stuck = false;
+    let done = () => {};
+    const hard = new Promise<never>((_, reject) => {
+      const timer = setTimeout(() => {
+        stuck = true;
+        reject(queryTimeout(budgetMs));
+      }, budgetMs + STOP_GRACE_MS);
+      timer.unref();
+      done = () => clearTimeout(timer);
+    });
+    const running = work(rows);
+    try {
+      return await Promise.race([running, hard]);
+    } finally {
+      done();
+      client.off('error', ignore);
+      // A connection still busy with the read is closed, which fails the read's statement (nobody waits for it).
+      if (stuck) running.catch(() => {});
+      client.release(stuck ? new Error('closed: the read ran past its budget') : undefined);
+    }
+  };
+}
