@@ -324,3 +324,48 @@ export const SORT_OPTIONS: Readonly<Record<string, string>> = {
   option_3: 'field_7',
   option_4: 'timestamp',
 };
+
+/** A field filters may name: a scalar with a column of its own (a body's included). */
+export type FilterableField = FieldDef & { scalar: ScalarKind; storage: { kind: 'scalar' | 'body'; column: string } };
+/** A field param_d may name: a scalar in a narrow column. */
+export type SortableField = FieldDef & { scalar: ScalarKind; storage: { kind: 'scalar'; column: string } };
+
+const canFilter = (f: FieldDef): f is FilterableField => f.scalar !== undefined && (f.storage.kind === 'scalar' || f.storage.kind === 'body');
+const canSort = (f: FieldDef): f is SortableField => f.scalar !== undefined && f.storage.kind === 'scalar';
+
+/** Whether filters may name this field (the filter parser, the catalogue and the OpenAPI document all ask here). */
+export function isFilterable(field: FieldDef): field is FilterableField {
+  return field.filterable === true && canFilter(field);
+}
+
+/** Whether param_d may sort by this field (the sort parser, the catalogue and the OpenAPI document all ask here). */
+export function isSortable(field: FieldDef): field is SortableField {
+  return field.sortable === true && canSort(field);
+}
+
+/**
+ * The declarations' consistency, which the types alone cannot hold: a flag that a field cannot honour (a JSON
+ * field marked filterable) would have the documents list what the parsers refuse. Returns every problem found.
+ */
+export function registryProblems(fields: readonly FieldDef[], sortOptions: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const f of fields) {
+    for (const name of [f.name, ...(f.aliases ?? [])]) {
+      if (names.has(name)) problems.push(`${name}: declared twice`);
+      names.add(name);
+    }
+  }
+  for (const f of fields) {
+    if (f.filterable && !canFilter(f)) problems.push(`${f.name}: filterable, but only a scalar with a column of its own (scalar or body storage) can be filtered`);
+    if (f.sortable && !canSort(f)) problems.push(`${f.name}: sortable, but only a scalar in a narrow column (scalar storage) can be sorted`);
+  }
+  for (const [option, name] of Object.entries(sortOptions)) {
+    const field = fields.find((f) => f.name === name);
+    if (!field || !isSortable(field)) problems.push(`param_d's ${option}: ${name} is not a sortable field`);
+  }
+  return problems;
+}
+
+const problems = registryProblems(FIELDS, SORT_OPTIONS);
+if (problems.length > 0) throw new Error(`The field registry is inconsistent:\n- ${problems.join('\n- ')}`);
