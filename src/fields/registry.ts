@@ -13,8 +13,9 @@ export type Storage =
   | { kind: 'body'; column: string } // a large text column (prompts, outputs), filterable but not sortable
   | { kind: 'json'; column: string } // a JSON document kept as text, returned parsed
   | { kind: 'bool'; column: string } // 0/1
+  | { kind: 'composed'; members: Readonly<Record<string, string>> } // an object of other fields' columns: wire member → column
   | { kind: 'derived' } // not stored: rebuilt from other columns whenever a record is read (store/row-to-record.ts)
-  | { kind: 'none' }; // not stored (write options) or rebuilt from other columns
+  | { kind: 'none' }; // not stored at all (write options)
 
 export interface FieldDef {
   name: string;
@@ -29,6 +30,8 @@ export interface FieldDef {
   storage: Storage;
   filterable?: boolean;
   sortable?: boolean;
+  /** The metadata field (exactly one): its keys are filterable as `<name>__<key>`. */
+  metadata?: boolean;
 }
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
@@ -200,7 +203,8 @@ export const FIELDS: readonly FieldDef[] = [
         sub_field_c: { type: ['integer', 'null'] },
       },
     },
-    storage: { kind: 'none' },
+    // Kept as the flattened counts, which filter and sort; the input is read by records/derive.ts.
+    storage: { kind: 'composed', members: { sub_field_a: 'sub_field_a', sub_field_b: 'sub_field_b', sub_field_c: 'sub_field_total' } },
   },
   seconds('field_6', 'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.', {
     input: nullable({ type: 'number', minimum: 0, maximum: 1e12 }),
@@ -213,6 +217,7 @@ export const FIELDS: readonly FieldDef[] = [
     input: { type: ['object', 'null'], propertyNames: { maxLength: 256 } },
     output: { type: ['object', 'null'] },
     storage: { kind: 'json', column: 'field_9' },
+    metadata: true,
   },
   scalarText('field_10', 'Customer identifier.'),
   scalarText('field_11', 'Thread identifier (multi-turn conversation).'),
@@ -313,10 +318,6 @@ export const FIELDS: readonly FieldDef[] = [
 
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.name, f]));
 
-/** The metadata field whose keys are filterable as `<name>__<key>`. */
-export const METADATA_FIELD = 'field_9';
-export const METADATA_PREFIX = `${METADATA_FIELD}__`;
-
 /** param_d's named options. */
 export const SORT_OPTIONS: Readonly<Record<string, string>> = {
   option_1: 'id',
@@ -350,16 +351,27 @@ export function isSortable(field: FieldDef): field is SortableField {
 export function registryProblems(fields: readonly FieldDef[], sortOptions: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
+  const columns = new Set<string>();
   for (const f of fields) {
     for (const name of [f.name, ...(f.aliases ?? [])]) {
       if (names.has(name)) problems.push(`${name}: declared twice`);
       names.add(name);
     }
+    if ('column' in f.storage) columns.add(f.storage.column);
   }
   for (const f of fields) {
+    const s = f.storage;
     if (f.filterable && !canFilter(f)) problems.push(`${f.name}: filterable, but only a scalar with a column of its own (scalar or body storage) can be filtered`);
     if (f.sortable && !canSort(f)) problems.push(`${f.name}: sortable, but only a scalar in a narrow column (scalar storage) can be sorted`);
+    if (f.metadata && s.kind !== 'json') problems.push(`${f.name}: the metadata field must be stored as json`);
+    if (s.kind === 'composed') {
+      for (const [member, column] of Object.entries(s.members)) {
+        if (!columns.has(column)) problems.push(`${f.name}.${member}: composed from ${column}, which no field stores`);
+      }
+    }
   }
+  const metadata = fields.filter((f) => f.metadata);
+  if (metadata.length !== 1) problems.push(`exactly one field is the metadata field (found ${metadata.length})`);
   for (const [option, name] of Object.entries(sortOptions)) {
     const field = fields.find((f) => f.name === name);
     if (!field || !isSortable(field)) problems.push(`param_d's ${option}: ${name} is not a sortable field`);
@@ -369,3 +381,11 @@ export function registryProblems(fields: readonly FieldDef[], sortOptions: Reado
 
 const problems = registryProblems(FIELDS, SORT_OPTIONS);
 if (problems.length > 0) throw new Error(`The field registry is inconsistent:\n- ${problems.join('\n- ')}`);
+
+const metadataField = FIELDS.find((f) => f.metadata)!;
+
+/** The metadata field, whose keys are filterable as `<name>__<key>`. */
+export const METADATA_FIELD = metadataField.name;
+export const METADATA_PREFIX = `${METADATA_FIELD}__`;
+/** The column that holds the metadata (a JSON document; jsonb on PostgreSQL). */
+export const METADATA_COLUMN = (metadataField.storage as { column: string }).column;
