@@ -1,12 +1,12 @@
 import { OPERATORS } from '../query/filters.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
-import { FIELDS, METADATA_PREFIX, SORT_OPTIONS } from './registry.ts';
+import { FIELDS, METADATA_PREFIX, SORT_OPTIONS, isFilterable, isSortable, type ScalarKind } from './registry.ts';
 
 /** A field as a client (the explorer) needs to know it to build filters and sort controls. */
 export interface CatalogueField {
   name: string;
   description: string;
-  kind: 'text' | 'float' | 'int' | 'timestamp';
+  kind: ScalarKind;
   filterable: boolean;
   sortable: boolean;
   /** The closed set of values, when the registry declares one (field_3, status). */
@@ -15,14 +15,17 @@ export interface CatalogueField {
 
 /** What the registry says about filtering and sorting, for GET /api/meta/fields. */
 export function fieldCatalogue() {
-  const fields: CatalogueField[] = FIELDS.filter((f) => f.scalar && (f.filterable || f.sortable)).map((f) => {
+  const fields: CatalogueField[] = FIELDS.flatMap((f) => {
+    const filterable = isFilterable(f);
+    const sortable = isSortable(f);
+    if (!filterable && !sortable) return [];
     const values = (f.output as { enum?: unknown[] } | undefined)?.enum;
     return {
       name: f.name,
       description: f.description,
-      kind: f.scalar!,
-      filterable: f.filterable === true,
-      sortable: f.sortable === true && f.storage.kind === 'scalar',
+      kind: f.scalar,
+      filterable,
+      sortable,
       ...(Array.isArray(values) ? { values: values.map(String) } : {}),
     };
   });

@@ -1,7 +1,21 @@
+import { BODY_INPUT, IDENTIFIER, TOOL_CHOICE, TOOL_DEFINITION, USAGE_INPUT, nullable } from './value-schemas.ts';
+
 /**
- * The one field registry. Every name of the wire API is declared here once; validation (fields/schema.ts),
- * storage columns (store/columns.ts), filtering and sorting (query/), serialisation (store/row-to-record.ts)
- * and the OpenAPI document (http/openapi.ts) are all derived from this list. Adding a field is one edit.
+ * The one field registry: every name of the wire API is declared here once. It drives
+ * - validation: the create request's JSON Schema, aliases included (fields/schema.ts, fields/validate.ts), and the
+ *   CreateInput type;
+ * - the record: the RecordData type (records/record.ts), and at ingest each field the client sends is copied into
+ *   it by its storage kind, with its default (records/derive.ts);
+ * - storage: the records table's columns and how each is encoded (store/columns.ts), the metadata column both SQL
+ *   dialects query (METADATA_COLUMN);
+ * - filters and sorting: which fields filter and sort, and how their values are typed (isFilterable, isSortable:
+ *   query/filters.ts, query/list-params.ts; param_d's named options, SORT_OPTIONS);
+ * - serialisation: the wire record, in this order (records/to-api.ts, records/record-json.ts);
+ * - documentation: the OpenAPI document (http/openapi.ts) and the explorer's catalogue (fields/catalogue.ts,
+ *   GET /api/meta/fields).
+ * Adding a field is one edit here, plus its column in both stores' migrations when it is stored; a computed field
+ * also needs its computation in records/derive.ts (the compiler asks for it), and one rebuilt on read its rebuild in
+ * store/row-to-record.ts. Not driven from here: the indexes (the migrations). docs/fields.md walks through it.
  */
 
 /** How a scalar is compared, sorted and stored. */
@@ -13,124 +27,78 @@ export type Storage =
   | { kind: 'body'; column: string } // a large text column (prompts, outputs), filterable but not sortable
   | { kind: 'json'; column: string } // a JSON document kept as text, returned parsed
   | { kind: 'bool'; column: string } // 0/1
+  | { kind: 'composed'; members: Readonly<Record<string, string>> } // an object of other fields' columns: wire member → column
   | { kind: 'derived' } // not stored: rebuilt from other columns whenever a record is read (store/row-to-record.ts)
-  | { kind: 'none' }; // not stored (write options) or rebuilt from other columns
+  | { kind: 'none' }; // not stored at all (write options)
+
+type JsonSchema = Readonly<Record<string, unknown>>;
 
 export interface FieldDef {
   name: string;
   description: string;
   /** JSON Schema accepted on create; absent when the server generates the field. */
-  input?: Record<string, unknown>;
+  input?: JsonSchema;
   /** Old names still accepted on create; the field's own name wins when both are sent. */
-  aliases?: string[];
+  aliases?: readonly string[];
+  /** Stored when the client sends no value (or null); without one, null is stored. */
+  default?: string | number;
+  /** The server computes the stored value (records/derive.ts), from what was sent if anything; otherwise the record keeps what the client sent. */
+  computed?: boolean;
   /** JSON Schema of the value in responses; absent when the field is never returned. */
-  output?: Record<string, unknown>;
+  output?: JsonSchema;
   scalar?: ScalarKind;
   storage: Storage;
   filterable?: boolean;
   sortable?: boolean;
+  /** The metadata field (exactly one): its keys are filterable as `<name>__<key>`. */
+  metadata?: boolean;
 }
-
-const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
-/**
- * Identifiers (model, customer, thread, custom id, trace, names) are indexed on PostgreSQL, whose btree entries hold
- * at most 2,704 bytes: 1,024 CJK characters (3 KB of UTF-8) made a record that could never be written. So besides
- * 1,024 characters, at most 2,048 bytes of UTF-8 (with org_id's 128, an entry stays under the limit), the same on
- * both stores.
- */
-export const IDENTIFIER_MAX_BYTES = 2048;
-const IDENTIFIER = { type: 'string', maxLength: 1024, 'x-maxUtf8Bytes': IDENTIFIER_MAX_BYTES };
-const BODY_INPUT = { type: ['string', 'object', 'array', 'null'] };
 
 export const RECORD_TYPES = ['type_a', 'type_b', 'type_c', 'type_d', 'type_e', 'type_f', 'type_g', 'type_h'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
-const TOOL_DEFINITION = {
-  type: 'object',
-  required: ['type', 'definition'],
-  additionalProperties: false,
-  properties: {
-    type: { const: 'type_a', description: 'Only type_a (a function tool) is supported.' },
-    definition: {
-      type: 'object',
-      required: ['name'],
-      properties: {
-        name: { type: 'string', minLength: 1, maxLength: 256 },
-        description: { type: 'string' },
-        parameters: { type: 'object', description: 'A JSON Schema object describing the arguments.' },
-      },
-    },
-  },
-};
+const scalarText = <const N extends string>(name: N, description: string) =>
+  ({
+    name,
+    description,
+    input: nullable(IDENTIFIER),
+    output: { type: ['string', 'null'] },
+    scalar: 'text',
+    storage: { kind: 'scalar', column: name },
+    filterable: true,
+    sortable: true,
+  }) as const;
 
-const TOOL_CHOICE = {
-  anyOf: [
-    { enum: ['none', 'auto'] },
-    {
-      type: 'object',
-      required: ['type', 'definition'],
-      additionalProperties: false,
-      properties: {
-        type: { const: 'type_a' },
-        definition: {
-          type: 'object',
-          required: ['name'],
-          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
-        },
-      },
-    },
-    { type: 'null' },
-  ],
-};
+const seconds = <const N extends string>(name: N, description: string) =>
+  ({
+    name,
+    description,
+    input: nullable({ type: 'number', minimum: 0, maximum: 1e9 }),
+    output: { type: ['number', 'null'] },
+    scalar: 'float',
+    storage: { kind: 'scalar', column: name },
+    filterable: true,
+    sortable: true,
+  }) as const;
 
-const USAGE_INPUT = {
-  type: ['object', 'null'],
-  additionalProperties: false,
-  properties: {
-    sub_field_a: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Prompt (input) tokens.' }),
-    sub_field_b: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Completion (output) tokens.' }),
-    sub_field_c: nullable({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Total tokens.' }),
-  },
-};
+const derivedInt = <const N extends string>(name: N, description: string) =>
+  ({
+    name,
+    description,
+    computed: true,
+    output: { type: ['integer', 'null'] },
+    scalar: 'int',
+    storage: { kind: 'scalar', column: name },
+    filterable: true,
+    sortable: true,
+  }) as const;
 
-const scalarText = (name: string, description: string, extra: Partial<FieldDef> = {}): FieldDef => ({
-  name,
-  description,
-  input: nullable(IDENTIFIER),
-  output: { type: ['string', 'null'] },
-  scalar: 'text',
-  storage: { kind: 'scalar', column: name },
-  filterable: true,
-  sortable: true,
-  ...extra,
-});
-
-const seconds = (name: string, description: string, extra: Partial<FieldDef> = {}): FieldDef => ({
-  name,
-  description,
-  input: nullable({ type: 'number', minimum: 0, maximum: 1e9 }),
-  output: { type: ['number', 'null'] },
-  scalar: 'float',
-  storage: { kind: 'scalar', column: name },
-  filterable: true,
-  sortable: true,
-  ...extra,
-});
-
-const derivedInt = (name: string, description: string): FieldDef => ({
-  name,
-  description,
-  output: { type: ['integer', 'null'] },
-  scalar: 'int',
-  storage: { kind: 'scalar', column: name },
-  filterable: true,
-  sortable: true,
-});
-
-export const FIELDS: readonly FieldDef[] = [
+/** The registry, with every literal kept (`as const`) so that types can be derived from it; code iterates FIELDS. */
+const DECLARED = [
   {
     name: 'id',
     description: 'Unique, time-ordered identifier (record_<ULID>); sorting by id is sorting by arrival.',
+    computed: true,
     output: { type: 'string' },
     scalar: 'text',
     storage: { kind: 'scalar', column: 'id' },
@@ -140,6 +108,7 @@ export const FIELDS: readonly FieldDef[] = [
   {
     name: 'unique_id',
     description: 'The same identifier as id.',
+    computed: true,
     output: { type: 'string' },
     scalar: 'text',
     storage: { kind: 'scalar', column: 'id' },
@@ -148,7 +117,8 @@ export const FIELDS: readonly FieldDef[] = [
   },
   {
     name: 'org_id',
-    description: "The organisation that owns the record, decided by the API key.",
+    description: 'The organisation that owns the record, decided by the API key.',
+    computed: true,
     output: { type: 'string' },
     scalar: 'text',
     storage: { kind: 'scalar', column: 'org_id' },
@@ -159,6 +129,7 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'timestamp',
     description: 'When the call happened, ISO 8601 UTC. Arrival time unless the client sends one.',
     input: nullable({ type: 'string', format: 'tally-timestamp' }),
+    computed: true, // integer microseconds, now when absent
     output: { type: 'string', format: 'date-time' },
     scalar: 'timestamp',
     storage: { kind: 'scalar', column: 'ts' },
@@ -183,10 +154,15 @@ export const FIELDS: readonly FieldDef[] = [
     storage: { kind: 'body', column: 'field_2' },
     filterable: true,
   },
-  scalarText('field_3', 'Record type: type_a chat, type_b embedding, type_c/type_d workflow/agent, type_e/type_f task/tool, type_g function, type_h custom. Default type_a.', {
-    input: { anyOf: [{ enum: [...RECORD_TYPES] }, { type: 'null' }] },
-    output: { enum: [...RECORD_TYPES] },
-  }),
+  {
+    ...scalarText(
+      'field_3',
+      'Record type: type_a chat, type_b embedding, type_c/type_d workflow/agent, type_e/type_f task/tool, type_g function, type_h custom. Default type_a.',
+    ),
+    input: { anyOf: [{ enum: RECORD_TYPES }, { type: 'null' }] },
+    default: 'type_a',
+    output: { enum: RECORD_TYPES },
+  },
   scalarText('field_4', 'Model name, e.g. gpt-4o-mini; used to price the call and estimate tokens.'),
   {
     name: 'field_5',
@@ -200,12 +176,15 @@ export const FIELDS: readonly FieldDef[] = [
         sub_field_c: { type: ['integer', 'null'] },
       },
     },
-    storage: { kind: 'none' },
+    // Kept as the flattened counts, which filter and sort; the input is read by records/derive.ts.
+    storage: { kind: 'composed', members: { sub_field_a: 'sub_field_a', sub_field_b: 'sub_field_b', sub_field_c: 'sub_field_total' } },
   },
-  seconds('field_6', 'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.', {
+  {
+    ...seconds('field_6', 'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.'),
     input: nullable({ type: 'number', minimum: 0, maximum: 1e12 }),
-  }),
-  seconds('field_7', 'Latency of the whole call, in seconds.', { aliases: ['field_7_old'] }),
+    computed: true,
+  },
+  { ...seconds('field_7', 'Latency of the whole call, in seconds.'), aliases: ['field_7_old'] },
   seconds('field_8', 'Time to first token, in seconds.'),
   {
     name: 'field_9',
@@ -213,6 +192,7 @@ export const FIELDS: readonly FieldDef[] = [
     input: { type: ['object', 'null'], propertyNames: { maxLength: 256 } },
     output: { type: ['object', 'null'] },
     storage: { kind: 'json', column: 'field_9' },
+    metadata: true,
   },
   scalarText('field_10', 'Customer identifier.'),
   scalarText('field_11', 'Thread identifier (multi-turn conversation).'),
@@ -238,6 +218,7 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'field_18',
     description: 'HTTP status code of the call (100-599), default 200.',
     input: nullable({ type: 'integer', minimum: 100, maximum: 599 }),
+    default: 200,
     output: { type: 'integer' },
     scalar: 'int',
     storage: { kind: 'scalar', column: 'field_18' },
@@ -248,6 +229,7 @@ export const FIELDS: readonly FieldDef[] = [
     name: 'field_19',
     description: 'Error text of a failed call, default "".',
     input: nullable({ type: 'string' }),
+    default: '',
     output: { type: 'string' },
     scalar: 'text',
     storage: { kind: 'body', column: 'field_19' },
@@ -273,12 +255,14 @@ export const FIELDS: readonly FieldDef[] = [
   {
     name: 'field_22',
     description: 'Array extracted from field_1 (type_a..type_d; null for other types). See docs/derived-fields.md.',
+    computed: true,
     output: { type: ['array', 'null'] },
     storage: { kind: 'derived' }, // from field_3 and field_1: storing it would write the conversation twice
   },
   {
     name: 'field_23',
     description: 'Object extracted from field_2 (type_a..type_d; null for other types). See docs/derived-fields.md.',
+    computed: true,
     output: { type: ['object', 'null'] },
     storage: { kind: 'derived' }, // from field_3 and field_2
   },
@@ -288,6 +272,7 @@ export const FIELDS: readonly FieldDef[] = [
   {
     name: 'rate',
     description: 'Output tokens per second: sub_field_b / (field_7 - field_8) when field_8 < field_7, else sub_field_b / field_7.',
+    computed: true,
     output: { type: ['number', 'null'] },
     scalar: 'float',
     storage: { kind: 'scalar', column: 'rate' },
@@ -297,6 +282,7 @@ export const FIELDS: readonly FieldDef[] = [
   {
     name: 'status',
     description: '"success" when field_18 < 400, else "error".',
+    computed: true,
     output: { enum: ['success', 'error'] },
     scalar: 'text',
     storage: { kind: 'scalar', column: 'status' },
@@ -306,16 +292,19 @@ export const FIELDS: readonly FieldDef[] = [
   {
     name: 'tokens_estimated',
     description: 'True when sub_field_a/sub_field_b were estimated with a tokenizer because the client sent no counts.',
+    computed: true,
     output: { type: 'boolean' },
     storage: { kind: 'bool', column: 'tokens_estimated' },
   },
-];
+] as const satisfies readonly FieldDef[];
+
+/** One field's exact declaration (its literal name, schemas and storage), for the types derived from the registry. */
+export type Field = (typeof DECLARED)[number];
+
+/** Every field, in the order of the wire record. */
+export const FIELDS: readonly FieldDef[] = DECLARED;
 
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.name, f]));
-
-/** The metadata field whose keys are filterable as `<name>__<key>`. */
-export const METADATA_FIELD = 'field_9';
-export const METADATA_PREFIX = `${METADATA_FIELD}__`;
 
 /** param_d's named options. */
 export const SORT_OPTIONS: Readonly<Record<string, string>> = {
@@ -324,3 +313,82 @@ export const SORT_OPTIONS: Readonly<Record<string, string>> = {
   option_3: 'field_7',
   option_4: 'timestamp',
 };
+
+/** A field filters may name: a scalar with a column of its own (a body's included). */
+export type FilterableField = FieldDef & { scalar: ScalarKind; storage: { kind: 'scalar' | 'body'; column: string } };
+/** A field param_d may name: a scalar in a narrow column. */
+export type SortableField = FieldDef & { scalar: ScalarKind; storage: { kind: 'scalar'; column: string } };
+
+const canFilter = (f: FieldDef): f is FilterableField => f.scalar !== undefined && (f.storage.kind === 'scalar' || f.storage.kind === 'body');
+const canSort = (f: FieldDef): f is SortableField => f.scalar !== undefined && f.storage.kind === 'scalar';
+
+/** Whether filters may name this field (the filter parser, the catalogue and the OpenAPI document all ask here). */
+export function isFilterable(field: FieldDef): field is FilterableField {
+  return field.filterable === true && canFilter(field);
+}
+
+/** Whether param_d may sort by this field (the sort parser, the catalogue and the OpenAPI document all ask here). */
+export function isSortable(field: FieldDef): field is SortableField {
+  return field.sortable === true && canSort(field);
+}
+
+/** Whether a JSON Schema accepts null (at its top level: `type`, `enum`, `const`, `anyOf`). */
+function allowsNull(schema: JsonSchema | undefined): boolean {
+  if (!schema) return true;
+  const { type, anyOf } = schema as { type?: unknown; anyOf?: JsonSchema[] };
+  if (type === 'null' || (Array.isArray(type) && type.includes('null'))) return true;
+  if (Array.isArray(schema.enum)) return schema.enum.includes(null);
+  if ('const' in schema) return schema.const === null;
+  return Array.isArray(anyOf) && anyOf.some(allowsNull);
+}
+
+/**
+ * The declarations' consistency, which the types alone cannot hold: a flag that a field cannot honour (a JSON
+ * field marked filterable) would have the documents list what the parsers refuse. Returns every problem found.
+ */
+export function registryProblems(fields: readonly FieldDef[], sortOptions: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const columns = new Set<string>();
+  for (const f of fields) {
+    for (const name of [f.name, ...(f.aliases ?? [])]) {
+      if (names.has(name)) problems.push(`${name}: declared twice`);
+      names.add(name);
+    }
+    if ('column' in f.storage) columns.add(f.storage.column);
+  }
+  for (const f of fields) {
+    const s = f.storage;
+    if (f.filterable && !canFilter(f)) problems.push(`${f.name}: filterable, but only a scalar with a column of its own (scalar or body storage) can be filtered`);
+    if (f.sortable && !canSort(f)) problems.push(`${f.name}: sortable, but only a scalar in a narrow column (scalar storage) can be sorted`);
+    if (f.metadata && s.kind !== 'json') problems.push(`${f.name}: the metadata field must be stored as json`);
+    if (s.kind === 'composed') {
+      for (const [member, column] of Object.entries(s.members)) {
+        if (!columns.has(column)) problems.push(`${f.name}.${member}: composed from ${column}, which no field stores`);
+      }
+    }
+    if (f.default !== undefined && (!f.input || f.computed)) problems.push(`${f.name}: a default is for a field the client sends and the server does not compute`);
+    if ('column' in s && !f.input && !f.computed) problems.push(`${f.name}: stored, but neither sent nor computed`);
+    if ('column' in s && f.input && !f.computed && f.default === undefined && !allowsNull(f.output)) {
+      problems.push(`${f.name}: its output is never null, so it needs a default for when the client sends none`);
+    }
+  }
+  const metadata = fields.filter((f) => f.metadata);
+  if (metadata.length !== 1) problems.push(`exactly one field is the metadata field (found ${metadata.length})`);
+  for (const [option, name] of Object.entries(sortOptions)) {
+    const field = fields.find((f) => f.name === name);
+    if (!field || !isSortable(field)) problems.push(`param_d's ${option}: ${name} is not a sortable field`);
+  }
+  return problems;
+}
+
+const problems = registryProblems(FIELDS, SORT_OPTIONS);
+if (problems.length > 0) throw new Error(`The field registry is inconsistent:\n- ${problems.join('\n- ')}`);
+
+const metadataField = FIELDS.find((f) => f.metadata)!;
+
+/** The metadata field, whose keys are filterable as `<name>__<key>`. */
+export const METADATA_FIELD = metadataField.name;
+export const METADATA_PREFIX = `${METADATA_FIELD}__`;
+/** The column that holds the metadata (a JSON document; jsonb on PostgreSQL). */
+export const METADATA_COLUMN = (metadataField.storage as { column: string }).column;

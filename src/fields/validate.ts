@@ -2,11 +2,19 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { AppError, type ErrorDetail } from '../errors.ts';
 import { parseTimestamp } from '../records/time.ts';
 import { guardJsonValue } from './input-guard.ts';
-import { IDENTIFIER_MAX_BYTES } from './registry.ts';
+import type { Field } from './registry.ts';
 import { createRecordSchema } from './schema.ts';
+import type { SchemaType } from './schema-type.ts';
+import { IDENTIFIER_MAX_BYTES } from './value-schemas.ts';
 
-/** The create body after validation: known fields only, of the registry's types. */
-export type CreateInput = Record<string, unknown>;
+/** The names a field is sent under: its own and its old ones (aliases). */
+type InputNames<F> = F extends { name: infer N extends string } ? N | (F extends { aliases: readonly (infer A extends string)[] } ? A : never) : never;
+
+/**
+ * The create body after validation, read off the registry: every field with an input schema, under each of its
+ * names, of the type that schema accepts (e.g. `field_4?: string | null`); nothing else.
+ */
+export type CreateInput = { [F in Extract<Field, { input: object }> as InputNames<F>]?: SchemaType<F['input']> };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('tally-timestamp', { type: 'string', validate: (s: string) => parseTimestamp(s) !== null });

@@ -1,5 +1,5 @@
 import { ERROR_CODES } from '../errors.ts';
-import { FIELDS, METADATA_PREFIX, SORT_OPTIONS } from '../fields/registry.ts';
+import { FIELDS, METADATA_PREFIX, SORT_OPTIONS, isFilterable, isSortable } from '../fields/registry.ts';
 import { createRecordSchema, recordOutputSchema } from '../fields/schema.ts';
 import { MAX_FILTERS, MAX_FILTER_VALUES, MAX_IN_VALUES, OPERATORS } from '../query/filters.ts';
 import { MAX_BATCH } from '../fields/validate-batch.ts';
@@ -7,8 +7,9 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
 
 /** The OpenAPI 3 document, derived from the same registry and schemas the server validates with. */
 export function openApiDocument(version: string): Record<string, unknown> {
-  const filterable = FIELDS.filter((f) => f.filterable).map((f) => f.name);
-  const sortable = [...Object.keys(SORT_OPTIONS), ...FIELDS.filter((f) => f.sortable).map((f) => f.name)];
+  const filterable = FIELDS.filter(isFilterable).map((f) => f.name);
+  const sortable = [...Object.keys(SORT_OPTIONS), ...FIELDS.filter(isSortable).map((f) => f.name)];
+  const options = Object.entries(SORT_OPTIONS).map(([option, field]) => `${option} ${field}`).join(', ');
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const error = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
   const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -17,7 +18,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     { name: 'param_a', in: 'query', description: 'Start time (ISO 8601): records at or after it.', schema: { type: 'string', example: '2025-01-01T00:00:00Z' } },
     { name: 'param_b', in: 'query', description: 'Page number.', schema: { type: 'integer', default: 1, minimum: 1 } },
     { name: 'param_c', in: 'query', description: `Page size, at most ${MAX_PAGE_SIZE}.`, schema: { type: 'integer', default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE } },
-    { name: 'param_d', in: 'query', description: 'Sort; prefix "-" for descending. option_1 id, option_2 field_6, option_3 field_7, option_4 timestamp.', schema: { type: 'string', default: '-id', enum: sortable.flatMap((s) => [s, `-${s}`]) } },
+    { name: 'param_d', in: 'query', description: `Sort; prefix "-" for descending. ${options}.`, schema: { type: 'string', default: '-id', enum: sortable.flatMap((s) => [s, `-${s}`]) } },
     {
       name: 'count',
       in: 'query',

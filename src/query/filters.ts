@@ -1,6 +1,6 @@
 import { AppError, type ErrorDetail } from '../errors.ts';
 import { MAX_DEPTH, guardJsonValue, isStorableText } from '../fields/input-guard.ts';
-import { FIELD_BY_NAME, METADATA_PREFIX, type FieldDef, type ScalarKind } from '../fields/registry.ts';
+import { FIELD_BY_NAME, METADATA_PREFIX, isFilterable, type ScalarKind } from '../fields/registry.ts';
 import { parseTimestamp } from '../records/time.ts';
 import { pythonText } from './text-forms.ts';
 
@@ -63,8 +63,8 @@ function resolveTarget(name: string): Target {
     }
     return { kind: 'meta', name, path };
   }
-  const field: FieldDef | undefined = FIELD_BY_NAME.get(name);
-  if (!field || !field.filterable || !field.scalar || field.storage.kind === 'none' || field.storage.kind === 'derived' || field.storage.kind === 'json' || field.storage.kind === 'bool') {
+  const field = FIELD_BY_NAME.get(name);
+  if (!field || !isFilterable(field)) {
     throw new AppError('unknown_filter_field', `Unknown filter field "${name}"`, [
       { field: name, message: `not a filterable field; use a scalar field name or ${METADATA_PREFIX}<key>` },
     ]);

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { FIELD_BY_NAME, SORT_OPTIONS } from '../fields/registry.ts';
+import { FIELDS, FIELD_BY_NAME, SORT_OPTIONS, isSortable } from '../fields/registry.ts';
 import { parseTimestamp } from '../records/time.ts';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -47,8 +47,8 @@ export function parseSort(raw: string | undefined): Sort {
   const name = descending ? text.slice(1) : text;
   const fieldName = SORT_OPTIONS[name] ?? name;
   const field = FIELD_BY_NAME.get(fieldName);
-  if (!field || !field.sortable || field.storage.kind !== 'scalar') {
-    const allowed = [...Object.keys(SORT_OPTIONS), ...[...FIELD_BY_NAME.values()].filter((f) => f.sortable).map((f) => f.name)];
+  if (!field || !isSortable(field)) {
+    const allowed = [...Object.keys(SORT_OPTIONS), ...FIELDS.filter(isSortable).map((f) => f.name)];
     return bad('param_d', `cannot sort by "${name}"; use one of ${allowed.join(', ')} (prefix "-" for descending)`);
   }
   return { field: field.name, column: field.storage.column, descending };

@@ -1,15 +1,12 @@
+import { FIELDS } from '../fields/registry.ts';
 import type { CreateInput } from '../fields/validate.ts';
-import type { RecordType } from '../fields/registry.ts';
 import { asBodyString, extractField22, extractField23 } from './extract.ts';
 import { newRecordId } from './ids.ts';
 import { isKnownModel, priceCall } from './pricing.ts';
-import type { RecordData } from './record.ts';
+import type { ComputedData, RecordData, SentData } from './record.ts';
 import { nowMicros, parseTimestamp } from './time.ts';
 import { estimateTokens } from './tokens.ts';
 
-type Usage = { sub_field_a?: number | null; sub_field_b?: number | null; sub_field_c?: number | null } | null | undefined;
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 /**
@@ -24,11 +21,49 @@ export function outputRate(completionTokens: number | null, latency: number | nu
   return rate !== null && Number.isFinite(rate) ? rate : null;
 }
 
+/** How one field the record keeps as sent (SentField in record.ts) is copied from the create body. */
+interface Copy {
+  /** Its name, then its old names: the first one sent with a value wins. */
+  names: readonly string[];
+  column: string;
+  /** A body becomes text (a structure its JSON). */
+  body: boolean;
+  /** Its default, stored when no value was sent. */
+  fallback: string | number | null;
+}
+
+const COPIES: readonly Copy[] = FIELDS.flatMap((f) =>
+  f.input && 'column' in f.storage && !f.computed
+    ? [{ names: [f.name, ...(f.aliases ?? [])], column: f.storage.column, body: f.storage.kind === 'body', fallback: f.default ?? null }]
+    : [],
+);
+
+/** Every key of a record, null: records start as a copy of it, so that they all share one shape (a fast object in V8). */
+const BLANK: Readonly<Record<string, null>> = Object.fromEntries(
+  FIELDS.flatMap((f) => ('column' in f.storage ? [f.storage.column] : f.storage.kind === 'derived' ? [f.name] : [])).map((key) => [key, null]),
+);
+
+/**
+ * A new record holding the fields it keeps as sent, copied as the registry declares them; a field sent as null or
+ * not at all gets its default, else null. The cast holds because the body was validated against the very schemas
+ * the SentData type is read from.
+ */
+function sentData(input: CreateInput): SentData {
+  const body = input as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = { ...BLANK };
+  for (const copy of COPIES) {
+    let value: unknown = null;
+    for (let i = 0; i < copy.names.length && value == null; i++) value = body[copy.names[i]];
+    out[copy.column] = (copy.body ? asBodyString(value) : value) ?? copy.fallback;
+  }
+  return out as SentData;
+}
+
 /** Turns a validated create body into the record to store, computing every derived field once, at ingest. */
 export function deriveRecord(input: CreateInput, orgId: string): RecordData {
-  const type = (str(input.field_3) ?? 'type_a') as RecordType;
-  const model = str(input.field_4);
-  const usage = input.field_5 as Usage;
+  const sent = sentData(input);
+  const model = sent.field_4;
+  const usage = input.field_5;
   let prompt = num(usage?.sub_field_a);
   let completion = num(usage?.sub_field_b);
   const total = num(usage?.sub_field_c);
@@ -43,42 +78,19 @@ export function deriveRecord(input: CreateInput, orgId: string): RecordData {
       estimated = true;
     }
   }
-  const latency = num(input.field_7) ?? num(input.field_7_old);
-  const ttft = num(input.field_8);
-  const httpCode = num(input.field_18) ?? 200;
-  const clientCost = num(input.field_6);
-  const ts = typeof input.timestamp === 'string' ? (parseTimestamp(input.timestamp) as number) : nowMicros();
-  const id = newRecordId();
-  return {
-    id,
+  const computed: ComputedData = {
+    id: newRecordId(),
     org_id: orgId,
-    ts,
-    field_1: asBodyString(input.field_1),
-    field_2: asBodyString(input.field_2),
-    field_3: type,
-    field_4: model,
-    field_6: clientCost ?? priceCall(model, prompt, completion),
-    field_7: latency,
-    field_8: ttft,
-    field_9: (input.field_9 as Record<string, unknown> | null | undefined) ?? null,
-    field_10: str(input.field_10),
-    field_11: str(input.field_11),
-    field_12: str(input.field_12),
-    field_13: str(input.field_13),
-    field_14: str(input.field_14),
-    field_15: str(input.field_15),
-    field_16: (input.field_16 as unknown[] | null | undefined) ?? null,
-    field_17: input.field_17 ?? null,
-    field_18: httpCode,
-    field_19: str(input.field_19) ?? '',
-    field_20: input.field_20 ?? null,
-    field_22: extractField22(type, input.field_1),
-    field_23: extractField23(type, input.field_2),
+    ts: typeof input.timestamp === 'string' ? (parseTimestamp(input.timestamp) as number) : nowMicros(),
+    field_6: input.field_6 ?? priceCall(model, prompt, completion),
+    field_22: extractField22(sent.field_3, input.field_1),
+    field_23: extractField23(sent.field_3, input.field_2),
     sub_field_a: prompt,
     sub_field_b: completion,
     sub_field_total: total ?? (prompt !== null || completion !== null ? (prompt ?? 0) + (completion ?? 0) : null),
-    rate: outputRate(completion, latency, ttft),
-    status: httpCode < 400 ? 'success' : 'error',
+    rate: outputRate(completion, sent.field_7, sent.field_8),
+    status: sent.field_18 < 400 ? 'success' : 'error',
     tokens_estimated: estimated,
   };
+  return Object.assign(sent, computed);
 }

@@ -1,12 +1,12 @@
-import { FIELDS } from '../fields/registry.ts';
+import { FIELDS, type FieldDef } from '../fields/registry.ts';
 import { COLUMN_INDEX, type EncodedRecord } from '../store/encoded-record.ts';
 import type { RecordData } from './record.ts';
 import { formatTimestamp } from './time.ts';
 
 /**
  * A record's wire JSON straight from its encoded form, without building the object toApiRecord builds:
- * JSON columns already hold their JSON text; the fields that are not stored (field_22, field_23) come from
- * the record itself. The output is byte-for-byte
+ * JSON columns already hold their JSON text; the fields rebuilt on read (field_22, field_23) come from the record
+ * itself. The output is byte-for-byte
  * JSON.stringify(toApiRecord(record)) (a test holds the two together); it is the create reply's body.
  */
 type Emit = (record: EncodedRecord, data: RecordData) => string;
@@ -14,24 +14,34 @@ type Emit = (record: EncodedRecord, data: RecordData) => string;
 const scalar = (i: number): Emit => ({ values: v }) => JSON.stringify(v[i] ?? null);
 const text = (i: number): Emit => ({ values: v }) => (v[i] === null || v[i] === undefined ? 'null' : (v[i] as string));
 
-const EMITTERS: readonly Emit[] = FIELDS.filter((f) => f.output && (f.name === 'field_5' || f.storage.kind !== 'none')).map((field) => {
-  const key = JSON.stringify(field.name) + ':';
-  let emit: Emit;
-  if (field.name === 'field_5') {
-    const [a, b, c] = ['sub_field_a', 'sub_field_b', 'sub_field_total'].map((n) => scalar(COLUMN_INDEX.get(n)!));
-    emit = (r, d) => `{"sub_field_a":${a(r, d)},"sub_field_b":${b(r, d)},"sub_field_c":${c(r, d)}}`;
-  } else if (field.storage.kind === 'derived') {
-    const name = field.name as keyof RecordData;
-    emit = (_, data) => JSON.stringify(data[name] ?? null);
-  } else {
-    const s = field.storage as { kind: string; column: string };
-    const i = COLUMN_INDEX.get(s.column)!;
-    if (field.scalar === 'timestamp') emit = ({ values: v }) => JSON.stringify(formatTimestamp(v[i] as number));
-    else if (s.kind === 'json') emit = text(i);
-    else if (s.kind === 'bool') emit = ({ values: v }) => (v[i] ? 'true' : 'false');
-    else emit = scalar(i);
+/** How one returned field's JSON is written, by the field's storage; null for a field that is not returned. */
+function emitter(field: FieldDef): Emit | null {
+  const s = field.storage;
+  if (!field.output || s.kind === 'none') return null;
+  if (s.kind === 'composed') {
+    const members = Object.entries(s.members).map(([member, column]) => ({ key: JSON.stringify(member) + ':', emit: scalar(COLUMN_INDEX.get(column)!) }));
+    return (r, d) => {
+      let out = '{';
+      for (let i = 0; i < members.length; i++) out += (i === 0 ? '' : ',') + members[i].key + members[i].emit(r, d);
+      return out + '}';
+    };
   }
-  return (r, data) => key + emit(r, data);
+  if (s.kind === 'derived') {
+    const name = field.name as keyof RecordData;
+    return (_, data) => JSON.stringify(data[name] ?? null);
+  }
+  const i = COLUMN_INDEX.get(s.column)!;
+  if (field.scalar === 'timestamp') return ({ values: v }) => JSON.stringify(formatTimestamp(v[i] as number));
+  if (s.kind === 'json') return text(i);
+  if (s.kind === 'bool') return ({ values: v }) => (v[i] ? 'true' : 'false');
+  return scalar(i);
+}
+
+/** Every returned field's emitter, in the registry's order (the wire order), each writing its own key. */
+const EMITTERS: readonly Emit[] = FIELDS.flatMap((field) => {
+  const emit = emitter(field);
+  const key = JSON.stringify(field.name) + ':';
+  return emit ? [(r: EncodedRecord, data: RecordData) => key + emit(r, data)] : [];
 });
 
 export function recordJson(record: EncodedRecord, data: RecordData): string {

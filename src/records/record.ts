@@ -1,41 +1,37 @@
-import type { RecordType } from '../fields/registry.ts';
+import type { Field } from '../fields/registry.ts';
+import type { SchemaType } from '../fields/schema-type.ts';
 
 /**
- * A record as Tally keeps it, independent of any store: keys are the registry's storage column names,
- * JSON columns hold parsed values, the timestamp is integer microseconds.
+ * The record types are read off the registry's declarations (fields/registry.ts), so that a field added there
+ * appears here without another edit. F is one field's declaration; the helpers below say where its value sits in a
+ * record and of what type.
  */
-export interface RecordData {
-  id: string;
-  org_id: string;
-  ts: number;
-  field_1: string | null;
-  field_2: string | null;
-  field_3: RecordType;
-  field_4: string | null;
-  field_6: number | null;
-  field_7: number | null;
-  field_8: number | null;
-  field_9: Record<string, unknown> | null;
-  field_10: string | null;
-  field_11: string | null;
-  field_12: string | null;
-  field_13: string | null;
-  field_14: string | null;
-  field_15: string | null;
-  field_16: unknown[] | null;
-  field_17: unknown;
-  field_18: number;
-  field_19: string;
-  field_20: unknown;
-  field_22: unknown[] | null;
-  field_23: Record<string, unknown> | null;
-  sub_field_a: number | null;
-  sub_field_b: number | null;
-  sub_field_total: number | null;
-  rate: number | null;
-  status: 'success' | 'error';
-  tokens_estimated: boolean;
-}
+
+/** A field's key in a record: its storage column (id and unique_id share one), or its name when it is rebuilt on read. */
+type RecordKey<F> = F extends { storage: { column: infer C extends string } }
+  ? C
+  : F extends { storage: { kind: 'derived' }; name: infer N extends string }
+    ? N
+    : never; // no value of its own: composed from other fields' columns (field_5), or not kept (field_21)
+
+/** A field's value in a record: what its output schema allows, but a timestamp is kept as integer microseconds. */
+type RecordValue<F> = F extends { scalar: 'timestamp' } ? number : F extends { output: infer S } ? SchemaType<S> : unknown;
+
+/**
+ * A record as Tally keeps it, independent of any store: one key per storage column and per field rebuilt on read
+ * (e.g. `field_4: string | null`, `ts: number`, `field_9: Record<string, unknown> | null`); JSON columns hold
+ * parsed values.
+ */
+export type RecordData = { [F in Field as RecordKey<F>]: RecordValue<F> };
+
+/** The fields whose record value is what the client sent: stored in a column of their own and not computed. */
+export type SentField = Exclude<Extract<Field, { input: object; storage: { column: string } }>, { computed: true }>;
+
+/** The part of a record copied from the create body (records/derive.ts copies it field by field, by the registry). */
+export type SentData = { [F in SentField as RecordKey<F>]: RecordValue<F> };
+
+/** The part of a record the server computes (records/derive.ts); a computed field added to the registry appears here. */
+export type ComputedData = Omit<RecordData, keyof SentData>;
 
 /** The wire form of a record. */
 export type ApiRecord = Record<string, unknown>;

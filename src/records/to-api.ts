@@ -1,25 +1,42 @@
-import { FIELDS } from '../fields/registry.ts';
+import { FIELDS, type FieldDef } from '../fields/registry.ts';
 import type { ApiRecord, RecordData } from './record.ts';
 import { formatTimestamp } from './time.ts';
 
-/** The one place a stored record becomes its wire form, in the registry's field order. */
-export function toApiRecord(data: RecordData): ApiRecord {
-  const row = data as unknown as Record<string, unknown>;
-  const out: ApiRecord = {};
-  for (const field of FIELDS) {
-    if (!field.output) continue;
-    const s = field.storage;
-    if (field.name === 'field_5') {
-      out.field_5 = { sub_field_a: data.sub_field_a, sub_field_b: data.sub_field_b, sub_field_c: data.sub_field_total };
-    } else if (s.kind === 'none') {
-      continue;
-    } else if (s.kind === 'derived') {
-      out[field.name] = row[field.name] ?? null;
-    } else if (field.scalar === 'timestamp') {
-      out[field.name] = formatTimestamp(row[s.column] as number);
-    } else {
-      out[field.name] = row[s.column] ?? null;
+type Row = Readonly<Record<string, unknown>>;
+
+/** How one returned field's wire value is read from a record, by the field's storage. */
+function reader(field: FieldDef): ((row: Row) => unknown) | null {
+  const s = field.storage;
+  switch (s.kind) {
+    case 'none':
+      return null;
+    case 'composed': {
+      const members = Object.entries(s.members);
+      return (row) => {
+        const value: Record<string, unknown> = {};
+        for (const [member, column] of members) value[member] = row[column] ?? null;
+        return value;
+      };
+    }
+    case 'derived':
+      return (row) => row[field.name] ?? null;
+    default: {
+      const column = s.column;
+      return field.scalar === 'timestamp' ? (row) => formatTimestamp(row[column] as number) : (row) => row[column] ?? null;
     }
   }
+}
+
+/** Every returned field with its reader, in the registry's order (the wire order). */
+const READERS = FIELDS.flatMap((field) => {
+  const read = field.output ? reader(field) : null;
+  return read ? [{ name: field.name, read }] : [];
+});
+
+/** The one place a stored record becomes its wire form. */
+export function toApiRecord(data: RecordData): ApiRecord {
+  const row = data as unknown as Row;
+  const out: ApiRecord = {};
+  for (const { name, read } of READERS) out[name] = read(row);
   return out;
 }

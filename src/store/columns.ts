@@ -3,7 +3,7 @@ import { FIELDS, type Storage } from '../fields/registry.ts';
 /** A stored column as the registry declares it (id and unique_id share one). */
 export interface Column {
   name: string;
-  kind: Exclude<Storage['kind'], 'none' | 'derived'>;
+  kind: Extract<Storage, { column: string }>['kind'];
   scalar?: 'text' | 'float' | 'int' | 'timestamp';
 }
 
@@ -11,7 +11,7 @@ export interface Column {
 export const RECORD_COLUMNS: readonly Column[] = (() => {
   const seen = new Map<string, Column>();
   for (const f of FIELDS) {
-    if (f.storage.kind === 'none' || f.storage.kind === 'derived' || seen.has(f.storage.column)) continue;
+    if (!('column' in f.storage) || seen.has(f.storage.column)) continue;
     seen.set(f.storage.column, { name: f.storage.column, kind: f.storage.kind, scalar: f.scalar });
   }
   return [...seen.values()];

@@ -1,9 +1,9 @@
-import type { ScalarKind } from '../../fields/registry.ts';
+import { METADATA_COLUMN, type ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
 import { readsArrays } from '../../query/meta-path.ts';
 import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
-const META = 'field_9';
+const META = METADATA_COLUMN;
 
 /** UTF-8 bytes compare in code point order, as SQLite's BINARY collation does. */
 const CODE_POINT = 'COLLATE "C"';

@@ -1,10 +1,10 @@
-import type { ScalarKind } from '../../fields/registry.ts';
+import { METADATA_COLUMN, type ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
 import { readsArrays } from '../../query/meta-path.ts';
 import { simpleUpper } from '../../query/text-forms.ts';
 import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
-const META = 'field_9';
+const META = METADATA_COLUMN;
 
 /** Binds a value to the next positional placeholder: params are pushed in the order the `?`s appear in the SQL. */
 function bind(params: unknown[], value: unknown): string {

@@ -1,0 +1,69 @@
+/**
+ * JSON Schemas that several registry fields share. Each is declared `as const` so that SchemaType can read the
+ * TypeScript type of its values (fields/schema-type.ts).
+ */
+
+/** A schema that also accepts null. */
+export const nullable = <const S>(schema: S) => ({ anyOf: [schema, { type: 'null' }] }) as const;
+
+/**
+ * Identifiers (model, customer, thread, custom id, trace, names) are indexed on PostgreSQL, whose btree entries hold
+ * at most 2,704 bytes: 1,024 CJK characters (3 KB of UTF-8) made a record that could never be written. So besides
+ * 1,024 characters, at most 2,048 bytes of UTF-8 (with org_id's 128, an entry stays under the limit), the same on
+ * both stores.
+ */
+export const IDENTIFIER_MAX_BYTES = 2048;
+export const IDENTIFIER = { type: 'string', maxLength: 1024, 'x-maxUtf8Bytes': IDENTIFIER_MAX_BYTES } as const;
+
+/** A call's input or output: text, or a structure that is stored as its JSON text. */
+export const BODY_INPUT = { type: ['string', 'object', 'array', 'null'] } as const;
+
+export const TOOL_DEFINITION = {
+  type: 'object',
+  required: ['type', 'definition'],
+  additionalProperties: false,
+  properties: {
+    type: { const: 'type_a', description: 'Only type_a (a function tool) is supported.' },
+    definition: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 256 },
+        description: { type: 'string' },
+        parameters: { type: 'object', description: 'A JSON Schema object describing the arguments.' },
+      },
+    },
+  },
+} as const;
+
+export const TOOL_CHOICE = {
+  anyOf: [
+    { enum: ['none', 'auto'] },
+    {
+      type: 'object',
+      required: ['type', 'definition'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'type_a' },
+        definition: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+      },
+    },
+    { type: 'null' },
+  ],
+} as const;
+
+const TOKENS = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+export const USAGE_INPUT = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    sub_field_a: nullable({ ...TOKENS, description: 'Prompt (input) tokens.' }),
+    sub_field_b: nullable({ ...TOKENS, description: 'Completion (output) tokens.' }),
+    sub_field_c: nullable({ ...TOKENS, description: 'Total tokens.' }),
+  },
+} as const;
