@@ -24,7 +24,7 @@ export function markdownTable(rows: ResultRow[]): string {
 
 /** Writes the run to bench/results/<time>.json and bench/results/latest.json. */
 export function writeResults(run: Record<string, unknown>): string {
-  const dir = new URL('./results/', import.meta.url).pathname;
+  const dir = new URL('./results', import.meta.url).pathname;
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const text = JSON.stringify(run, null, 2) + '\n';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { hashApiKey } from '../src/auth/keys.ts';
 import { deriveRecord } from '../src/records/derive.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
-import type { RecordData } from '../src/records/record.ts';
+import type { RecordData } from '../src/model/record.ts';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
 import { createSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/types.ts';
@@ -13,7 +13,7 @@ import { chatRecord, rng } from './record-body.ts';
 
 /** Bump when the seeded data changes; the schema version is part of the cache key on its own. */
 const SEED_VERSION = 2; // 2: field_22/field_23 no longer stored
-const CACHE = new URL('./.cache/', import.meta.url).pathname;
+const CACHE = new URL('.cache', import.meta.url).pathname;
 const DAYS = 30;
 const SMALL_ORGS = ['org_small_1', 'org_small_2', 'org_small_3', 'org_small_4'];
 

@@ -18,7 +18,7 @@ import { registerJsonParser } from './http/json-body.ts';
 import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { registerWeb } from './http/web.ts';
-import { createRateLimiter } from './http/rate-limit.ts';
+import { createRateLimiter } from './auth/rate-limit.ts';
 import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.ts';
 import { serverTimeouts } from './http/server-options.ts';
 import { startIdempotencyPurge } from './records/idempotency-purge.ts';

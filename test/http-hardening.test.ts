@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { createRateLimiter } from '../src/http/rate-limit.ts';
+import { createRateLimiter } from '../src/auth/rate-limit.ts';
 import { registerSecurityHeaders } from '../src/http/security-headers.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Database from 'better-sqlite3';
-import { simpleUpper } from '../src/query/text-forms.ts';
+import { simpleUpper } from '../src/store/sqlite/pg-text.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
 import { tempDir } from './helpers/app.ts';

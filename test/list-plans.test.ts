@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after as afterAll, before, describe, test } from 'node:test';
-import { simpleUpper } from '../src/query/text-forms.ts';
+import { simpleUpper } from '../src/store/sqlite/pg-text.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 

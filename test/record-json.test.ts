@@ -5,7 +5,7 @@ import { chatRecord } from '../bench/record-body.ts';
 import { validateCreateBody } from '../src/fields/validate.ts';
 import { deriveRecord } from '../src/records/derive.ts';
 import { recordJson } from '../src/records/record-json.ts';
-import { toApiRecord } from '../src/records/to-api.ts';
+import { toApiRecord } from '../src/model/to-api.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
 import { createBody } from './helpers/hostile.ts';
 import { variedRecord } from './helpers/load.ts';

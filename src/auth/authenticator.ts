@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { rateLimitedError, type RateLimiter } from '../http/rate-limit.ts';
+import { rateLimitedError, type RateLimiter } from './rate-limit.ts';
 import type { Store } from '../store/types.ts';
 import { hashApiKey } from './keys.ts';
 

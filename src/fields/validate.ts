@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AppError, type ErrorDetail } from '../errors.ts';
-import { parseTimestamp } from '../records/time.ts';
+import { parseTimestamp } from '../time.ts';
 import { guardJsonValue } from './input-guard.ts';
 import type { Field } from './registry.ts';
 import { createRecordSchema } from './schema.ts';

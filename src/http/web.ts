@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { fileURLToPath } from 'node:url';
 
 /** The explorer's files (plain HTML, CSS and ES modules; no build step). */
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+export const WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
 
 /**
  * Record content shown by the explorer is untrusted, so the page allows only its own scripts and styles

@@ -1,7 +1,7 @@
 import { AppError, type ErrorDetail } from '../errors.ts';
 import { MAX_DEPTH, guardJsonValue, isStorableText } from '../fields/input-guard.ts';
 import { FIELD_BY_NAME, METADATA_PREFIX, isFilterable, type ScalarKind } from '../fields/registry.ts';
-import { parseTimestamp } from '../records/time.ts';
+import { parseTimestamp } from '../time.ts';
 import { pythonText } from './text-forms.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import { FIELDS, FIELD_BY_NAME, SORT_OPTIONS, isSortable } from '../fields/registry.ts';
-import { parseTimestamp } from '../records/time.ts';
+import { parseTimestamp } from '../time.ts';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;

@@ -19,19 +19,3 @@ export function arrayIndex(step: string): number | null {
 
 /** Whether the path can step into an array: some step after the first could be an array position. */
 export const readsArrays = (path: readonly string[]): boolean => path.some((step, i) => i > 0 && arrayIndex(step) !== null);
-
-/** The value at path inside doc, as `#>` finds it; undefined where `#>` gives SQL NULL. */
-export function jsonAt(doc: unknown, path: readonly string[]): unknown {
-  let node = doc;
-  for (const step of path) {
-    if (Array.isArray(node)) {
-      const i = arrayIndex(step);
-      if (i === null || i >= node.length || i < -node.length) return undefined;
-      node = node[i < 0 ? node.length + i : i];
-    } else if (node !== null && typeof node === 'object') {
-      if (!Object.hasOwn(node, step)) return undefined;
-      node = (node as Record<string, unknown>)[step];
-    } else return undefined;
-  }
-  return node;
-}

@@ -1,10 +1,10 @@
 import { FIELDS } from '../fields/registry.ts';
 import type { CreateInput } from '../fields/validate.ts';
-import { asBodyString, extractField22, extractField23 } from './extract.ts';
-import { newRecordId } from './ids.ts';
+import { asBodyString, extractField22, extractField23 } from '../model/extract.ts';
+import { newRecordId } from '../model/ids.ts';
 import { isKnownModel, priceCall } from './pricing.ts';
-import type { ComputedData, RecordData, SentData } from './record.ts';
-import { nowMicros, parseTimestamp } from './time.ts';
+import type { ComputedData, RecordData, SentData } from '../model/record.ts';
+import { nowMicros, parseTimestamp } from '../time.ts';
 import { estimateTokens } from './tokens.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);

@@ -1,7 +1,7 @@
 import { FIELDS, type FieldDef } from '../fields/registry.ts';
 import { COLUMN_INDEX, type EncodedRecord } from '../store/encoded-record.ts';
-import type { RecordData } from './record.ts';
-import { formatTimestamp } from './time.ts';
+import type { RecordData } from '../model/record.ts';
+import { formatTimestamp } from '../time.ts';
 
 /**
  * A record's wire JSON straight from its encoded form, without building the object toApiRecord builds:

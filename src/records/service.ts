@@ -9,9 +9,9 @@ import type { Store, WirePage } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
 import { createIdempotency, type Claim, type Executed, type IdempotencyRequest, type WriteOutcome } from './idempotency.ts';
-import type { ApiRecord } from './record.ts';
+import type { ApiRecord } from '../model/record.ts';
 import { recordJson } from './record-json.ts';
-import { toApiRecord } from './to-api.ts';
+import { toApiRecord } from '../model/to-api.ts';
 
 export interface RecordsService {
   /**

@@ -1,5 +1,5 @@
 import type { SummaryData } from '../store/summary-types.ts';
-import { formatTimestamp } from './time.ts';
+import { formatTimestamp } from '../time.ts';
 
 /** The wire form of a summary: timestamps as ISO 8601, the bucket width in seconds, the error rate derived. */
 export function toApiSummary(s: SummaryData) {

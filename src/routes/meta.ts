@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { fieldCatalogue } from '../fields/catalogue.ts';
+import { fieldCatalogue } from '../records/catalogue.ts';
 
 /** GET /api/meta/fields: the filterable and sortable fields and the operators, from the registry. */
 export function registerMetaRoutes(api: FastifyInstance): void {

@@ -1,4 +1,4 @@
-import type { RecordData } from '../records/record.ts';
+import type { RecordData } from '../model/record.ts';
 import { RECORD_COLUMNS, encodeColumn } from './columns.ts';
 
 /**

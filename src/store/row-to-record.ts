@@ -1,5 +1,5 @@
-import { extractField22, extractField23 } from '../records/extract.ts';
-import type { RecordData } from '../records/record.ts';
+import { extractField22, extractField23 } from '../model/extract.ts';
+import type { RecordData } from '../model/record.ts';
 import { RECORD_COLUMNS, decodeColumn } from './columns.ts';
 
 /**

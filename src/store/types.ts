@@ -1,6 +1,6 @@
 import type { Condition } from '../query/filters.ts';
 import type { Sort } from '../query/list-params.ts';
-import type { RecordData } from '../records/record.ts';
+import type { RecordData } from '../model/record.ts';
 import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
 

@@ -1,7 +1,7 @@
 import { METADATA_COLUMN, type ScalarKind } from '../../fields/registry.ts';
 import type { CompareOp, MetaValue, PatternOp } from '../../query/filters.ts';
 import { readsArrays } from '../../query/meta-path.ts';
-import { simpleUpper } from '../../query/text-forms.ts';
+import { simpleUpper } from './pg-text.ts';
 import { COMPARE_SQL, type Dialect } from '../sql/dialect.ts';
 
 const META = METADATA_COLUMN;

@@ -1,9 +1,6 @@
 import type Database from 'better-sqlite3';
-import { containsText } from '../../query/find-text.ts';
-import { pgJsonText } from '../../query/json-text.ts';
-import { jsonAt } from '../../query/meta-path.ts';
-import { pgFloatText, simpleUpper } from '../../query/text-forms.ts';
-import { pgTimestampText } from '../../records/time.ts';
+import { containsText } from './find-text.ts';
+import { jsonAt, pgFloatText, pgJsonText, pgTimestampText, simpleUpper } from './pg-text.ts';
 
 /** Thrown by the SQL functions once the read running on their connection has spent its time budget. */
 export class BudgetSpent extends Error {

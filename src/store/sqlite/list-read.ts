@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { toApiRecord } from '../../records/to-api.ts';
+import { toApiRecord } from '../../model/to-api.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import type { ListQuery, ListResult } from '../types.ts';
 import { countFrom, type MemoEntry } from './count-memo.ts';

@@ -1,6 +1,6 @@
 import { FIELDS, type FieldDef } from '../fields/registry.ts';
 import type { ApiRecord, RecordData } from './record.ts';
-import { formatTimestamp } from './time.ts';
+import { formatTimestamp } from '../time.ts';
 
 type Row = Readonly<Record<string, unknown>>;
 

@@ -36,7 +36,7 @@ export function parseTimestamp(text: string): number | null {
 const MIN_US = Date.UTC(1700, 0, 1) * 1000;
 const MAX_US = Date.UTC(2200, 11, 31, 23, 59, 59) * 1000 + 999_999;
 
-function parts(us: number) {
+export function timestampParts(us: number) {
   const ms = Math.floor(us / 1000);
   const micros = us - ms * 1000 + (((ms % 1000) + 1000) % 1000) * 1000;
   const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ (years 0001-9999)
@@ -45,16 +45,10 @@ function parts(us: number) {
 
 /** 2025-01-01T10:30:00Z, or 2025-01-01T10:30:00.123456Z when there is a fraction. */
 export function formatTimestamp(us: number): string {
-  const { date, time, micros } = parts(us);
+  const { date, time, micros } = timestampParts(us);
   return micros === 0 ? `${date}T${time}Z` : `${date}T${time}.${String(micros).padStart(6, '0')}Z`;
 }
 
-/** PostgreSQL's text form of a timestamptz in a UTC session, e.g. 2025-01-01 10:30:00.12+00 (for text lookups). */
-export function pgTimestampText(us: number): string {
-  const { date, time, micros } = parts(us);
-  const frac = micros === 0 ? '' : '.' + String(micros).padStart(6, '0').replace(/0+$/, '');
-  return `${date} ${time}${frac}+00`;
-}
 
 export function nowMicros(): number {
   return Date.now() * 1000;

@@ -1,6 +1,6 @@
 import { OPERATORS } from '../query/filters.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
-import { FIELDS, METADATA_PREFIX, SORT_OPTIONS, isFilterable, isSortable, type ScalarKind } from './registry.ts';
+import { FIELDS, METADATA_PREFIX, SORT_OPTIONS, isFilterable, isSortable, type ScalarKind } from '../fields/registry.ts';
 
 /** A field as a client (the explorer) needs to know it to build filters and sort controls. */
 export interface CatalogueField {
