@@ -47,7 +47,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(other.body.error.code, 'idempotency_conflict');
       assert.deepEqual(other.body.error.details.map((d: { field: string }) => d.field), ['Idempotency-Key']);
       assert.equal(await countOf('idem b'), 0);
-      const batch = await post('/api/records/batch/', { field_2: 'idem a' }, 'key-conflict');
+      const batch = await post('/api/records/batch/', { records: [{ field_2: 'idem a' }] }, 'key-conflict'); // valid, but another route
       assert.equal(batch.status, 409);
     });
 

@@ -1,8 +1,7 @@
 import { AppError, isStoreUnavailable } from '../errors.ts';
 import { isStorableText } from '../fields/input-guard.ts';
-import { validateCreateBody } from '../fields/validate.ts';
-import { validateBatchBody } from '../fields/validate-batch.ts';
-import { parseFilters } from '../query/filters.ts';
+import type { CreateInput } from '../fields/validate.ts';
+import type { Condition } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
 import { encodeRecord, idOf, type IdempotencyRow } from '../store/encoded-record.ts';
 import type { Store, WirePage } from '../store/types.ts';
@@ -19,15 +18,15 @@ export interface RecordsService {
    * stored record's wire JSON (as toApiRecord would serialise it). With an Idempotency-Key, a repeat of the request
    * within 24 h answers the first outcome again instead (replayed).
    */
-  create(orgId: string, body: unknown, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
+  create(orgId: string, input: CreateInput, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
   /** Validates every item, then stores them all in one transaction; 201 {count, ids} after the commit. */
-  createBatch(orgId: string, body: unknown, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
+  createBatch(orgId: string, inputs: readonly CreateInput[], idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
   get(orgId: string, id: string): Promise<ApiRecord>;
   /**
    * count is null when params.count is false; more says whether another page follows; page is the records as their
    * wire JSON (the store may have made it off the event loop).
    */
-  list(orgId: string, params: ListParams, filters: unknown): Promise<{ count: number | null; page: WirePage; more: boolean }>;
+  list(orgId: string, params: ListParams, conditions: Condition[]): Promise<{ count: number | null; page: WirePage; more: boolean }>;
 }
 
 /** A page made here, on the event loop, with no room before it (the reply then copies it once). */
@@ -44,8 +43,7 @@ export interface RecordsServiceOptions {
 export function createRecordsService(store: Store, queue: WriteQueue, opts: RecordsServiceOptions = {}): RecordsService {
   const idempotency = createIdempotency(store);
 
-  async function create(orgId: string, body: unknown, claim?: Claim): Promise<Executed> {
-    const input = validateCreateBody(body);
+  async function create(orgId: string, input: CreateInput, claim?: Claim): Promise<Executed> {
     const data = deriveRecord(input, orgId);
     const record = encodeRecord(data);
     const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
@@ -64,8 +62,7 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
     return { status: row.status, json: JSON.stringify(toApiRecord(record)) };
   }
 
-  async function createBatch(orgId: string, body: unknown, claim?: Claim): Promise<Executed> {
-    const inputs = validateBatchBody(body); // every item, before anything is written
+  async function createBatch(orgId: string, inputs: readonly CreateInput[], claim?: Claim): Promise<Executed> {
     const ids: string[] = [];
     let encodeError: { err: unknown } | null = null;
     // Derived and encoded lazily: the store's writer inserts the first records while the rest are encoded.
@@ -97,13 +94,13 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
   }
 
   return {
-    async create(orgId, body, key) {
-      if (!key) return { ...(await create(orgId, body)), replayed: false };
-      return idempotency.once(orgId, key, (claim) => create(orgId, body, claim), (row) => replayCreate(orgId, row));
+    async create(orgId, input, key) {
+      if (!key) return { ...(await create(orgId, input)), replayed: false };
+      return idempotency.once(orgId, key, (claim) => create(orgId, input, claim), (row) => replayCreate(orgId, row));
     },
-    async createBatch(orgId, body, key) {
-      if (!key) return { ...(await createBatch(orgId, body)), replayed: false };
-      return idempotency.once(orgId, key, (claim) => createBatch(orgId, body, claim), async (row) => ({ status: row.status, json: row.response }));
+    async createBatch(orgId, inputs, key) {
+      if (!key) return { ...(await createBatch(orgId, inputs)), replayed: false };
+      return idempotency.once(orgId, key, (claim) => createBatch(orgId, inputs, claim), async (row) => ({ status: row.status, json: row.response }));
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.
@@ -111,8 +108,7 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
       if (!record) throw new AppError('not_found', `No record with id "${id}"`);
       return toApiRecord(record);
     },
-    async list(orgId, params, filters) {
-      const conditions = parseFilters(filters);
+    async list(orgId, params, conditions) {
       const { count, records, page, more } = await store.list(orgId, {
         conditions,
         since: params.since,
