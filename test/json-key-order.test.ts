@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
- * The key order of JSON objects in a record, as the README documents it ("JSON objects and key order"): the
+ * The key order of JSON objects in a record, as docs/api.md documents it ("JSON objects and key order"): the
  * same members and values on every store; keys in JavaScript's object order (integer keys first) in the create
  * reply and wherever the JSON is kept as text; and on PostgreSQL, whose field_9 is jsonb, every object of field_9
  * read back with its other keys shorter first, then by bytes.
