@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -45,7 +46,8 @@ export interface TallyApp {
   close(): Promise<void>;
 }
 
-const VERSION = '0.1.0';
+/** The version package.json gives (one place for it). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Builds the HTTP app on a store; never listens (server.ts does). */
 export async function createApp(config: Readonly<Config>, deps: AppDeps): Promise<TallyApp> {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createKey } from './bootstrap.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, ORG_ID_PATTERN, loadConfig } from './config.ts';
 import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
 
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number | null> {
   }
   const { values } = parseArgs({ args: rest, options: { org: { type: 'string' } } });
   const org = values.org;
-  if (!org || !/^[A-Za-z0-9_.:-]{1,128}$/.test(org)) {
+  if (!org || !ORG_ID_PATTERN.test(org)) {
     process.stderr.write('tally: --org <org_id> is required (1-128 characters of A-Z a-z 0-9 _ . : -)\n');
     return 2;
   }

@@ -44,6 +44,9 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** An org id: 1 to 128 characters of A-Z a-z 0-9 _ . : - (TALLY_INIT_ORG_ID, `tally keys create --org`). */
+export const ORG_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 function int(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -88,7 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
   if (initApiKey !== null && !KEY_PATTERN.test(initApiKey)) {
     throw new ConfigError('TALLY_INIT_API_KEY must be 16 to 128 printable ASCII characters, not starting or ending with a space');
   }
-  if (initOrgId !== null && !/^[A-Za-z0-9_.:-]{1,128}$/.test(initOrgId)) {
+  if (initOrgId !== null && !ORG_ID_PATTERN.test(initOrgId)) {
     throw new ConfigError('TALLY_INIT_ORG_ID must be 1 to 128 characters of A-Z a-z 0-9 _ . : -');
   }
   const databaseUrl = env.TALLY_DATABASE_URL || null;

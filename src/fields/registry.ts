@@ -4,14 +4,14 @@ import { BODY_INPUT, IDENTIFIER, TOOL_CHOICE, TOOL_DEFINITION, USAGE_INPUT, null
  * The one field registry: every name of the wire API is declared here once. It drives
  * - validation: the create request's JSON Schema, aliases included (fields/schema.ts, fields/validate.ts), and the
  *   CreateInput type;
- * - the record: the RecordData type (records/record.ts), and at ingest each field the client sends is copied into
+ * - the record: the RecordData type (model/record.ts), and at ingest each field the client sends is copied into
  *   it by its storage kind, with its default (records/derive.ts);
  * - storage: the records table's columns and how each is encoded (store/columns.ts), the metadata column both SQL
  *   dialects query (METADATA_COLUMN);
  * - filters and sorting: which fields filter and sort, and how their values are typed (isFilterable, isSortable:
  *   query/filters.ts, query/list-params.ts; param_d's named options, SORT_OPTIONS);
- * - serialisation: the wire record, in this order (records/to-api.ts, records/record-json.ts);
- * - documentation: the OpenAPI document (http/openapi.ts) and the explorer's catalogue (fields/catalogue.ts,
+ * - serialisation: the wire record, in this order (model/to-api.ts, records/record-json.ts);
+ * - documentation: the OpenAPI document (http/openapi.ts) and the explorer's catalogue (records/catalogue.ts,
  *   GET /api/meta/fields).
  * Adding a field is one edit here, plus its column in both stores' migrations when it is stored; a computed field
  * also needs its computation in records/derive.ts (the compiler asks for it), and one rebuilt on read its rebuild in
