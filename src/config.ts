@@ -33,7 +33,6 @@ export interface Config {
   /** Origins allowed to call the API from a browser; empty = CORS off. */
   corsOrigins: readonly string[];
   logLevel: string;
-  // Reads (lists and summaries): their time budget and how many run at once.
   /** Milliseconds a list or summary may run; past it the request answers 422 query_timeout. */
   queryTimeoutMs: number;
   /** SQLite reader threads at most (started as reads need them). */
@@ -128,7 +127,6 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     maxConnectionsPerIp: int(env, 'TALLY_MAX_CONNECTIONS_PER_IP', 256, 0, 1_000_000),
     corsOrigins: corsOrigins(env.TALLY_CORS_ORIGINS),
     logLevel,
-    // Reads (lists and summaries)
     queryTimeoutMs: int(env, 'TALLY_QUERY_TIMEOUT_MS', 5_000, 100, 3_600_000),
     sqliteReaders: int(env, 'TALLY_SQLITE_READERS', 4, 2, 64),
     readQueuePerOrg: int(env, 'TALLY_READ_QUEUE_PER_ORG', 32, 1, 100_000),

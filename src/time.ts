@@ -36,6 +36,7 @@ export function parseTimestamp(text: string): number | null {
 const MIN_US = Date.UTC(1700, 0, 1) * 1000;
 const MAX_US = Date.UTC(2200, 11, 31, 23, 59, 59) * 1000 + 999_999;
 
+/** The UTC date, time of day and microseconds of an instant given in microseconds (before 1970 too). */
 export function timestampParts(us: number) {
   const ms = Math.floor(us / 1000);
   const micros = us - ms * 1000 + (((ms % 1000) + 1000) % 1000) * 1000;

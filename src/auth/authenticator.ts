@@ -7,9 +7,7 @@ const CACHE_LIMIT = 10_000;
 
 /**
  * Resolves "Authorization: Bearer <key>" to an org id, remembering known keys by the key itself, so a repeat costs
- * neither a hash nor the store. Keys are found by their SHA-256 (an indexed lookup), so no secret is ever compared
- * byte by byte. With a limiter, each valid key spends a token per request and gets 429 rate_limited when its bucket
- * is empty.
+ * neither a hash nor the store. With a limiter, each valid key spends a token per request (429 when it has none).
  */
 export function createAuthenticator(store: Store, opts: { limiter?: RateLimiter | null } = {}) {
   const known = new Map<string, { org: string; hash: string }>();

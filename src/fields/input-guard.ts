@@ -8,8 +8,7 @@ export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\u
 
 /**
  * Checks what JSON Schema cannot: nesting depth, numbers beyond float range, lone surrogates and NUL characters
- * in any string or key.
- * Returns one detail per offending top-level field.
+ * in any string or key. Adds one detail (the first problem found) and returns false, or returns true.
  */
 export function guardJsonValue(value: unknown, path: string, details: ErrorDetail[], depth = 0): boolean {
   if (depth > MAX_DEPTH) {

@@ -7,10 +7,9 @@
 export const nullable = <const S>(schema: S) => ({ anyOf: [schema, { type: 'null' }] }) as const;
 
 /**
- * Identifiers (model, customer, thread, custom id, trace, names) are indexed on PostgreSQL, whose btree entries hold
- * at most 2,704 bytes: 1,024 CJK characters (3 KB of UTF-8) made a record that could never be written. So besides
- * 1,024 characters, at most 2,048 bytes of UTF-8 (with org_id's 128, an entry stays under the limit), the same on
- * both stores.
+ * Identifiers (model, customer, thread, custom id, trace, names) take at most 1,024 characters and 2,048 bytes of
+ * UTF-8: PostgreSQL indexes some (customer, custom id, trace) in btree entries of at most 2,704 bytes, which org_id's
+ * 128 and 2,048 fit, and 1,024 characters alone can take 3 KB. One limit for all of them, on both stores.
  */
 export const IDENTIFIER_MAX_BYTES = 2048;
 export const IDENTIFIER = { type: 'string', maxLength: 1024, 'x-maxUtf8Bytes': IDENTIFIER_MAX_BYTES } as const;

@@ -1,14 +1,8 @@
 import type { RecordType } from '../fields/registry.ts';
 
 /**
- * field_22 (an array from field_1) and field_23 (an object from field_2) for type_a..type_d.
- * The rules are in docs/derived-fields.md; in short: a JSON string is parsed first, then
- *   field_22: array → itself; object with a "messages" array → that array; other object → [object];
- *             plain text → [{role: "user", content: text}] for type_a, [text] otherwise.
- *   field_23: object → itself; array whose items are all messages (objects with "role") → the last one;
- *             other array → {items: array}; plain text → {role: "assistant", content: text} for type_a,
- *             {content: text} otherwise.
- * Other types return null for both: their field_1/field_2 are free-form and kept as sent.
+ * field_22 (an array from field_1) and field_23 (an object from field_2) for type_a..type_d, by the rules in
+ * docs/derived-fields.md. Other types get null for both: their field_1/field_2 are free-form and kept as sent.
  */
 
 const EXTRACTING: ReadonlySet<RecordType> = new Set(['type_a', 'type_b', 'type_c', 'type_d']);

@@ -34,12 +34,8 @@ export const MAX_FILTERS = 100;
 /** The most values one "in" list may hold. */
 export const MAX_IN_VALUES = 1000;
 /**
- * The most values all the "in" lists of one request may hold together. Every "in" value is one bound
- * parameter on SQLite (PostgreSQL binds each list as one array), and SQLite takes at most 32,766 parameters
- * in a statement. Besides the values, a filter binds at most 7 parameters of its own (an icontains on a column:
- * see the SQLite dialect; a top-level metadata "in" binds 2 per JSON type), so 100 filters and a list query's
- * own few stay under 800: 30,000 leaves room to spare. test/filter-limits.test.ts sends the worst case within
- * these limits to both stores.
+ * The most values all the "in" lists of one request may hold together: SQLite binds each as a parameter and takes
+ * at most 32,766 in a statement (the count with the filters' own: docs/filters.md, Limits).
  */
 export const MAX_FILTER_VALUES = 30_000;
 const META_KEY = /^[^"\\\u0000-\u001f]{1,256}$/;
@@ -118,8 +114,8 @@ function parseOne(name: string, spec: unknown): Condition {
   const target = resolveTarget(name);
   if (value === undefined) return bad(name, 'has no "value"');
   const values = Array.isArray(value) ? value : [value];
-  // No stored string holds a NUL or a lone surrogate (creates refuse them), and drivers would mangle them
-  // (SQLite's GLOB stops at a NUL, so "contains NUL" matched everything): refuse them here too.
+  // No stored string holds a NUL or a lone surrogate (creates refuse them), and the engines mishandle them
+  // (SQLite's GLOB stops at a NUL): refuse them here too.
   const unstorable: ErrorDetail[] = [];
   if (!guardJsonValue(values, name, unstorable)) return bad(name, unstorable[0].message);
   const op = operator as Operator;

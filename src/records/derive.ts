@@ -11,8 +11,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 /**
  * Output tokens per second, excluding the time to first token when it is known and smaller. Null when there is
- * none, and when it overflows a float (2^53 tokens in 1e-300 s): JSON has no Infinity, so the record would read
- * null while both engines stored Infinity and matched it in filters (`rate gt 1e300`).
+ * none, and when it overflows a float: JSON has no Infinity, and filters must see what the record reads.
  */
 export function outputRate(completionTokens: number | null, latency: number | null, ttft: number | null): number | null {
   if (completionTokens === null || latency === null) return null;

@@ -4,11 +4,10 @@ import { calcPrice } from '@pydantic/genai-prices';
  * Prices come from @pydantic/genai-prices, a maintained catalogue of providers and models with tiered and
  * dated prices. A model it does not know is priced null, never 0.
  *
- * calcPrice matches the model name against the whole catalogue on every call (~17 µs, a tenth of a create's
- * CPU). So each model name is resolved once, and when its price is a plain input/output price per million
- * tokens (flat or tiered by input tokens, not dated, no per-request fee) the same arithmetic as the library's
- * runs directly on the cached price. The shortcut is checked against calcPrice when it is cached, and any
- * model whose price does not fit it keeps calling the library.
+ * calcPrice matches the model name against the whole catalogue on every call, a cost every create would pay.
+ * So each model name is resolved once, and when its price is a plain input/output price per million tokens (flat
+ * or tiered by input tokens, not dated, no per-request fee) the library's arithmetic runs on the cached price. The
+ * shortcut is checked against calcPrice when it is cached; a model whose price does not fit keeps calling the library.
  */
 
 /** A price per million tokens: flat, or tiered by the call's input tokens (the library's TieredPrices). */
@@ -67,8 +66,8 @@ function tryResolve(model: string, providerId?: string): boolean {
 
 /**
  * Model makers whose own price lists are tried, in this order, for a bare model name that the catalogue's
- * provider matching misses: it knows OpenAI by its chat model names, so text-embedding-3-small, named as
- * OpenAI's API names it, matched no provider and was priced null. Makers only, never resellers or hosts.
+ * provider matching misses (it knows OpenAI by its chat model names, not text-embedding-3-small). Makers only,
+ * never resellers or hosts.
  */
 const MAKERS = ['openai', 'anthropic', 'google', 'mistral', 'cohere', 'deepseek', 'x-ai'];
 

@@ -3,12 +3,6 @@ import { COLUMN_INDEX, type EncodedRecord } from '../store/encoded-record.ts';
 import type { RecordData } from '../model/record.ts';
 import { formatTimestamp } from '../time.ts';
 
-/**
- * A record's wire JSON straight from its encoded form, without building the object toApiRecord builds:
- * JSON columns already hold their JSON text; the fields rebuilt on read (field_22, field_23) come from the record
- * itself. The output is byte-for-byte
- * JSON.stringify(toApiRecord(record)) (a test holds the two together); it is the create reply's body.
- */
 type Emit = (record: EncodedRecord, data: RecordData) => string;
 
 const scalar = (i: number): Emit => ({ values: v }) => JSON.stringify(v[i] ?? null);
@@ -44,6 +38,11 @@ const EMITTERS: readonly Emit[] = FIELDS.flatMap((field) => {
   return emit ? [(r: EncodedRecord, data: RecordData) => key + emit(r, data)] : [];
 });
 
+/**
+ * A record's wire JSON straight from its encoded form, without building the object toApiRecord builds: JSON
+ * columns already hold their text. The create reply's body; byte for byte JSON.stringify(toApiRecord(record))
+ * (test/record-json.test.ts).
+ */
 export function recordJson(record: EncodedRecord, data: RecordData): string {
   let out = '{';
   for (let i = 0; i < EMITTERS.length; i++) out += (i === 0 ? '' : ',') + EMITTERS[i](record, data);

@@ -19,7 +19,7 @@ export interface RecordsService {
    * within 24 h answers the first outcome again instead (replayed).
    */
   create(orgId: string, input: CreateInput, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
-  /** Validates every item, then stores them all in one transaction; 201 {count, ids} after the commit. */
+  /** Stores the validated items in one transaction; 201 {count, ids} after the commit. */
   createBatch(orgId: string, inputs: readonly CreateInput[], idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
   get(orgId: string, id: string): Promise<ApiRecord>;
   /**

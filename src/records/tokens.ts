@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 
 /**
- * Each encoding's rank table is loaded on first use, not at start: o200k_base and cl100k_base together hold
- * ~110 MB of memory, and a server whose clients send usage (most SDKs do) never needs them. The first
- * record without usage waits once for the load (~0.2 s).
+ * Each encoding's rank table is loaded on first use, not at start: the tables are large (docs/performance.md), and
+ * a server whose clients send usage (most SDKs do) never needs them.
  */
 type Counter = (text: string) => number;
 const load = createRequire(import.meta.url);
@@ -15,14 +14,11 @@ const countO200k = lazy('o200k_base');
 const countCl100k = lazy('cl100k_base');
 
 /**
- * The tokenizer is handed at most PIECE characters at a time. BPE's cost grows with the square of a pre-token's
- * length, and a run without spaces (100,000 × "a", CJK text, base64) is one pre-token: whole, 100,000 CJK
- * characters took 23 s and 1,000,000 × "a" froze the server for minutes. In pieces of 128, the worst text
- * measured (random CJK, three UTF-8 bytes a character, nothing cached) costs about 3 µs a character; English
- * about a tenth of that.
+ * The tokenizer is handed at most PIECE characters at a time: BPE's cost grows with the square of a pre-token's
+ * length, and a run without spaces (CJK text, base64) is one pre-token (docs/derived-fields.md).
  */
 const PIECE = 128;
-/** Texts up to this long are counted whole (in pieces): at most ~6 ms of the event loop for the worst text. */
+/** Texts up to this long are counted whole (in pieces); this bounds the event loop's time per text. */
 export const EXACT_MAX_CHARS = 2048;
 /** Longer texts are counted in SAMPLES windows of SAMPLE_CHARS spread over the text, and extrapolated. */
 const SAMPLES = 8;

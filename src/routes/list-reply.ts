@@ -5,8 +5,8 @@ import { pageUrl } from './page-links.ts';
 
 /**
  * Sends {count, next, previous, results} as JSON.stringify would write it. The page's JSON is already written (by
- * the store's reader, with room before it): the head goes into that room, or, without room enough, in front of a
- * copy. The page's buffer goes back to be filled again once the response is done or its connection gone.
+ * SQLite's reader with room before it, else without): the head goes into that room, or, without room enough, in
+ * front of a copy. The page's buffer goes back to be filled again once the response is done or its connection gone.
  */
 export function sendListPage(request: FastifyRequest, reply: FastifyReply, params: ListParams, listed: { count: number | null; page: WirePage; more: boolean }) {
   const { count, page, more } = listed;

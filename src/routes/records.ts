@@ -31,9 +31,9 @@ export function registerRecordRoutes(api: FastifyInstance, service: RecordsServi
     return sendOutcome(reply, outcome);
   });
 
-  // A batch body is up to 1,000 records: parsed, validated and encoded at once, each costs tens of MB for a
-  // moment. The gate waits before the body is read (onRequest), so waiting batches hold only their sockets; the
-  // route's hook runs after the scope's, so only an authenticated caller ever takes or waits for a place.
+  // A batch of up to 1,000 records is held in memory while it is parsed, validated and encoded. The gate waits
+  // before the body is read (onRequest), so waiting batches hold only their sockets; the route's hook runs after
+  // the scope's, so only an authenticated caller ever takes or waits for a place.
   const throughGate = async (_request: FastifyRequest, reply: FastifyReply) => {
     const ticket = batchGate.enter();
     reply.raw.once('close', ticket.leave); // answered, failed or abandoned: the place is given back once
