@@ -15,7 +15,8 @@ import { BODY_INPUT, IDENTIFIER, TOOL_CHOICE, TOOL_DEFINITION, USAGE_INPUT, null
  *   GET /api/meta/fields).
  * Adding a field is one edit here, plus its column in both stores' migrations when it is stored; a computed field
  * also needs its computation in records/derive.ts (the compiler asks for it), and one rebuilt on read its rebuild in
- * store/row-to-record.ts. Not driven from here: the indexes (the migrations). docs/fields.md walks through it.
+ * store/row-to-record.ts. The indexes are the migrations'; `indexed` says which the
+ * list planners may lean on, and a test holds the two together. docs/fields.md walks through it.
  */
 
 /** How a scalar is compared, sorted and stored. */
@@ -52,6 +53,12 @@ export interface FieldDef {
   sortable?: boolean;
   /** The metadata field (exactly one): its keys are filterable as `<name>__<key>`. */
   metadata?: boolean;
+  /**
+   * Both stores keep an index that leads with (org_id, this column) (test/indexes.test.ts holds the migrations to it),
+   * and the list planners lean on it. 'lookup': an identifier, whose equality or "in" finds few records directly;
+   * 'range': a measure, whose index mostly serves comparisons and windows.
+   */
+  indexed?: 'lookup' | 'range';
 }
 
 export const RECORD_TYPES = ['type_a', 'type_b', 'type_c', 'type_d', 'type_e', 'type_f', 'type_g', 'type_h'] as const;
@@ -104,6 +111,7 @@ const DECLARED = [
     storage: { kind: 'scalar', column: 'id' },
     filterable: true,
     sortable: true,
+    indexed: 'lookup',
   },
   {
     name: 'unique_id',
@@ -135,6 +143,7 @@ const DECLARED = [
     storage: { kind: 'scalar', column: 'ts' },
     filterable: true,
     sortable: true,
+    indexed: 'range',
   },
   {
     name: 'field_1',
@@ -183,6 +192,7 @@ const DECLARED = [
     ...seconds('field_6', 'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.'),
     input: nullable({ type: 'number', minimum: 0, maximum: 1e12 }),
     computed: true,
+    indexed: 'range',
   },
   { ...seconds('field_7', 'Latency of the whole call, in seconds.'), aliases: ['field_7_old'] },
   seconds('field_8', 'Time to first token, in seconds.'),
@@ -194,10 +204,10 @@ const DECLARED = [
     storage: { kind: 'json', column: 'field_9' },
     metadata: true,
   },
-  scalarText('field_10', 'Customer identifier.'),
+  { ...scalarText('field_10', 'Customer identifier.'), indexed: 'lookup' },
   scalarText('field_11', 'Thread identifier (multi-turn conversation).'),
-  scalarText('field_12', 'Custom identifier, indexed for fast equality queries.'),
-  scalarText('field_13', 'Trace id linking several records.'),
+  { ...scalarText('field_12', 'Custom identifier, indexed for fast equality queries.'), indexed: 'lookup' },
+  { ...scalarText('field_13', 'Trace id linking several records.'), indexed: 'lookup' },
   scalarText('field_14', 'Name inside the trace (e.g. workflow name).'),
   scalarText('field_15', 'Name inside the trace (e.g. span name).'),
   {
@@ -361,6 +371,7 @@ export function registryProblems(fields: readonly FieldDef[], sortOptions: Reado
     const s = f.storage;
     if (f.filterable && !canFilter(f)) problems.push(`${f.name}: filterable, but only a scalar with a column of its own (scalar or body storage) can be filtered`);
     if (f.sortable && !canSort(f)) problems.push(`${f.name}: sortable, but only a scalar in a narrow column (scalar storage) can be sorted`);
+    if (f.indexed && s.kind !== 'scalar') problems.push(`${f.name}: indexed, but only a scalar in a narrow column (scalar storage) is indexed`);
     if (f.metadata && s.kind !== 'json') problems.push(`${f.name}: the metadata field must be stored as json`);
     if (s.kind === 'composed') {
       for (const [member, column] of Object.entries(s.members)) {
@@ -392,3 +403,8 @@ export const METADATA_FIELD = metadataField.name;
 export const METADATA_PREFIX = `${METADATA_FIELD}__`;
 /** The column that holds the metadata (a JSON document; jsonb on PostgreSQL). */
 export const METADATA_COLUMN = (metadataField.storage as { column: string }).column;
+
+/** The columns with an index after org_id (FieldDef.indexed), and what it serves. */
+export const INDEXED_COLUMNS: ReadonlyMap<string, 'lookup' | 'range'> = new Map(
+  FIELDS.flatMap((f) => (f.indexed && f.storage.kind === 'scalar' ? [[f.storage.column, f.indexed] as const] : [])),
+);

@@ -28,6 +28,8 @@ export interface ListResult {
   page?: WirePage;
   /** Whether records follow this page. */
   more: boolean;
+  /** The plan step that found the page (store/sql/plan.ts), for tests. */
+  step?: string;
 }
 
 /** An accepted record the store refused, and why. */

@@ -1,9 +1,6 @@
 import type { Logger } from 'pino';
-import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
+import { RECORD_COLUMNS } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
-import { loneMetaFilter } from '../sql/lone-meta.ts';
-import { walkBound } from '../sql/walk.ts';
-import { whereSql } from '../sql/where.ts';
 import { runSummary } from '../sql/summary.ts';
 import type { ListQuery, ListResult, Store } from '../types.ts';
 import { createAvailability } from './availability.ts';
@@ -11,6 +8,7 @@ import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
 import { connectionConfig, createPools } from './pool.ts';
+import { listOn } from './list.ts';
 import { createReadRunner, type ReadRows } from './read.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
 import { KeyConflictError, StoreConnectError } from '../../errors.ts';
@@ -19,33 +17,6 @@ import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
-
-/** Columns whose btree index (migrations.ts) leads with them after org_id. */
-const EQUALITY_INDEXED = new Set(['id', 'field_10', 'field_12', 'field_13']);
-
-/**
- * Whether an equality or "in" on an indexed column or a top-level metadata key (the GIN index) finds the
- * matches directly. Such matches may be rare, so walking the org's newest records for them would mostly read
- * records that do not match: the walk is left to lists the indexes cannot narrow as well (text patterns,
- * ranges, a start time).
- */
-function seeksMatches(q: ListQuery): boolean {
-  return q.conditions.some(
-    (c) => (c.op === 'eq' || c.op === 'in') && (c.target.kind === 'column' ? EQUALITY_INDEXED.has(c.target.column) : c.target.path.length === 1),
-  );
-}
-
-/** The unfiltered count: the sum of the org's slots in org_record_counts (migration 4), kept by a trigger. */
-const ORG_COUNT_SQL = 'SELECT coalesce(sum(n), 0) AS count FROM org_record_counts WHERE org_id = $1';
-
-/**
- * The count of a lone top-level metadata equality or "in" (loneMetaFilter): the sum of meta_value_counts
- * (migration 5) over the keys of the values asked for. Each counter row matches once however often its value
- * is listed (1 and 1.0 are one key), as each record matches the filter's containment tests once.
- */
-const META_COUNT_SQL =
-  'SELECT coalesce(sum(n), 0) AS count FROM meta_value_counts WHERE org_id = $1 AND k = $2 AND v IN (SELECT DISTINCT tally_meta_value_key(x) FROM unnest($3::text[]::jsonb[]) AS x)';
-const SCALAR_OF = new Map(RECORD_COLUMNS.map((c) => [c.name, c.scalar ?? 'text']));
 
 export interface PostgresStoreOptions {
   url: string;
@@ -113,40 +84,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       return row ? rowToRecord(row) : null;
     },
     async list(orgId, q: ListQuery): Promise<ListResult> {
-      const params: unknown[] = [];
-      const where = whereSql(postgresDialect, params, orgId, q.since, q.conditions, TIMESTAMP_COLUMN);
-      const direction = q.sort.descending ? 'DESC' : 'ASC';
-      const order = `${postgresDialect.orderBy(q.sort.column, SCALAR_OF.get(q.sort.column) ?? 'text', q.sort.descending)}, id ${direction}`;
-      // The page's ids first, then only those rows: a deep page skips index entries instead of whole rows.
-      const ids = `SELECT id FROM records WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
-      const page = `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 3} AND id IN (${ids}) ORDER BY ${order}`;
-      const want = q.limit + 1; // one more than the page tells whether another page follows
-      const unfiltered = q.conditions.length === 0 && q.since === null;
-      const lone = loneMetaFilter(q);
-      const count = (rows: ReadRows) =>
-        unfiltered
-          ? rows(ORG_COUNT_SQL, [orgId], 'tally_org_count')
-          : lone
-            ? rows(META_COUNT_SQL, [orgId, lone.key, lone.values.map((v) => JSON.stringify(v))], 'tally_meta_count')
-            : rows(`SELECT count(*) AS count FROM records WHERE ${where}`, params);
-      // An id-sorted filtered list first walks the org newest (or oldest) first, testing each record, and stops
-      // once the page is full (src/store/sql/walk.ts); the planner would often rather read every match in a time
-      // range and sort it. Only shallow pages try, since the count runs beside the page, not before it.
-      const bound = !unfiltered && q.sort.column === 'id' && !seeksMatches(q) ? walkBound(q.offset + want, null, 0) : null;
-      const walk =
-        `SELECT ${COLUMNS} FROM records WHERE org_id = $${params.length + 4} AND id IN (` +
-        `SELECT id FROM (SELECT id, (${where}) AS hit FROM records WHERE org_id = $${params.length + 4} ORDER BY ${order} LIMIT $${params.length + 1}) w ` +
-        `WHERE hit ORDER BY ${order} LIMIT $${params.length + 2} OFFSET $${params.length + 3}) ORDER BY ${order}`;
-      const pageRows = async (rows: ReadRows) => {
-        if (bound !== null) {
-          const walked = await rows(walk, [...params, bound, want, q.offset, orgId]);
-          if (walked.length === want) return walked; // a full page is exact; a short one may have stopped too early
-        }
-        return rows(page, [...params, want, q.offset, orgId]);
-      };
       // Count, then page, on the read's one connection: a read holds one connection however it runs.
-      const [counted, found] = await read(async (rows) => [q.count !== false ? await count(rows) : null, await pageRows(rows)] as const);
-      return { count: counted ? Number(counted[0].count) : null, records: found.slice(0, q.limit).map(rowToRecord), more: found.length > q.limit };
+      return read((rows) => listOn(rows, orgId, q));
     },
     async summary(orgId, q) {
       return read((rows) => runSummary(postgresDialect, rows, orgId, q));

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { toApiRecord } from '../../model/to-api.ts';
 import { rowToRecord } from '../row-to-record.ts';
+import { type PlanStep, runPlan } from '../sql/plan.ts';
 import type { ListQuery, ListResult } from '../types.ts';
 import { countFrom, type MemoEntry } from './count-memo.ts';
 import { ORG_COUNT_SQL, SORT_MAX, listSql, walkBound, type Statement } from './list-sql.ts';
@@ -42,21 +43,28 @@ export function createListReader(db: Database.Database, check: () => void = () =
     };
     const count = q.count === false ? null : sql.count ? counted(sql.count, sql.countAfter) : orgTotal();
     const want = q.limit + 1; // one more than the page tells whether another page follows
-    let rows: Record<string, unknown>[] | null = count !== null && q.offset >= count ? [] : null;
-    if (rows === null && sql.sorted && count !== null && count <= SORT_MAX) rows = run(sql.sorted, [want, q.offset]);
-    const bound = rows === null && sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
-    if (bound !== null) {
-      const walked = run(sql.walk!, [want, q.offset], { ...sql.named, skip: bound - 1 });
-      // A full page is exact; so is a short one that reaches the count. Otherwise the walk stopped too early.
-      if (walked.length === want || (count !== null && walked.length > 0 && q.offset + walked.length === count)) rows = walked;
-    }
-    rows ??= run(sql.page, [want, q.offset]);
+    const steps: PlanStep[] = [
+      { name: 'past-the-end', rows: () => (count !== null && q.offset >= count ? [] : null) },
+      { name: 'sorted', rows: () => (sql.sorted && count !== null && count <= SORT_MAX ? run(sql.sorted, [want, q.offset]) : null) },
+      {
+        name: 'walk',
+        rows: () => {
+          const bound = sql.walk ? walkBound(q.offset + want, count, orgTotal()) : null;
+          if (bound === null) return null;
+          const walked = run(sql.walk!, [want, q.offset], { ...sql.named, skip: bound - 1 });
+          // A full page is exact; so is a short one that reaches the count. Otherwise the walk stopped too early.
+          return walked.length === want || (count !== null && walked.length > 0 && q.offset + walked.length === count) ? walked : null;
+        },
+      },
+      { name: 'page', rows: () => run(sql.page, [want, q.offset]) },
+    ];
+    const { rows, step } = runPlan(steps);
     const more = rows.length > q.limit;
     const records = rows.slice(0, q.limit).map(rowToRecord);
     // The page's wire JSON is made here, off the event loop (reader.ts encodes it into the buffer it sends): cloning
     // the records there and serialising and encoding them would cost it, for 100 records of 3.4 KB, 1 + 2 + 1.5 ms.
-    if (q.wire) return { result: { count, records: [], more }, remember, json: JSON.stringify(records.map(toApiRecord)) };
-    return { result: { count, records, more }, remember };
+    if (q.wire) return { result: { count, records: [], more, step }, remember, json: JSON.stringify(records.map(toApiRecord)) };
+    return { result: { count, records, more, step }, remember };
   });
 }
 

@@ -1,3 +1,4 @@
+import { INDEXED_COLUMNS } from '../../fields/registry.ts';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { loneMetaFilter } from '../sql/lone-meta.ts';
 export { walkBound } from '../sql/walk.ts';
@@ -104,10 +105,10 @@ function metaIndexCount(q: ListQuery): Statement | null {
   return { sql: `SELECT coalesce(sum(${one}), 0) AS count FROM (SELECT DISTINCT column1 AS t, column2 AS v FROM (VALUES ${values.join(', ')})) AS x`, params };
 }
 
-/** Columns that an index leads with after org_id (migrations.ts), so a condition on one can narrow a scan. */
-const INDEXED_COLUMNS = new Set(['id', 'ts', 'field_6', 'field_10', 'field_12', 'field_13']);
-
-/** Whether some filter can be served by an index: a start time, or equality, in or a range on an indexed column or a top-level metadata key. */
+/**
+ * Whether some filter can be served by an index: a start time, or equality, in or a range on an indexed column
+ * (the registry's `indexed`) or a top-level metadata key (record_meta).
+ */
 function narrowable(q: ListQuery): boolean {
   if (q.since !== null) return true;
   return q.conditions.some((c) => {
