@@ -37,7 +37,7 @@ async function serve(root: string, dataDir: string) {
 }
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-ab-'));
-const log = (s: string) => process.stderr.write(s + '\n');
+const log = (s: string) => process.stderr.write(`${s}\n`);
 const info = await seededDataDir(records, path.join(scratch, 'a'), log);
 await seededDataDir(records, path.join(scratch, 'b'), log);
 const servers = { A: await serve(checkoutA, path.join(scratch, 'a')), B: await serve(new URL('..', import.meta.url).pathname, path.join(scratch, 'b')) };

@@ -29,7 +29,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
   const flags = new Map<string, string>();
   for (const arg of argv) {
     if (arg === '--help' || arg === '-h') {
-      process.stdout.write(HELP + '\n');
+      process.stdout.write(`${HELP}\n`);
       process.exit(0);
     }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);

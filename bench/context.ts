@@ -17,7 +17,7 @@ export function createContext(opts: BenchOptions): BenchContext {
   return {
     opts,
     scratch: (name) => path.join(root, `${++n}-${name}`),
-    log: (line) => process.stderr.write(line + '\n'),
+    log: (line) => process.stderr.write(`${line}\n`),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -36,7 +36,7 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 function sentence(r: () => number, words: number): string {
   const out: string[] = [];
   for (let i = 0; i < words; i++) out.push(pick(r, WORDS));
-  return out.join(' ') + '.';
+  return `${out.join(' ')}.`;
 }
 
 /** The create body for record number i. */

@@ -27,7 +27,7 @@ export function writeResults(run: Record<string, unknown>): string {
   const dir = new URL('./results', import.meta.url).pathname;
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const text = JSON.stringify(run, null, 2) + '\n';
+  const text = `${JSON.stringify(run, null, 2)}\n`;
   fs.writeFileSync(file, text);
   fs.writeFileSync(path.join(dir, run.engine === 'postgres' ? 'latest-postgres.json' : 'latest.json'), text);
   return file;

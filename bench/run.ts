@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     await target.cleanup();
   }
   const table = markdownTable(rows);
-  process.stdout.write(table + '\n');
+  process.stdout.write(`${table}\n`);
   const file = writeResults({ started, finished: new Date().toISOString(), engine: target.engine, options: { ...opts, scenarios: [...opts.scenarios] }, machine, ...extra, rows, table });
   ctx.log(`results: ${file}`);
 }

@@ -26,7 +26,7 @@ export function parseTimestamp(text: string): number | null {
     if (oh > 23 || om > 59) return null;
     offsetMinutes = sign * (oh * 60 + om);
   }
-  const micros = Number((frac + '000000').slice(0, 6));
+  const micros = Number((`${frac}000000`).slice(0, 6));
   const result = (ms - offsetMinutes * 60_000) * 1000 + micros;
   if (result < MIN_US || result > MAX_US) return null;
   return result;

@@ -24,7 +24,7 @@ for (const kind of STORE_KINDS) {
       try {
         const server = await startServer(env);
         const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY, async: true });
-        let exit;
+        let exit: Awaited<ReturnType<typeof server.stop>> | undefined;
         try {
           await waitFor(() => load.acks() >= 1500, 8000);
           exit = await server.stop('SIGTERM'); // the clients keep sending while the server drains
@@ -64,7 +64,7 @@ for (const kind of STORE_KINDS) {
       try {
         const server = await startServer(env);
         const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY, async: true });
-        let scrape;
+        let scrape: Awaited<ReturnType<typeof httpRequest>> | undefined;
         try {
           await waitFor(() => load.acks() >= 1500, 8000);
           scrape = await httpRequest(server.port, 'GET', '/metrics');

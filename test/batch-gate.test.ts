@@ -66,7 +66,10 @@ describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY
     stalled.socket.write(`POST /api/records/batch/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
     await sleep(100);
     let answered = false;
-    const second = send(3).then((r) => ((answered = true), r));
+    const second = send(3).then((r) => {
+      answered = true;
+      return r;
+    });
     await sleep(400);
     assert.equal(answered, false, 'the second batch was answered while the first held the only place');
     stalled.socket.destroy();

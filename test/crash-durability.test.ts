@@ -31,7 +31,7 @@ for (const kind of STORE_KINDS) {
         for (let round = 0; round < 3; round++) {
           const server = await startServer(env);
           const load = createLoad(server.port, { clients: CLIENTS, key: TEST_KEY });
-          let exit;
+          let exit: Awaited<ReturnType<typeof server.stop>> | undefined;
           try {
             // Kill once a few hundred records are acknowledged (or after 5 s), while all clients are mid-request.
             await waitFor(() => load.acks() >= 300 + round * 100, 5000);

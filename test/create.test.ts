@@ -122,7 +122,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.body.unique_id, res.body.id);
       assert.ok(res.body.timestamp);
       const deadline = Date.now() + 1000;
-      let got;
+      let got: Awaited<ReturnType<typeof t.request>>;
       do {
         got = await t.request('GET', `/api/records/${res.body.id}/`);
         if (got.status === 200) break;
@@ -175,7 +175,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(text.body.error.code, 'unsupported_media_type');
       const curlDefault = await t.request('POST', '/api/records/create/', '{"field_1":"sent by curl -d"}', { 'content-type': 'application/x-www-form-urlencoded' });
       assert.equal(curlDefault.status, 201, 'valid JSON under another content type is accepted');
-      const deep = await t.request('POST', '/api/records/create/', '{"field_9":' + '['.repeat(100000) + ']'.repeat(100000) + '}');
+      const deep = await t.request('POST', '/api/records/create/', `{"field_9":${'['.repeat(100000)}${']'.repeat(100000)}}`);
       assert.ok(deep.status === 400, `deep nesting gives ${deep.status}`);
     });
 

@@ -132,7 +132,7 @@ function metadata(r: () => number, pick: <T>(xs: readonly T[]) => T): Record<str
   if (r() < 0.35) m.arr = pick<unknown>([['x', 'y'], ['y', 'x'], [1, 2], [5], [], [{ a: 1 }], ['x'], [null], [[1]], [{ a: 2 }, 'x']]);
   if (r() < 0.1) m['key with space'] = pick(['v', 1]);
   if (r() < 0.1) m['dot.key'] = pick(['v', 2]);
-  if (r() < 0.1) m['É'] = pick(['v', 'é']);
+  if (r() < 0.1) m.É = pick(['v', 'é']);
   if (r() < 0.1) m.a_b = pick(['v', 3]);
   if (r() < 0.1) m[pick(['0', '-1'])] = 'zero';
   return m;
@@ -360,9 +360,15 @@ function casesFor(records: Rec[]): Case[] {
     }
   };
   // The first field of each kind gets every value; the others a share of each pool (2 to 6 values per operator).
-  TEXT_FIELDS.forEach((f, i) => scalar(f, TEXT, i === 0 ? Infinity : i === 1 ? 6 : 2, i * 2));
-  FLOAT_FIELDS.forEach((f, i) => scalar(f, FLOAT, i === 0 ? Infinity : 3, i * 3));
-  INT_FIELDS.forEach((f, i) => scalar(f, INT, i === 0 ? Infinity : 3, i * 3));
+  TEXT_FIELDS.forEach((f, i) => {
+    scalar(f, TEXT, i === 0 ? Infinity : i === 1 ? 6 : 2, i * 2);
+  });
+  FLOAT_FIELDS.forEach((f, i) => {
+    scalar(f, FLOAT, i === 0 ? Infinity : 3, i * 3);
+  });
+  INT_FIELDS.forEach((f, i) => {
+    scalar(f, INT, i === 0 ? Infinity : 3, i * 3);
+  });
   scalar('timestamp', TS, Infinity, 0);
   for (const [key, pools] of Object.entries(META)) {
     const field = `field_9__${key}`;

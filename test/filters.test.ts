@@ -48,7 +48,7 @@ function compare(a: unknown, b: unknown, kind: Kind): number {
   if (kind === 'timestamp') return Date.parse(a as string) - Date.parse(b as string) || usFrac(a as string) - usFrac(b as string);
   return (a as number) - (b as number);
 }
-const usFrac = (s: string) => Number(((/\.(\d+)/.exec(s)?.[1] ?? '') + '000000').slice(3, 6));
+const usFrac = (s: string) => Number((`${/\.(\d+)/.exec(s)?.[1] ?? ''}000000`).slice(3, 6));
 
 function reference(op: string, have: unknown, value: unknown, kind: Kind): boolean {
   const missing = have === null || have === undefined;

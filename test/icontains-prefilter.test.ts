@@ -51,13 +51,13 @@ describe('icontains prefilter', () => {
   test("SQLite's LIKE folds ASCII letters only", () => {
     const like = db.prepare("SELECT ? LIKE ? ESCAPE '\\' AS m");
     const matches = (text: string, pattern: string) => (like.get(text, pattern) as { m: number }).m === 1;
-    const escape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
     assert.deepEqual(db.prepare("SELECT compile_options FROM pragma_compile_options WHERE compile_options LIKE '%ICU%'").all(), [], 'no ICU');
     let chunk: string[] = [];
     const check = () => {
       const s = chunk.join('');
-      assert.ok(matches(s, escape(s.replace(/[a-z]/g, (c) => c.toUpperCase()))), 'ASCII upper case matches');
-      assert.ok(matches(s, escape(s.replace(/[A-Z]/g, (c) => c.toLowerCase()))), 'ASCII lower case matches');
+      assert.ok(matches(s, escapeLike(s.replace(/[a-z]/g, (c) => c.toUpperCase()))), 'ASCII upper case matches');
+      assert.ok(matches(s, escapeLike(s.replace(/[A-Z]/g, (c) => c.toLowerCase()))), 'ASCII lower case matches');
       chunk = [];
     };
     for (const ch of codePoints()) {
@@ -65,7 +65,7 @@ describe('icontains prefilter', () => {
       if (chunk.length === 4096) check();
       // Beyond ASCII, a character never matches its other case.
       const up = simpleUpper(ch);
-      if (ch.codePointAt(0)! > 0x7f && up !== ch) assert.ok(!matches(ch, escape(up)) && !matches(up, escape(ch)), `U+${ch.codePointAt(0)!.toString(16)}`);
+      if (ch.codePointAt(0)! > 0x7f && up !== ch) assert.ok(!matches(ch, escapeLike(up)) && !matches(up, escapeLike(ch)), `U+${ch.codePointAt(0)!.toString(16)}`);
     }
     check();
   });

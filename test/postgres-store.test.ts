@@ -165,7 +165,10 @@ describe('PostgreSQL store: text forms match the ones the SQLite store computes'
     await withClient(url, async (c) => {
       await c.query("SET TimeZone = 'America/New_York'");
       let seed = 7;
-      const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+      const rnd = () => {
+        seed = (seed * 48271) % 2147483647;
+        return seed / 2147483647;
+      };
       const floats = [0, 0.5, 2e-5, 1e-4, 9.99e-5, 1e15, 1e14 + 0.5, 123456789.123, 1e-7, 1e12, 0.1 + 0.2, ...Array.from({ length: 200 }, () => rnd() * 10 ** Math.floor(rnd() * 24 - 10))];
       const fl = await c.query(`SELECT ${postgresDialect.textOf('x', 'float')} AS t FROM unnest($1::float8[]) WITH ORDINALITY AS u(x, i) ORDER BY i`, [floats]);
       assert.deepEqual(fl.rows.map((r) => r.t), floats.map(pgFloatText));

@@ -12,7 +12,7 @@ import { variedRecord } from './helpers/load.ts';
 
 /** The create reply is written from the encoded record; it must be exactly what toApiRecord serialises to. */
 function same(body: unknown): boolean {
-  let input;
+  let input: ReturnType<typeof validateCreateBody>;
   try {
     input = validateCreateBody(body);
   } catch {

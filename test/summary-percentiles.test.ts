@@ -20,7 +20,10 @@ const RANK: Record<number, (n: number) => number> = { 0.5: (n) => Math.ceil(n / 
 /** A deterministic latency list of n values; every fourth row has none. */
 function latencies(n: number): (number | null)[] {
   let seed = n * 7919 + 13;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const values: (number | null)[] = [];
   for (let i = 0; i < n; i++) values.push(Math.floor(next() * 12) * 0.25); // 0, 0.25, ... 2.75: many ties
   for (let i = 0; i < n; i += 4) values.splice(i, 0, null);

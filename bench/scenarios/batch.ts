@@ -22,9 +22,9 @@ export async function batchScenario(ctx: BenchContext, target: BenchTarget): Pro
   const server = await startTally(loc.dataDir, loc.databaseUrl);
   try {
     for (const connections of [1, 4]) {
-      await runLoad({ url: server.url + '/api/records/batch/', method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
+      await runLoad({ url: `${server.url}/api/records/batch/`, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
       server.resetPeak();
-      const r = await runLoad({ url: server.url + '/api/records/batch/', method: 'POST', body, key: BENCH_KEY, connections, seconds });
+      const r = await runLoad({ url: `${server.url}/api/records/batch/`, method: 'POST', body, key: BENCH_KEY, connections, seconds });
       const perSecond = r.perSecond * BATCH;
       const failures = r.errors + r.non2xx > 0 ? `; ${r.errors} errors, ${r.non2xx} non-2xx` : '';
       rows.push({

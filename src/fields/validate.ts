@@ -62,7 +62,7 @@ function toDetails(errors: ErrorObject[]): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const [field, errs] of byField) {
     const concrete = errs.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params && (e.params as { type: string }).type === 'null'));
-    if (concrete.length === 0 && [...byField.keys()].some((f) => f.startsWith(field + '.'))) continue; // the deeper errors say it
+    if (concrete.length === 0 && [...byField.keys()].some((f) => f.startsWith(`${field}.`))) continue; // the deeper errors say it
     const chosen = concrete.length > 0 ? concrete : errs;
     const messages = [...new Set(chosen.map(messageOf))];
     details.push({ field, message: messages.join('; ') });

@@ -38,6 +38,7 @@ export const MAX_IN_VALUES = 1000;
  * at most 32,766 in a statement (the count with the filters' own: docs/filters.md, Limits).
  */
 export const MAX_FILTER_VALUES = 30_000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a metadata key may not hold control characters, which this range names
 const META_KEY = /^[^"\\\u0000-\u001f]{1,256}$/;
 
 function bad(field: string, message: string): never {

@@ -69,7 +69,10 @@ export function createIdempotency(store: Store): Idempotency {
       if (known) return known;
       let settle!: (o: Omit<Executed, 'settled'>) => void;
       let fail!: (err: unknown) => void;
-      const outcome = new Promise<Omit<Executed, 'settled'>>((resolve, reject) => ((settle = resolve), (fail = reject)));
+      const outcome = new Promise<Omit<Executed, 'settled'>>((resolve, reject) => {
+        settle = resolve;
+        fail = reject;
+      });
       outcome.catch(() => {}); // only requests that share the key wait on it
       inFlight.set(slot, { fingerprint: req.fingerprint, outcome });
       const claim: Claim = (status, response) => ({ org_id: orgId, key: req.key, fingerprint: req.fingerprint, status, response, created_at: Date.now() });

@@ -13,11 +13,11 @@ function emitter(field: FieldDef): Emit | null {
   const s = field.storage;
   if (!field.output || s.kind === 'none') return null;
   if (s.kind === 'composed') {
-    const members = Object.entries(s.members).map(([member, column]) => ({ key: JSON.stringify(member) + ':', emit: scalar(COLUMN_INDEX.get(column)!) }));
+    const members = Object.entries(s.members).map(([member, column]) => ({ key: `${JSON.stringify(member)}:`, emit: scalar(COLUMN_INDEX.get(column)!) }));
     return (r, d) => {
       let out = '{';
       for (let i = 0; i < members.length; i++) out += (i === 0 ? '' : ',') + members[i].key + members[i].emit(r, d);
-      return out + '}';
+      return `${out}}`;
     };
   }
   if (s.kind === 'derived') {
@@ -34,7 +34,7 @@ function emitter(field: FieldDef): Emit | null {
 /** Every returned field's emitter, in the registry's order (the wire order), each writing its own key. */
 const EMITTERS: readonly Emit[] = FIELDS.flatMap((field) => {
   const emit = emitter(field);
-  const key = JSON.stringify(field.name) + ':';
+  const key = `${JSON.stringify(field.name)}:`;
   return emit ? [(r: EncodedRecord, data: RecordData) => key + emit(r, data)] : [];
 });
 
@@ -46,5 +46,5 @@ const EMITTERS: readonly Emit[] = FIELDS.flatMap((field) => {
 export function recordJson(record: EncodedRecord, data: RecordData): string {
   let out = '{';
   for (let i = 0; i < EMITTERS.length; i++) out += (i === 0 ? '' : ',') + EMITTERS[i](record, data);
-  return out + '}';
+  return `${out}}`;
 }

@@ -8,7 +8,10 @@ type Counter = (text: string) => number;
 const load = createRequire(import.meta.url);
 const lazy = (encoding: string): Counter => {
   let count: Counter | null = null;
-  return (text) => (count ??= (load(`gpt-tokenizer/encoding/${encoding}`) as { countTokens: Counter }).countTokens)(text);
+  return (text) => {
+    count ??= (load(`gpt-tokenizer/encoding/${encoding}`) as { countTokens: Counter }).countTokens;
+    return count(text);
+  };
 };
 const countO200k = lazy('o200k_base');
 const countCl100k = lazy('cl100k_base');

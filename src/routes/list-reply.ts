@@ -13,7 +13,7 @@ export function sendListPage(request: FastifyRequest, reply: FastifyReply, param
   // Past the end, previous points at the last page (when the count says where that is).
   const previous = params.page === 1 ? null : count === null ? params.page - 1 : Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize)));
   const next = pageUrl(request, more ? params.page + 1 : null);
-  const head = JSON.stringify({ count, next, previous: pageUrl(request, previous) }).slice(0, -1) + ',"results":';
+  const head = `${JSON.stringify({ count, next, previous: pageUrl(request, previous) }).slice(0, -1)},"results":`;
   const { bytes, start, end } = page;
   const headBytes = Buffer.byteLength(head);
   let body: Buffer;

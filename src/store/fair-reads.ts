@@ -39,8 +39,10 @@ export function createReadScheduler(opts: FairReadsOptions): ReadScheduler {
   let running = 0;
 
   const stateOf = (orgId: string) => {
-    let org = orgs.get(orgId);
-    if (!org) orgs.set(orgId, (org = { running: 0, waiting: [] }));
+    const known = orgs.get(orgId);
+    if (known) return known;
+    const org: OrgReads = { running: 0, waiting: [] };
+    orgs.set(orgId, org);
     return org;
   };
   const forget = (orgId: string, org: OrgReads) => {

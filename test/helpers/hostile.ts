@@ -154,7 +154,7 @@ export const RAW_BODIES = [
   "{'single': 'quotes'}",
   '{"field_1": "unterminated',
   '['.repeat(20_000) + ']'.repeat(20_000),
-  '{"field_9": ' + '{"a":'.repeat(3_000) + '1' + '}'.repeat(3_001),
+  `{"field_9": ${'{"a":'.repeat(3_000)}1${'}'.repeat(3_001)}`,
 ];
 
 export const rawBody: fc.Arbitrary<string> = fc.oneof(

@@ -32,7 +32,7 @@ export async function apiGet(path, params = {}, options = {}) {
   if (!Number.isNaN(date)) clockOffsetMs = date - Date.now();
   const body = await res.json().catch(() => null);
   if (!res.ok) {
-    const error = body && body.error ? body.error : { code: 'http_error', message: `The server answered ${res.status}` };
+    const error = body?.error ? body.error : { code: 'http_error', message: `The server answered ${res.status}` };
     throw new ApiError(res.status, error.code, error.message);
   }
   return body;

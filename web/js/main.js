@@ -129,7 +129,8 @@ function startExplorer(catalogue) {
   async function refresh(fresh = new Set()) {
     const view = readView();
     listRequest?.abort();
-    const controller = (listRequest = new AbortController());
+    const controller = new AbortController();
+    listRequest = controller;
     byId('records').setAttribute('aria-busy', 'true');
     const requestedAt = serverNow();
     try {
@@ -168,7 +169,8 @@ function startExplorer(catalogue) {
     }
     summaryState.controller?.abort();
     summaryState.key = key;
-    const controller = (summaryState.controller = new AbortController());
+    const controller = new AbortController();
+    summaryState.controller = controller;
     byId('summary').setAttribute('aria-busy', 'true');
     try {
       const summary = await api.summary(view, controller.signal);

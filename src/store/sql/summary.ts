@@ -34,7 +34,7 @@ const WIDTHS_US = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200
 
 const column = (field: string): string => {
   const storage = FIELD_BY_NAME.get(field)?.storage;
-  if (!storage || storage.kind !== 'scalar') throw new Error(`summary: ${field} is not a scalar column`);
+  if (storage?.kind !== 'scalar') throw new Error(`summary: ${field} is not a scalar column`);
   return storage.column;
 };
 const COST = column('field_6');

@@ -25,9 +25,11 @@ const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}
 const longestRun = (s: string, run: RegExp) => (s.match(run) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
 
 /** The longest run of ASCII characters in s. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: every ASCII character, control characters included
 const longestAsciiRun = (s: string) => longestRun(s, /[\u0000-\u007f]+/g);
 
 /** The longest run of ASCII characters other than I and S (the images of ı and ſ) in s. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: every ASCII character but I and S, control characters included
 const longestPlainRun = (s: string) => longestRun(s, /[\x00-\x48\x4a-\x52\x54-\x7f]+/g);
 
 /** The shortest I- and S-free run worth checking instead of R and a search for ı and ſ (each a slow scan of the text). */
@@ -129,7 +131,7 @@ function icontainsPrefilter(params: unknown[], column: string, upper: string): s
 /** A bare column name: repeating it in SQL costs nothing, unlike an expression that calls into JavaScript. */
 const isColumn = (expr: string) => /^\w+$/.test(expr);
 
-const jsonPath = (path: string[]) => '$' + path.map((k) => `."${k}"`).join('');
+const jsonPath = (path: string[]) => `$${path.map((k) => `."${k}"`).join('')}`;
 
 /**
  * The arguments of json_type/json_extract that reach the value at a nested path: field_9 and a JSON path of

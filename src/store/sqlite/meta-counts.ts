@@ -10,12 +10,8 @@ export class MetaCounts {
   private readonly byOrg = new Map<string, Map<string, Map<string, Map<unknown, number>>>>();
 
   add(org: string, k: string, t: string, v: unknown, n = 1): void {
-    let keys = this.byOrg.get(org);
-    if (!keys) this.byOrg.set(org, (keys = new Map()));
-    let types = keys.get(k);
-    if (!types) keys.set(k, (types = new Map()));
-    let values = types.get(t);
-    if (!values) types.set(t, (values = new Map()));
+    const keys = entry(this.byOrg, org, () => new Map());
+    const values = entry(entry(keys, k, () => new Map()), t, () => new Map<unknown, number>());
     values.set(v, (values.get(v) ?? 0) + n);
   }
 
@@ -49,4 +45,13 @@ export function metaCountWriter(db: Database.Database): (counts: MetaCounts) => 
     for (const [org, k, t, v, n] of counts.entries()) if (bump.run(n, org, k, t, v).changes === 0) missed.push([org, k, t, v]);
     for (const m of missed) create.run(...m);
   };
+}
+
+/** The map's entry for key, made by make and added when missing. */
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  const known = map.get(key);
+  if (known !== undefined) return known;
+  const made = make();
+  map.set(key, made);
+  return made;
 }

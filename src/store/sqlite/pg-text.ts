@@ -55,7 +55,7 @@ export function pgFloatText(x: number): string {
 /** PostgreSQL's text form of a timestamptz in a UTC session, e.g. 2025-01-01 10:30:00.12+00 (for text lookups). */
 export function pgTimestampText(us: number): string {
   const { date, time, micros } = timestampParts(us);
-  const frac = micros === 0 ? '' : '.' + String(micros).padStart(6, '0').replace(/0+$/, '');
+  const frac = micros === 0 ? '' : `.${String(micros).padStart(6, '0').replace(/0+$/, '')}`;
   return `${date} ${time}${frac}+00`;
 }
 

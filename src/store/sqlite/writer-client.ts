@@ -58,7 +58,8 @@ export function startWriter(file: string): WriterClient {
 
   /** Posts a chore (anything but an insert of records) and resolves with the rows it changed. */
   const chore = (request: Omit<ChoreRequest, 'id'>): Promise<number> => {
-    const w = (worker ??= spawn());
+    worker ??= spawn();
+    const w = worker;
     const id = nextId++;
     const done = new Promise<number>((resolve, reject) => waiting.set(id, { resolve, reject }));
     w.ref();
@@ -69,7 +70,8 @@ export function startWriter(file: string): WriterClient {
   worker = spawn(); // at start, so the first create does not pay for the thread's start-up
   return {
     insert(records) {
-      const w = (worker ??= spawn());
+      worker ??= spawn();
+    const w = worker;
       const id = nextId++;
       const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve: () => resolve(), reject }));
       const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => {

@@ -69,7 +69,10 @@ function chunk(msg: WriteRequest): void {
       open.error = failure(err);
     }
   }
-  if (open === null || open.id !== msg.id) return reply(msg.id, { error: 'a chunk arrived outside its insert' }); // a bug, never seen
+  if (open === null || open.id !== msg.id) {
+    reply(msg.id, { error: 'a chunk arrived outside its insert' }); // a bug, never seen
+    return;
+  }
   if (open.error === null && msg.part !== 'abort') {
     try {
       writeRows(msg.records);
@@ -99,13 +102,24 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     db.close();
     process.exit(0);
   }
-  if ('deadLetters' in msg) return run(msg.id, () => setAside.immediate(msg.deadLetters));
-  if ('purgeIdempotencyKeys' in msg) return run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
-  if (msg.part !== 'whole') return chunk(msg);
-  run(msg.id, () => insert(msg.records));
+  if ('deadLetters' in msg) {
+    run(msg.id, () => {
+      setAside.immediate(msg.deadLetters);
+      return undefined;
+    });
+  } else if ('purgeIdempotencyKeys' in msg) {
+    run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
+  } else if (msg.part !== 'whole') {
+    chunk(msg);
+  } else {
+    run(msg.id, () => {
+      insert(msg.records);
+      return undefined;
+    });
+  }
 });
 
-function run(id: number, work: () => number | void): void {
+function run(id: number, work: () => number | undefined): void {
   try {
     const changes = work();
     reply(id, null, typeof changes === 'number' ? changes : undefined);
