@@ -29,7 +29,14 @@ for (let r = 0; r < rounds; r++) {
   for (const tree of trees) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-ab-'));
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', TALLY_DATA_DIR: dir, TALLY_INIT_ORG_ID: 'org_ab', TALLY_INIT_API_KEY: BENCH_KEY };
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TALLY_DATA_DIR: dir,
+      TALLY_INIT_ORG_ID: 'org_ab',
+      TALLY_INIT_API_KEY: BENCH_KEY,
+    };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: tree, env, stdio: 'ignore' });
     try {
       for (let tries = 0; ; tries++) {
@@ -41,7 +48,13 @@ for (let r = 0; r < rounds; r++) {
         await new Promise((s) => setTimeout(s, 100));
       }
       const route = batch ? 'batch' : 'create';
-      const load = { url: `http://127.0.0.1:${port}/api/records/${route}/`, method: 'POST' as const, body, key: BENCH_KEY, connections: batch ? Number(batch[1]) : 50 };
+      const load = {
+        url: `http://127.0.0.1:${port}/api/records/${route}/`,
+        method: 'POST' as const,
+        body,
+        key: BENCH_KEY,
+        connections: batch ? Number(batch[1]) : 50,
+      };
       await runLoad({ ...load, seconds: 1 });
       const res = await runLoad({ ...load, seconds });
       results.get(tree)!.push(res.perSecond * perRequest);
@@ -53,4 +66,5 @@ for (let r = 0; r < rounds; r++) {
     }
   }
 }
-for (const [tree, rates] of results) console.log(`${tree}: median ${Math.round([...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)])}/s`);
+for (const [tree, rates] of results)
+  console.log(`${tree}: median ${Math.round([...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)])}/s`);

@@ -46,7 +46,9 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
   };
   const list = flags.get('scenarios') ?? env.BENCH_SCENARIOS;
   const scenarios = new Set(list ? list.split(',').map((s) => s.trim()) : ALL_SCENARIOS);
-  for (const s of scenarios) if (!(ALL_SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; choose from ${ALL_SCENARIOS.join(', ')}`);
+  for (const s of scenarios)
+    if (!(ALL_SCENARIOS as readonly string[]).includes(s))
+      throw new Error(`unknown scenario ${s}; choose from ${ALL_SCENARIOS.join(', ')}`);
   const growth = flags.get('growth');
   return {
     quick,

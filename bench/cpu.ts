@@ -41,7 +41,11 @@ const body = batch
 const perRequest = batch ? 1000 : 1; // batch: the figures are per record
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-cpu-'));
 const server =
-  mode === 'floor' ? await startProcess('bench/floor-server.ts', {}) : mode === 'fastify' ? await startProcess('bench/fastify-floor-server.ts', {}) : await startTally(dir, null, process.env.TALLY_LOG_LEVEL ? { TALLY_LOG_LEVEL: process.env.TALLY_LOG_LEVEL } : {});
+  mode === 'floor'
+    ? await startProcess('bench/floor-server.ts', {})
+    : mode === 'fastify'
+      ? await startProcess('bench/fastify-floor-server.ts', {})
+      : await startTally(dir, null, process.env.TALLY_LOG_LEVEL ? { TALLY_LOG_LEVEL: process.env.TALLY_LOG_LEVEL } : {});
 try {
   const url = server.url + (batch ? '/api/records/batch/' : '/api/records/create/');
   await runLoad({ url, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
@@ -58,10 +62,17 @@ try {
     if (d > 0) rows.push([name, d]);
   }
   rows.sort((a, b) => b[1] - a[1]);
-  console.log(`${mode}: ${(r.perSecond * perRequest).toFixed(0)} records/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requests} requests, errors ${r.errors + r.non2xx}`);
-  for (const [name, d] of rows) console.log(`  ${name.padEnd(18)} ${(d / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record  ${((d / (seconds * 1e6)) * 100).toFixed(0).padStart(4)}% of a core`);
+  console.log(
+    `${mode}: ${(r.perSecond * perRequest).toFixed(0)} records/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requests} requests, errors ${r.errors + r.non2xx}`,
+  );
+  for (const [name, d] of rows)
+    console.log(
+      `  ${name.padEnd(18)} ${(d / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record  ${((d / (seconds * 1e6)) * 100).toFixed(0).padStart(4)}% of a core`,
+    );
   console.log(`  ${'server total'.padEnd(18)} ${(total / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record`);
-  console.log(`  ${'load generator'.padEnd(18)} ${((cpu1.user + cpu1.system) / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record`);
+  console.log(
+    `  ${'load generator'.padEnd(18)} ${((cpu1.user + cpu1.system) / (r.requests * perRequest)).toFixed(1).padStart(7)} µs/record`,
+  );
 } finally {
   await server.stop();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,9 @@ const info = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as SeedInfo;
 const db = new Database(file, { readonly: true });
 const stats = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'").get() as { n: number };
 if (stats.n === 0 || !db.prepare("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'records'").get()) {
-  process.stderr.write('note: this file has no statistics for records (the server ANALYZEs its copy at open); plans may differ from the server\'s. Point explain at a tally.db the server has opened.\n');
+  process.stderr.write(
+    "note: this file has no statistics for records (the server ANALYZEs its copy at open); plans may differ from the server's. Point explain at a tally.db the server has opened.\n",
+  );
 }
 registerFunctions(db); // the SQL calls them (tally_budget in every WHERE); the plans do not depend on them
 const plan = (sql: string, args: unknown[]) =>
@@ -57,12 +59,24 @@ for (const q of benchQueries(info)) {
     process.stdout.write(`### ${q.name}\n${summaryPlans(params.since, parseFilters(filters))}\n`);
     continue;
   }
-  const sql = listSql(BENCH_ORG, { conditions: parseFilters(filters), since: params.since, sort: params.sort, offset: (params.page - 1) * params.pageSize, limit: params.pageSize });
+  const sql = listSql(BENCH_ORG, {
+    conditions: parseFilters(filters),
+    since: params.since,
+    sort: params.sort,
+    offset: (params.page - 1) * params.pageSize,
+    limit: params.pageSize,
+  });
   const count = sql.count ? plan(sql.count.sql, [...sql.count.params, sql.named]) : plan(ORG_COUNT_SQL, [BENCH_ORG]);
-  const since = sql.countAfter ? `count of the records since a remembered count (count-memo.ts):\n\`\`\`\n${plan(sql.countAfter.sql, [...sql.countAfter.params, { ...sql.named, after: 1 }])}\n\`\`\`\n` : '';
+  const since = sql.countAfter
+    ? `count of the records since a remembered count (count-memo.ts):\n\`\`\`\n${plan(sql.countAfter.sql, [...sql.countAfter.params, { ...sql.named, after: 1 }])}\n\`\`\`\n`
+    : '';
   const page = plan(sql.page.sql, [...sql.page.params, params.pageSize + 1, 0, sql.named]);
-  const sorted = sql.sorted ? `sorted (used when the count is at most ${SORT_MAX}):\n\`\`\`\n${plan(sql.sorted.sql, [...sql.sorted.params, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n` : '';
-  const walk = sql.walk ? `walk (tried first when walkBound allows; the page above is the fallback):\n\`\`\`\n${plan(sql.walk.sql, [...sql.walk.params, params.pageSize + 1, 0, { ...sql.named, skip: 1999 }])}\n\`\`\`\n` : '';
+  const sorted = sql.sorted
+    ? `sorted (used when the count is at most ${SORT_MAX}):\n\`\`\`\n${plan(sql.sorted.sql, [...sql.sorted.params, params.pageSize + 1, 0, sql.named])}\n\`\`\`\n`
+    : '';
+  const walk = sql.walk
+    ? `walk (tried first when walkBound allows; the page above is the fallback):\n\`\`\`\n${plan(sql.walk.sql, [...sql.walk.params, params.pageSize + 1, 0, { ...sql.named, skip: 1999 }])}\n\`\`\`\n`
+    : '';
   process.stdout.write(`### ${q.name}\ncount:\n\`\`\`\n${count}\n\`\`\`\n${since}page:\n\`\`\`\n${page}\n\`\`\`\n${sorted}${walk}`);
 }
 db.close();

@@ -7,6 +7,8 @@ import Fastify from 'fastify';
  */
 const app = Fastify({ logger: false });
 app.get('/healthz', async () => ({ status: 'ok' }));
-app.post('/api/records/create/', async (request, reply) => reply.code(201).send({ ok: true, keys: Object.keys(request.body as object).length }));
+app.post('/api/records/create/', async (request, reply) =>
+  reply.code(201).send({ ok: true, keys: Object.keys(request.body as object).length }),
+);
 await app.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1' });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

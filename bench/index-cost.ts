@@ -13,7 +13,15 @@ import { storageFloor, type FloorOptions } from './storage-floor.ts';
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 3);
 const only = process.argv[4] ?? '';
-const SECONDARY = ['records_org_id', 'records_org_ts_cover', 'records_org_ts_output', 'records_org_customer', 'records_org_custom_id', 'records_org_trace', 'records_org_cost'];
+const SECONDARY = [
+  'records_org_id',
+  'records_org_ts_cover',
+  'records_org_ts_output',
+  'records_org_customer',
+  'records_org_custom_id',
+  'records_org_trace',
+  'records_org_cost',
+];
 const allCases: [string, FloorOptions][] = [
   ['full schema', {}],
   ...SECONDARY.map((ix): [string, FloorOptions] => [`without ${ix}`, { dropIndexes: [ix] }]),
@@ -21,7 +29,10 @@ const allCases: [string, FloorOptions][] = [
   ['without record_meta rows (nor their counts)', { metadata: false }],
   ['primary key only, no record_meta', { dropIndexes: SECONDARY, metadata: false }],
   ['full schema, plus a metadata key unique per record', { uniqueMetaValues: true }],
-  ['customer index without id, (org_id, field_10) as before migration 8', { dropIndexes: ['records_org_customer'], addIndexes: ['CREATE INDEX records_org_customer ON records(org_id, field_10)'] }],
+  [
+    'customer index without id, (org_id, field_10) as before migration 8',
+    { dropIndexes: ['records_org_customer'], addIndexes: ['CREATE INDEX records_org_customer ON records(org_id, field_10)'] },
+  ],
   ['the same without meta_value_counts', { uniqueMetaValues: true, metaCounts: false }],
 ];
 const cases = allCases.filter(([name]) => name === 'full schema' || name.includes(only));

@@ -95,9 +95,18 @@ export const BENCH_ORG = 'org_big';
 let built = false;
 
 /** The real Tally server as `npm start` runs it (compiled to dist/ once per bench run), on a data directory, with the bench org's key. */
-export function startTally(dataDir: string, databaseUrl: string | null, env: Record<string, string> = {}, onStdout?: (text: string) => void): Promise<ServedProcess> {
+export function startTally(
+  dataDir: string,
+  databaseUrl: string | null,
+  env: Record<string, string> = {},
+  onStdout?: (text: string) => void,
+): Promise<ServedProcess> {
   const store: Record<string, string> = databaseUrl ? { TALLY_DATABASE_URL: databaseUrl } : {};
   if (!built) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   built = true;
-  return startProcess('dist/server.js', { TALLY_DATA_DIR: dataDir, TALLY_INIT_ORG_ID: BENCH_ORG, TALLY_INIT_API_KEY: BENCH_KEY, ...store, ...env }, onStdout);
+  return startProcess(
+    'dist/server.js',
+    { TALLY_DATA_DIR: dataDir, TALLY_INIT_ORG_ID: BENCH_ORG, TALLY_INIT_API_KEY: BENCH_KEY, ...store, ...env },
+    onStdout,
+  );
 }

@@ -30,15 +30,28 @@ export function benchQueries(info: SeedInfo): BenchQuery[] {
     { name: 'get by id', path: (i) => `/api/records/${info.sampleIds[i % info.sampleIds.length]}/` },
     { name: 'default list (page 1, 100, -id)', path: () => list({}) },
     { name: 'field_10 equality', path: (i) => list({}, { field_10: { operator: '', value: [`customer_${(i * 37) % 1000}`] } }) },
-    { name: 'field_9__feature in (2 of 5 values)', path: () => list({}, { field_9__feature: { operator: 'in', value: ['summarise', 'classify'] } }) },
-    { name: 'field_6 gt 0.005, sorted -field_6', path: () => list({ param_d: '-field_6' }, { field_6: { operator: 'gt', value: [0.005] } }) },
-    { name: 'icontains field_2, 24 h window', path: () => list({ param_a: dayAgo }, { field_2: { operator: 'icontains', value: ['überweisung'] } }) },
+    {
+      name: 'field_9__feature in (2 of 5 values)',
+      path: () => list({}, { field_9__feature: { operator: 'in', value: ['summarise', 'classify'] } }),
+    },
+    {
+      name: 'field_6 gt 0.005, sorted -field_6',
+      path: () => list({ param_d: '-field_6' }, { field_6: { operator: 'gt', value: [0.005] } }),
+    },
+    {
+      name: 'icontains field_2, 24 h window',
+      path: () => list({ param_a: dayAgo }, { field_2: { operator: 'icontains', value: ['überweisung'] } }),
+    },
     { name: 'icontains field_2, whole table', path: () => list({}, { field_2: { operator: 'icontains', value: ['überweisung'] } }) },
     { name: 'param_a: last hour', path: () => list({ param_a: hourAgo }) },
     { name: 'deep page (param_b=1000, param_c=100)', path: () => list({ param_b: '1000', param_c: '100' }) },
     { name: 'summary, unfiltered', path: () => summary({}), target: SUMMARY_TARGET },
     { name: 'summary, param_a: 24 h window', path: () => summary({ param_a: dayAgo }), target: SUMMARY_TARGET },
-    { name: 'summary, field_10 equality', path: (i) => summary({}, { field_10: { operator: '', value: [`customer_${(i * 37) % 1000}`] } }), target: SUMMARY_TARGET },
+    {
+      name: 'summary, field_10 equality',
+      path: (i) => summary({}, { field_10: { operator: '', value: [`customer_${(i * 37) % 1000}`] } }),
+      target: SUMMARY_TARGET,
+    },
   ];
 }
 

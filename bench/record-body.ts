@@ -4,10 +4,26 @@
  */
 
 export const MODELS = [
-  'gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3-mini', 'o4-mini', 'gpt-3.5-turbo',
-  'claude-3-5-sonnet-20241022', 'claude-3-5-haiku-20241022', 'claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514',
-  'gemini-1.5-flash', 'gemini-1.5-pro', 'gemini-2.0-flash', 'mistral-large-latest', 'mistral-small-latest',
-  'llama-3.1-70b', 'llama-3.1-8b', 'command-r-plus',
+  'gpt-4o-mini',
+  'gpt-4o',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4.1-nano',
+  'o3-mini',
+  'o4-mini',
+  'gpt-3.5-turbo',
+  'claude-3-5-sonnet-20241022',
+  'claude-3-5-haiku-20241022',
+  'claude-3-7-sonnet-20250219',
+  'claude-sonnet-4-20250514',
+  'gemini-1.5-flash',
+  'gemini-1.5-pro',
+  'gemini-2.0-flash',
+  'mistral-large-latest',
+  'mistral-small-latest',
+  'llama-3.1-70b',
+  'llama-3.1-8b',
+  'command-r-plus',
 ];
 export const ENVIRONMENTS = ['production', 'staging', 'development'];
 export const FEATURES = ['chat', 'search', 'summarise', 'classify', 'extract'];

@@ -13,12 +13,16 @@ export interface ResultRow {
   note?: string;
 }
 
-const fmt = (v: number | undefined, digits = 1) => (v === undefined ? '' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 1) =>
+  v === undefined ? '' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits);
 
 /** The results as a markdown table (pasteable into docs/performance.md). */
 export function markdownTable(rows: ResultRow[]): string {
   const head = '| scenario | case | per s | p50 ms | p99 ms | peak RSS MB | notes |\n|---|---|---:|---:|---:|---:|---|';
-  const lines = rows.map((r) => `| ${r.scenario} | ${r.case} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.peakRssMb, 0)} | ${r.note ?? ''} |`);
+  const lines = rows.map(
+    (r) =>
+      `| ${r.scenario} | ${r.case} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.peakRssMb, 0)} | ${r.note ?? ''} |`,
+  );
   return [head, ...lines].join('\n');
 }
 

@@ -33,7 +33,16 @@ async function main(): Promise<void> {
   }
   const table = markdownTable(rows);
   process.stdout.write(`${table}\n`);
-  const file = writeResults({ started, finished: new Date().toISOString(), engine: target.engine, options: { ...opts, scenarios: [...opts.scenarios] }, machine, ...extra, rows, table });
+  const file = writeResults({
+    started,
+    finished: new Date().toISOString(),
+    engine: target.engine,
+    options: { ...opts, scenarios: [...opts.scenarios] },
+    machine,
+    ...extra,
+    rows,
+    table,
+  });
   ctx.log(`results: ${file}`);
 }
 

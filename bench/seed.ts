@@ -91,7 +91,10 @@ export async function seededPgSchema(baseUrl: string, n: number, log: (s: string
   const schema = `bench_seed_s${SEED_VERSION}_m${pgSchemaVersion()}_${n}`;
   const url = withSearchPath(baseUrl, schema);
   const existing = await withClient(baseUrl, async (c) => {
-    const found = await c.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'bench_seed_info']);
+    const found = await c.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [
+      schema,
+      'bench_seed_info',
+    ]);
     return found.rowCount ? ((await c.query(`SELECT info FROM ${schema}.bench_seed_info`)).rows[0].info as SeedInfo) : null;
   });
   if (existing) return { url, info: existing };

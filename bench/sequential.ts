@@ -23,7 +23,9 @@ function get(agent: http.Agent, url: string, decode: boolean): Promise<{ status:
     const req = http.get(url, { agent, headers: { authorization: `Bearer ${BENCH_KEY}` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: decode || res.statusCode !== 200 ? Buffer.concat(chunks).toString('utf8') : '' }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: decode || res.statusCode !== 200 ? Buffer.concat(chunks).toString('utf8') : '' }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -34,7 +36,12 @@ function get(agent: http.Agent, url: string, decode: boolean): Promise<{ status:
  * One request at a time over a kept-alive connection, each timed on its own; any non-200 aborts the run. Up to 3
  * warm-up requests (1 when a request takes over a second); at least 3 timed requests even past the deadline.
  */
-export async function sequentialLoad(base: string, path: (i: number) => string, requests: number, deadlineSeconds: number): Promise<SequentialResult> {
+export async function sequentialLoad(
+  base: string,
+  path: (i: number) => string,
+  requests: number,
+  deadlineSeconds: number,
+): Promise<SequentialResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
   let count: number | undefined;

@@ -37,7 +37,11 @@ export interface FloorOptions {
   checkpointer?: boolean;
 }
 
-export function storageFloor(dir: string, seconds: number, opts: FloorOptions = {}): { perSecond: number; rows: number; stopped: Promise<void> } {
+export function storageFloor(
+  dir: string,
+  seconds: number,
+  opts: FloorOptions = {},
+): { perSecond: number; rows: number; stopped: Promise<void> } {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'tally.db');
   const db: Database.Database = openSqlite(file);
@@ -51,7 +55,9 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
   const tsIndex = names.indexOf('ts');
   const insert = db.prepare(`INSERT INTO records (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
-  const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
+  const addCount = db.prepare(
+    'INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n',
+  );
   const addMetaCounts = metaCountWriter(db);
   const rows = Array.from({ length: 1000 }, (_, i) => {
     const body = chatRecord(i);
@@ -68,7 +74,8 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
   const perValue = (b: number) => {
     // With unique values, each batch counts values no earlier batch had, as the store would.
     const batchCounts = new MetaCounts();
-    for (const [org, k, t, v, c] of counts.entries()) batchCounts.add(org, k, t, opts.uniqueMetaValues && k === 'request_id' ? `${v}_${b}` : v, c);
+    for (const [org, k, t, v, c] of counts.entries())
+      batchCounts.add(org, k, t, opts.uniqueMetaValues && k === 'request_id' ? `${v}_${b}` : v, c);
     return batchCounts;
   };
   let n = 0;
@@ -80,7 +87,15 @@ export function storageFloor(dir: string, seconds: number, opts: FloorOptions = 
       values[idIndex] = batchIds[i];
       values[tsIndex] = tsBase + batch * rows.length + i; // arrival order, as the store stamps records
       const seq = insert.run(values).lastInsertRowid;
-      if (withMeta) for (let j = 0; j < meta.length; j++) insertMeta.run(meta[j][0], meta[j][1], meta[j][2], opts.uniqueMetaValues && meta[j][1] === 'request_id' ? `${meta[j][3]}_${batch}` : meta[j][3], seq);
+      if (withMeta)
+        for (let j = 0; j < meta.length; j++)
+          insertMeta.run(
+            meta[j][0],
+            meta[j][1],
+            meta[j][2],
+            opts.uniqueMetaValues && meta[j][1] === 'request_id' ? `${meta[j][3]}_${batch}` : meta[j][3],
+            seq,
+          );
     }
     addCount.run(BENCH_ORG, rows.length);
     if (withMeta && (opts.metaCounts ?? true)) addMetaCounts(batchCounts);

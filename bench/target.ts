@@ -57,7 +57,7 @@ export function benchTarget(ctx: BenchContext): BenchTarget {
     seededWritable: false,
     storageFloor: async (seconds) => ({
       perSecond: (await pgStorageFloor(await freshSchema(base, 'storage_floor', schemas), seconds)).perSecond,
-      label: 'storage floor (pg driver, Tally\'s unnest insert, 1000 rows/statement, pre-encoded)',
+      label: "storage floor (pg driver, Tally's unnest insert, 1000 rows/statement, pre-encoded)",
     }),
     storageFloorAsStored: async () => null,
     cleanup: () => dropSchemas(base, schemas),

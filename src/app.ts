@@ -111,7 +111,8 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   });
   const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed });
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
-  const limiter = config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
+  const limiter =
+    config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
   // Everything under /api is authenticated by the scope's one hook; the routes below it stay open on purpose.
   await registerApi(http, createAuthenticator(deps.store, { limiter }), (api) => {
     registerRecordRoutes(api, service, createConcurrencyGate(config.batchConcurrency));

@@ -13,7 +13,8 @@ export async function ensureInitialKey(config: Readonly<Config>, store: Store): 
     try {
       await store.ensureApiKey(config.initOrgId, hashApiKey(config.initApiKey));
     } catch (err) {
-      if (err instanceof KeyConflictError) throw new ConfigError(`TALLY_INIT_API_KEY already belongs to an org other than TALLY_INIT_ORG_ID (${config.initOrgId})`);
+      if (err instanceof KeyConflictError)
+        throw new ConfigError(`TALLY_INIT_API_KEY already belongs to an org other than TALLY_INIT_ORG_ID (${config.initOrgId})`);
       throw err;
     }
     return null;

@@ -72,7 +72,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** "*" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port). */
 function corsOrigins(raw: string | undefined): readonly string[] {
-  const list = (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const origin of list) {
     if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
       throw new ConfigError(`TALLY_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com (or *)`);

@@ -8,7 +8,14 @@ function requestForLog(req: { method?: string; url?: string; host?: string; ip?:
   const url = req.url ?? '';
   const q = url.indexOf('?');
   const query = q < 0 ? undefined : [...new URLSearchParams(url.slice(q + 1)).keys()];
-  return { method: req.method, url: q < 0 ? url : url.slice(0, q), query, host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+  return {
+    method: req.method,
+    url: q < 0 ? url : url.slice(0, q),
+    query,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** Pino JSON logs; credentials and record bodies are redacted wherever they could appear. */

@@ -14,7 +14,10 @@ import { createStore } from './store/factory.ts';
 export async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const store = await explained(() => createStore(config, logger), config.databaseUrl ? 'TALLY_DATABASE_URL' : `TALLY_DATA_DIR (${config.dataDir})`);
+  const store = await explained(
+    () => createStore(config, logger),
+    config.databaseUrl ? 'TALLY_DATABASE_URL' : `TALLY_DATA_DIR (${config.dataDir})`,
+  );
   const created = await ensureInitialKey(config, store);
   const app = await createApp(config, { store, logger });
   await explained(() => app.http.listen({ host: config.host, port: config.port }), `HOST:PORT (${config.host}:${config.port})`);
@@ -26,7 +29,10 @@ export async function main(): Promise<void> {
         `Try: curl -H "Authorization: Bearer ${created.key}" http://${config.host}:${port}/api/records/list/\n\n`,
     );
   }
-  logger.info({ engine: store.engine, host: config.host, port, dataDir: store.engine === 'sqlite' ? config.dataDir : undefined }, 'tally listening');
+  logger.info(
+    { engine: store.engine, host: config.host, port, dataDir: store.engine === 'sqlite' ? config.dataDir : undefined },
+    'tally listening',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

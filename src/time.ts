@@ -11,7 +11,12 @@ export function parseTimestamp(text: string): number | null {
   const m = ISO.exec(text);
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;
-  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d),
+    hour = Number(h),
+    minute = Number(mi),
+    second = Number(s);
   if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   const check = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
   check.setUTCFullYear(year, month - 1, day); // Date.UTC maps years 0-99 to 1900-1999
@@ -26,7 +31,7 @@ export function parseTimestamp(text: string): number | null {
     if (oh > 23 || om > 59) return null;
     offsetMinutes = sign * (oh * 60 + om);
   }
-  const micros = Number((`${frac}000000`).slice(0, 6));
+  const micros = Number(`${frac}000000`.slice(0, 6));
   const result = (ms - offsetMinutes * 60_000) * 1000 + micros;
   if (result < MIN_US || result > MAX_US) return null;
   return result;
@@ -49,7 +54,6 @@ export function formatTimestamp(us: number): string {
   const { date, time, micros } = timestampParts(us);
   return micros === 0 ? `${date}T${time}Z` : `${date}T${time}.${String(micros).padStart(6, '0')}Z`;
 }
-
 
 export function nowMicros(): number {
   return Date.now() * 1000;

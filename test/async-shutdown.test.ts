@@ -33,10 +33,17 @@ for (const kind of STORE_KINDS) {
         }
         const result = await load.stop();
         assert.deepEqual(exit, { code: 0, signal: null }, 'graceful exit');
-        assert.deepEqual([...result.statuses.keys()].filter((s) => s !== 202), [], `only 202s: ${JSON.stringify([...result.statuses])}`);
+        assert.deepEqual(
+          [...result.statuses.keys()].filter((s) => s !== 202),
+          [],
+          `only 202s: ${JSON.stringify([...result.statuses])}`,
+        );
         assert.ok(server.logs.some((l) => l.includes('shutting down: draining writes')));
         const logs = server.logs.join('\n');
-        assert.ok(logs.includes('"msg":"request completed"') && !logs.includes(TEST_KEY) && !logs.includes('prompt c0-'), 'no key or prompt in the logs');
+        assert.ok(
+          logs.includes('"msg":"request completed"') && !logs.includes(TEST_KEY) && !logs.includes('prompt c0-'),
+          'no key or prompt in the logs',
+        );
 
         const again = await startServer(env);
         try {

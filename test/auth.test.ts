@@ -18,12 +18,24 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
       otherKey = await createKey(t.store, 'org_other');
       mine = (await t.request('POST', '/api/records/create/', { field_10: 'shared-customer', field_9: { k: 'v' } })).body;
-      theirs = (await t.request('POST', '/api/records/create/', { field_10: 'shared-customer', field_9: { k: 'v' } }, { authorization: `Bearer ${otherKey}` })).body;
+      theirs = (
+        await t.request(
+          'POST',
+          '/api/records/create/',
+          { field_10: 'shared-customer', field_9: { k: 'v' } },
+          { authorization: `Bearer ${otherKey}` },
+        )
+      ).body;
     });
     after(() => t.close());
 
     test('every endpoint needs a valid bearer key', async () => {
-      for (const [method, url] of [['POST', '/api/records/create/'], ['GET', '/api/records/list/'], ['POST', '/api/records/list/'], ['GET', `/api/records/${mine.id}/`]]) {
+      for (const [method, url] of [
+        ['POST', '/api/records/create/'],
+        ['GET', '/api/records/list/'],
+        ['POST', '/api/records/list/'],
+        ['GET', `/api/records/${mine.id}/`],
+      ]) {
         for (const authorization of ['', 'Bearer', 'Bearer wrong-key-0000000000', `Basic ${TEST_KEY}`, TEST_KEY]) {
           const res = await t.request(method, url, method === 'POST' ? {} : undefined, { authorization });
           assert.equal(res.status, 401, `${method} ${url} with "${authorization}"`);
@@ -46,15 +58,23 @@ for (const kind of STORE_KINDS) {
     test("another org's record is a 404, and never appears in lists, filters or counts", async () => {
       const res = await t.request('GET', `/api/records/${theirs.id}/`);
       assert.equal(res.status, 404);
-      const list = await t.request('POST', '/api/records/list/', { filters: { field_10: { value: ['shared-customer'] }, field_9__k: { value: ['v'] } } });
-      assert.deepEqual(list.body.results.map((r: any) => r.id), [mine.id]);
+      const list = await t.request('POST', '/api/records/list/', {
+        filters: { field_10: { value: ['shared-customer'] }, field_9__k: { value: ['v'] } },
+      });
+      assert.deepEqual(
+        list.body.results.map((r: any) => r.id),
+        [mine.id],
+      );
       assert.equal(list.body.count, 1);
       const byId = await t.request('POST', '/api/records/list/', { filters: { id: { value: [theirs.id] } } });
       assert.equal(byId.body.count, 0);
       const byOrg = await t.request('POST', '/api/records/list/', { filters: { org_id: { value: ['org_other'] } } });
       assert.equal(byOrg.body.count, 0);
       const theirsList = await t.request('GET', '/api/records/list/', undefined, { authorization: `Bearer ${otherKey}` });
-      assert.deepEqual(theirsList.body.results.map((r: any) => r.id), [theirs.id]);
+      assert.deepEqual(
+        theirsList.body.results.map((r: any) => r.id),
+        [theirs.id],
+      );
     });
 
     if (kind === 'sqlite') {
@@ -98,4 +118,3 @@ describe('TALLY_INIT_API_KEY: any 16-128 printable ASCII characters, spaces insi
     }
   });
 });
-

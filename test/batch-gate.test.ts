@@ -56,14 +56,17 @@ describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY
   after(() => t.close());
 
   const batch = (n: number) => ({ records: Array.from({ length: n }, () => SEED_CREATE_PAYLOAD) });
-  const send = (n: number) => httpRequest(port, 'POST', '/api/records/batch/', { body: batch(n), headers: { authorization: `Bearer ${t.key}` } });
+  const send = (n: number) =>
+    httpRequest(port, 'POST', '/api/records/batch/', { body: batch(n), headers: { authorization: `Bearer ${t.key}` } });
 
   test('a second batch waits while one is in progress, and goes on when the first client gives up', async () => {
     // The first batch is past the gate and stalls halfway through its body.
     const stalled = rawConnection(port);
     await stalled.connected;
     const body = JSON.stringify(batch(2));
-    stalled.socket.write(`POST /api/records/batch/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+    stalled.socket.write(
+      `POST /api/records/batch/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+    );
     await sleep(100);
     let answered = false;
     const second = send(3).then((r) => {
@@ -77,16 +80,26 @@ describe('batch requests through the gate, real sockets (TALLY_BATCH_CONCURRENCY
     assert.equal(res.status, 201);
     assert.equal(res.body.count, 3);
     // The abandoned request's place came back once: batches keep flowing, one after another and at once.
-    assert.deepEqual((await Promise.all([send(1), send(2), send(1)])).map((r) => r.status), [201, 201, 201]);
+    assert.deepEqual(
+      (await Promise.all([send(1), send(2), send(1)])).map((r) => r.status),
+      [201, 201, 201],
+    );
     assert.equal((await t.request('GET', '/api/records/list/?param_c=1')).body.count, 7);
   });
 
   test('a rejected batch gives its place back: invalid, unauthorised, not JSON, too large', async () => {
     const auth = { authorization: `Bearer ${t.key}` };
-    assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: { records: [{ field_3: 5 }] }, headers: auth })).status, 400);
+    assert.equal(
+      (await httpRequest(port, 'POST', '/api/records/batch/', { body: { records: [{ field_3: 5 }] }, headers: auth })).status,
+      400,
+    );
     assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: batch(1) })).status, 401);
     assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: '{"records": [', headers: auth })).status, 400);
-    assert.equal((await httpRequest(port, 'POST', '/api/records/batch/', { body: JSON.stringify(batch(1)).padEnd(70_000, ' '), headers: auth })).status, 413);
+    assert.equal(
+      (await httpRequest(port, 'POST', '/api/records/batch/', { body: JSON.stringify(batch(1)).padEnd(70_000, ' '), headers: auth }))
+        .status,
+      413,
+    );
     assert.equal((await send(1)).status, 201);
   });
 });

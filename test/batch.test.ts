@@ -54,7 +54,9 @@ for (const kind of STORE_KINDS) {
 
     test('more than 1000 items, an empty array, or no array is a 400 that stores nothing', async () => {
       const before = await count();
-      const tooMany = await t.request('POST', '/api/records/batch/', { records: Array.from({ length: 1001 }, (_, i) => ({ field_10: `c${i}` })) });
+      const tooMany = await t.request('POST', '/api/records/batch/', {
+        records: Array.from({ length: 1001 }, (_, i) => ({ field_10: `c${i}` })),
+      });
       assert.equal(tooMany.status, 400);
       assert.equal(tooMany.body.error.details[0].field, 'records');
       assert.match(tooMany.body.error.message, /1000/);
@@ -68,19 +70,21 @@ for (const kind of STORE_KINDS) {
 
     test('exactly 1000 items are stored', async () => {
       const before = await count();
-      const res = await t.request('POST', '/api/records/batch/', { records: Array.from({ length: 1000 }, (_, i) => ({ field_10: `thousand-${i}` })) });
+      const res = await t.request('POST', '/api/records/batch/', {
+        records: Array.from({ length: 1000 }, (_, i) => ({ field_10: `thousand-${i}` })),
+      });
       assert.equal(res.status, 201);
       assert.equal(res.body.count, 1000);
       assert.equal(await count(), before + 1000);
     });
 
-    test('items belong to the caller\'s org only', async () => {
+    test("items belong to the caller's org only", async () => {
       const mineBefore = await count();
       const theirsBefore = await count(otherKey);
       const res = await t.request('POST', '/api/records/batch/', { records: [item(0), item(1)] }, { authorization: `Bearer ${otherKey}` });
       assert.equal(res.status, 201);
       assert.equal(await count(otherKey), theirsBefore + 2);
-      assert.equal(await count(), mineBefore, 'the other org\'s batch is not visible to this org');
+      assert.equal(await count(), mineBefore, "the other org's batch is not visible to this org");
       const got = await t.request('GET', `/api/records/${res.body.ids[0]}/`);
       assert.equal(got.status, 404);
       const theirs = await t.request('GET', `/api/records/${res.body.ids[0]}/`, undefined, { authorization: `Bearer ${otherKey}` });

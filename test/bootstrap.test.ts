@@ -20,10 +20,19 @@ describe('start-up and keys', () => {
     try {
       const key = /\n {2}(tly_\S+)\n/.exec(s.output())?.[1];
       assert.ok(key, s.output());
-      const res = await fetch(`http://127.0.0.1:${s.port}/api/records/list/`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/records/list/`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(30_000),
+      });
       assert.equal(res.status, 200);
-      const logLines = s.output().split('\n').filter((l) => l.startsWith('{'));
-      assert.ok(logLines.every((l) => !l.includes(key!)), 'the key is printed, not logged');
+      const logLines = s
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      assert.ok(
+        logLines.every((l) => !l.includes(key!)),
+        'the key is printed, not logged',
+      );
     } finally {
       await s.stop();
     }
@@ -60,7 +69,10 @@ describe('start-up and keys', () => {
 
   test('bad configuration exits non-zero with a clear message', async () => {
     for (const env of [{ TALLY_INIT_ORG_ID: 'org_x' }, { TALLY_INIT_ORG_ID: 'org_x', TALLY_INIT_API_KEY: 'short' }, { PORT: 'eighty' }]) {
-      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: tempDir(), ...env } }).catch((e) => e);
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, TALLY_DATA_DIR: tempDir(), ...env },
+      }).catch((e) => e);
       assert.equal(err.code, 1, JSON.stringify(env));
       assert.match(err.stderr, /^tally: .*(TALLY_|PORT)/m);
     }
@@ -75,10 +87,16 @@ describe('start-up and keys', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ TALLY_DATA_DIR: file }, /^tally: TALLY_DATA_DIR \(.*a-file\): /m],
       [{ TALLY_DATA_DIR: tempDir(), HOST: 'not a host' }, /^tally: HOST:PORT \(not a host:/m],
-      [{ TALLY_DATA_DIR: boot, TALLY_INIT_ORG_ID: 'org_two', TALLY_INIT_API_KEY: 'shared-key-0123456789' }, /^tally: TALLY_INIT_API_KEY already belongs to an org other than TALLY_INIT_ORG_ID \(org_two\)$/m],
+      [
+        { TALLY_DATA_DIR: boot, TALLY_INIT_ORG_ID: 'org_two', TALLY_INIT_API_KEY: 'shared-key-0123456789' },
+        /^tally: TALLY_INIT_API_KEY already belongs to an org other than TALLY_INIT_ORG_ID \(org_two\)$/m,
+      ],
     ];
     for (const [env, message] of cases) {
-      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env } }).catch((e) => e);
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', ...env },
+      }).catch((e) => e);
       assert.equal(err.code, 1, JSON.stringify(env));
       assert.match(err.stderr, message, err.stderr);
       assert.doesNotMatch(err.stderr, /\n\s+at /, 'no stack trace');
@@ -97,7 +115,10 @@ describe('start-up and keys', () => {
       cases.push([url((u) => (u.username = 'tally_no_such_role')), /role "tally_no_such_role" does not exist$/]);
     }
     for (const [databaseUrl, why] of cases) {
-      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', TALLY_DATABASE_URL: databaseUrl } }).catch((e) => e);
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', TALLY_DATABASE_URL: databaseUrl },
+      }).catch((e) => e);
       assert.equal(err.code, 1, databaseUrl);
       const lines = err.stderr.trim().split('\n');
       assert.equal(lines.length, 1, err.stderr);
@@ -121,7 +142,10 @@ describe('start-up and keys', () => {
 
   test('npx tally keys create --org prints a working key as its last line', async () => {
     const dir = tempDir();
-    const { stdout } = await run('npx', ['tally', 'keys', 'create', '--org', 'org_cli'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: dir } });
+    const { stdout } = await run('npx', ['tally', 'keys', 'create', '--org', 'org_cli'], {
+      cwd: ROOT,
+      env: { ...process.env, TALLY_DATA_DIR: dir },
+    });
     const key = stdout.trim().split('\n').at(-1)!;
     assert.match(key, /^tly_[A-Za-z0-9_-]{32}$/);
     const s = await startServer({ TALLY_DATA_DIR: dir });
@@ -139,7 +163,9 @@ describe('start-up and keys', () => {
       await s.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    const usage = await run('npx', ['tally', 'keys', 'create'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: dir } }).catch((e) => e);
+    const usage = await run('npx', ['tally', 'keys', 'create'], { cwd: ROOT, env: { ...process.env, TALLY_DATA_DIR: dir } }).catch(
+      (e) => e,
+    );
     assert.equal(usage.code, 2);
   });
 });

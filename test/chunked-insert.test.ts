@@ -17,7 +17,8 @@ import { STORE_KINDS } from './helpers/stores.ts';
 
 const N = CHUNK * 3 + 17; // three whole chunks and a short last one
 
-const record = (i: number, tag: string) => encodeRecord(deriveRecord({ field_2: `text ${i}`, field_9: { run: tag, parity: i % 2 ? 'odd' : 'even' } }, TEST_ORG));
+const record = (i: number, tag: string) =>
+  encodeRecord(deriveRecord({ field_2: `text ${i}`, field_9: { run: tag, parity: i % 2 ? 'odd' : 'even' } }, TEST_ORG));
 
 function* lazy(records: EncodedRecord[], throwAt = -1): Generator<EncodedRecord> {
   for (let i = 0; i < records.length; i++) {
@@ -40,12 +41,14 @@ for (const kind of STORE_KINDS) {
     test('a lazy iterable of several chunks is stored whole, with its counts', async () => {
       const records = Array.from({ length: N }, (_, i) => record(i, 'whole'));
       let produced = 0;
-      await t.store.insert((function* () {
-        for (const r of records) {
-          produced++;
-          yield r;
-        }
-      })());
+      await t.store.insert(
+        (function* () {
+          for (const r of records) {
+            produced++;
+            yield r;
+          }
+        })(),
+      );
       assert.equal(produced, N);
       assert.equal(await count(t.store), N);
       assert.equal(await count(t.store, { field_9__run: { operator: '', value: ['whole'] } }), N);
@@ -57,7 +60,9 @@ for (const kind of STORE_KINDS) {
 
     // PostgreSQL inserts an array in one statement that skips ids already stored (a retried batch), so a repeated
     // id is no failure there; on SQLite it breaks the unique index in the third chunk.
-    test('a chunk that fails after earlier chunks were inserted stores nothing', { skip: kind === 'postgres' && 'no failing row on PostgreSQL' }, async () => {
+    test('a chunk that fails after earlier chunks were inserted stores nothing', {
+      skip: kind === 'postgres' && 'no failing row on PostgreSQL',
+    }, async () => {
       const before = await count(t.store);
       const records = Array.from({ length: N }, (_, i) => record(i, 'failed'));
       records[2 * CHUNK + 3] = records[1]; // the same id twice: the third chunk breaks the unique (org_id, id) index

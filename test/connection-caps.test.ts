@@ -72,17 +72,26 @@ describe('connection caps over real sockets (TALLY_MAX_CONNECTIONS=8, TALLY_MAX_
       assertOverloaded(c.received());
     }
     const held = attack.filter((c) => c.received() === '');
-    assert.ok(held.every((c) => !c.socket.destroyed && c.sent() < 100), 'the four admitted are still open, still trickling');
+    assert.ok(
+      held.every((c) => !c.socket.destroyed && c.sent() < 100),
+      'the four admitted are still open, still trickling',
+    );
     const metrics = await t.request('GET', '/metrics');
     assert.match(String(metrics.body), /tally_rejections_total\{code="overloaded"\} [1-9]/);
   });
 
   test('past TALLY_MAX_CONNECTIONS a new connection gets 503 overloaded with Retry-After, not a reset; the server recovers', async () => {
-    const attack = [...Array.from({ length: 4 }, () => slowHeaders(port, ATTACKER)), ...Array.from({ length: 4 }, () => slowHeaders(port, OTHER_ATTACKER))];
+    const attack = [
+      ...Array.from({ length: 4 }, () => slowHeaders(port, ATTACKER)),
+      ...Array.from({ length: 4 }, () => slowHeaders(port, OTHER_ATTACKER)),
+    ];
     open.push(...attack);
     await Promise.all(attack.map((c) => c.connected));
     await sleep(300);
-    assert.ok(attack.every((c) => c.received() === ''), 'all eight admitted');
+    assert.ok(
+      attack.every((c) => c.received() === ''),
+      'all eight admitted',
+    );
     const extra = rawConnection(port, CLIENT);
     open.push({ stop: () => extra.socket.destroy() });
     await extra.connected;
@@ -135,7 +144,10 @@ describe('headers timeout, separate from the request timeout (TALLY_HEADERS_TIME
   test('the headers timeout follows a shorter request timeout, and may not exceed it', () => {
     assert.equal(loadConfig({}).headersTimeoutMs, 10_000);
     assert.equal(loadConfig({ TALLY_REQUEST_TIMEOUT_MS: '500' }).headersTimeoutMs, 500);
-    assert.throws(() => loadConfig({ TALLY_HEADERS_TIMEOUT_MS: '5000', TALLY_REQUEST_TIMEOUT_MS: '1000' }), /TALLY_HEADERS_TIMEOUT_MS \(5000\) must not exceed TALLY_REQUEST_TIMEOUT_MS/);
+    assert.throws(
+      () => loadConfig({ TALLY_HEADERS_TIMEOUT_MS: '5000', TALLY_REQUEST_TIMEOUT_MS: '1000' }),
+      /TALLY_HEADERS_TIMEOUT_MS \(5000\) must not exceed TALLY_REQUEST_TIMEOUT_MS/,
+    );
     assert.equal(loadConfig({}).maxConnectionsPerIp, 256);
   });
 });

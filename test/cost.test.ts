@@ -31,7 +31,11 @@ for (const kind of STORE_KINDS) {
 
     test("embedding models are priced under the names their maker's API uses", async () => {
       // The catalogue's own provider matching knows OpenAI by its chat model names only.
-      for (const [model, perMillion] of [['text-embedding-3-small', 0.02], ['text-embedding-3-large', 0.13], ['text-embedding-ada-002', 0.1]] as const) {
+      for (const [model, perMillion] of [
+        ['text-embedding-3-small', 0.02],
+        ['text-embedding-3-large', 0.13],
+        ['text-embedding-ada-002', 0.1],
+      ] as const) {
         const r = await create({ field_3: 'type_b', field_4: model, field_5: { sub_field_a: 1_000_000 } });
         assert.equal(r.field_6, perMillion, model);
       }
@@ -60,12 +64,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(r.sub_field_total, r.sub_field_a + r.sub_field_b);
       const expected = calcPrice({ input_tokens: r.sub_field_a, output_tokens: r.sub_field_b }, 'gpt-4o-mini')!.total_price;
       assert.ok(Math.abs(r.field_6 - expected) < 1e-12);
-      const chat = await create({ field_4: 'gpt-4o', field_1: [{ role: 'user', content: 'hello world' }], field_2: { role: 'assistant', content: 'hi' } });
+      const chat = await create({
+        field_4: 'gpt-4o',
+        field_1: [{ role: 'user', content: 'hello world' }],
+        field_2: { role: 'assistant', content: 'hi' },
+      });
       assert.equal(chat.sub_field_a, encode('hello world').length);
       assert.equal(chat.sub_field_b, encode('hi').length);
     });
 
-    test('estimating one long pre-token is bounded: 1,000,000 × "a" and 200,000 CJK characters (minutes each before)', { timeout: 60_000 }, async () => {
+    test('estimating one long pre-token is bounded: 1,000,000 × "a" and 200,000 CJK characters (minutes each before)', {
+      timeout: 60_000,
+    }, async () => {
       // Whole, the tokenizer's BPE is quadratic in a pre-token: 100,000 × "a" held the event loop ~8 s, 1,000,000
       // over 25 minutes. The node:test timeout is the bound; the estimate itself takes milliseconds.
       const cjk = Array.from({ length: 200_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))).join('');
@@ -76,7 +86,22 @@ for (const kind of STORE_KINDS) {
     });
 
     test('a long text is estimated from samples within a few percent of the exact count', async () => {
-      const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog,', 'tokenizer', '12345', 'Hello', 'world.', 'naïve', 'café'];
+      const words = [
+        'the',
+        'quick',
+        'brown',
+        'fox',
+        'jumps',
+        'over',
+        'lazy',
+        'dog,',
+        'tokenizer',
+        '12345',
+        'Hello',
+        'world.',
+        'naïve',
+        'café',
+      ];
       let seed = 42;
       const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31); // a fixed pseudo-random word sequence
       const text = Array.from({ length: 40_000 }, () => words[next() % words.length]).join(' ');

@@ -78,7 +78,11 @@ test('remembered counts equal fresh counts, whatever happens between two identic
           } else if (a.kind === 'delete') {
             raw.prepare('DELETE FROM records WHERE seq = (SELECT min(seq) FROM records WHERE org_id = ?)').run(ORGS[a.org]);
           } else if (a.kind === 'update') {
-            raw.prepare("UPDATE records SET field_2 = 'nothing', field_10 = 'c3' WHERE seq = (SELECT max(seq) FROM records WHERE org_id = ?)").run(ORGS[a.org]);
+            raw
+              .prepare(
+                "UPDATE records SET field_2 = 'nothing', field_10 = 'c3' WHERE seq = (SELECT max(seq) FROM records WHERE org_id = ?)",
+              )
+              .run(ORGS[a.org]);
           } else {
             const { params, filters } = QUERIES[a.query];
             const p = parseListParams(params);
@@ -111,7 +115,9 @@ test('a remembered count is used by whichever reader thread counts next (the mem
     const records = Array.from({ length: 40 }, (_, i) => ({ field_2: TEXTS[i % TEXTS.length], field_10: `c${i % 3}` }));
     assert.equal((await t.request('POST', '/api/records/batch/', { records })).status, 201);
     const count = async (spelling = 'überweisung') => {
-      const res = await t.request('POST', '/api/records/list/?param_c=1', { filters: { field_2: { operator: 'icontains', value: [spelling] } } });
+      const res = await t.request('POST', '/api/records/list/?param_c=1', {
+        filters: { field_2: { operator: 'icontains', value: [spelling] } },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body.count as number;
     };
@@ -121,15 +127,26 @@ test('a remembered count is used by whichever reader thread counts next (the mem
     // whose count comes from the memo (brought up to date from the records above the remembered top) misses it,
     // a list counted afresh would see it.
     const columns = RECORD_COLUMNS.map((c) => c.name).filter((c) => c !== 'id');
-    raw.prepare(`INSERT INTO records (seq, id, ${columns.join(', ')}) SELECT -1, 'record_below_top', ${columns.join(', ')} FROM records WHERE org_id = ? AND field_2 = ? LIMIT 1`).run(TEST_ORG, TEXTS[0]);
+    raw
+      .prepare(
+        `INSERT INTO records (seq, id, ${columns.join(', ')}) SELECT -1, 'record_below_top', ${columns.join(', ')} FROM records WHERE org_id = ? AND field_2 = ? LIMIT 1`,
+      )
+      .run(TEST_ORG, TEXTS[0]);
     // Several at once, so that more than one reader thread counts; a spelling whose count is the same statement
     // shares the entry.
-    assert.deepEqual(await Promise.all(Array.from({ length: 8 }, (_, i) => count(i % 2 ? 'überWEISUNG' : 'überweisung'))), Array(8).fill(first));
+    assert.deepEqual(
+      await Promise.all(Array.from({ length: 8 }, (_, i) => count(i % 2 ? 'überWEISUNG' : 'überweisung'))),
+      Array(8).fill(first),
+    );
     await t.create({ field_2: 'noch eine Überweisung' });
     assert.equal(await count(), first + 1, 'brought up to date with the record created since');
     const q = { conditions: parseFilters(filters), since: null, sort: parseListParams({}).sort, offset: 0, limit: 1 };
     const sql = listSql(TEST_ORG, q);
-    assert.equal((raw.prepare(sql.count!.sql).get(...sql.count!.params, sql.named) as { count: number }).count, first + 2, 'a fresh count sees both');
+    assert.equal(
+      (raw.prepare(sql.count!.sql).get(...sql.count!.params, sql.named) as { count: number }).count,
+      first + 2,
+      'a fresh count sees both',
+    );
   } finally {
     raw.close();
     await t.close();

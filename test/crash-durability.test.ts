@@ -51,7 +51,9 @@ for (const kind of STORE_KINDS) {
           await assertAllStored(server, acked);
           const stored = await countAll(server);
           assert.ok(stored >= acked.size, `${stored} stored >= ${acked.size} acknowledged`);
-          t.diagnostic(`${acked.size} acknowledged, all present after 3 SIGKILLs; ${stored - acked.size} more committed whose reply the kill cut`);
+          t.diagnostic(
+            `${acked.size} acknowledged, all present after 3 SIGKILLs; ${stored - acked.size} more committed whose reply the kill cut`,
+          );
         } finally {
           await server.stop();
         }

@@ -110,7 +110,10 @@ for (const kind of STORE_KINDS) {
         const res = await t.request('POST', '/api/records/create/', body);
         assert.equal(res.status, 400, JSON.stringify(body));
         assert.equal(res.body.error.code, 'validation_error');
-        assert.ok(res.body.error.details.some((d: { field: string }) => d.field.startsWith(Object.keys(body)[0])), JSON.stringify(res.body));
+        assert.ok(
+          res.body.error.details.some((d: { field: string }) => d.field.startsWith(Object.keys(body)[0])),
+          JSON.stringify(res.body),
+        );
       }
       assert.equal(await count(), before, 'nothing stored');
     });
@@ -153,7 +156,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.status, 400);
       assert.equal(res.body.error.code, 'validation_error');
       const fields = res.body.error.details.map((d: { field: string }) => d.field).sort();
-      assert.deepEqual(fields, ['another_unknown', 'field_18', 'field_3', 'field_5.sub_field_a', 'field_5.sub_field_b', 'field_6', 'surprise', 'timestamp']);
+      assert.deepEqual(fields, [
+        'another_unknown',
+        'field_18',
+        'field_3',
+        'field_5.sub_field_a',
+        'field_5.sub_field_b',
+        'field_6',
+        'surprise',
+        'timestamp',
+      ]);
       assert.equal(await count(), before);
     });
 
@@ -173,7 +185,9 @@ for (const kind of STORE_KINDS) {
       const text = await t.request('POST', '/api/records/create/', 'hello', { 'content-type': 'text/plain' });
       assert.equal(text.status, 415);
       assert.equal(text.body.error.code, 'unsupported_media_type');
-      const curlDefault = await t.request('POST', '/api/records/create/', '{"field_1":"sent by curl -d"}', { 'content-type': 'application/x-www-form-urlencoded' });
+      const curlDefault = await t.request('POST', '/api/records/create/', '{"field_1":"sent by curl -d"}', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       assert.equal(curlDefault.status, 201, 'valid JSON under another content type is accepted');
       const deep = await t.request('POST', '/api/records/create/', `{"field_9":${'['.repeat(100000)}${']'.repeat(100000)}}`);
       assert.ok(deep.status === 400, `deep nesting gives ${deep.status}`);
@@ -198,7 +212,12 @@ for (const kind of STORE_KINDS) {
       }
       for (const bytes of [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
         const payload = Buffer.concat([Buffer.from('{"field_1":"a'), Buffer.from(bytes), Buffer.from('b"}')]);
-        const res = await t.app.http.inject({ method: 'POST', url: '/api/records/create/', payload, headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' } });
+        const res = await t.app.http.inject({
+          method: 'POST',
+          url: '/api/records/create/',
+          payload,
+          headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' },
+        });
         assert.equal(res.statusCode, 400, `bytes ${bytes}: ${res.body}`);
         assert.equal(JSON.parse(res.body).error.code, 'invalid_json');
       }
@@ -227,7 +246,14 @@ for (const kind of STORE_KINDS) {
     });
 
     test('numbers out of range are refused', async () => {
-      for (const body of [{ field_18: 99 }, { field_18: 600 }, { field_18: 200.5 }, { field_7: -1 }, { field_5: { sub_field_a: 1.5 } }, { field_6: -0.01 }]) {
+      for (const body of [
+        { field_18: 99 },
+        { field_18: 600 },
+        { field_18: 200.5 },
+        { field_7: -1 },
+        { field_5: { sub_field_a: 1.5 } },
+        { field_6: -0.01 },
+      ]) {
         const res = await t.request('POST', '/api/records/create/', body);
         assert.equal(res.status, 400, JSON.stringify(body));
       }
@@ -235,11 +261,18 @@ for (const kind of STORE_KINDS) {
 
     test('a number beyond float range anywhere in the body is refused, not stored as null', async () => {
       const before = (await t.request('GET', '/api/records/list/?param_c=1')).body.count;
-      for (const [body, field] of [['{"field_9":{"inf":1e400}}', 'field_9'], ['{"field_1":{"x":[1,-1e999]}}', 'field_1'], ['{"field_20":{"w":1e309}}', 'field_20']]) {
+      for (const [body, field] of [
+        ['{"field_9":{"inf":1e400}}', 'field_9'],
+        ['{"field_1":{"x":[1,-1e999]}}', 'field_1'],
+        ['{"field_20":{"w":1e309}}', 'field_20'],
+      ]) {
         const res = await t.request('POST', '/api/records/create/', body);
         assert.equal(res.status, 400, body);
         assert.equal(res.body.error.code, 'validation_error');
-        assert.ok(res.body.error.details.some((d: { field: string; message: string }) => d.field === field && /too large/.test(d.message)), JSON.stringify(res.body));
+        assert.ok(
+          res.body.error.details.some((d: { field: string; message: string }) => d.field === field && /too large/.test(d.message)),
+          JSON.stringify(res.body),
+        );
       }
       const filter = await t.request('POST', '/api/records/list/', '{"filters":{"field_9__inf":{"operator":"gt","value":[1e400]}}}');
       assert.equal(filter.status, 400, JSON.stringify(filter.body));
@@ -248,7 +281,14 @@ for (const kind of STORE_KINDS) {
     });
 
     test('null means absent for optional fields', async () => {
-      const res = await t.request('POST', '/api/records/create/', { field_3: null, field_4: null, field_5: null, field_18: null, field_19: null, field_21: null });
+      const res = await t.request('POST', '/api/records/create/', {
+        field_3: null,
+        field_4: null,
+        field_5: null,
+        field_18: null,
+        field_19: null,
+        field_21: null,
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.field_3, 'type_a');
       assert.equal(res.body.field_18, 200);

@@ -61,11 +61,21 @@ for (const kind of STORE_KINDS) {
       }
       assert.ok(finite.rate > 1e300 && Number.isFinite(finite.rate));
       assert.deepEqual(await ids({ ...mine, rate: { operator: 'gt', value: [1e300] } }), [finite.id]);
-      assert.deepEqual(await ids({ ...mine, rate: { operator: 'isnull', value: [true] } }), overflow.map((r) => r.id));
+      assert.deepEqual(
+        await ids({ ...mine, rate: { operator: 'isnull', value: [true] } }),
+        overflow.map((r) => r.id),
+      );
       assert.deepEqual(await ids({ ...mine, rate: { operator: 'isnull', value: [false] } }), [finite.id]);
-      assert.deepEqual(await ids({ ...mine, rate: { operator: 'not', value: [1] } }), [...overflow, finite].map((r) => r.id));
+      assert.deepEqual(
+        await ids({ ...mine, rate: { operator: 'not', value: [1] } }),
+        [...overflow, finite].map((r) => r.id),
+      );
       const sorted = await t.request('POST', '/api/records/list/?param_d=-rate', { filters: mine });
-      assert.deepEqual(sorted.body.results.map((r: any) => r.rate), [null, null, finite.rate], 'nulls first descending, as every record without a rate');
+      assert.deepEqual(
+        sorted.body.results.map((r: any) => r.rate),
+        [null, null, finite.rate],
+        'nulls first descending, as every record without a rate',
+      );
     });
 
     test('cost and sub_field_total from the largest token counts stay finite numbers that filters see as read', async () => {
@@ -77,12 +87,26 @@ for (const kind of STORE_KINDS) {
       const got = (await t.request('GET', `/api/records/${r.id}/`)).body;
       assert.equal(got.field_6, r.field_6);
       assert.equal(got.sub_field_total, r.sub_field_total);
-      const res = await t.request('POST', '/api/records/list/', { filters: { field_9__case: { value: ['max-tokens'] }, field_6: { operator: 'gte', value: [r.field_6] } } });
-      assert.deepEqual(res.body.results.map((x: any) => x.id), [r.id]);
+      const res = await t.request('POST', '/api/records/list/', {
+        filters: { field_9__case: { value: ['max-tokens'] }, field_6: { operator: 'gte', value: [r.field_6] } },
+      });
+      assert.deepEqual(
+        res.body.results.map((x: any) => x.id),
+        [r.id],
+      );
     });
 
     test('status follows field_18', async () => {
-      for (const [code, status] of [[200, 'success'], [201, 'success'], [302, 'success'], [399, 'success'], [400, 'error'], [429, 'error'], [500, 'error'], [504, 'error']] as const) {
+      for (const [code, status] of [
+        [200, 'success'],
+        [201, 'success'],
+        [302, 'success'],
+        [399, 'success'],
+        [400, 'error'],
+        [429, 'error'],
+        [500, 'error'],
+        [504, 'error'],
+      ] as const) {
         const r = await create({ field_18: code, field_19: code >= 400 ? 'boom' : '' });
         assert.equal(r.status, status, String(code));
         assert.equal(r.field_18, code);
@@ -90,8 +114,15 @@ for (const kind of STORE_KINDS) {
     });
 
     test('type_a: field_22/field_23 from JSON strings and from structures alike', async () => {
-      const messages = [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }];
-      const reply = { role: 'assistant', content: 'hello', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] };
+      const messages = [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+      ];
+      const reply = {
+        role: 'assistant',
+        content: 'hello',
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      };
       const fromStrings = await create({ field_1: JSON.stringify(messages), field_2: JSON.stringify(reply) });
       const fromStructures = await create({ field_1: messages, field_2: reply });
       for (const r of [fromStrings, fromStructures]) {
@@ -102,7 +133,13 @@ for (const kind of STORE_KINDS) {
       const text = await create({ field_1: 'What is 2+2?', field_2: '4' });
       assert.deepEqual(text.field_22, [{ role: 'user', content: 'What is 2+2?' }]);
       assert.deepEqual(text.field_23, { role: 'assistant', content: '4' });
-      const wrapped = await create({ field_1: { messages }, field_2: [{ role: 'assistant', content: 'a' }, { role: 'assistant', content: 'b' }] });
+      const wrapped = await create({
+        field_1: { messages },
+        field_2: [
+          { role: 'assistant', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      });
       assert.deepEqual(wrapped.field_22, messages);
       assert.deepEqual(wrapped.field_23, { role: 'assistant', content: 'b' });
       const single = await create({ field_1: { role: 'user', content: 'x' } });

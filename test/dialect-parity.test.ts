@@ -11,16 +11,96 @@ import { POSTGRES_AVAILABLE } from './helpers/stores.ts';
  */
 
 const RECORDS: Record<string, unknown>[] = [
-  { field_1: 'Hello World', field_4: 'model-x', field_6: 0.5, field_7: 1.25, field_8: 0.25, field_18: 200, field_10: 'Alice', field_12: 'ref_1', timestamp: '2025-01-01T10:00:00Z', field_9: { tier: 'gold', n: 5, flag: true, nul: null, nested: { k: 'v', n: 1 } } },
-  { field_1: 'ÉCOLE Straße', field_4: 'model-x-mini', field_6: 0.00002, field_7: 2, field_8: 3, field_18: 404, field_10: 'bob', timestamp: '2025-01-01T11:30:00.5Z', field_9: { tier: 'silver', n: 12.5, flag: false, s: '1' } },
-  { field_1: 'école [draft] *star* ?q', field_4: 'claude-x', field_6: 12, field_7: 0.5, field_18: 500, field_10: 'Émile', timestamp: '2025-01-02T00:00:00Z', field_9: { tier: 'Gold', n: '5', other: 'x', list: ['a', 'b'] } },
-  { field_1: '100% sure_thing \\ back', field_4: 'B', field_7: 10, field_18: 201, field_10: 'a', timestamp: '2024-12-31T23:59:59Z', field_9: {} },
+  {
+    field_1: 'Hello World',
+    field_4: 'model-x',
+    field_6: 0.5,
+    field_7: 1.25,
+    field_8: 0.25,
+    field_18: 200,
+    field_10: 'Alice',
+    field_12: 'ref_1',
+    timestamp: '2025-01-01T10:00:00Z',
+    field_9: { tier: 'gold', n: 5, flag: true, nul: null, nested: { k: 'v', n: 1 } },
+  },
+  {
+    field_1: 'ÉCOLE Straße',
+    field_4: 'model-x-mini',
+    field_6: 0.00002,
+    field_7: 2,
+    field_8: 3,
+    field_18: 404,
+    field_10: 'bob',
+    timestamp: '2025-01-01T11:30:00.5Z',
+    field_9: { tier: 'silver', n: 12.5, flag: false, s: '1' },
+  },
+  {
+    field_1: 'école [draft] *star* ?q',
+    field_4: 'claude-x',
+    field_6: 12,
+    field_7: 0.5,
+    field_18: 500,
+    field_10: 'Émile',
+    timestamp: '2025-01-02T00:00:00Z',
+    field_9: { tier: 'Gold', n: '5', other: 'x', list: ['a', 'b'] },
+  },
+  {
+    field_1: '100% sure_thing \\ back',
+    field_4: 'B',
+    field_7: 10,
+    field_18: 201,
+    field_10: 'a',
+    timestamp: '2024-12-31T23:59:59Z',
+    field_9: {},
+  },
   { field_1: 'UPPER lower MiXeD', field_6: 3.5, field_18: 429, field_19: 'rate limited', timestamp: '2025-01-01T10:00:00.123456Z' },
-  { field_1: 'ß and ς', field_11: 'ǆungla ﬁne ᾳ', field_4: 'é', field_6: 0, field_7: 0, field_18: 302, field_10: 'zed', field_12: 'REF_1', timestamp: '2025-06-01T00:00:00Z', field_9: { tier: 'gold', n: -1, list: [1, 2], nested: { k: ['v'] } } },
-  { field_1: 'emoji 😀 here', field_4: 'Zeta', field_6: 1e-7, field_18: 200, timestamp: '2025-03-03T03:03:03.000001Z', field_9: { n: 0.00002, big: 1e21, tier: null } },
-  { field_1: null, field_6: 123456789.5, field_7: 1e9, field_18: 599, timestamp: '2025-02-28T12:00:00.25Z', field_9: { n: 5.0, flag: 'true', tier: 'gold ', 'weird key': 1 } },
-  { field_1: 'abc_def', field_6: 1e12, field_7: 3, field_8: 1, field_18: 200, field_5: { sub_field_a: 100, sub_field_b: 40 }, timestamp: '2025-01-01T10:00:00.1Z', field_9: { n: 1e-7, t: '2025-01-01', obj: { b: [1, 2], a: 1 } } },
-  { field_1: 'path\\to\\file %', field_4: 'a', field_6: 2.5, field_18: 100, field_10: 'É', timestamp: '2025-01-01T00:00:00Z', field_9: { s: 'école', nested: [{ k: 'v' }], list: 'a' } },
+  {
+    field_1: 'ß and ς',
+    field_11: 'ǆungla ﬁne ᾳ',
+    field_4: 'é',
+    field_6: 0,
+    field_7: 0,
+    field_18: 302,
+    field_10: 'zed',
+    field_12: 'REF_1',
+    timestamp: '2025-06-01T00:00:00Z',
+    field_9: { tier: 'gold', n: -1, list: [1, 2], nested: { k: ['v'] } },
+  },
+  {
+    field_1: 'emoji 😀 here',
+    field_4: 'Zeta',
+    field_6: 1e-7,
+    field_18: 200,
+    timestamp: '2025-03-03T03:03:03.000001Z',
+    field_9: { n: 0.00002, big: 1e21, tier: null },
+  },
+  {
+    field_1: null,
+    field_6: 123456789.5,
+    field_7: 1e9,
+    field_18: 599,
+    timestamp: '2025-02-28T12:00:00.25Z',
+    field_9: { n: 5.0, flag: 'true', tier: 'gold ', 'weird key': 1 },
+  },
+  {
+    field_1: 'abc_def',
+    field_6: 1e12,
+    field_7: 3,
+    field_8: 1,
+    field_18: 200,
+    field_5: { sub_field_a: 100, sub_field_b: 40 },
+    timestamp: '2025-01-01T10:00:00.1Z',
+    field_9: { n: 1e-7, t: '2025-01-01', obj: { b: [1, 2], a: 1 } },
+  },
+  {
+    field_1: 'path\\to\\file %',
+    field_4: 'a',
+    field_6: 2.5,
+    field_18: 100,
+    field_10: 'É',
+    timestamp: '2025-01-01T00:00:00Z',
+    field_9: { s: 'école', nested: [{ k: 'v' }], list: 'a' },
+  },
 ];
 
 type Spec = { operator: string; value: unknown[] };
@@ -155,7 +235,19 @@ const CONDITIONS: Record<string, Spec>[] = [
   { ...f('field_9__tier', 'not', 'gold'), ...f('field_4', 'isnull', false), ...f('timestamp', 'gte', '2025-01-01') },
 ];
 
-const SORTS = ['field_4', '-field_4', 'field_10', '-field_10', 'option_2', '-option_2', 'option_3', '-option_4', 'field_18', '-rate', 'status'];
+const SORTS = [
+  'field_4',
+  '-field_4',
+  'field_10',
+  '-field_10',
+  'option_2',
+  '-option_2',
+  'option_3',
+  '-option_4',
+  'field_18',
+  '-rate',
+  'status',
+];
 
 /** Labels of the matching records, in the order the store returns them. */
 async function labels(t: TestApp, body: Record<string, unknown>): Promise<string[]> {
@@ -164,7 +256,9 @@ async function labels(t: TestApp, body: Record<string, unknown>): Promise<string
   return (res.body.results as { field_15: string }[]).map((r) => r.field_15);
 }
 
-describe('dialect parity: SQLite and PostgreSQL return the same records', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL is not reachable' }, () => {
+describe('dialect parity: SQLite and PostgreSQL return the same records', {
+  skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL is not reachable',
+}, () => {
   let sqlite: TestApp;
   let postgres: TestApp;
   before(async () => {
@@ -189,7 +283,10 @@ describe('dialect parity: SQLite and PostgreSQL return the same records', { skip
     }
     // Parity of empty answers would prove nothing: most conditions must select some records, but not all.
     const discriminating = sizes.filter((n) => n > 0 && n < RECORDS.length).length;
-    assert.ok(discriminating >= CONDITIONS.length * 0.75, `only ${discriminating} of ${CONDITIONS.length} conditions select a proper subset`);
+    assert.ok(
+      discriminating >= CONDITIONS.length * 0.75,
+      `only ${discriminating} of ${CONDITIONS.length} conditions select a proper subset`,
+    );
   });
 
   test('every sort orders the records the same way on both stores', async () => {
@@ -200,7 +297,10 @@ describe('dialect parity: SQLite and PostgreSQL return the same records', { skip
   });
 
   test('records read back identically', async () => {
-    const [a, b] = await Promise.all([sqlite.request('GET', '/api/records/list/?param_c=1000'), postgres.request('GET', '/api/records/list/?param_c=1000')]);
+    const [a, b] = await Promise.all([
+      sqlite.request('GET', '/api/records/list/?param_c=1000'),
+      postgres.request('GET', '/api/records/list/?param_c=1000'),
+    ]);
     const strip = (r: Record<string, unknown>) => {
       const { id: _id, unique_id: _u, ...rest } = r;
       return rest;

@@ -70,26 +70,129 @@ function prng(seed: number): () => number {
 }
 
 const TEXTS = [
-  'Alpha', 'alpha', 'ALPHA', 'alphabet soup', 'école', 'ÉCOLE', 'École normale', 'straße', 'STRASSE', 'ß', 'SS', 'ẞ capital',
-  'σίσυφος', 'ΣΊΣΥΦΟΣ', 'ς', 'Σ', 'σ', 'İstanbul', 'ı dotless', 'ﬁle', 'FILE', 'ǅ dz', 'ǆ', 'µ micro', 'K kelvin', 'k', 'Å', 'å',
-  'Ω', 'ω', '100%', '50% off_sale', 'a_b', 'axb', 'a\\b', '[x]', 'x]', 'a*b', 'a?b', '%_%', '', ' ', 'B', 'a', 'é', 'Z', 'z',
-  '10', '9', '2e-05', 'null', '😀 emoji', '日本語', 'line\nbreak', 'quote"s', "it's", 'tab\there',
+  'Alpha',
+  'alpha',
+  'ALPHA',
+  'alphabet soup',
+  'école',
+  'ÉCOLE',
+  'École normale',
+  'straße',
+  'STRASSE',
+  'ß',
+  'SS',
+  'ẞ capital',
+  'σίσυφος',
+  'ΣΊΣΥΦΟΣ',
+  'ς',
+  'Σ',
+  'σ',
+  'İstanbul',
+  'ı dotless',
+  'ﬁle',
+  'FILE',
+  'ǅ dz',
+  'ǆ',
+  'µ micro',
+  'K kelvin',
+  'k',
+  'Å',
+  'å',
+  'Ω',
+  'ω',
+  '100%',
+  '50% off_sale',
+  'a_b',
+  'axb',
+  'a\\b',
+  '[x]',
+  'x]',
+  'a*b',
+  'a?b',
+  '%_%',
+  '',
+  ' ',
+  'B',
+  'a',
+  'é',
+  'Z',
+  'z',
+  '10',
+  '9',
+  '2e-05',
+  'null',
+  '😀 emoji',
+  '日本語',
+  'line\nbreak',
+  'quote"s',
+  "it's",
+  'tab\there',
 ];
 const MODELS = ['my-model', 'Model_X', 'm%odel', 'é-model', 'model\\x', 'gpt-4o-mini', null];
 const TIMESTAMPS = [
-  '2025-01-01T10:30:00Z', '2025-01-01T10:30:00.5Z', '2025-01-01T12:30:00+02:00', '2025-01-01T10:30:00.123456Z',
-  '2024-12-31T23:59:59.999999Z', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00-05:00', '2025-01-02T00:00:00+14:00',
-  '2025-06-15T08:00:00.000001Z', '2025-01-01', '2025-03-01T00:00:00+05:30', '1999-12-31T23:59:59Z', '2030-07-04T04:05:06.7+00:00',
+  '2025-01-01T10:30:00Z',
+  '2025-01-01T10:30:00.5Z',
+  '2025-01-01T12:30:00+02:00',
+  '2025-01-01T10:30:00.123456Z',
+  '2024-12-31T23:59:59.999999Z',
+  '2025-01-01T00:00:00Z',
+  '2025-01-01T00:00:00-05:00',
+  '2025-01-02T00:00:00+14:00',
+  '2025-06-15T08:00:00.000001Z',
+  '2025-01-01',
+  '2025-03-01T00:00:00+05:30',
+  '1999-12-31T23:59:59Z',
+  '2030-07-04T04:05:06.7+00:00',
 ];
 const BODIES: unknown[] = [
-  { role: 'user', content: 'Héllo ÉCOLE' }, [{ role: 'user', content: 'a_b 100%' }, { role: 'assistant', content: 'ß σ' }],
-  { key: 'value', data: 'sample' }, [1, 2.5, 'x'], { n: 0.00002, b: true }, [], '[{"key":"value","data":"sample"}]',
+  { role: 'user', content: 'Héllo ÉCOLE' },
+  [
+    { role: 'user', content: 'a_b 100%' },
+    { role: 'assistant', content: 'ß σ' },
+  ],
+  { key: 'value', data: 'sample' },
+  [1, 2.5, 'x'],
+  { n: 0.00002, b: true },
+  [],
+  '[{"key":"value","data":"sample"}]',
 ];
-const META_SCALARS = ['x', 'X', 'tier_a', 'Tier_A', 'école', 'ÉCOLE', '5', '', 'a%b', 'a_b', 'ß', 'SS', 'σ', 'ς', 'Σ', 'true', 'null',
-  5, 5.5, -1, 0, 0.00002, 2.5, 1e21, -0.5, 10, 100, 12345678901234, 1.5e-7, true, false, null];
+const META_SCALARS = [
+  'x',
+  'X',
+  'tier_a',
+  'Tier_A',
+  'école',
+  'ÉCOLE',
+  '5',
+  '',
+  'a%b',
+  'a_b',
+  'ß',
+  'SS',
+  'σ',
+  'ς',
+  'Σ',
+  'true',
+  'null',
+  5,
+  5.5,
+  -1,
+  0,
+  0.00002,
+  2.5,
+  1e21,
+  -0.5,
+  10,
+  100,
+  12345678901234,
+  1.5e-7,
+  true,
+  false,
+  null,
+];
 
 function generated(i: number, r: () => number): Record<string, unknown> {
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const rec: Record<string, unknown> = {};
   const maybe = (key: string, chance: number, value: () => unknown) => {
     if (r() < chance) rec[key] = value();
@@ -100,12 +203,15 @@ function generated(i: number, r: () => number): Record<string, unknown> {
   maybe('field_1', 0.85, () => (r() < 0.6 ? pick(TEXTS) : r() < 0.8 ? pick(BODIES) : null));
   maybe('field_2', 0.85, () => (r() < 0.6 ? pick(TEXTS) : r() < 0.8 ? pick(BODIES) : null));
   // A known model with no token counts would be estimated with the tokenizer: give it every count.
-  if (model === 'gpt-4o-mini') rec.field_5 = { sub_field_a: pick([0, 10, 150]), sub_field_b: pick([0, 7, 85]), sub_field_c: pick([0, 17, 235]) };
-  else maybe('field_5', 0.7, () => {
-    const u: Record<string, unknown> = {};
-    for (const k of ['sub_field_a', 'sub_field_b', 'sub_field_c']) if (r() < 0.8) u[k] = pick([0, 1, 7, 10, 150, 1000, 123456789, 9007199254740991, null]);
-    return u;
-  });
+  if (model === 'gpt-4o-mini')
+    rec.field_5 = { sub_field_a: pick([0, 10, 150]), sub_field_b: pick([0, 7, 85]), sub_field_c: pick([0, 17, 235]) };
+  else
+    maybe('field_5', 0.7, () => {
+      const u: Record<string, unknown> = {};
+      for (const k of ['sub_field_a', 'sub_field_b', 'sub_field_c'])
+        if (r() < 0.8) u[k] = pick([0, 1, 7, 10, 150, 1000, 123456789, 9007199254740991, null]);
+      return u;
+    });
   maybe('field_6', 0.8, () => pick([0, 0.00002, 1e-7, 0.1, 0.30000000000000004, 5, 5.5, 123.456, 1e12, 2.5e-5, 100, 0.0001, null]));
   if (r() < 0.85) rec[r() < 0.2 ? 'field_7_old' : 'field_7'] = pick([0, 0.00002, 0.5, 1, 1.5, 2, 10, 33.3, 1e9, 1e-9, null]);
   maybe('field_8', 0.6, () => pick([0, 0.25, 0.5, 1, 3, null]));
@@ -124,11 +230,55 @@ function generated(i: number, r: () => number): Record<string, unknown> {
 
 function metadata(r: () => number, pick: <T>(xs: readonly T[]) => T): Record<string, unknown> {
   const m: Record<string, unknown> = {};
-  if (r() < 0.7) m.s = pick(['tier_a', 'tier_b', 'Tier_A', 'école', 'ÉCOLE', 'a%b', 'a_b', 'axb', '', '5', 'B', 'a', 'é', 'Z', 'ß', 'SS', 'ı', 'I', 'σ', 'ς', 'Σ', '100%', '\\', '[x]', 'x']);
+  if (r() < 0.7)
+    m.s = pick([
+      'tier_a',
+      'tier_b',
+      'Tier_A',
+      'école',
+      'ÉCOLE',
+      'a%b',
+      'a_b',
+      'axb',
+      '',
+      '5',
+      'B',
+      'a',
+      'é',
+      'Z',
+      'ß',
+      'SS',
+      'ı',
+      'I',
+      'σ',
+      'ς',
+      'Σ',
+      '100%',
+      '\\',
+      '[x]',
+      'x',
+    ]);
   if (r() < 0.7) m.n = pick([0, 5, 5.5, -1, -0.5, 0.00002, 1e21, 12345678901234, 2.5, 10, 100, 9, 1.5e-7, '5', '10', true, null]);
   if (r() < 0.5) m.b = pick([true, false, 'true', 1, 0, null]);
   if (r() < 0.8) m.mix = r() < 0.85 ? pick(META_SCALARS) : pick([{ a: 1 }, { a: { b: 'x' } }, [1, 2], ['x'], [], {}]);
-  if (r() < 0.4) m.nest = pick<unknown>([{ a: 1 }, { a: '1' }, { a: { b: 'x' } }, { a: { b: 5 } }, { a: null }, { b: 2 }, [1, 2], ['x', 'y'], [{ a: 1 }], 'flat', 5, { a: [1, 2] }, { a: true }, { 0: 'zero' }, { a: { b: null } }]);
+  if (r() < 0.4)
+    m.nest = pick<unknown>([
+      { a: 1 },
+      { a: '1' },
+      { a: { b: 'x' } },
+      { a: { b: 5 } },
+      { a: null },
+      { b: 2 },
+      [1, 2],
+      ['x', 'y'],
+      [{ a: 1 }],
+      'flat',
+      5,
+      { a: [1, 2] },
+      { a: true },
+      { 0: 'zero' },
+      { a: { b: null } },
+    ]);
   if (r() < 0.35) m.arr = pick<unknown>([['x', 'y'], ['y', 'x'], [1, 2], [5], [], [{ a: 1 }], ['x'], [null], [[1]], [{ a: 2 }, 'x']]);
   if (r() < 0.1) m['key with space'] = pick(['v', 1]);
   if (r() < 0.1) m['dot.key'] = pick(['v', 2]);
@@ -150,9 +300,17 @@ const PINNED: Record<string, unknown>[] = [
   { field_9: { arr: ['x', 'y'], nest: { a: { b: 'x' } }, s: 'x' } },
   { field_9: { arr: [{ a: 1 }, { a: 2 }], nest: [1, 2] } },
   { field_9: { nest: { 0: 'zero' }, arr: [5] } },
-  { field_9: { b: true } }, { field_9: { b: 1 } }, { field_9: { b: false } }, { field_9: { b: 0 } }, { field_9: { b: null } }, { field_9: { b: 'true' } },
+  { field_9: { b: true } },
+  { field_9: { b: 1 } },
+  { field_9: { b: false } },
+  { field_9: { b: 0 } },
+  { field_9: { b: null } },
+  { field_9: { b: 'true' } },
   { field_9: { s: '', n: 0, mix: null } },
-  { field_9: { n: 1e21 } }, { field_9: { n: -0.5 } }, { field_9: { n: 0.00002 } }, { field_9: { n: 12345678901234 } },
+  { field_9: { n: 1e21 } },
+  { field_9: { n: -0.5 } },
+  { field_9: { n: 0.00002 } },
+  { field_9: { n: 12345678901234 } },
   { field_6: 0.00002, field_7: 1e-9, field_8: 0, field_5: { sub_field_a: 0, sub_field_b: 1 } },
   { field_6: 1e12, field_7: 1e9, field_5: { sub_field_a: 9007199254740991, sub_field_b: 0, sub_field_c: 9007199254740991 } },
   ...TIMESTAMPS.map((timestamp) => ({ timestamp })),
@@ -178,8 +336,39 @@ const TEXT: Pools = {
   '': ['Alpha', 'alpha', '', ' ', 'ß', 'école', 'ÉCOLE', 'a_b', '%_%', 'a\\b', 'σ', 'ς', 'nothing like it', 'line\nbreak'],
   lt: ['B', 'a', 'é', 'Z', '', 'ß', 'Ω', '😀', 'alpha', '[', '10', '9'],
   contains: ['a', 'A', '%', '_', '\\', '[x]', ']', '*', '?', 'ß', 'σ', 'COLE', 'é', '', ' ', 'a_b', '%_%', '\n', '"', "'"],
-  icontains: ['ÉCOLE', 'école', 'ss', 'SS', 'ß', 'ẞ', 'Σ', 'ς', 'σ', 'ı', 'I', 'İ', 'i', 'ﬁ', 'FI', 'ǅ', 'Ǆ', 'µ', 'Μ', 'k', 'K',
-    'å', 'Ω', '%', '_', '\\', 'alpha', 'ᾳ', 'ᾼ', 'ΣΊΣΥΦΟΣ', 'straße'],
+  icontains: [
+    'ÉCOLE',
+    'école',
+    'ss',
+    'SS',
+    'ß',
+    'ẞ',
+    'Σ',
+    'ς',
+    'σ',
+    'ı',
+    'I',
+    'İ',
+    'i',
+    'ﬁ',
+    'FI',
+    'ǅ',
+    'Ǆ',
+    'µ',
+    'Μ',
+    'k',
+    'K',
+    'å',
+    'Ω',
+    '%',
+    '_',
+    '\\',
+    'alpha',
+    'ᾳ',
+    'ᾼ',
+    'ΣΊΣΥΦΟΣ',
+    'straße',
+  ],
   startswith: ['a', 'A', '\\', '%', '_', '[', 'é', 'É', '', ' ', 'Alpha', 'ß', 'σ', 'line\n'],
   in: [['Alpha', 'ß'], ['', null], [], [null], ['école', 'ÉCOLE', 'x'], ['%_%', 'a\\b'], ['σ', 'ς', 'Σ']],
 };
@@ -190,7 +379,28 @@ TEXT.endswith = TEXT.startswith;
 const FLOAT: Pools = {
   '': [0, 0.00002, 5, 5.5, 0.1, 123.456, 1e12, 2, 10, '10.5', '5', ' 5 ', 33.3, 1e-7, -1, 0.30000000000000004, 1e9, 2.5e-5],
   lt: [0, 0.00002, 1, 5.5, -1, 1e9, '10.5', 0.1, 2, 1e-9, 100, 1e12, 0.30000000000000004],
-  contains: ['2e-05', 'e-', '0.', '.5', '5', 5, 0.5, 0.00002, '1e+', '00', '-', '12', '1e-07', 0, '0.1', '33', '1000000000000', 1e12, 1e15, 123.456],
+  contains: [
+    '2e-05',
+    'e-',
+    '0.',
+    '.5',
+    '5',
+    5,
+    0.5,
+    0.00002,
+    '1e+',
+    '00',
+    '-',
+    '12',
+    '1e-07',
+    0,
+    '0.1',
+    '33',
+    '1000000000000',
+    1e12,
+    1e15,
+    123.456,
+  ],
   in: [[0, 5.5], [0.00002, null], [], ['5', 1e12], [null], [1e-7, 2, 10]],
 };
 FLOAT.not = FLOAT[''];
@@ -209,12 +419,50 @@ INT.lte = INT.gt = INT.gte = INT.lt;
 INT.icontains = INT.startswith = INT.endswith = INT.contains;
 
 const TS: Pools = {
-  '': ['2025-01-01T10:30:00Z', '2025-01-01T12:30:00+02:00', '2025-01-01T10:30:00.5Z', '2025-01-01', '2025-01-01T10:30:00.123456Z',
-    '2024-12-31T23:59:59.999999Z', '2025-01-01T05:00:00-05:00', '2030-07-04T04:05:06.700Z', '2025-01-01T10:30:00.500+00:00'],
-  lt: ['2025-01-01T10:30:00Z', '2025-01-01T12:30:00+02:00', '2025-01-01T10:30:00.5Z', '2025-01-01', '2024-12-31T23:59:59.999999Z',
-    '1999-12-31T23:59:59Z', '2025-01-02T00:00:00+14:00', '2025-01-01T10:30:00.123456Z', '2025-06-15T08:00:00.000001Z'],
-  contains: ['2025', '10:30', '.5+00', '+00', '2025-01-01 10:30:00.5', ':59.999999', '-01-', '12:30', 'T', '.123456', '00:00:00+00', '2030', '1999-12-31 23'],
-  in: [['2025-01-01T10:30:00Z', '2025-01-01'], ['2025-01-01T12:30:00+02:00', null], [], [null], ['1999-12-31T23:59:59Z', '2025-01-01T10:30:00.5Z']],
+  '': [
+    '2025-01-01T10:30:00Z',
+    '2025-01-01T12:30:00+02:00',
+    '2025-01-01T10:30:00.5Z',
+    '2025-01-01',
+    '2025-01-01T10:30:00.123456Z',
+    '2024-12-31T23:59:59.999999Z',
+    '2025-01-01T05:00:00-05:00',
+    '2030-07-04T04:05:06.700Z',
+    '2025-01-01T10:30:00.500+00:00',
+  ],
+  lt: [
+    '2025-01-01T10:30:00Z',
+    '2025-01-01T12:30:00+02:00',
+    '2025-01-01T10:30:00.5Z',
+    '2025-01-01',
+    '2024-12-31T23:59:59.999999Z',
+    '1999-12-31T23:59:59Z',
+    '2025-01-02T00:00:00+14:00',
+    '2025-01-01T10:30:00.123456Z',
+    '2025-06-15T08:00:00.000001Z',
+  ],
+  contains: [
+    '2025',
+    '10:30',
+    '.5+00',
+    '+00',
+    '2025-01-01 10:30:00.5',
+    ':59.999999',
+    '-01-',
+    '12:30',
+    'T',
+    '.123456',
+    '00:00:00+00',
+    '2030',
+    '1999-12-31 23',
+  ],
+  in: [
+    ['2025-01-01T10:30:00Z', '2025-01-01'],
+    ['2025-01-01T12:30:00+02:00', null],
+    [],
+    [null],
+    ['1999-12-31T23:59:59Z', '2025-01-01T10:30:00.5Z'],
+  ],
 };
 TS.not = TS[''];
 TS.lte = TS.gt = TS.gte = TS.lt;
@@ -261,24 +509,54 @@ const META: Record<string, Pools> = {
     lt: [1, 0, '1', 2],
     icontains: ['1', '{', '"b"', 'true', '[1'],
     startswith: ['{', '1', '['],
-    in: [[1, '1'], [true, null]],
+    in: [
+      [1, '1'],
+      [true, null],
+    ],
   },
   nest__a__b: { '': ['x', 5, null], lt: ['x', 5, 'a', 6], icontains: ['x', 'X', '5'], startswith: ['x'], in: [['x', 5], [null]] },
   nest__b: { '': [2], lt: [3], icontains: ['2'], in: [[2, 'x']] },
-  nest__0: { '': [1, 'zero', 'x'], lt: [2, 'y'], icontains: ['1', 'zero', 'X', '{'], startswith: ['z', '1'], in: [[1, 'zero'], ['x', 'y']] },
+  nest__0: {
+    '': [1, 'zero', 'x'],
+    lt: [2, 'y'],
+    icontains: ['1', 'zero', 'X', '{'],
+    startswith: ['z', '1'],
+    in: [
+      [1, 'zero'],
+      ['x', 'y'],
+    ],
+  },
   nest__1: { '': [2, 'y'], lt: [3, 'z'], icontains: ['2', 'Y'], in: [[2, 'y']] },
-  'nest__0__a': { '': [1], lt: [2], icontains: ['1'], in: [[1, 2]] },
-  'nest__a__0': { '': [1], lt: [2], icontains: ['1'], in: [[1, 2]] },
-  arr: { '': ['x'], icontains: ['[', '"x"', 'x', '1, 2', '[]', '[null]', '[[1]]', '{"a": 1}'], startswith: ['["x"', '[1', '[]'], in: [['x']] },
+  nest__0__a: { '': [1], lt: [2], icontains: ['1'], in: [[1, 2]] },
+  nest__a__0: { '': [1], lt: [2], icontains: ['1'], in: [[1, 2]] },
+  arr: {
+    '': ['x'],
+    icontains: ['[', '"x"', 'x', '1, 2', '[]', '[null]', '[[1]]', '{"a": 1}'],
+    startswith: ['["x"', '[1', '[]'],
+    in: [['x']],
+  },
   arr__0: {
     '': ['x', 'y', 1, 5, null],
     lt: ['x', 1, 'a', 5, 'y'],
     icontains: ['x', 'X', '1', '{"a": 1}', '[', '5'],
     startswith: ['x', '{', '['],
-    in: [['x', 1], [null, 5], ['y', 'x']],
+    in: [
+      ['x', 1],
+      [null, 5],
+      ['y', 'x'],
+    ],
   },
   arr__1: { '': ['y', 2, 'x'], lt: ['x', 2, 'y'], icontains: ['y', '2', 'X'], startswith: ['x', 'y'], in: [['x', 'y'], [2]] },
-  'arr__-1': { '': ['y', 'x', 5, 2, null], lt: ['y', 5, 2], icontains: ['y', '2', '{'], startswith: ['x', '5'], in: [['y', 2], ['x', 5]] },
+  'arr__-1': {
+    '': ['y', 'x', 5, 2, null],
+    lt: ['y', 5, 2],
+    icontains: ['y', '2', '{'],
+    startswith: ['x', '5'],
+    in: [
+      ['y', 2],
+      ['x', 5],
+    ],
+  },
   'arr__-2': { '': ['x', 'y', 1], lt: ['y', 2], icontains: ['x', '{'], in: [['x', 'y']] },
   arr__0__a: { '': [1, 2], lt: [2, 1], icontains: ['1', '2'], startswith: ['1'], in: [[1, 2]] },
   arr__0__0: { '': [1], lt: [2], icontains: ['1'], in: [[1]] },
@@ -298,7 +576,23 @@ for (const pools of Object.values(META)) {
   pools.startswith ??= pools.icontains;
 }
 
-const TEXT_FIELDS = ['field_10', 'field_1', 'field_11', 'field_2', 'field_12', 'field_13', 'field_14', 'field_15', 'field_19', 'field_4', 'field_3', 'status', 'org_id', 'id', 'unique_id'];
+const TEXT_FIELDS = [
+  'field_10',
+  'field_1',
+  'field_11',
+  'field_2',
+  'field_12',
+  'field_13',
+  'field_14',
+  'field_15',
+  'field_19',
+  'field_4',
+  'field_3',
+  'status',
+  'org_id',
+  'id',
+  'unique_id',
+];
 const FLOAT_FIELDS = ['field_6', 'field_7', 'field_8', 'rate'];
 const INT_FIELDS = ['field_18', 'sub_field_a', 'sub_field_b', 'sub_field_total'];
 
@@ -309,23 +603,72 @@ function extras(field: string, records: Rec[]): Pools {
     case 'id':
     case 'unique_id':
       return {
-        '': [id(5), id(0).toLowerCase()], not: [id(5)], lt: [id(20), 'record_'], gte: [id(100)], contains: [id(7).slice(10, 16), 'record_'],
-        icontains: [id(7).slice(-6).toLowerCase(), 'RECORD_'], startswith: ['record_', id(3).slice(0, 14)], endswith: [id(9).slice(-3)],
+        '': [id(5), id(0).toLowerCase()],
+        not: [id(5)],
+        lt: [id(20), 'record_'],
+        gte: [id(100)],
+        contains: [id(7).slice(10, 16), 'record_'],
+        icontains: [id(7).slice(-6).toLowerCase(), 'RECORD_'],
+        startswith: ['record_', id(3).slice(0, 14)],
+        endswith: [id(9).slice(-3)],
         in: [[id(1), id(2), 'record_x'], [id(3).toLowerCase()]],
       };
     case 'org_id':
-      return { '': ['org_test', 'org_other'], not: ['org_test'], lt: ['org_u'], contains: ['_'], icontains: ['ORG'], startswith: ['org'], in: [['org_test', 'x']] };
+      return {
+        '': ['org_test', 'org_other'],
+        not: ['org_test'],
+        lt: ['org_u'],
+        contains: ['_'],
+        icontains: ['ORG'],
+        startswith: ['org'],
+        in: [['org_test', 'x']],
+      };
     case 'field_3':
-      return { '': ['type_a', 'type_c'], not: ['type_a'], lt: ['type_c'], contains: ['_a'], icontains: ['TYPE_'], startswith: ['type_'], endswith: ['_h'], in: [['type_a', 'type_e']] };
+      return {
+        '': ['type_a', 'type_c'],
+        not: ['type_a'],
+        lt: ['type_c'],
+        contains: ['_a'],
+        icontains: ['TYPE_'],
+        startswith: ['type_'],
+        endswith: ['_h'],
+        in: [['type_a', 'type_e']],
+      };
     case 'status':
-      return { '': ['success', 'error'], not: ['error'], lt: ['f'], contains: ['cess'], icontains: ['ERR'], startswith: ['s'], endswith: ['or'], in: [['success', 'x']] };
+      return {
+        '': ['success', 'error'],
+        not: ['error'],
+        lt: ['f'],
+        contains: ['cess'],
+        icontains: ['ERR'],
+        startswith: ['s'],
+        endswith: ['or'],
+        in: [['success', 'x']],
+      };
     case 'field_4':
-      return { '': ['gpt-4o-mini', 'my-model'], icontains: ['GPT', 'MODEL_x', 'É-'], contains: ['%', '\\'], startswith: ['m%'], in: [['gpt-4o-mini', 'Model_X']] };
+      return {
+        '': ['gpt-4o-mini', 'my-model'],
+        icontains: ['GPT', 'MODEL_x', 'É-'],
+        contains: ['%', '\\'],
+        startswith: ['m%'],
+        in: [['gpt-4o-mini', 'Model_X']],
+      };
     case 'field_19':
-      return { '': ['timeout', 'ERROR'], icontains: ['rate limit', 'ÉCOLE'], contains: ['50%', 'used_up'], startswith: ['Rate'], endswith: ['_up'] };
+      return {
+        '': ['timeout', 'ERROR'],
+        icontains: ['rate limit', 'ÉCOLE'],
+        contains: ['50%', 'used_up'],
+        startswith: ['Rate'],
+        endswith: ['_up'],
+      };
     case 'field_1':
     case 'field_2':
-      return { contains: ['"key"', '{"key":"value"', 'content', '[{', '"n": 0.00002', 'Héllo'], icontains: ['HÉLLO', '"ROLE"'], startswith: ['[{', '{"'], endswith: ['}]', '"}'] };
+      return {
+        contains: ['"key"', '{"key":"value"', 'content', '[{', '"n": 0.00002', 'Héllo'],
+        icontains: ['HÉLLO', '"ROLE"'],
+        startswith: ['[{', '{"'],
+        endswith: ['}]', '"}'],
+      };
     case 'field_6':
     case 'field_7':
     case 'field_8':
@@ -491,13 +834,17 @@ describe('filters agree with Django 3.2 on PostgreSQL', () => {
       await mapLimit(cases, 6, async (c, i) => {
         const dj = answers[i];
         const head = `${c.field} ${JSON.stringify(c.op)} ${JSON.stringify(c.value)}`;
-        const res = await app.request('POST', '/api/records/list/?param_c=1000&param_d=id', { filters: { [c.field]: { operator: c.op, value: c.value } } });
+        const res = await app.request('POST', '/api/records/list/?param_c=1000&param_d=id', {
+          filters: { [c.field]: { operator: c.op, value: c.value } },
+        });
         if ('error' in dj) {
           failures.push(`${head}\n  Django raised ${dj.error}\n  Tally: ${res.status} ${clip(JSON.stringify(res.body), 200)}`);
           return;
         }
         if (res.status !== 200) {
-          failures.push(`${head}\n  Tally answered ${res.status} ${clip(JSON.stringify(res.body), 300)}\n  Django: ${dj.rows.length} records\n  Django SQL: ${dj.sql}`);
+          failures.push(
+            `${head}\n  Tally answered ${res.status} ${clip(JSON.stringify(res.body), 300)}\n  Django: ${dj.rows.length} records\n  Django SQL: ${dj.sql}`,
+          );
           return;
         }
         const tally = (res.body.results as Rec[]).map((r) => position.get(r.id)!).sort((a, b) => a - b);
@@ -514,7 +861,9 @@ describe('filters agree with Django 3.2 on PostgreSQL', () => {
             note = ' (compared on records with a value at the path)';
             const dropped = records.map((_, p) => p).filter((p) => typeAt[p] === null && !tally.includes(p));
             if (dropped.length > 0) {
-              failures.push(`${head}\n  docs/filters.md: "not" keeps records with no value, but Tally dropped ${describeRows('', dropped, records, c.field).slice(2)}`);
+              failures.push(
+                `${head}\n  docs/filters.md: "not" keeps records with no value, but Tally dropped ${describeRows('', dropped, records, c.field).slice(2)}`,
+              );
             }
           } else if (['lt', 'lte', 'gt', 'gte'].includes(c.op)) {
             const want = jsonType(c.value[0]);
@@ -544,9 +893,13 @@ describe('filters agree with Django 3.2 on PostgreSQL', () => {
       const selected = answers.map((a) => ('rows' in a ? a.rows.length : -1));
       const none = selected.filter((n) => n === 0).length;
       const every = selected.filter((n) => n === records.length).length;
-      t.diagnostic(`${cases.length} cases on ${records.length} records (Django selects none in ${none}, every record in ${every}), Django ${django.django}`);
+      t.diagnostic(
+        `${cases.length} cases on ${records.length} records (Django selects none in ${none}, every record in ${every}), Django ${django.django}`,
+      );
       if (failures.length > 0) {
-        assert.fail(`${failures.length} of ${cases.length} cases disagree with Django [${kind}]:\n\n${failures.slice(0, 30).join('\n\n')}${failures.length > 30 ? `\n\n… and ${failures.length - 30} more` : ''}`);
+        assert.fail(
+          `${failures.length} of ${cases.length} cases disagree with Django [${kind}]:\n\n${failures.slice(0, 30).join('\n\n')}${failures.length > 30 ? `\n\n… and ${failures.length - 30} more` : ''}`,
+        );
       }
     });
   }

@@ -108,7 +108,9 @@ describe('records explorer in a browser', { skip }, () => {
     await page.getByRole('textbox', { name: /^Start time/ }).fill('2025-03-01T09:20:00Z');
     await page.getByRole('button', { name: 'Apply' }).click();
     await eventually(() => assert.equal(new URL(page.url()).searchParams.get('param_a'), '2025-03-01T09:20:00Z'));
-    const since = await api(`/api/records/list/?param_d=-timestamp&param_c=50&param_a=2025-03-01T09:20:00Z&filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    const since = await api(
+      `/api/records/list/?param_d=-timestamp&param_c=50&param_a=2025-03-01T09:20:00Z&filters=${encodeURIComponent(JSON.stringify(filters))}`,
+    );
     assert.ok(since.count > 0 && since.count < expected.count);
     await eventually(async () => assert.deepEqual(await rowIds(), idsOf(since)));
     await page.goBack(); // Back returns to the view before the start time
@@ -128,11 +130,16 @@ describe('records explorer in a browser', { skip }, () => {
     const filters = new URL(page.url()).searchParams.get('filters')!;
     const summary = await api(`/api/records/summary/?filters=${encodeURIComponent(filters)}`);
     for (const key of ['count', 'total_cost', 'total_tokens', 'latency_p50', 'latency_p95', 'error_rate']) {
-      await eventually(async () => assert.equal(await page.locator(`[data-stat="${key}"]`).getAttribute('data-value'), String(summary[key]), key));
+      await eventually(async () =>
+        assert.equal(await page.locator(`[data-stat="${key}"]`).getAttribute('data-value'), String(summary[key]), key),
+      );
     }
     await page.locator('[data-stat="count"]').getByText(String(summary.count)).waitFor();
     assert.equal(await page.locator('#chart svg rect.bar').count(), summary.buckets.length);
-    assert.match((await page.locator('#chart svg').getAttribute('aria-label')) ?? '', new RegExp(`^Records and cost over time. ${summary.count} records`));
+    assert.match(
+      (await page.locator('#chart svg').getAttribute('aria-label')) ?? '',
+      new RegExp(`^Records and cost over time. ${summary.count} records`),
+    );
   });
 
   test('pagination and page size', async () => {
@@ -195,14 +202,18 @@ describe('records explorer in a browser', { skip }, () => {
 
     await panel.getByText('Raw JSON').click();
     const raw = await panel.locator('#raw-json').innerText();
-    assert.deepEqual(JSON.parse(raw), (await api(`/api/records/${seeded[TOOL_INDEX].id}/`)));
+    assert.deepEqual(JSON.parse(raw), await api(`/api/records/${seeded[TOOL_INDEX].id}/`));
     await panel.getByRole('button', { name: 'Copy JSON' }).click();
     await panel.getByText('Copied').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), raw);
 
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'hidden' });
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-id')), seeded[TOOL_INDEX].id, 'focus returns to the row');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-id')),
+      seeded[TOOL_INDEX].id,
+      'focus returns to the row',
+    );
     assert.equal(new URL(page.url()).searchParams.get('record'), null);
   });
 
@@ -224,7 +235,12 @@ describe('records explorer in a browser', { skip }, () => {
     await page.goto('/');
     await eventually(async () => assert.equal((await rowIds()).length, 50));
     await page.getByLabel('Live tail').check();
-    const created = await t.request('POST', '/api/records/create/', { field_4: 'gpt-4o-mini', field_10: 'customer_live_tail', field_6: 0.5, field_7: 1 });
+    const created = await t.request('POST', '/api/records/create/', {
+      field_4: 'gpt-4o-mini',
+      field_10: 'customer_live_tail',
+      field_6: 0.5,
+      field_7: 1,
+    });
     assert.equal(created.status, 201);
     await page.locator(`#rows tr[data-id="${created.body.id}"]`).getByText('customer_live_tail').waitFor({ timeout: 15_000 });
     assert.equal((await rowIds())[0], created.body.id, 'on top: newest first');
@@ -244,12 +260,18 @@ describe('records explorer in a browser', { skip }, () => {
     await new Promise((r) => setTimeout(r, 2500)); // at least one poll has run before the record arrives
 
     const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
-    const old = await t.request('POST', '/api/records/create/', { field_4: 'gpt-4o-mini', field_10: 'customer_day_old', timestamp: dayAgo });
+    const old = await t.request('POST', '/api/records/create/', {
+      field_4: 'gpt-4o-mini',
+      field_10: 'customer_day_old',
+      timestamp: dayAgo,
+    });
     assert.equal(old.status, 201);
     await page.locator(`#rows tr[data-id="${old.body.id}"]`).getByText('customer_day_old').waitFor({ timeout: 15_000 });
     const ids = await rowIds();
     assert.ok(ids.indexOf(old.body.id) > ids.indexOf(recent.body.id), 'sorted by timestamp: below the recent one');
-    await eventually(async () => assert.equal(Number(await page.locator('[data-stat="count"]').getAttribute('data-value')), countBefore + 1));
+    await eventually(async () =>
+      assert.equal(Number(await page.locator('[data-stat="count"]').getAttribute('data-value')), countBefore + 1),
+    );
     assert.equal(await page.evaluate(() => (window as any).__sameDocument), true, 'no reload');
     await page.getByLabel('Live tail').uncheck();
   });

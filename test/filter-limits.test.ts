@@ -32,7 +32,9 @@ const TOP = MAX_FILTERS - TEXT_COLUMNS.length - NESTED; // field_9__k<i>, the re
  * are written into the SQL), so nested lists hold just the two booleans.
  */
 function mixed(n: number, salt: number, nested: boolean): (string | number | boolean)[] {
-  const values = Array.from({ length: nested ? n - 2 : n }, (_, j) => (j % 3 === 0 ? `s${salt}-${j}` : j % 3 === 1 || nested ? j + 0.5 : j % 2 === 0));
+  const values = Array.from({ length: nested ? n - 2 : n }, (_, j) =>
+    j % 3 === 0 ? `s${salt}-${j}` : j % 3 === 1 || nested ? j + 0.5 : j % 2 === 0,
+  );
   return nested ? [...values, true, false] : values;
 }
 /** The value of each type that the planted record holds: the list's first string, its first number, or false. */
@@ -59,7 +61,8 @@ function plantedRecord(): Record<string, any> {
   return body;
 }
 
-const inValues = (filters: Record<string, any>) => Object.values(filters).reduce((n, f) => n + (f.operator === 'in' ? f.value.length : 0), 0);
+const inValues = (filters: Record<string, any>) =>
+  Object.values(filters).reduce((n, f) => n + (f.operator === 'in' ? f.value.length : 0), 0);
 
 for (const kind of STORE_KINDS) {
   describe(`filter size limits [${kind}]`, () => {
@@ -86,7 +89,11 @@ for (const kind of STORE_KINDS) {
       for (const query of ['', '?param_d=id', '?param_d=field_6', '?param_d=-timestamp&count=false']) {
         const res = await post(`/api/records/list/${query}`, filters);
         assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body).slice(0, 300)}`);
-        assert.deepEqual(res.body.results.map((r: any) => r.id), [match], query);
+        assert.deepEqual(
+          res.body.results.map((r: any) => r.id),
+          [match],
+          query,
+        );
         if (!query.includes('count=false')) assert.equal(res.body.count, 1, query);
       }
       const summary = await post('/api/records/summary/', filters);
@@ -100,7 +107,10 @@ for (const kind of STORE_KINDS) {
       const tooMany: [Record<string, unknown>, RegExp][] = [
         [filters, new RegExp(`at most ${MAX_FILTER_VALUES} values together; these hold ${MAX_FILTER_VALUES + 1}`)],
         [{ ...worstCase(), field_18: { operator: '', value: [200] } }, new RegExp(`At most ${MAX_FILTERS} filters`)],
-        [{ field_10: { operator: 'in', value: Array.from({ length: MAX_IN_VALUES + 1 }, (_, i) => `c${i}`) } }, new RegExp(`"in" takes at most ${MAX_IN_VALUES} values`)],
+        [
+          { field_10: { operator: 'in', value: Array.from({ length: MAX_IN_VALUES + 1 }, (_, i) => `c${i}`) } },
+          new RegExp(`"in" takes at most ${MAX_IN_VALUES} values`),
+        ],
       ];
       for (const [body, message] of tooMany) {
         for (const path of ['/api/records/list/', '/api/records/summary/']) {
@@ -122,10 +132,18 @@ for (const kind of STORE_KINDS) {
           assert.equal(res.body.count, 1);
         }
         const listed = await post('/api/records/list/', { field_9__a__b: { operator: 'in', value } });
-        assert.deepEqual(listed.body.results.map((r: any) => r.id), [nested.id]);
+        assert.deepEqual(
+          listed.body.results.map((r: any) => r.id),
+          [nested.id],
+        );
       }
       for (const n of [400, MAX_IN_VALUES]) {
-        const filters = Object.fromEntries(Array.from({ length: MAX_FILTERS }, (_, i) => [`field_9__m${i}`, { operator: 'in', value: Array.from({ length: n }, (_, j) => `x${j}`) }]));
+        const filters = Object.fromEntries(
+          Array.from({ length: MAX_FILTERS }, (_, i) => [
+            `field_9__m${i}`,
+            { operator: 'in', value: Array.from({ length: n }, (_, j) => `x${j}`) },
+          ]),
+        );
         const res = await post('/api/records/list/', filters);
         assert.equal(res.status, 400, `${n} values × ${MAX_FILTERS}: ${JSON.stringify(res.body).slice(0, 300)}`);
         assert.equal(res.body.error.code, 'invalid_filter_value');

@@ -10,12 +10,84 @@ import { STORE_KINDS } from './helpers/stores.ts';
  */
 
 const FIXTURE = [
-  { field_4: 'gpt-4o', field_6: 0.5, field_7: 1.25, field_8: 0.25, field_10: 'Alice', field_11: 'thread-1', field_12: 'ref_1', field_13: 'trace-A', field_14: 'wf', field_15: 'span-1', field_18: 200, field_5: { sub_field_a: 100, sub_field_b: 50 }, field_1: 'Hello World', field_2: 'Bonjour', field_19: '', timestamp: '2025-01-01T10:00:00Z', field_9: { tier: 'gold', n: 5, flag: true, nul: null } },
-  { field_4: 'gpt-4o-mini', field_6: 0.00002, field_7: 2, field_8: 3, field_10: 'bob', field_11: 'thread-1', field_12: 'ref_2', field_13: 'trace-A', field_14: 'wf', field_15: 'span-2', field_18: 404, field_5: { sub_field_a: 7, sub_field_b: 0 }, field_1: 'ÉCOLE Straße', field_2: '100% sure_thing', field_19: 'Not Found', timestamp: '2025-01-01T11:30:00.5Z', field_9: { tier: 'silver', n: 12.5, flag: false } },
-  { field_4: 'claude-3-5-sonnet', field_6: 12, field_7: 0.5, field_10: 'Émile', field_12: 'ref_3', field_13: 'trace-B', field_18: 500, field_5: { sub_field_a: 2000, sub_field_b: 1000, sub_field_c: 3100 }, field_1: 'école [draft] *star* ?q', field_2: 'path\\to\\file', field_19: 'Internal error', timestamp: '2025-01-02T00:00:00Z', field_9: { tier: 'Gold', n: '5', other: 'x' } },
-  { field_4: 'local-llama', field_7: 10, field_10: 'alice', field_11: 'thread-2', field_18: 201, field_1: 'emoji 😀 here', field_2: null, timestamp: '2024-12-31T23:59:59Z', field_9: {} },
+  {
+    field_4: 'gpt-4o',
+    field_6: 0.5,
+    field_7: 1.25,
+    field_8: 0.25,
+    field_10: 'Alice',
+    field_11: 'thread-1',
+    field_12: 'ref_1',
+    field_13: 'trace-A',
+    field_14: 'wf',
+    field_15: 'span-1',
+    field_18: 200,
+    field_5: { sub_field_a: 100, sub_field_b: 50 },
+    field_1: 'Hello World',
+    field_2: 'Bonjour',
+    field_19: '',
+    timestamp: '2025-01-01T10:00:00Z',
+    field_9: { tier: 'gold', n: 5, flag: true, nul: null },
+  },
+  {
+    field_4: 'gpt-4o-mini',
+    field_6: 0.00002,
+    field_7: 2,
+    field_8: 3,
+    field_10: 'bob',
+    field_11: 'thread-1',
+    field_12: 'ref_2',
+    field_13: 'trace-A',
+    field_14: 'wf',
+    field_15: 'span-2',
+    field_18: 404,
+    field_5: { sub_field_a: 7, sub_field_b: 0 },
+    field_1: 'ÉCOLE Straße',
+    field_2: '100% sure_thing',
+    field_19: 'Not Found',
+    timestamp: '2025-01-01T11:30:00.5Z',
+    field_9: { tier: 'silver', n: 12.5, flag: false },
+  },
+  {
+    field_4: 'claude-3-5-sonnet',
+    field_6: 12,
+    field_7: 0.5,
+    field_10: 'Émile',
+    field_12: 'ref_3',
+    field_13: 'trace-B',
+    field_18: 500,
+    field_5: { sub_field_a: 2000, sub_field_b: 1000, sub_field_c: 3100 },
+    field_1: 'école [draft] *star* ?q',
+    field_2: 'path\\to\\file',
+    field_19: 'Internal error',
+    timestamp: '2025-01-02T00:00:00Z',
+    field_9: { tier: 'Gold', n: '5', other: 'x' },
+  },
+  {
+    field_4: 'local-llama',
+    field_7: 10,
+    field_10: 'alice',
+    field_11: 'thread-2',
+    field_18: 201,
+    field_1: 'emoji 😀 here',
+    field_2: null,
+    timestamp: '2024-12-31T23:59:59Z',
+    field_9: {},
+  },
   { field_6: 3.5, field_18: 429, field_1: 'UPPER lower MiXeD', field_19: 'rate limited', timestamp: '2025-01-01T10:00:00.123456Z' },
-  { field_4: 'Zeta', field_6: 0, field_7: 0, field_10: 'zed', field_11: 'thread-2', field_12: 'REF_1', field_18: 302, field_5: { sub_field_a: 0, sub_field_b: 0 }, field_1: 'ß and ς', timestamp: '2025-06-01T00:00:00Z', field_9: { tier: 'gold', n: -1, list: [1, 2] } },
+  {
+    field_4: 'Zeta',
+    field_6: 0,
+    field_7: 0,
+    field_10: 'zed',
+    field_11: 'thread-2',
+    field_12: 'REF_1',
+    field_18: 302,
+    field_5: { sub_field_a: 0, sub_field_b: 0 },
+    field_1: 'ß and ς',
+    timestamp: '2025-06-01T00:00:00Z',
+    field_9: { tier: 'gold', n: -1, list: [1, 2] },
+  },
 ];
 
 type Rec = Record<string, any>;
@@ -32,7 +104,18 @@ const cp = (a: string, b: string) => {
 };
 
 /** Reference text forms, hand-checked against PostgreSQL for the fixture's values. */
-const FLOAT_TEXT: Record<number, string> = { 0.5: '0.5', 0.00002: '2e-05', 12: '12', 3.5: '3.5', 0: '0', 1.25: '1.25', 2: '2', 10: '10', 0.25: '0.25', 3: '3' };
+const FLOAT_TEXT: Record<number, string> = {
+  0.5: '0.5',
+  0.00002: '2e-05',
+  12: '12',
+  3.5: '3.5',
+  0: '0',
+  1.25: '1.25',
+  2: '2',
+  10: '10',
+  0.25: '0.25',
+  3: '3',
+};
 function textOf(v: unknown, kind: Kind): string | null {
   if (v === null || v === undefined) return null;
   if (kind === 'float') return FLOAT_TEXT[v as number] ?? String(v);
@@ -48,7 +131,7 @@ function compare(a: unknown, b: unknown, kind: Kind): number {
   if (kind === 'timestamp') return Date.parse(a as string) - Date.parse(b as string) || usFrac(a as string) - usFrac(b as string);
   return (a as number) - (b as number);
 }
-const usFrac = (s: string) => Number((`${/\.(\d+)/.exec(s)?.[1] ?? ''}000000`).slice(3, 6));
+const usFrac = (s: string) => Number(`${/\.(\d+)/.exec(s)?.[1] ?? ''}000000`.slice(3, 6));
 
 function reference(op: string, have: unknown, value: unknown, kind: Kind): boolean {
   const missing = have === null || have === undefined;
@@ -82,10 +165,30 @@ function reference(op: string, have: unknown, value: unknown, kind: Kind): boole
 }
 
 const SCALARS: [string, Kind][] = [
-  ['id', 'text'], ['unique_id', 'text'], ['org_id', 'text'], ['timestamp', 'timestamp'], ['field_1', 'text'], ['field_2', 'text'],
-  ['field_3', 'text'], ['field_4', 'text'], ['field_6', 'float'], ['field_7', 'float'], ['field_8', 'float'], ['field_10', 'text'],
-  ['field_11', 'text'], ['field_12', 'text'], ['field_13', 'text'], ['field_14', 'text'], ['field_15', 'text'], ['field_18', 'int'],
-  ['field_19', 'text'], ['sub_field_a', 'int'], ['sub_field_b', 'int'], ['sub_field_total', 'int'], ['rate', 'float'], ['status', 'text'],
+  ['id', 'text'],
+  ['unique_id', 'text'],
+  ['org_id', 'text'],
+  ['timestamp', 'timestamp'],
+  ['field_1', 'text'],
+  ['field_2', 'text'],
+  ['field_3', 'text'],
+  ['field_4', 'text'],
+  ['field_6', 'float'],
+  ['field_7', 'float'],
+  ['field_8', 'float'],
+  ['field_10', 'text'],
+  ['field_11', 'text'],
+  ['field_12', 'text'],
+  ['field_13', 'text'],
+  ['field_14', 'text'],
+  ['field_15', 'text'],
+  ['field_18', 'int'],
+  ['field_19', 'text'],
+  ['sub_field_a', 'int'],
+  ['sub_field_b', 'int'],
+  ['sub_field_total', 'int'],
+  ['rate', 'float'],
+  ['status', 'text'],
 ];
 
 /** Probe values for a field: present values, a missing one, and substrings for the text lookups. */
@@ -128,7 +231,11 @@ for (const kind of STORE_KINDS) {
 
     for (const [field, fieldKind] of SCALARS) {
       test(`every operator on ${field}`, async () => {
-        for (const { op, value } of probes(FIXTURE.map((_, i) => records[i] ?? {}), field, fieldKind)) {
+        for (const { op, value } of probes(
+          FIXTURE.map((_, i) => records[i] ?? {}),
+          field,
+          fieldKind,
+        )) {
           const got = await list({ [field]: { operator: op, value: Array.isArray(value) ? value : [value] } });
           const expected = records.filter((r) => reference(op, r[field], value, fieldKind)).map((r) => r.id);
           assert.deepEqual(got, expected, `${field} ${JSON.stringify(op)} ${JSON.stringify(value)}`);
@@ -172,7 +279,10 @@ for (const kind of STORE_KINDS) {
     test('equal with null is isnull; in ignores null; an empty in matches nothing', async () => {
       const noCost = records.filter((r) => r.field_6 === null).map((r) => r.id);
       assert.deepEqual(await list({ field_6: { operator: '', value: [null] } }), noCost);
-      assert.deepEqual(await list({ field_6: { operator: 'not', value: [null] } }), records.filter((r) => r.field_6 !== null).map((r) => r.id));
+      assert.deepEqual(
+        await list({ field_6: { operator: 'not', value: [null] } }),
+        records.filter((r) => r.field_6 !== null).map((r) => r.id),
+      );
       assert.deepEqual(await list({ field_10: { operator: 'in', value: [null, 'bob'] } }), [records[1].id]);
       assert.deepEqual(await list({ field_10: { operator: 'in', value: [] } }), []);
     });
@@ -246,7 +356,8 @@ for (const kind of STORE_KINDS) {
       for (const field_9 of [{ a: { b: 'x', n: 2 } }, { a: { b: 'y', n: '2' } }, { a: 'flat' }, {}]) {
         ids.push((await t.request('POST', '/api/records/create/', { field_9 })).body.id);
       }
-      const list = async (filters: unknown) => (await t.request('POST', '/api/records/list/?param_d=id', { filters })).body.results.map((r: any) => r.id);
+      const list = async (filters: unknown) =>
+        (await t.request('POST', '/api/records/list/?param_d=id', { filters })).body.results.map((r: any) => r.id);
       assert.deepEqual(await list({ field_9__a__b: { value: ['x'] } }), [ids[0]]);
       assert.deepEqual(await list({ field_9__a__b: { operator: 'not', value: ['x'] } }), [ids[1], ids[2], ids[3]]);
       assert.deepEqual(await list({ field_9__a__n: { value: [2] } }), [ids[0]]);
@@ -272,9 +383,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(summary.status, 400);
     });
 
-    test('a step that is an integer indexes an array, as PostgreSQL\'s #> (and so Django) reads the path', async () => {
+    test("a step that is an integer indexes an array, as PostgreSQL's #> (and so Django) reads the path", async () => {
       const bodies = [
-        { tags: ['x', 'y', 'z'], nest: { '0': 'key zero' }, rows: [{ n: 1, s: 'Ab' }, { n: 5, s: null }] },
+        {
+          tags: ['x', 'y', 'z'],
+          nest: { '0': 'key zero' },
+          rows: [
+            { n: 1, s: 'Ab' },
+            { n: 5, s: null },
+          ],
+        },
         { tags: ['y'], nest: ['first'], rows: [{ n: 7 }] },
         { tags: 'x', nest: { '00': 'padded' }, rows: [] },
         { tags: [['x']], nest: { a: [1, [2, 3]] } },

@@ -35,7 +35,11 @@ describe('security headers', () => {
     const docs = await t.request('GET', '/docs/');
     assert.match(String(docs.headers['content-type']), /text\/html/);
     assert.equal(docs.headers['x-frame-options'], 'DENY');
-    assert.equal(docs.headers['content-security-policy'], "frame-ancestors 'none'", 'HTML pages keep their scripts; only framing is forbidden');
+    assert.equal(
+      docs.headers['content-security-policy'],
+      "frame-ancestors 'none'",
+      'HTML pages keep their scripts; only framing is forbidden',
+    );
   });
 
   test('a Content-Security-Policy set by a route (a web page) is kept', async () => {
@@ -56,7 +60,10 @@ describe('CORS', () => {
       const res = await t.request('GET', '/api/records/list/', undefined, { origin: 'https://app.example.com' });
       assert.equal(res.status, 200);
       assert.equal(res.headers['access-control-allow-origin'], undefined);
-      const pre = await t.request('OPTIONS', '/api/records/list/', undefined, { origin: 'https://app.example.com', 'access-control-request-method': 'POST' });
+      const pre = await t.request('OPTIONS', '/api/records/list/', undefined, {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+      });
       assert.equal(pre.status, 404);
       assert.equal(pre.headers['access-control-allow-origin'], undefined);
     } finally {
@@ -108,7 +115,11 @@ describe('configuration of the limits', () => {
       ['TALLY_CORS_ORIGINS', 'https://ok.example.com,javascript:alert(1)'],
       ['TALLY_LOG_LEVEL', 'loud'],
     ]) {
-      assert.throws(() => loadConfig({ [name]: value }), (e: unknown) => e instanceof ConfigError && e.message.includes(name), `${name}=${value}`);
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (e: unknown) => e instanceof ConfigError && e.message.includes(name),
+        `${name}=${value}`,
+      );
     }
   });
 });
@@ -117,7 +128,10 @@ describe('token bucket', () => {
   test('burst, refill at the rate, seconds to wait, bounded number of keys', () => {
     let now = 0;
     const limiter = createRateLimiter({ perSecond: 2, burst: 3, maxKeys: 4, now: () => now });
-    assert.deepEqual([1, 2, 3, 4].map(() => limiter.take('a')), [0, 0, 0, 1]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => limiter.take('a')),
+      [0, 0, 0, 1],
+    );
     now += 500; // one token back
     assert.equal(limiter.take('a'), 0);
     assert.equal(limiter.take('a'), 1);

@@ -52,7 +52,11 @@ describe('icontains prefilter', () => {
     const like = db.prepare("SELECT ? LIKE ? ESCAPE '\\' AS m");
     const matches = (text: string, pattern: string) => (like.get(text, pattern) as { m: number }).m === 1;
     const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-    assert.deepEqual(db.prepare("SELECT compile_options FROM pragma_compile_options WHERE compile_options LIKE '%ICU%'").all(), [], 'no ICU');
+    assert.deepEqual(
+      db.prepare("SELECT compile_options FROM pragma_compile_options WHERE compile_options LIKE '%ICU%'").all(),
+      [],
+      'no ICU',
+    );
     let chunk: string[] = [];
     const check = () => {
       const s = chunk.join('');
@@ -65,7 +69,8 @@ describe('icontains prefilter', () => {
       if (chunk.length === 4096) check();
       // Beyond ASCII, a character never matches its other case.
       const up = simpleUpper(ch);
-      if (ch.codePointAt(0)! > 0x7f && up !== ch) assert.ok(!matches(ch, escapeLike(up)) && !matches(up, escapeLike(ch)), `U+${ch.codePointAt(0)!.toString(16)}`);
+      if (ch.codePointAt(0)! > 0x7f && up !== ch)
+        assert.ok(!matches(ch, escapeLike(up)) && !matches(up, escapeLike(ch)), `U+${ch.codePointAt(0)!.toString(16)}`);
     }
     check();
   });
@@ -74,7 +79,8 @@ describe('icontains prefilter', () => {
   function matches(needle: string): { exact: number[]; built: number[]; reference: number[] } {
     const params: unknown[] = [];
     const built = sqliteDialect.pattern(params, 'x', 'icontains', needle);
-    const rows = (sql: string, args: unknown[]) => (db.prepare(`SELECT rowid AS r FROM texts WHERE ${sql} ORDER BY rowid`).all(...args) as { r: number }[]).map((r) => r.r);
+    const rows = (sql: string, args: unknown[]) =>
+      (db.prepare(`SELECT rowid AS r FROM texts WHERE ${sql} ORDER BY rowid`).all(...args) as { r: number }[]).map((r) => r.r);
     const all = db.prepare('SELECT rowid AS r, x FROM texts ORDER BY rowid').all() as { r: number; x: string }[];
     return {
       exact: rows("tally_upper(x) GLOB '*' || ? || '*'", [simpleUpper(needle).replace(/[[*?]/g, (c) => `[${c}]`)]),
@@ -84,10 +90,48 @@ describe('icontains prefilter', () => {
   }
 
   // Characters where ASCII and Unicode case mapping part ways, mixed with any other code point.
-  const tricky = fc.constantFrom('a', 'i', 's', 'I', 'S', 'ı', 'İ', 'ſ', 'ß', 'ẞ', 'é', 'É', 'ü', 'Ü', 'ǅ', 'ǆ', 'Ǆ', 'ﬁ', 'ς', 'σ', 'Σ', 'ᾳ', 'ᾼ', 'K', 'k', 'Å', '*', '?', '[', ' ');
+  const tricky = fc.constantFrom(
+    'a',
+    'i',
+    's',
+    'I',
+    'S',
+    'ı',
+    'İ',
+    'ſ',
+    'ß',
+    'ẞ',
+    'é',
+    'É',
+    'ü',
+    'Ü',
+    'ǅ',
+    'ǆ',
+    'Ǆ',
+    'ﬁ',
+    'ς',
+    'σ',
+    'Σ',
+    'ᾳ',
+    'ᾼ',
+    'K',
+    'k',
+    'Å',
+    '*',
+    '?',
+    '[',
+    ' ',
+  );
   const anyChar = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 });
-  const unicodeChar = fc.integer({ min: 1, max: 0x10ffff }).filter((cp) => cp < 0xd800 || cp > 0xdfff).map((cp) => String.fromCodePoint(cp));
-  const text = fc.array(fc.oneof({ weight: 6, arbitrary: tricky }, { weight: 2, arbitrary: anyChar }, { weight: 1, arbitrary: unicodeChar }), { maxLength: 12 }).map((cs) => cs.join(''));
+  const unicodeChar = fc
+    .integer({ min: 1, max: 0x10ffff })
+    .filter((cp) => cp < 0xd800 || cp > 0xdfff)
+    .map((cp) => String.fromCodePoint(cp));
+  const text = fc
+    .array(fc.oneof({ weight: 6, arbitrary: tricky }, { weight: 2, arbitrary: anyChar }, { weight: 1, arbitrary: unicodeChar }), {
+      maxLength: 12,
+    })
+    .map((cs) => cs.join(''));
   /** A needle: a piece of one of the texts with its case changed here and there, or any text. */
   const needleFor = (texts: string[]) =>
     fc.oneof(
@@ -115,7 +159,9 @@ describe('icontains prefilter', () => {
     let needlesTried = 0;
     fc.assert(
       fc.property(
-        fc.array(text, { minLength: 1, maxLength: 20 }).chain((texts) => fc.tuple(fc.constant(texts), fc.array(needleFor(texts), { minLength: 1, maxLength: 8 }))),
+        fc
+          .array(text, { minLength: 1, maxLength: 20 })
+          .chain((texts) => fc.tuple(fc.constant(texts), fc.array(needleFor(texts), { minLength: 1, maxLength: 8 }))),
         ([texts, needles]) => {
           db.exec('DELETE FROM texts');
           for (const t of texts) insert.run(t);
@@ -141,7 +187,11 @@ describe('icontains prefilter', () => {
     const letter = fc.constantFrom('a', 'b', 'e', 'r', 'i', 's', 'I', 'S', 'ı', 'ſ', 'ü', 'Ü', 'ß', 'é', ' ', '%', '_');
     const word = fc.array(letter, { minLength: 0, maxLength: 14 }).map((cs) => cs.join(''));
     const needle = fc
-      .tuple(fc.array(fc.constantFrom('a', 'b', 'e', 'r', 'A', 'B', 'E', 'R'), { minLength: 3, maxLength: 5 }), fc.constantFrom('i', 's', 'I', 'S', 'ı', 'ſ', 'is', 'sı'), fc.array(fc.constantFrom('a', 'b', 'e', 'ü', 'Ü', 'ſ'), { maxLength: 3 }))
+      .tuple(
+        fc.array(fc.constantFrom('a', 'b', 'e', 'r', 'A', 'B', 'E', 'R'), { minLength: 3, maxLength: 5 }),
+        fc.constantFrom('i', 's', 'I', 'S', 'ı', 'ſ', 'is', 'sı'),
+        fc.array(fc.constantFrom('a', 'b', 'e', 'ü', 'Ü', 'ſ'), { maxLength: 3 }),
+      )
       .map(([head, mid, tail]) => head.join('') + mid + tail.join(''));
     let usedPlain = 0;
     let proper = 0;

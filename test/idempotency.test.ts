@@ -24,9 +24,19 @@ for (const kind of STORE_KINDS) {
     });
     after(() => t.close());
     const post = (url: string, body: unknown, key?: string, auth?: string) =>
-      t.request('POST', url, body, { ...(key !== undefined ? { 'idempotency-key': key } : {}), ...(auth ? { authorization: `Bearer ${auth}` } : {}) });
+      t.request('POST', url, body, {
+        ...(key !== undefined ? { 'idempotency-key': key } : {}),
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+      });
     const countOf = async (field_2: string, auth?: string) =>
-      (await t.request('POST', '/api/records/list/', { filters: { field_2: { operator: '', value: [field_2] } } }, auth ? { authorization: `Bearer ${auth}` } : {})).body.count;
+      (
+        await t.request(
+          'POST',
+          '/api/records/list/',
+          { filters: { field_2: { operator: '', value: [field_2] } } },
+          auth ? { authorization: `Bearer ${auth}` } : {},
+        )
+      ).body.count;
 
     test('a repeat answers the first outcome (Idempotent-Replayed) and stores nothing twice', async () => {
       const body = { field_2: 'idem once', field_4: 'gpt-4o', field_5: { sub_field_a: 3, sub_field_b: 4 } };
@@ -45,7 +55,10 @@ for (const kind of STORE_KINDS) {
       const other = await post('/api/records/create/', { field_2: 'idem b' }, 'key-conflict');
       assert.equal(other.status, 409);
       assert.equal(other.body.error.code, 'idempotency_conflict');
-      assert.deepEqual(other.body.error.details.map((d: { field: string }) => d.field), ['Idempotency-Key']);
+      assert.deepEqual(
+        other.body.error.details.map((d: { field: string }) => d.field),
+        ['Idempotency-Key'],
+      );
       assert.equal(await countOf('idem b'), 0);
       const batch = await post('/api/records/batch/', { records: [{ field_2: 'idem a' }] }, 'key-conflict'); // valid, but another route
       assert.equal(batch.status, 409);
@@ -118,7 +131,8 @@ for (const kind of STORE_KINDS) {
       const again = await post('/api/records/create/', { field_2: 'idem expiry' }, 'key-expiry'); // the new row holds it
       assert.equal(again.body.id, later.body.id);
 
-      for (let i = 0; i < 5; i++) assert.equal((await post('/api/records/create/', { field_2: `idem purge ${i}` }, `key-purge-${i}`)).status, 201);
+      for (let i = 0; i < 5; i++)
+        assert.equal((await post('/api/records/create/', { field_2: `idem purge ${i}` }, `key-purge-${i}`)).status, 201);
       const old = `UPDATE idempotency_keys SET created_at = created_at - ${day} WHERE key LIKE 'key-purge-%'`;
       await sqlOnStore(t, { sqlite: old, postgres: old });
       const cutoff = Date.now() - IDEMPOTENCY_TTL_MS;
@@ -159,7 +173,9 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-test('Idempotency-Key [postgres]: one key sent to two processes at once stores one record, and both answer it', { skip: STORE_KINDS.includes('postgres') ? false : 'PostgreSQL is not reachable' }, async () => {
+test('Idempotency-Key [postgres]: one key sent to two processes at once stores one record, and both answer it', {
+  skip: STORE_KINDS.includes('postgres') ? false : 'PostgreSQL is not reachable',
+}, async () => {
   // Neither process knows the other's request in flight: the store's key row, claimed in the insert's transaction,
   // decides, and the loser answers the winner's record.
   const a = await startTestApp('postgres');
@@ -168,7 +184,10 @@ test('Idempotency-Key [postgres]: one key sent to two processes at once stores o
     for (let round = 0; round < 5; round++) {
       const body = { field_2: `idem race ${round}` };
       const headers = { 'idempotency-key': `key-race-${round}` };
-      const [ra, rb] = await Promise.all([a.request('POST', '/api/records/create/', body, headers), b.request('POST', '/api/records/create/', body, headers)]);
+      const [ra, rb] = await Promise.all([
+        a.request('POST', '/api/records/create/', body, headers),
+        b.request('POST', '/api/records/create/', body, headers),
+      ]);
       assert.deepEqual([ra.status, rb.status], [201, 201], JSON.stringify([ra.body, rb.body]));
       assert.equal(ra.body.id, rb.body.id);
       const listed = await a.request('POST', '/api/records/list/', { filters: { field_2: { operator: '', value: [body.field_2] } } });

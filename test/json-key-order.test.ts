@@ -28,10 +28,14 @@ function keyLists(value: unknown): string[][] {
 }
 
 /** jsonb's order: shorter keys first (in bytes), then byte by byte. */
-const jsonbOrder = (keys: string[]) => [...keys].sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+const jsonbOrder = (keys: string[]) =>
+  [...keys].sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
 /** JavaScript's object order, in which Tally reads a body: integer keys ascending, then the others as sent. */
-const jsOrder = (keys: string[]) => [...keys.filter((k) => /^(0|[1-9]\d*)$/.test(k)).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !/^(0|[1-9]\d*)$/.test(k))];
+const jsOrder = (keys: string[]) => [
+  ...keys.filter((k) => /^(0|[1-9]\d*)$/.test(k)).sort((a, b) => Number(a) - Number(b)),
+  ...keys.filter((k) => !/^(0|[1-9]\d*)$/.test(k)),
+];
 
 for (const kind of STORE_KINDS) {
   describe(`JSON objects and key order [${kind}]`, () => {
@@ -41,7 +45,7 @@ for (const kind of STORE_KINDS) {
     });
     after(() => t.close());
 
-    test('every store returns the members sent; key order is JavaScript\'s, and on PostgreSQL jsonb\'s inside field_9 once stored', async () => {
+    test("every store returns the members sent; key order is JavaScript's, and on PostgreSQL jsonb's inside field_9 once stored", async () => {
       // A key sent twice keeps its last value (JSON.parse), in the place of its first.
       const text = JSON.stringify(SENT).replace('"dup":1', '"dup":0,"dup":1');
       const created = await t.request('POST', '/api/records/create/', text);
@@ -49,7 +53,8 @@ for (const kind of STORE_KINDS) {
       const got = (await t.request('GET', `/api/records/${created.body.id}/`)).body;
       const listed = (await t.request('POST', '/api/records/list/', { filters: { id: { value: [created.body.id] } } })).body.results[0];
       for (const read of [created.body, got, listed]) {
-        for (const f of JSON_FIELDS) assert.deepEqual(read[f], f === 'field_5' ? { sub_field_a: 20, sub_field_b: 10, sub_field_c: 30 } : SENT[f], f);
+        for (const f of JSON_FIELDS)
+          assert.deepEqual(read[f], f === 'field_5' ? { sub_field_a: 20, sub_field_b: 10, sub_field_c: 30 } : SENT[f], f);
         assert.deepEqual(JSON.parse(read.field_1), SENT.field_1);
       }
       // The create reply: JavaScript's order everywhere (field_5 as sub_field_a, b, c); field_1's text likewise.
@@ -60,7 +65,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(created.body.field_1, '{"7":"seven","zz":1,"a":2}');
       for (const read of [got, listed]) {
         for (const f of JSON_FIELDS) {
-          const expected = kind === 'postgres' && f === 'field_9' ? keyLists(SENT.field_9).map((keys) => jsOrder(jsonbOrder(keys))) : keyLists(created.body[f]);
+          const expected =
+            kind === 'postgres' && f === 'field_9'
+              ? keyLists(SENT.field_9).map((keys) => jsOrder(jsonbOrder(keys)))
+              : keyLists(created.body[f]);
           assert.deepEqual(keyLists(read[f]), expected, `${f} read back`);
         }
         assert.equal(read.field_1, created.body.field_1);

@@ -35,7 +35,12 @@ function sources(dir = SRC): string[] {
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(path.join(SRC, file), 'utf8');
   const found = new Set<string>();
-  const patterns = [/\bfrom\s+'(\.{1,2}\/[^']+)'/g, /\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/g, /\bimport\s+'(\.{1,2}\/[^']+)'/g, /new URL\(\s*'(\.{1,2}\/[^']+)'/g];
+  const patterns = [
+    /\bfrom\s+'(\.{1,2}\/[^']+)'/g,
+    /\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/g,
+    /\bimport\s+'(\.{1,2}\/[^']+)'/g,
+    /new URL\(\s*'(\.{1,2}\/[^']+)'/g,
+  ];
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
       const target = path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), m[1])).replace(/\.js$/, '.ts');
@@ -59,7 +64,8 @@ describe('the layers of src/', () => {
     const upward: string[] = [];
     for (const [file, targets] of graph) {
       for (const target of targets) {
-        if (layerOf(target) > layerOf(file)) upward.push(`${file} (${LAYERS[layerOf(file)].name}) → ${target} (${LAYERS[layerOf(target)].name})`);
+        if (layerOf(target) > layerOf(file))
+          upward.push(`${file} (${LAYERS[layerOf(file)].name}) → ${target} (${LAYERS[layerOf(target)].name})`);
       }
     }
     assert.deepEqual(upward, []);
@@ -97,6 +103,9 @@ describe('the layers of src/', () => {
   });
 
   test('the check sees imports: a known edge is found', () => {
-    assert.ok(graph.get('app.ts')!.some((t) => t.startsWith('store/')), 'app.ts imports the store');
+    assert.ok(
+      graph.get('app.ts')!.some((t) => t.startsWith('store/')),
+      'app.ts imports the store',
+    );
   });
 });

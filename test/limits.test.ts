@@ -22,7 +22,10 @@ for (const kind of STORE_KINDS) {
         Array.from({ length: 64 }, async (_, i) => {
           const marker = `c${i}`;
           const async = i % 2 === 0;
-          const res = await t.request('POST', '/api/records/create/', { field_10: marker, ...(async ? { field_21: { option_a: false } } : {}) });
+          const res = await t.request('POST', '/api/records/create/', {
+            field_10: marker,
+            ...(async ? { field_21: { option_a: false } } : {}),
+          });
           answered.set(marker, res.status);
           if (res.status === 503) {
             assert.equal(errorCodeOf(res.body), 'overloaded');
@@ -51,12 +54,17 @@ for (const kind of STORE_KINDS) {
 
     test('past TALLY_WRITE_QUEUE_MAX_BYTES creates are 503 overloaded; one record is always admitted', async () => {
       const prompt = 'p'.repeat(100 * 1024); // ~200 KiB in memory as a JS string
-      const statuses = await Promise.all(Array.from({ length: 10 }, () => t.request('POST', '/api/records/create/', { field_1: prompt }).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, () => t.request('POST', '/api/records/create/', { field_1: prompt }).then((r) => r.status)),
+      );
       // Which requests arrive while the first commit is still pending depends on the store's speed, so the
       // exact split varies (a second record may be admitted once the first commit is done); the rule does not.
       const created = statuses.filter((s) => s === 201).length;
       assert.ok(created >= 1 && created <= 3, `one record is always admitted: ${statuses}`);
-      assert.ok(statuses.every((s) => s === 201 || s === 503), String(statuses));
+      assert.ok(
+        statuses.every((s) => s === 201 || s === 503),
+        String(statuses),
+      );
       assert.ok(statuses.filter((s) => s === 503).length >= 7, `most are refused: ${statuses}`);
       assert.equal(t.app.queue.bytes(), 0, 'the queue gives its bytes back after the commit');
       assert.equal((await t.request('GET', '/api/records/list/')).body.count, created, 'only the 201s are stored');
@@ -129,7 +137,10 @@ describe('connection limits over real sockets', () => {
   after(() => t.close());
 
   test('a body over TALLY_BODY_LIMIT_BYTES is 413 payload_too_large and nothing is stored', async () => {
-    const res = await httpRequest(port, 'POST', '/api/records/create/', { body: { field_1: 'x'.repeat(4096) }, headers: { authorization: `Bearer ${t.key}` } });
+    const res = await httpRequest(port, 'POST', '/api/records/create/', {
+      body: { field_1: 'x'.repeat(4096) },
+      headers: { authorization: `Bearer ${t.key}` },
+    });
     assert.equal(res.status, 413);
     assert.equal(errorCodeOf(res.body), 'payload_too_large');
     assert.equal((await t.request('GET', '/api/records/list/')).body.count, 0);
@@ -138,7 +149,9 @@ describe('connection limits over real sockets', () => {
   test('a client trickling its request slower than TALLY_REQUEST_TIMEOUT_MS gets 408 request_timeout and is disconnected', async () => {
     const c = rawConnection(port);
     await c.connected;
-    c.socket.write(`POST /api/records/create/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    c.socket.write(
+      `POST /api/records/create/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+    );
     // One byte every 100 ms: never idle long enough for the idle timeout, but far too slow for the request timeout.
     const trickle = setInterval(() => c.socket.writable && c.socket.write(' '), 100);
     const ms = await c.closed;

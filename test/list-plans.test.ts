@@ -26,7 +26,12 @@ function body(i: number): Record<string, unknown> {
   const texts = ['Überweisung erhalten', 'ıstanbul', 'eine überweisung', 'nothing here'];
   // The newest 100 records carry old timestamps (a backfill): id order and time order disagree there.
   const ts = i >= N - 100 ? BASE - i * 1000 : BASE + i * 1000;
-  return { field_2: texts[i % 4], field_10: `c${i % 13}`, timestamp: new Date(ts).toISOString(), ...(i % 11 === 0 ? {} : { field_9: meta }) };
+  return {
+    field_2: texts[i % 4],
+    field_10: `c${i % 13}`,
+    timestamp: new Date(ts).toISOString(),
+    ...(i % 11 === 0 ? {} : { field_9: meta }),
+  };
 }
 
 type Rec = { id: string; timestamp: string; field_2: string; field_10: string; field_9: Record<string, unknown> | null };
@@ -37,18 +42,48 @@ const after = (r: Rec) => Date.parse(r.timestamp) >= Date.parse(SINCE);
 
 const CASES: { name: string; filters?: unknown; since?: string; match: (r: Rec) => boolean }[] = [
   { name: 'meta equal, sparse', filters: { field_9__kind: { operator: '', value: ['rare'] } }, match: (r) => meta(r).kind === 'rare' },
-  { name: 'meta in, dense, repeated value', filters: { field_9__kind: { operator: 'in', value: ['odd', 'rare', 'odd'] } }, match: (r) => ['odd', 'rare'].includes(meta(r).kind as string) },
-  { name: 'meta in across JSON types', filters: { field_9__n: { operator: 'in', value: [0, '0'] } }, match: (r) => meta(r).n === 0 || meta(r).n === '0' },
+  {
+    name: 'meta in, dense, repeated value',
+    filters: { field_9__kind: { operator: 'in', value: ['odd', 'rare', 'odd'] } },
+    match: (r) => ['odd', 'rare'].includes(meta(r).kind as string),
+  },
+  {
+    name: 'meta in across JSON types',
+    filters: { field_9__n: { operator: 'in', value: [0, '0'] } },
+    match: (r) => meta(r).n === 0 || meta(r).n === '0',
+  },
   { name: 'meta boolean', filters: { field_9__flag: { operator: '', value: [true] } }, match: (r) => meta(r).flag === true },
   { name: 'meta only on the oldest', filters: { field_9__late: { operator: '', value: ['yes'] } }, match: (r) => meta(r).late === 'yes' },
-  { name: 'meta not (keeps missing keys)', filters: { field_9__kind: { operator: 'not', value: ['odd'] } }, match: (r) => meta(r).kind !== 'odd' },
+  {
+    name: 'meta not (keeps missing keys)',
+    filters: { field_9__kind: { operator: 'not', value: ['odd'] } },
+    match: (r) => meta(r).kind !== 'odd',
+  },
   { name: 'meta isnull', filters: { field_9__kind: { operator: 'isnull', value: [true] } }, match: (r) => !('kind' in meta(r)) },
-  { name: 'meta and a column', filters: { field_9__kind: { operator: '', value: ['even'] }, field_10: { operator: '', value: ['c3'] } }, match: (r) => meta(r).kind === 'even' && r.field_10 === 'c3' },
+  {
+    name: 'meta and a column',
+    filters: { field_9__kind: { operator: '', value: ['even'] }, field_10: { operator: '', value: ['c3'] } },
+    match: (r) => meta(r).kind === 'even' && r.field_10 === 'c3',
+  },
   { name: 'meta empty in', filters: { field_9__kind: { operator: 'in', value: [] } }, match: () => false },
-  { name: 'icontains, non-ASCII', filters: { field_2: { operator: 'icontains', value: ['überweisung'] } }, match: icontains('überweisung') },
+  {
+    name: 'icontains, non-ASCII',
+    filters: { field_2: { operator: 'icontains', value: ['überweisung'] } },
+    match: icontains('überweisung'),
+  },
   { name: 'icontains through ı', filters: { field_2: { operator: 'icontains', value: ['ISTANBUL'] } }, match: icontains('ISTANBUL') },
-  { name: 'start time and icontains', since: SINCE, filters: { field_2: { operator: 'icontains', value: ['ÜBERWEISUNG'] } }, match: (r) => after(r) && icontains('ÜBERWEISUNG')(r) },
-  { name: 'start time and meta in', since: SINCE, filters: { field_9__kind: { operator: 'in', value: ['rare', 'even'] } }, match: (r) => after(r) && ['rare', 'even'].includes(meta(r).kind as string) },
+  {
+    name: 'start time and icontains',
+    since: SINCE,
+    filters: { field_2: { operator: 'icontains', value: ['ÜBERWEISUNG'] } },
+    match: (r) => after(r) && icontains('ÜBERWEISUNG')(r),
+  },
+  {
+    name: 'start time and meta in',
+    since: SINCE,
+    filters: { field_9__kind: { operator: 'in', value: ['rare', 'even'] } },
+    match: (r) => after(r) && ['rare', 'even'].includes(meta(r).kind as string),
+  },
   { name: 'start time only', since: SINCE, match: after },
 ];
 
@@ -58,7 +93,15 @@ const SORTS: Record<string, (a: Rec, b: Rec) => number> = {
   '-timestamp': (a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (a.id < b.id ? 1 : -1),
 };
 
-const PAGES: [size: number, page: number][] = [[1, 1], [3, 2], [10, 1], [10, 4], [100, 1], [100, 3], [7, 400]];
+const PAGES: [size: number, page: number][] = [
+  [1, 1],
+  [3, 2],
+  [10, 1],
+  [10, 4],
+  [100, 1],
+  [100, 3],
+  [7, 400],
+];
 
 for (const kind of STORE_KINDS) {
   describe(`list plans give the reference answer [${kind}]`, () => {
@@ -72,7 +115,8 @@ for (const kind of STORE_KINDS) {
         assert.equal(res.status, 201, JSON.stringify(res.body).slice(0, 300));
       }
       const listed = [];
-      for (let page = 1; page <= Math.ceil(N / 1000); page++) listed.push(...(await t.request('GET', `/api/records/list/?param_c=1000&param_b=${page}&param_d=id`)).body.results);
+      for (let page = 1; page <= Math.ceil(N / 1000); page++)
+        listed.push(...(await t.request('GET', `/api/records/list/?param_c=1000&param_b=${page}&param_d=id`)).body.results);
       all = listed;
       assert.equal(all.length, N);
     });
@@ -84,12 +128,22 @@ for (const kind of STORE_KINDS) {
           const expected = all.filter(c.match).sort(compare);
           for (const [size, page] of PAGES) {
             for (const count of [true, false]) {
-              const q = new URLSearchParams({ param_c: String(size), param_b: String(page), param_d: sort, ...(c.since ? { param_a: c.since } : {}), ...(count ? {} : { count: 'false' }) });
+              const q = new URLSearchParams({
+                param_c: String(size),
+                param_b: String(page),
+                param_d: sort,
+                ...(c.since ? { param_a: c.since } : {}),
+                ...(count ? {} : { count: 'false' }),
+              });
               const what = `${c.name}, ${q}`;
               const res = await t.request('POST', `/api/records/list/?${q}`, c.filters ? { filters: c.filters } : undefined);
               assert.equal(res.status, 200, `${what}: ${JSON.stringify(res.body)}`);
               const want = expected.slice((page - 1) * size, page * size).map((r) => r.id);
-              assert.deepEqual(res.body.results.map((r: Rec) => r.id), want, what);
+              assert.deepEqual(
+                res.body.results.map((r: Rec) => r.id),
+                want,
+                what,
+              );
               assert.equal(res.body.count, count ? expected.length : null, what);
               assert.equal(res.body.next === null, page * size >= expected.length, `${what}: next`);
               assert.equal(res.body.previous === null, page === 1, `${what}: previous`);

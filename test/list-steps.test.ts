@@ -38,7 +38,11 @@ const CASES: [string, ListQuery, { sqlite: string; postgres: string }][] = [
   ['text search by id: the walk finds the page among the newest', query({}, TEXT), { sqlite: 'walk', postgres: 'walk' }],
   ['text search without a count: the walk still tries', query({}, TEXT, false), { sqlite: 'walk', postgres: 'walk' }],
   ['a customer: an index narrows, then its matches are sorted', query({}, CUSTOMER), { sqlite: 'sorted', postgres: 'page' }],
-  ['matches only among the oldest, without a count: the walk stops short', query({}, { field_2: { operator: 'icontains', value: ['nothing'] }, ...OLDEST }, false), { sqlite: 'page', postgres: 'page' }],
+  [
+    'matches only among the oldest, without a count: the walk stops short',
+    query({}, { field_2: { operator: 'icontains', value: ['nothing'] }, ...OLDEST }, false),
+    { sqlite: 'page', postgres: 'page' },
+  ],
   ['sorted by cost, a text search', query({ param_d: '-field_6' }, TEXT), { sqlite: 'page', postgres: 'page' }],
 ];
 

@@ -40,7 +40,11 @@ for (const kind of STORE_KINDS) {
     });
 
     test('the page is the records as retrieved one by one, in compact JSON (SQLite writes it on its reader thread)', async () => {
-      const res = await t.app.http.inject({ method: 'GET', url: '/api/records/list/?param_c=3', headers: { authorization: `Bearer ${t.key}` } });
+      const res = await t.app.http.inject({
+        method: 'GET',
+        url: '/api/records/list/?param_c=3',
+        headers: { authorization: `Bearer ${t.key}` },
+      });
       assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
       const page = JSON.parse(res.body);
       assert.equal(res.body, JSON.stringify(page), 'compact, in the order JSON.stringify writes the envelope');
@@ -87,7 +91,17 @@ for (const kind of STORE_KINDS) {
 
     test('param_c: max 1000, larger is a 400; bad numbers are 400', async () => {
       assert.equal((await t.request('GET', '/api/records/list/?param_c=1000')).status, 200);
-      for (const q of ['param_c=1001', 'param_c=0', 'param_c=abc', 'param_b=0', 'param_b=-1', 'param_b=1.5', 'param_d=nope', 'param_d=field_1', 'param_a=yesterday']) {
+      for (const q of [
+        'param_c=1001',
+        'param_c=0',
+        'param_c=abc',
+        'param_b=0',
+        'param_b=-1',
+        'param_b=1.5',
+        'param_d=nope',
+        'param_d=field_1',
+        'param_a=yesterday',
+      ]) {
         const res = await t.request('GET', `/api/records/list/?${q}`);
         assert.equal(res.status, 400, q);
         assert.equal(res.body.error.code, 'invalid_query_parameter', q);
@@ -130,7 +144,10 @@ for (const kind of STORE_KINDS) {
     });
 
     test('GET takes filters as JSON in ?filters=', async () => {
-      const res = await t.request('GET', `/api/records/list/?filters=${encodeURIComponent(JSON.stringify(SEED_FILTERS.filters))}&param_c=2`);
+      const res = await t.request(
+        'GET',
+        `/api/records/list/?filters=${encodeURIComponent(JSON.stringify(SEED_FILTERS.filters))}&param_c=2`,
+      );
       assert.equal(res.status, 200);
       assert.equal(res.body.results.length, 2);
       const next = new URL(res.body.next);
@@ -142,7 +159,10 @@ for (const kind of STORE_KINDS) {
       const res = await t.request('POST', '/api/records/list/?param_c=3&param_d=field_7', SEED_FILTERS);
       assert.equal(res.body.results.length, 3);
       const latencies = res.body.results.map((r: any) => r.field_7);
-      assert.deepEqual(latencies, [...latencies].sort((a, b) => a - b));
+      assert.deepEqual(
+        latencies,
+        [...latencies].sort((a, b) => a - b),
+      );
       const unknown = await t.request('POST', '/api/records/list/', { filter: {} });
       assert.equal(unknown.status, 400);
       assert.equal(unknown.body.error.details[0].field, 'filter');
@@ -192,11 +212,19 @@ for (const kind of STORE_KINDS) {
       const long = await t.request('GET', `/api/records/${'a'.repeat(5000)}/`);
       assert.equal(long.status, 404, JSON.stringify(long.body).slice(0, 200));
       assert.equal(long.body.error.code, 'not_found');
-      assert.equal((await t.request('GET', `/api/records/${'a'.repeat(5000)}/`, undefined, { authorization: 'Bearer nope-nope-nope-nope' })).status, 401);
+      assert.equal(
+        (await t.request('GET', `/api/records/${'a'.repeat(5000)}/`, undefined, { authorization: 'Bearer nope-nope-nope-nope' })).status,
+        401,
+      );
     });
 
     test('a URL whose %-escapes do not decode is a 400 in the error shape', async () => {
-      for (const [method, url] of [['GET', '/api/records/%ZZ/'], ['GET', '/api/records/%E0%A4%A/'], ['POST', '/api/records/create/%ZZ'], ['GET', '/api/records/list%ZZ']]) {
+      for (const [method, url] of [
+        ['GET', '/api/records/%ZZ/'],
+        ['GET', '/api/records/%E0%A4%A/'],
+        ['POST', '/api/records/create/%ZZ'],
+        ['GET', '/api/records/list%ZZ'],
+      ]) {
         const res = await t.request(method, url, method === 'POST' ? {} : undefined);
         assert.equal(res.status, 400, `${method} ${url}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error.code, 'bad_request', `${method} ${url}: ${JSON.stringify(res.body)}`);
@@ -215,33 +243,55 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       t = await startTestApp(kind);
       port = await listen(t);
-      for (let i = 0; i < 60; i++) await t.create({ field_2: `${i}:${String.fromCharCode(97 + (i % 26)).repeat(200_000)}`, field_5: { sub_field_a: 1, sub_field_b: 1 } });
-      for (let page = 1; page <= 3; page++) pages.push((await t.request('GET', `/api/records/list/?param_c=20&param_b=${page}`)).body.results.map((r: { id: string }) => r.id));
+      for (let i = 0; i < 60; i++)
+        await t.create({
+          field_2: `${i}:${String.fromCharCode(97 + (i % 26)).repeat(200_000)}`,
+          field_5: { sub_field_a: 1, sub_field_b: 1 },
+        });
+      for (let page = 1; page <= 3; page++)
+        pages.push((await t.request('GET', `/api/records/list/?param_c=20&param_b=${page}`)).body.results.map((r: { id: string }) => r.id));
     });
     after(() => t.close());
 
     test('a page is sent whole and unchanged while a slow client reads it and other lists take turns in the page buffers', async () => {
       const slow = new Promise<string>((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port, path: '/api/records/list/?param_c=20&param_b=1', headers: { authorization: `Bearer ${t.key}` }, agent: false }, (res) => {
-          res.pause(); // ~8 MB: most of it waits in the server until this client reads
-          const chunks: Buffer[] = [];
-          setTimeout(() => {
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-            res.resume();
-          }, 1500);
-          res.on('error', reject);
-        });
+        const req = http.get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/records/list/?param_c=20&param_b=1',
+            headers: { authorization: `Bearer ${t.key}` },
+            agent: false,
+          },
+          (res) => {
+            res.pause(); // ~8 MB: most of it waits in the server until this client reads
+            const chunks: Buffer[] = [];
+            setTimeout(() => {
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+              res.resume();
+            }, 1500);
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
       });
       for (let round = 0; round < 4; round++) {
         for (const page of [2, 3]) {
-          const res = await httpRequest(port, 'GET', `/api/records/list/?param_c=20&param_b=${page}`, { headers: { authorization: `Bearer ${t.key}` } });
-          assert.deepEqual(res.body.results.map((r: { id: string }) => r.id), pages[page - 1]);
+          const res = await httpRequest(port, 'GET', `/api/records/list/?param_c=20&param_b=${page}`, {
+            headers: { authorization: `Bearer ${t.key}` },
+          });
+          assert.deepEqual(
+            res.body.results.map((r: { id: string }) => r.id),
+            pages[page - 1],
+          );
         }
       }
       const first = JSON.parse(await slow);
-      assert.deepEqual(first.results.map((r: { id: string }) => r.id), pages[0]);
+      assert.deepEqual(
+        first.results.map((r: { id: string }) => r.id),
+        pages[0],
+      );
       for (const r of first.results) assert.match(r.field_2, /^\d+:([a-z])\1{199999}$/);
     });
   });

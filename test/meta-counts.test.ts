@@ -24,13 +24,35 @@ import { STORE_KINDS } from './helpers/stores.ts';
 
 const KEYS = ['env', 'n', 'flag', 'mixed'];
 // Raw JSON texts, so that 1.0 and -0 reach the server as written.
-const VALUES = ['"a"', '"b"', '"1"', '""', '"1e3"', '1', '1.0', '2.5', '2.50', '-0', '0', '1e3', '1000', '-1E-2', 'true', 'false', 'null', '{"x":1}', '[1]'];
+const VALUES = [
+  '"a"',
+  '"b"',
+  '"1"',
+  '""',
+  '"1e3"',
+  '1',
+  '1.0',
+  '2.5',
+  '2.50',
+  '-0',
+  '0',
+  '1e3',
+  '1000',
+  '-1E-2',
+  'true',
+  'false',
+  'null',
+  '{"x":1}',
+  '[1]',
+];
 const orgs = [TEST_ORG, 'org_meta_b', 'org_meta_c'];
 
 type Stored = { org: string; meta: Record<string, unknown> | null };
 
-const sameScalar = (a: unknown, b: unknown) => a !== null && typeof a === 'object' ? false : typeof a === typeof b && (a === b || (typeof a === 'number' && a === b));
-const matches = (meta: Record<string, unknown> | null, key: string, wanted: unknown[]) => meta !== null && key in meta && wanted.some((w) => sameScalar(meta[key], w));
+const sameScalar = (a: unknown, b: unknown) =>
+  a !== null && typeof a === 'object' ? false : typeof a === typeof b && (a === b || (typeof a === 'number' && a === b));
+const matches = (meta: Record<string, unknown> | null, key: string, wanted: unknown[]) =>
+  meta !== null && key in meta && wanted.some((w) => sameScalar(meta[key], w));
 
 type Generated = { org: string; entries: [string, string][]; hasMeta: boolean };
 
@@ -59,25 +81,37 @@ for (const kind of STORE_KINDS) {
       for (const org of orgs) {
         const mine = records.filter((r) => r.org === org);
         if (mine.length === 0) continue;
-        const items = mine.map((r) => (r.hasMeta ? `{"field_2":"x","field_9":{${r.entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}}` : '{"field_2":"x"}'));
+        const items = mine.map((r) =>
+          r.hasMeta ? `{"field_2":"x","field_9":{${r.entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}}` : '{"field_2":"x"}',
+        );
         if (withBadItem) items.push('{"field_6":"not a cost"}');
         const res = await t.request('POST', '/api/records/batch/', `{"records":[${items.join(',')}]}`, as(org));
         assert.equal(res.status, withBadItem ? 400 : 201, JSON.stringify(res.body).slice(0, 300));
-        if (!withBadItem) for (const r of mine) stored.push({ org, meta: r.hasMeta ? Object.fromEntries(r.entries.map(([k, v]) => [k, JSON.parse(v)])) : null });
+        if (!withBadItem)
+          for (const r of mine)
+            stored.push({ org, meta: r.hasMeta ? Object.fromEntries(r.entries.map(([k, v]) => [k, JSON.parse(v)])) : null });
       }
     }
 
     async function checkQueries(runs: number) {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...orgs), fc.constantFrom(...KEYS), fc.array(fc.constantFrom(...VALUES.filter((v) => !/^[[{]/.test(v))), { maxLength: 5 }), fc.boolean(), async (org, key, raw, single) => {
-          const wanted = raw.map((v) => JSON.parse(v));
-          const useEq = single && wanted.length > 0;
-          const filters = `{"field_9__${key}":{"operator":"${useEq ? '' : 'in'}","value":[${(useEq ? raw.slice(0, 1) : raw).join(',')}]}}`;
-          const res = await t.request('GET', `/api/records/list/?param_c=1&filters=${encodeURIComponent(filters)}`, undefined, as(org));
-          assert.equal(res.status, 200, JSON.stringify(res.body));
-          const expected = stored.filter((s) => s.org === org && matches(s.meta, key, useEq ? wanted.slice(0, 1) : wanted.filter((w) => w !== null))).length;
-          assert.equal(res.body.count, expected, `${org} ${filters}`);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...orgs),
+          fc.constantFrom(...KEYS),
+          fc.array(fc.constantFrom(...VALUES.filter((v) => !/^[[{]/.test(v))), { maxLength: 5 }),
+          fc.boolean(),
+          async (org, key, raw, single) => {
+            const wanted = raw.map((v) => JSON.parse(v));
+            const useEq = single && wanted.length > 0;
+            const filters = `{"field_9__${key}":{"operator":"${useEq ? '' : 'in'}","value":[${(useEq ? raw.slice(0, 1) : raw).join(',')}]}}`;
+            const res = await t.request('GET', `/api/records/list/?param_c=1&filters=${encodeURIComponent(filters)}`, undefined, as(org));
+            assert.equal(res.status, 200, JSON.stringify(res.body));
+            const expected = stored.filter(
+              (s) => s.org === org && matches(s.meta, key, useEq ? wanted.slice(0, 1) : wanted.filter((w) => w !== null)),
+            ).length;
+            assert.equal(res.body.count, expected, `${org} ${filters}`);
+          },
+        ),
         { numRuns: runs, seed: 20261128 },
       );
     }
@@ -93,7 +127,10 @@ for (const kind of STORE_KINDS) {
     test('a metadata string longer than an index key can hold is stored and counted', async () => {
       // 6,400 bytes that do not compress (PostgreSQL compresses a long index key before it measures it).
       const long = Array.from({ length: 200 }, (_, i) => createHash('md5').update(String(i)).digest('hex')).join('');
-      assert.equal((await t.request('POST', '/api/records/batch/', { records: [{ field_9: { long } }, { field_9: { long: `${long}!` } }] })).status, 201);
+      assert.equal(
+        (await t.request('POST', '/api/records/batch/', { records: [{ field_9: { long } }, { field_9: { long: `${long}!` } }] })).status,
+        201,
+      );
       const filters = encodeURIComponent(JSON.stringify({ field_9__long: { operator: 'in', value: [long, 'short'] } }));
       assert.equal((await t.request('GET', `/api/records/list/?param_c=1&filters=${filters}`)).body.count, 1);
       stored.push({ org: TEST_ORG, meta: { long } }, { org: TEST_ORG, meta: { long: `${long}!` } });
@@ -106,7 +143,13 @@ for (const kind of STORE_KINDS) {
           // A counter row keeps the first spelling of its value (-0 or 0, 1 or 1.0): the same key either way.
           const same = (rows: unknown[]) => (rows as { v: unknown }[]).map((r) => ({ ...r, v: r.v === 0 ? 0 : r.v }));
           const kept = same(db.prepare('SELECT org_id, k, t, v, n FROM meta_value_counts ORDER BY org_id, k, t, v').all());
-          const counted = same(db.prepare('SELECT org_id, k, t, v, count(*) AS n FROM record_meta GROUP BY org_id, k, t, v HAVING count(*) >= 2 ORDER BY org_id, k, t, v').all());
+          const counted = same(
+            db
+              .prepare(
+                'SELECT org_id, k, t, v, count(*) AS n FROM record_meta GROUP BY org_id, k, t, v HAVING count(*) >= 2 ORDER BY org_id, k, t, v',
+              )
+              .all(),
+          );
           assert.ok(kept.length > 20);
           assert.deepEqual(kept, counted);
         } finally {
@@ -119,7 +162,16 @@ for (const kind of STORE_KINDS) {
 
 // Many values, most held by one or two records, some by more, arriving in small batches: values cross from "held
 // once" (counted from record_meta on SQLite) to "held twice" (a counter row) within a batch and across batches.
-const POOL = [...Array.from({ length: 40 }, (_, i) => String(i)), '3.0', '7.0', '-0', ...Array.from({ length: 40 }, (_, i) => `"${i}"`), 'true', 'false', 'null'];
+const POOL = [
+  ...Array.from({ length: 40 }, (_, i) => String(i)),
+  '3.0',
+  '7.0',
+  '-0',
+  ...Array.from({ length: 40 }, (_, i) => `"${i}"`),
+  'true',
+  'false',
+  'null',
+];
 
 for (const kind of STORE_KINDS) {
   describe(`counted metadata "in" over values held once, twice or more [${kind}]`, () => {
@@ -163,7 +215,10 @@ describe('migrations 4 and 5 backfill the per-value counts of an existing file [
     db.close();
     db = openSqlite(file); // migrates
     try {
-      assert.deepEqual(read(db).map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })), kept.map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })));
+      assert.deepEqual(
+        read(db).map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })),
+        kept.map((r: any) => ({ ...r, v: r.v === 0 ? 0 : r.v })),
+      );
     } finally {
       db.close();
     }
@@ -202,7 +257,12 @@ describe('a store transaction that fails counts nothing [sqlite]', () => {
       // before any row is created, and 'boom', held twice, gets a new row): the writes before it are rolled back
       // with the rows.
       db.exec("CREATE TRIGGER boom BEFORE INSERT ON meta_value_counts WHEN NEW.k = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
-      const batch = [make('org_a', { env: 'prod', n: 1 }), make('org_a', { env: 'staging', n: '1' }), make('org_a', { env: 'prod', boom: null }), make('org_a', { boom: null })];
+      const batch = [
+        make('org_a', { env: 'prod', n: 1 }),
+        make('org_a', { env: 'staging', n: '1' }),
+        make('org_a', { env: 'prod', boom: null }),
+        make('org_a', { boom: null }),
+      ];
       assert.throws(() => insert(batch), /boom/);
       assert.deepEqual(snapshot(db), before);
 
@@ -210,7 +270,11 @@ describe('a store transaction that fails counts nothing [sqlite]', () => {
       insert(batch);
       const later = snapshot(db);
       assert.notDeepEqual(later.counts, before.counts);
-      const counted = db.prepare('SELECT org_id, k, t, v, count(*) AS n FROM record_meta GROUP BY org_id, k, t, v HAVING count(*) >= 2 ORDER BY org_id, k, t, v').all();
+      const counted = db
+        .prepare(
+          'SELECT org_id, k, t, v, count(*) AS n FROM record_meta GROUP BY org_id, k, t, v HAVING count(*) >= 2 ORDER BY org_id, k, t, v',
+        )
+        .all();
       assert.deepEqual(later.counts, counted);
     } finally {
       db.close();

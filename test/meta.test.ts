@@ -24,9 +24,24 @@ for (const kind of STORE_KINDS) {
         [...byName.keys()],
         FIELDS.filter((f) => f.filterable || f.sortable).map((f) => f.name),
       );
-      assert.deepEqual(byName.get('field_6'), { name: 'field_6', description: FIELDS.find((f) => f.name === 'field_6')!.description, kind: 'float', filterable: true, sortable: true });
+      assert.deepEqual(byName.get('field_6'), {
+        name: 'field_6',
+        description: FIELDS.find((f) => f.name === 'field_6')!.description,
+        kind: 'float',
+        filterable: true,
+        sortable: true,
+      });
       assert.equal((byName.get('field_1') as any).sortable, false, 'bodies filter but do not sort');
-      assert.deepEqual((byName.get('field_3') as any).values, ['type_a', 'type_b', 'type_c', 'type_d', 'type_e', 'type_f', 'type_g', 'type_h']);
+      assert.deepEqual((byName.get('field_3') as any).values, [
+        'type_a',
+        'type_b',
+        'type_c',
+        'type_d',
+        'type_e',
+        'type_f',
+        'type_g',
+        'type_h',
+      ]);
       assert.deepEqual((byName.get('status') as any).values, ['success', 'error']);
       assert.equal(byName.has('field_9'), false, 'metadata is filtered through the prefix, not by itself');
     });

@@ -10,7 +10,9 @@ function prose(node: unknown, where = '$'): [string, string][] {
   if (Array.isArray(node)) return node.flatMap((v, i) => prose(v, `${where}[${i}]`));
   if (node === null || typeof node !== 'object') return [];
   return Object.entries(node).flatMap(([k, v]) =>
-    (k === 'description' || k === 'summary') && typeof v === 'string' ? [[`${where}.${k}`, v] as [string, string]] : prose(v, `${where}.${k}`),
+    (k === 'description' || k === 'summary') && typeof v === 'string'
+      ? [[`${where}.${k}`, v] as [string, string]]
+      : prose(v, `${where}.${k}`),
   );
 }
 
@@ -26,7 +28,14 @@ describe('OpenAPI document and reference page', () => {
     assert.equal(res.status, 200);
     const doc = res.body;
     assert.match(doc.openapi, /^3\./);
-    for (const p of ['/api/records/create/', '/api/records/batch/', '/api/records/list/', '/api/records/{resource_id}/', '/api/records/summary/', '/api/meta/fields']) {
+    for (const p of [
+      '/api/records/create/',
+      '/api/records/batch/',
+      '/api/records/list/',
+      '/api/records/{resource_id}/',
+      '/api/records/summary/',
+      '/api/meta/fields',
+    ]) {
       assert.ok(doc.paths[p], `documents ${p}`);
     }
     const create = doc.components.schemas.CreateRecord;
@@ -51,7 +60,10 @@ describe('OpenAPI document and reference page', () => {
   test('placeholders such as <key> survive in the reference: every one in the prose is in a code span, never bare HTML', async () => {
     const doc = (await t.request('GET', '/openapi.json', undefined, { authorization: '' })).body;
     const texts = prose(doc);
-    assert.ok(texts.some(([, text]) => text.includes('`Authorization: Bearer <key>`')), 'the auth line is in a code span');
+    assert.ok(
+      texts.some(([, text]) => text.includes('`Authorization: Bearer <key>`')),
+      'the auth line is in a code span',
+    );
     for (const [where, text] of texts) {
       const outsideCode = text.replace(/`[^`]*`/g, '');
       assert.doesNotMatch(outsideCode, /<[A-Za-z/!]/, `${where}: markdown would read "<..." as HTML and drop it`);

@@ -117,12 +117,18 @@ for (const kind of STORE_KINDS) {
       const res = await t.request('POST', '/api/records/create/?marker=rid-test', { field_3: 'type_z' }, { 'x-request-id': rid });
       assert.equal(res.status, 400);
       assert.equal(res.headers['x-request-id'], rid);
-      const lines = t.logs.flatMap((chunk) => chunk.split('\n')).filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+      const lines = t.logs
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l));
       const mine = lines.filter((l) => l.reqId === rid);
       // One access line per request, when it is answered: method, path, status and duration, with the request id.
       const done = mine.filter((l) => l.msg === 'request completed');
       assert.equal(done.length, 1, JSON.stringify(mine));
-      assert.deepEqual([done[0].req.method, done[0].req.url, done[0].res.statusCode, typeof done[0].responseTime], ['POST', '/api/records/create/', 400, 'number']);
+      assert.deepEqual(
+        [done[0].req.method, done[0].req.url, done[0].res.statusCode, typeof done[0].responseTime],
+        ['POST', '/api/records/create/', 400, 'number'],
+      );
       assert.ok(!mine.some((l) => l.msg === 'incoming request'), 'no second line per request');
       for (const l of lines) if (l.req?.query?.includes('marker')) assert.equal(l.reqId, rid);
       const own = await t.request('GET', '/healthz');

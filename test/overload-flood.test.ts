@@ -77,11 +77,13 @@ for (const kind of STORE_KINDS) {
         const loops: Promise<void>[] = [];
         for (const [what, clients, body] of kinds) {
           for (let c = 0; c < clients; c++) {
-            const send = (agent: http.Agent, n: number) => httpRequest(server.port, 'POST', '/api/records/create/', { body: body(n), agent, headers: auth });
+            const send = (agent: http.Agent, n: number) =>
+              httpRequest(server.port, 'POST', '/api/records/create/', { body: body(n), agent, headers: auth });
             loops.push(client(what, send, what.includes('too large')));
           }
         }
-        for (let c = 0; c < 2; c++) loops.push(client('list', (agent) => httpRequest(server.port, 'GET', '/api/records/list/?param_c=10', { agent, headers: auth })));
+        for (let c = 0; c < 2; c++)
+          loops.push(client('list', (agent) => httpRequest(server.port, 'GET', '/api/records/list/?param_c=10', { agent, headers: auth })));
         // /healthz on a connection of its own, every 100 ms, must answer within 10 s throughout (it queues behind
         // the ~150 flooding connections in the one event loop, so it is slow, but it answers).
         const health = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -111,7 +113,10 @@ for (const kind of STORE_KINDS) {
         t.diagnostic(
           `RSS baseline ${(baseline / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB; /healthz p50 ${healthLatencies[healthLatencies.length >> 1].toFixed(1)} ms, max ${healthLatencies.at(-1)!.toFixed(1)} ms`,
         );
-        assert.ok([...statuses.keys()].some((k) => / 20[12]$/.test(k)), 'work got done during the flood');
+        assert.ok(
+          [...statuses.keys()].some((k) => / 20[12]$/.test(k)),
+          'work got done during the flood',
+        );
         // Bounded by ~150 connections x 1 MiB body limit (buffered and parsed) plus the 8 MiB queue cap.
         assert.ok(peak - baseline < 512 * 1024, `RSS grew ${((peak - baseline) / 1024).toFixed(0)} MiB under the flood`);
       } finally {

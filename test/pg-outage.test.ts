@@ -23,7 +23,12 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
     const proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(direct);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const server = await startServer({ TALLY_DATABASE_URL: viaProxy.toString(), TALLY_INIT_ORG_ID: 'org_outage', TALLY_INIT_API_KEY: KEY, TALLY_PG_POOL_SIZE: '4' });
+    const server = await startServer({
+      TALLY_DATABASE_URL: viaProxy.toString(),
+      TALLY_INIT_ORG_ID: 'org_outage',
+      TALLY_INIT_API_KEY: KEY,
+      TALLY_PG_POOL_SIZE: '4',
+    });
     const base = `http://127.0.0.1:${server.port}`;
     let phase = 'before';
     const outcomes: Outcome[] = [];
@@ -32,7 +37,14 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       const startedIn = phase; // a request belongs to the phase it started in
       const res = await fetch(`${base}${path}`, { headers: auth, signal: AbortSignal.timeout(30_000), ...init });
       const body = (await res.json()) as { id?: string; error?: { code: string } };
-      return { status: res.status, code: body.error?.code, id: body.id, ms: performance.now() - started, phase: startedIn, endPhase: phase };
+      return {
+        status: res.status,
+        code: body.error?.code,
+        id: body.id,
+        ms: performance.now() - started,
+        phase: startedIn,
+        endPhase: phase,
+      };
     };
     let writing = true;
     const failures: string[] = [];
@@ -42,7 +54,12 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       for (let i = 0; writing && i < 5000; i++) {
         const durable = i % 4 !== 0; // every fourth write is option_a=false: a 202 the queue must commit later
         try {
-          outcomes.push(await call('/api/records/create/', { method: 'POST', body: JSON.stringify({ field_1: `w${worker} #${i}`, field_21: { option_a: durable } }) }));
+          outcomes.push(
+            await call('/api/records/create/', {
+              method: 'POST',
+              body: JSON.stringify({ field_1: `w${worker} #${i}`, field_21: { option_a: durable } }),
+            }),
+          );
         } catch (err) {
           failures.push(`writer ${worker}: ${(err as Error).message}`);
           return;
@@ -76,13 +93,22 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       }
       // Started and answered while the database was away (one started just before the restore may succeed after it).
       const during = outcomes.filter((o) => o.phase === 'outage' && o.endPhase === 'outage' && o.status !== 202);
-      assert.ok(during.length > 0 && during.every((o) => o.status === 503), `writes during the outage are refused, not hung: ${JSON.stringify(outcomes.map((o) => [o.phase, o.status, Math.round(o.ms)]))}`);
-      assert.ok(outcomes.some((o) => o.phase === 'restored' && o.status === 201), 'writes succeed again without a restart');
+      assert.ok(
+        during.length > 0 && during.every((o) => o.status === 503),
+        `writes during the outage are refused, not hung: ${JSON.stringify(outcomes.map((o) => [o.phase, o.status, Math.round(o.ms)]))}`,
+      );
+      assert.ok(
+        outcomes.some((o) => o.phase === 'restored' && o.status === 201),
+        'writes succeed again without a restart',
+      );
       assert.equal((await call('/readyz')).status, 200);
 
       // Every acknowledged record is there: 201s at once, 202s once the write queue's retries got through.
       const acknowledged = outcomes.filter((o) => o.status === 201 || o.status === 202).map((o) => o.id!);
-      assert.ok(outcomes.some((o) => o.phase === 'outage' && o.status === 202), 'some records were accepted during the outage');
+      assert.ok(
+        outcomes.some((o) => o.phase === 'outage' && o.status === 202),
+        'some records were accepted during the outage',
+      );
       const missing = async () => {
         const res = await fetch(`${base}/api/records/list/?param_c=1000`, { headers: auth, signal: AbortSignal.timeout(30_000) });
         assert.equal(res.status, 200);
@@ -95,7 +121,11 @@ describe('PostgreSQL outage', { skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL i
       for (const o of outcomes.filter((x) => x.status === 201)) assert.equal((await call(`/api/records/${o.id}/`)).status, 200);
 
       // The outage is logged once when it starts and once when it ends, not once per failed request.
-      const logged = (msg: string) => server.output().split('\n').filter((line) => line.includes(`"msg":"${msg}`)).length;
+      const logged = (msg: string) =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(`"msg":"${msg}`)).length;
       assert.equal(logged('postgres unreachable'), 1);
       assert.equal(logged('postgres reachable again'), 1);
     } finally {

@@ -70,7 +70,18 @@ describe('PostgreSQL store: migrations', { skip }, () => {
         POSTGRES_MIGRATIONS.map((m) => m.version),
       );
       await stores[0].insert(encoded([record({ field_1: 'hi' })]));
-      assert.equal((await stores[2].list('org_pg', { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 10 })).count, 1);
+      assert.equal(
+        (
+          await stores[2].list('org_pg', {
+            conditions: [],
+            since: null,
+            sort: { field: 'id', column: 'id', descending: true },
+            offset: 0,
+            limit: 10,
+          })
+        ).count,
+        1,
+      );
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -96,18 +107,25 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     const store = await openStore(url);
     try {
       await withClient(url, async (c) => {
-        const cols = await c.query("SELECT column_name, collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'records'");
+        const cols = await c.query(
+          "SELECT column_name, collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'records'",
+        );
         // field_22/field_23 are rebuilt on read now; their columns from migration 1 stay, unwritten.
         const LEGACY = ['field_22', 'field_23'];
         assert.deepEqual(cols.rows.map((r) => r.column_name).sort(), [...RECORD_COLUMNS.map((col) => col.name), ...LEGACY].sort());
         for (const col of RECORD_COLUMNS.filter((x) => x.scalar === 'text')) {
           assert.equal(cols.rows.find((r) => r.column_name === col.name)?.collation_name, 'C', `${col.name} compares by code point`);
         }
-        const idx = await c.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'records'");
+        const idx = await c.query(
+          "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'records'",
+        );
         const defs: Record<string, string> = Object.fromEntries(idx.rows.map((r) => [r.indexname, r.indexdef]));
         assert.match(defs.records_pkey, /\(org_id, id\)/);
         for (const cols of ['org_id, ts', 'org_id, field_10', 'org_id, field_12', 'org_id, field_13', 'org_id, field_6']) {
-          assert.ok(Object.values(defs).some((d) => d.includes(`btree (${cols})`)), `an index on (${cols})`);
+          assert.ok(
+            Object.values(defs).some((d) => d.includes(`btree (${cols})`)),
+            `an index on (${cols})`,
+          );
         }
         for (const [name, def] of Object.entries(defs)) if (def.includes('btree')) assert.match(def, /btree \(org_id\b/, name);
         assert.match(defs.records_metadata, /gin \(field_9 jsonb_path_ops\)/);
@@ -120,8 +138,19 @@ describe('PostgreSQL store: migrations', { skip }, () => {
   test('a failed migration is rolled back and the server exits non-zero; so does an unreachable database', async () => {
     const url = await freshSchemaUrl();
     await withClient(url, (c) => c.query('CREATE TABLE records (unrelated integer)'));
-    const env = { ...process.env, TALLY_DATABASE_URL: url, TALLY_INIT_ORG_ID: 'org_x', TALLY_INIT_API_KEY: 'key-0123456789abcdef', PORT: '0' };
-    const failed = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, timeout: 60_000, killSignal: 'SIGKILL' }).then(
+    const env = {
+      ...process.env,
+      TALLY_DATABASE_URL: url,
+      TALLY_INIT_ORG_ID: 'org_x',
+      TALLY_INIT_API_KEY: 'key-0123456789abcdef',
+      PORT: '0',
+    };
+    const failed = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env,
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    }).then(
       () => null,
       (err: { code?: number; stderr?: string }) => err,
     );
@@ -131,7 +160,12 @@ describe('PostgreSQL store: migrations', { skip }, () => {
     assert.equal(left.rows[0].orgs, null, 'the half-applied migration was rolled back');
 
     const down = { ...env, TALLY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
-    const unreachable = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: down, timeout: 60_000, killSignal: 'SIGKILL' }).then(
+    const unreachable = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env: down,
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    }).then(
       () => null,
       (err: { code?: number; stderr?: string }) => err,
     );
@@ -169,21 +203,73 @@ describe('PostgreSQL store: text forms match the ones the SQLite store computes'
         seed = (seed * 48271) % 2147483647;
         return seed / 2147483647;
       };
-      const floats = [0, 0.5, 2e-5, 1e-4, 9.99e-5, 1e15, 1e14 + 0.5, 123456789.123, 1e-7, 1e12, 0.1 + 0.2, ...Array.from({ length: 200 }, () => rnd() * 10 ** Math.floor(rnd() * 24 - 10))];
-      const fl = await c.query(`SELECT ${postgresDialect.textOf('x', 'float')} AS t FROM unnest($1::float8[]) WITH ORDINALITY AS u(x, i) ORDER BY i`, [floats]);
-      assert.deepEqual(fl.rows.map((r) => r.t), floats.map(pgFloatText));
+      const floats = [
+        0,
+        0.5,
+        2e-5,
+        1e-4,
+        9.99e-5,
+        1e15,
+        1e14 + 0.5,
+        123456789.123,
+        1e-7,
+        1e12,
+        0.1 + 0.2,
+        ...Array.from({ length: 200 }, () => rnd() * 10 ** Math.floor(rnd() * 24 - 10)),
+      ];
+      const fl = await c.query(
+        `SELECT ${postgresDialect.textOf('x', 'float')} AS t FROM unnest($1::float8[]) WITH ORDINALITY AS u(x, i) ORDER BY i`,
+        [floats],
+      );
+      assert.deepEqual(
+        fl.rows.map((r) => r.t),
+        floats.map(pgFloatText),
+      );
 
       const min = Date.UTC(1700, 0, 1) * 1000;
       const max = Date.UTC(2200, 0, 1) * 1000;
-      const stamps = [0, 1_735_727_400_120_000, 1_735_727_400_000_000, 1_735_727_400_000_001, min, ...Array.from({ length: 200 }, () => Math.floor(min + rnd() * (max - min)))];
-      const ts = await c.query(`SELECT ${postgresDialect.textOf('x', 'timestamp')} AS t FROM unnest($1::bigint[]) WITH ORDINALITY AS u(x, i) ORDER BY i`, [stamps]);
-      assert.deepEqual(ts.rows.map((r) => r.t), stamps.map(pgTimestampText));
+      const stamps = [
+        0,
+        1_735_727_400_120_000,
+        1_735_727_400_000_000,
+        1_735_727_400_000_001,
+        min,
+        ...Array.from({ length: 200 }, () => Math.floor(min + rnd() * (max - min))),
+      ];
+      const ts = await c.query(
+        `SELECT ${postgresDialect.textOf('x', 'timestamp')} AS t FROM unnest($1::bigint[]) WITH ORDINALITY AS u(x, i) ORDER BY i`,
+        [stamps],
+      );
+      assert.deepEqual(
+        ts.rows.map((r) => r.t),
+        stamps.map(pgTimestampText),
+      );
 
-      const values = [0.00002, 1e21, 1.5e-7, 5e-324, -0.5, 12.5, 5, 'é"\\\n', true, false, null, [1, 'x', [2, { bb: 1, a: null }]], { b: 1, a: [1, 2], é: 1, z: 2, '"': 3 }, {}, [], ...floats];
+      const values = [
+        0.00002,
+        1e21,
+        1.5e-7,
+        5e-324,
+        -0.5,
+        12.5,
+        5,
+        'é"\\\n',
+        true,
+        false,
+        null,
+        [1, 'x', [2, { bb: 1, a: null }]],
+        { b: 1, a: [1, 2], é: 1, z: 2, '"': 3 },
+        {},
+        [],
+        ...floats,
+      ];
       const params: unknown[] = [];
       const text = postgresDialect.metaText(params, ['k']);
       for (const v of values) {
-        const { rows } = await c.query(`SELECT ${text} AS t FROM (SELECT $2::jsonb AS field_9) AS r`, [...params, JSON.stringify({ k: v })]);
+        const { rows } = await c.query(`SELECT ${text} AS t FROM (SELECT $2::jsonb AS field_9) AS r`, [
+          ...params,
+          JSON.stringify({ k: v }),
+        ]);
         assert.equal(rows[0].t, pgJsonText(v), JSON.stringify(v));
       }
     });
@@ -191,7 +277,7 @@ describe('PostgreSQL store: text forms match the ones the SQLite store computes'
 });
 
 describe('PostgreSQL store: icontains upper-cases as the SQLite store does', { skip }, () => {
-  test("simpleUpper matches UPPER() for every character whose JavaScript upper case expands", async () => {
+  test('simpleUpper matches UPPER() for every character whose JavaScript upper case expands', async () => {
     const expanding: string[] = [];
     for (let cp = 0; cp < 0x110000; cp++) {
       if (cp >= 0xd800 && cp < 0xe000) continue;
@@ -202,8 +288,15 @@ describe('PostgreSQL store: icontains upper-cases as the SQLite store does', { s
     await withClient(await freshSchemaUrl(), async (c) => {
       // The collation icontains upper-cases under (POSTGRES_MIGRATIONS creates tally_case the same way).
       await c.query("CREATE COLLATION IF NOT EXISTS upper_probe (provider = libc, locale = 'C.UTF-8')");
-      const { rows } = await c.query('SELECT UPPER(x COLLATE upper_probe) AS u FROM unnest($1::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i', [expanding]);
-      const differ = expanding.flatMap((ch, i) => (rows[i].u === simpleUpper(ch) ? [] : [`${ch} U+${ch.codePointAt(0)!.toString(16)}: UPPER() ${rows[i].u}, simpleUpper ${simpleUpper(ch)}`]));
+      const { rows } = await c.query(
+        'SELECT UPPER(x COLLATE upper_probe) AS u FROM unnest($1::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i',
+        [expanding],
+      );
+      const differ = expanding.flatMap((ch, i) =>
+        rows[i].u === simpleUpper(ch)
+          ? []
+          : [`${ch} U+${ch.codePointAt(0)!.toString(16)}: UPPER() ${rows[i].u}, simpleUpper ${simpleUpper(ch)}`],
+      );
       assert.deepEqual(differ, []);
       assert.equal(simpleUpper('ᾳ'), 'ᾼ', 'and some of them have an upper case of their own');
     });
@@ -223,9 +316,31 @@ describe('PostgreSQL store: dialect edge cases through the API', { skip }, () =>
   before(async () => {
     t = await startTestApp('postgres');
     const rows: Record<string, unknown>[] = [
-      { field_15: 'B', field_10: 'B', field_6: 0.00002, field_1: 'ÉCOLE', field_14: 'Straße', timestamp: '2025-01-01T10:30:00.12Z', field_9: { n: 1, s: '1', flag: true, nul: null, arr: ['a'], deep: [{ b: 1 }], map: { b: 1 } } },
-      { field_15: 'a', field_10: 'a', field_6: 1.5, field_1: 'école', timestamp: '2025-01-01T10:30:00Z', field_9: { n: '1', s: 1, flag: 'true', arr: 'a', list: [7] } },
-      { field_15: 'é', field_10: 'é', field_6: null, field_1: 'Ecole', timestamp: '2025-01-01T10:30:00.000001Z', field_9: { n: 1.5, deep: { b: 1 } } },
+      {
+        field_15: 'B',
+        field_10: 'B',
+        field_6: 0.00002,
+        field_1: 'ÉCOLE',
+        field_14: 'Straße',
+        timestamp: '2025-01-01T10:30:00.12Z',
+        field_9: { n: 1, s: '1', flag: true, nul: null, arr: ['a'], deep: [{ b: 1 }], map: { b: 1 } },
+      },
+      {
+        field_15: 'a',
+        field_10: 'a',
+        field_6: 1.5,
+        field_1: 'école',
+        timestamp: '2025-01-01T10:30:00Z',
+        field_9: { n: '1', s: 1, flag: 'true', arr: 'a', list: [7] },
+      },
+      {
+        field_15: 'é',
+        field_10: 'é',
+        field_6: null,
+        field_1: 'Ecole',
+        timestamp: '2025-01-01T10:30:00.000001Z',
+        field_9: { n: 1.5, deep: { b: 1 } },
+      },
       { field_15: 'null', field_10: null, field_6: 3, field_1: null, timestamp: '2025-01-02T00:00:00Z' },
     ];
     for (const row of rows) {
@@ -332,19 +447,37 @@ describe('PostgreSQL store: writes', { skip }, () => {
   test('the kept counts (org_record_counts, meta_value_counts: a trigger) stay exact: retries, rollbacks, many orgs, two processes at once', async () => {
     const other = await openStore(url); // a second Tally process on the same database
     try {
-      const unfiltered = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 1, count: true };
+      const unfiltered = {
+        conditions: [],
+        since: null,
+        sort: { field: 'id', column: 'id', descending: true },
+        offset: 0,
+        limit: 1,
+        count: true,
+      };
       const orgs = ['org_pg', 'org_pg_b', 'org_pg_c'];
-      const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 1 + (b % 7) * 10 }, (_, i) => record({ field_1: `c${b}.${i}`, field_9: { b: b % 3, tag: i % 2 ? 'x' : 'y' } }, orgs[(b + i) % 3])));
+      const batches = Array.from({ length: 40 }, (_, b) =>
+        Array.from({ length: 1 + (b % 7) * 10 }, (_, i) =>
+          record({ field_1: `c${b}.${i}`, field_9: { b: b % 3, tag: i % 2 ? 'x' : 'y' } }, orgs[(b + i) % 3]),
+        ),
+      );
       // Concurrent statements from both stores, each batch also retried (its rows then conflict and count nothing).
-      await Promise.all(batches.map((batch, b) => (b % 2 ? other : store).insert(encoded(batch)).then(() => (b % 2 ? store : other).insert(encoded(batch)))));
+      await Promise.all(
+        batches.map((batch, b) =>
+          (b % 2 ? other : store).insert(encoded(batch)).then(() => (b % 2 ? store : other).insert(encoded(batch))),
+        ),
+      );
       const bad = { ...record({ field_1: 'bad' }), field_3: null } as unknown as ReturnType<typeof record>;
       await assert.rejects(store.insert(encoded([record({ field_1: 'rolled back' }), bad])));
       const truth = await withClient(url, (c) => c.query('SELECT org_id, count(*)::int AS n FROM records GROUP BY org_id'));
       assert.equal(truth.rows.length, 3);
       for (const { org_id, n } of truth.rows) assert.equal((await store.list(org_id, unfiltered)).count, n, org_id);
-      const metaTruth = await withClient(url, (c) => c.query(`SELECT org_id, count(*)::int AS n FROM records WHERE field_9->'b' IN ('0', '2') GROUP BY org_id`));
+      const metaTruth = await withClient(url, (c) =>
+        c.query(`SELECT org_id, count(*)::int AS n FROM records WHERE field_9->'b' IN ('0', '2') GROUP BY org_id`),
+      );
       const metaIn = parseFilters({ field_9__b: { operator: 'in', value: [0, 2, 2.0] } });
-      for (const { org_id, n } of metaTruth.rows) assert.equal((await store.list(org_id, { ...unfiltered, conditions: metaIn })).count, n, `${org_id} field_9__b in`);
+      for (const { org_id, n } of metaTruth.rows)
+        assert.equal((await store.list(org_id, { ...unfiltered, conditions: metaIn })).count, n, `${org_id} field_9__b in`);
       const slots = await withClient(url, (c) => c.query("SELECT count(*)::int AS n FROM org_record_counts WHERE org_id = 'org_pg_b'"));
       assert.ok(slots.rows[0].n > 1, 'inserts spread over several slots');
     } finally {
@@ -370,7 +503,13 @@ describe('PostgreSQL store: indexes serve the queries', { skip }, () => {
     const store = await openStore(url);
     try {
       // One org, so org_id alone selects everything; gold is rare, so the GIN index is the cheap way to it.
-      await store.insert(encoded(Array.from({ length: 2000 }, (_, i) => record({ field_1: `text ${i}`, field_12: `ref ${i}`, field_9: { tier: i % 100 ? 'silver' : 'gold' } }))));
+      await store.insert(
+        encoded(
+          Array.from({ length: 2000 }, (_, i) =>
+            record({ field_1: `text ${i}`, field_12: `ref ${i}`, field_9: { tier: i % 100 ? 'silver' : 'gold' } }),
+          ),
+        ),
+      );
       await withClient(url, (c) => c.query('ANALYZE records'));
       assert.match(await plan(url, { field_9__tier: { operator: '', value: ['gold'] } }), /records_metadata/);
       assert.match(await plan(url, { field_9__tier: { operator: 'in', value: ['gold', 'bronze'] } }), /records_metadata/);
@@ -394,12 +533,20 @@ describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip 
     const store = await openStore(url);
     const at = (timestamp: string, i: number) => record({ field_1: `p${i}`, timestamp, field_9: { i } });
     try {
-      const before = [at('2025-01-15T12:00:00Z', 1), at('2025-02-01T00:00:00Z', 2), at('2025-01-31T23:59:59.999999Z', 3), at('1800-01-01T00:00:00Z', 4)];
+      const before = [
+        at('2025-01-15T12:00:00Z', 1),
+        at('2025-02-01T00:00:00Z', 2),
+        at('2025-01-31T23:59:59.999999Z', 3),
+        at('1800-01-01T00:00:00Z', 4),
+      ];
       await store.insert(encoded(before));
       await withClient(url, async (c) => {
         for (const statement of docSql('partition')) await c.query(statement);
       });
-      const byMonth = await withClient(url, async (c) => (await c.query('SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM records GROUP BY 1 ORDER BY 1')).rows);
+      const byMonth = await withClient(
+        url,
+        async (c) => (await c.query('SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM records GROUP BY 1 ORDER BY 1')).rows,
+      );
       assert.deepEqual(byMonth, [
         { part: 'records_2025_01', n: 2 },
         { part: 'records_2025_02', n: 1 },
@@ -412,7 +559,10 @@ describe('PostgreSQL store: the partitioning recipe of docs/scaling.md', { skip 
       assert.deepEqual(await store.get('org_pg', before[2].id), before[2]);
       const all = { conditions: [], since: null, sort: { field: 'id', column: 'id', descending: true }, offset: 0, limit: 100 };
       assert.equal((await store.list('org_pg', all)).count, 5);
-      assert.equal((await store.list('org_pg', { ...all, conditions: parseFilters({ field_9__i: { operator: 'in', value: [1, 5] } }) })).count, 2);
+      assert.equal(
+        (await store.list('org_pg', { ...all, conditions: parseFilters({ field_9__i: { operator: 'in', value: [1, 5] } }) })).count,
+        2,
+      );
       assert.equal((await store.summary('org_pg', { conditions: [], since: null })).count, 5, 'the summary reads the partitions too');
 
       await withClient(url, async (c) => {

@@ -5,11 +5,36 @@ import { libraryPriceCall, priceCall, pricedByShortcut } from '../src/records/pr
 
 // Flat, tiered (Gemini), dated (DeepSeek), provider-prefixed and unknown names.
 const MODELS = [
-  'gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3-mini', 'o4-mini', 'gpt-3.5-turbo', 'o1', 'gpt-4-turbo',
-  'claude-3-5-sonnet-20241022', 'claude-3-5-haiku-20241022', 'claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514', 'claude-opus-4-20250514',
-  'gemini-1.5-flash', 'gemini-1.5-pro', 'gemini-2.0-flash', 'gemini-2.5-pro', 'gemini-2.5-flash',
-  'mistral-large-latest', 'mistral-small-latest', 'command-r-plus', 'deepseek-chat', 'deepseek-reasoner',
-  'openai/gpt-4o-mini', 'anthropic:claude-3-5-haiku-20241022', 'groq/llama-3.1-8b-instant', 'llama-3.1-70b', 'my-private-model',
+  'gpt-4o-mini',
+  'gpt-4o',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4.1-nano',
+  'o3-mini',
+  'o4-mini',
+  'gpt-3.5-turbo',
+  'o1',
+  'gpt-4-turbo',
+  'claude-3-5-sonnet-20241022',
+  'claude-3-5-haiku-20241022',
+  'claude-3-7-sonnet-20250219',
+  'claude-sonnet-4-20250514',
+  'claude-opus-4-20250514',
+  'gemini-1.5-flash',
+  'gemini-1.5-pro',
+  'gemini-2.0-flash',
+  'gemini-2.5-pro',
+  'gemini-2.5-flash',
+  'mistral-large-latest',
+  'mistral-small-latest',
+  'command-r-plus',
+  'deepseek-chat',
+  'deepseek-reasoner',
+  'openai/gpt-4o-mini',
+  'anthropic:claude-3-5-haiku-20241022',
+  'groq/llama-3.1-8b-instant',
+  'llama-3.1-70b',
+  'my-private-model',
 ];
 
 describe('pricing shortcut', () => {
@@ -32,7 +57,8 @@ describe('pricing shortcut', () => {
 
   test('tier boundaries are priced as the library prices them', () => {
     for (const input of [127_999, 128_000, 128_001, 199_999, 200_000, 200_001]) {
-      for (const m of ['gemini-1.5-pro', 'gemini-2.5-pro']) assert.equal(priceCall(m, input, 1000), libraryPriceCall(m, input, 1000), `${m} ${input}`);
+      for (const m of ['gemini-1.5-pro', 'gemini-2.5-pro'])
+        assert.equal(priceCall(m, input, 1000), libraryPriceCall(m, input, 1000), `${m} ${input}`);
     }
   });
 });

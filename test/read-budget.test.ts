@@ -79,7 +79,9 @@ for (const kind of STORE_KINDS) {
 
     test('the same search as a summary: /healthz is answered while it runs, and it ends right or in query_timeout', async () => {
       let done = false;
-      const summary = t.request('POST', '/api/records/summary/', { filters: COSTLY['icontains, a 20 KB needle'] }).finally(() => (done = true));
+      const summary = t
+        .request('POST', '/api/records/summary/', { filters: COSTLY['icontains, a 20 KB needle'] })
+        .finally(() => (done = true));
       let healthy = 0;
       while (!done && healthy < 100_000) {
         assert.equal((await t.request('GET', '/healthz')).status, 200);
@@ -90,8 +92,12 @@ for (const kind of STORE_KINDS) {
       assert.ok(healthy >= 10, `only ${healthy} /healthz were answered while the costly summary was in flight`);
     });
 
-    test('a needle that is there is found in every record (the linear search is a search)', { skip: kind !== 'sqlite' && 'SQLite only: PostgreSQL has no linear search (its regular expression may run out of the budget)' }, async () => {
-      const res = await t.request('POST', '/api/records/list/?param_c=1', { filters: { field_2: { operator: 'contains', value: ['a'.repeat(20_000)] } } });
+    test('a needle that is there is found in every record (the linear search is a search)', {
+      skip: kind !== 'sqlite' && 'SQLite only: PostgreSQL has no linear search (its regular expression may run out of the budget)',
+    }, async () => {
+      const res = await t.request('POST', '/api/records/list/?param_c=1', {
+        filters: { field_2: { operator: 'contains', value: ['a'.repeat(20_000)] } },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
       assert.equal(res.body.count, 4);
     });
@@ -147,7 +153,9 @@ for (const kind of STORE_KINDS) {
         assert.equal((await t.request('POST', '/api/records/list/', { filters: COSTLY['contains, a 20 KB needle'] })).status, 422);
         const running = () =>
           withClient(databaseUrl, async (c) => {
-            const { rows } = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%***=%' AND query NOT LIKE '%pg_stat_activity%'");
+            const { rows } = await c.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%***=%' AND query NOT LIKE '%pg_stat_activity%'",
+            );
             return rows[0].n === 0;
           });
         assert.ok(await eventually(running), 'no statement of the read is still active on PostgreSQL');
@@ -201,7 +209,9 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-describe('PostgreSQL: costly lists never take the connections creates need', { skip: !POSTGRES_AVAILABLE && 'PostgreSQL is not reachable' }, () => {
+describe('PostgreSQL: costly lists never take the connections creates need', {
+  skip: !POSTGRES_AVAILABLE && 'PostgreSQL is not reachable',
+}, () => {
   let t: TestApp;
   let keyB: string;
   before(async () => {
@@ -212,9 +222,12 @@ describe('PostgreSQL: costly lists never take the connections creates need', { s
   after(() => t.close());
 
   test('twelve costly lists at once (three times the pool): every create of another org is 201; the lists end in query_timeout, never store_unavailable', async () => {
-    const costly = Array.from({ length: 12 }, () => t.request('POST', '/api/records/list/', { filters: COSTLY['contains, a 20 KB needle'] }));
+    const costly = Array.from({ length: 12 }, () =>
+      t.request('POST', '/api/records/list/', { filters: COSTLY['contains, a 20 KB needle'] }),
+    );
     const creates = [];
-    for (let i = 0; i < 8; i++) creates.push(await t.request('POST', '/api/records/create/', { field_10: `b${i}` }, { authorization: `Bearer ${keyB}` }));
+    for (let i = 0; i < 8; i++)
+      creates.push(await t.request('POST', '/api/records/create/', { field_10: `b${i}` }, { authorization: `Bearer ${keyB}` }));
     const listed = await t.request('GET', '/api/records/list/', undefined, { authorization: `Bearer ${keyB}` });
     const answers = await Promise.all(costly);
     for (const c of creates) assert.equal(c.status, 201, JSON.stringify(c.body));
@@ -224,7 +237,8 @@ describe('PostgreSQL: costly lists never take the connections creates need', { s
     assert.ok(!codes.includes('store_unavailable'), `codes: ${codes}`);
     assert.ok(codes.includes('query_timeout'), `a statement ran out of the budget: ${codes}`);
     for (const r of answers) {
-      if (r.status === 503) assert.equal(errorCodeOf(r.body), 'overloaded'); // waited a whole budget for a place
+      if (r.status === 503)
+        assert.equal(errorCodeOf(r.body), 'overloaded'); // waited a whole budget for a place
       else assertAnsweredOrOutOfTime(r, 'a costly list');
     }
   });
@@ -242,7 +256,11 @@ describe('configuration of the reads', () => {
       ['TALLY_SQLITE_READERS', '1'],
       ['TALLY_READ_QUEUE_PER_ORG', '0'],
     ]) {
-      assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+        `${name}=${value}`,
+      );
     }
   });
 });

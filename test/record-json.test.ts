@@ -32,7 +32,13 @@ describe('record JSON from the encoded record', () => {
       { field_3: 'type_e', field_1: 'plain', field_2: { nested: [1, 2, { x: null }] } },
       { field_1: 'emoji \ud83d\ude00, \u2028 separators, "quoted" \\ back', field_9: { 'k"ey': 'v\u0001', n: 1e-7, big: 1e21, neg: -0 } },
       { timestamp: '2025-01-02T03:04:05.000007+02:00', field_7_old: 1.5, field_4: 'gpt-4o', field_1: 'hello world' },
-      { field_18: 500, field_19: 'boom', field_16: [{ type: 'type_a', definition: { name: 'f', parameters: {} } }], field_17: 'auto', field_20: { a: [1, 'a'] } },
+      {
+        field_18: 500,
+        field_19: 'boom',
+        field_16: [{ type: 'type_a', definition: { name: 'f', parameters: {} } }],
+        field_17: 'auto',
+        field_20: { a: [1, 'a'] },
+      },
     ];
     for (const body of edge) assert.ok(same(body), JSON.stringify(body));
   });

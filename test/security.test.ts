@@ -11,7 +11,22 @@ import { SQL_INJECTIONS } from './helpers/hostile.ts';
 import { variedRecord } from './helpers/load.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
-const TEXT_FIELDS = ['field_1', 'field_2', 'field_3', 'field_4', 'field_10', 'field_11', 'field_12', 'field_13', 'field_14', 'field_15', 'field_19', 'status', 'id', 'org_id'];
+const TEXT_FIELDS = [
+  'field_1',
+  'field_2',
+  'field_3',
+  'field_4',
+  'field_10',
+  'field_11',
+  'field_12',
+  'field_13',
+  'field_14',
+  'field_15',
+  'field_19',
+  'status',
+  'id',
+  'org_id',
+];
 const PATTERN_OPS = ['contains', 'icontains', 'startswith', 'endswith'] as const;
 
 function matches(op: string, have: string, want: string): boolean {
@@ -34,10 +49,13 @@ describe('API keys at rest [sqlite]', () => {
     const db = new Database(file, { readonly: true });
     try {
       const keys = db.prepare('SELECT key_hash, org_id FROM api_keys ORDER BY org_id').all() as { key_hash: string; org_id: string }[];
-      assert.deepEqual(keys, [
-        { key_hash: hashApiKey(t.key), org_id: TEST_ORG },
-        { key_hash: hashApiKey(second), org_id: 'org_second' },
-      ].sort((a, b) => a.org_id.localeCompare(b.org_id)));
+      assert.deepEqual(
+        keys,
+        [
+          { key_hash: hashApiKey(t.key), org_id: TEST_ORG },
+          { key_hash: hashApiKey(second), org_id: 'org_second' },
+        ].sort((a, b) => a.org_id.localeCompare(b.org_id)),
+      );
       for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
         for (const row of db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
           const text = JSON.stringify(row);
@@ -75,7 +93,11 @@ for (const kind of STORE_KINDS) {
         const filter = { field_1: { operator: 'contains', value: [secret] } };
         assert.equal((await t.request('GET', `/api/records/list/?filters=${encodeURIComponent(JSON.stringify(filter))}`)).body.count, 2);
         assert.equal((await t.request('POST', '/api/records/list/', { filters: filter })).body.count, 2);
-        assert.equal((await t.request('POST', '/api/records/list/', { filters: { [`field_9__${secret}`]: { operator: 'zz', value: [secret] } } })).status, 400);
+        assert.equal(
+          (await t.request('POST', '/api/records/list/', { filters: { [`field_9__${secret}`]: { operator: 'zz', value: [secret] } } }))
+            .status,
+          400,
+        );
         const logs = t.logs.join('');
         assert.ok(logs.includes('"msg":"request completed"'), 'the logs were captured');
         for (const needle of [t.key, badKey, secret]) assert.ok(!logs.includes(needle), `the logs contain ${needle}`);
@@ -102,7 +124,7 @@ for (const kind of STORE_KINDS) {
     });
     after(() => t.close());
 
-    test('get: another org\'s record is 404, as if it did not exist', async () => {
+    test("get: another org's record is 404, as if it did not exist", async () => {
       for (const r of ownB) {
         const res = await t.request('GET', `/api/records/${r.id}/`);
         assert.equal(res.status, 404);
@@ -111,7 +133,7 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    test('list and count: only the caller\'s records, whatever the filters, sorting or page', async () => {
+    test("list and count: only the caller's records, whatever the filters, sorting or page", async () => {
       const idsA = new Set(ownA.map((r) => r.id));
       for (const body of [
         {},
@@ -132,7 +154,10 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal((await t.request('GET', '/api/records/list/')).body.count, ownA.length);
       assert.equal((await t.request('GET', '/api/records/list/', undefined, asB())).body.count, ownB.length);
-      assert.equal((await t.request('POST', '/api/records/list/', { filters: { id: { operator: 'in', value: ownB.map((r) => r.id) } } })).body.count, 0);
+      assert.equal(
+        (await t.request('POST', '/api/records/list/', { filters: { id: { operator: 'in', value: ownB.map((r) => r.id) } } })).body.count,
+        0,
+      );
     });
   });
 
@@ -145,7 +170,8 @@ for (const kind of STORE_KINDS) {
       keyB = await createKey(t.store, 'org_b');
       await t.request('POST', '/api/records/create/', { field_10: 'secret-of-b' }, { authorization: `Bearer ${keyB}` });
       records = [];
-      for (let n = 0; n < 8; n++) records.push((await t.request('POST', '/api/records/create/', variedRecord(2, n, { field_12: SQL_INJECTIONS[n] }))).body);
+      for (let n = 0; n < 8; n++)
+        records.push((await t.request('POST', '/api/records/create/', variedRecord(2, n, { field_12: SQL_INJECTIONS[n] }))).body);
     });
     after(() => t.close());
 
@@ -177,7 +203,10 @@ for (const kind of STORE_KINDS) {
       // The stored injection strings are found literally, and only they.
       for (let n = 0; n < 8; n++) {
         const res = await list({ filters: { field_12: { operator: '', value: [SQL_INJECTIONS[n]] } } });
-        assert.deepEqual(res.body.results.map((r: any) => r.id), [records[n].id]);
+        assert.deepEqual(
+          res.body.results.map((r: any) => r.id),
+          [records[n].id],
+        );
       }
     });
 

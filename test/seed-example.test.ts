@@ -81,15 +81,28 @@ describe('the seed examples over a real socket', () => {
 
   test('create, retrieve and the seed filter list over HTTP, with and without trailing slashes', async () => {
     const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-    const created = await fetch(`${base()}/api/records/create`, { method: 'POST', headers, body: JSON.stringify({ ...SEED_CREATE_PAYLOAD, field_6: 12.5, field_9: { prop_3: 'tier_b' } }), signal: AbortSignal.timeout(30_000) });
+    const created = await fetch(`${base()}/api/records/create`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...SEED_CREATE_PAYLOAD, field_6: 12.5, field_9: { prop_3: 'tier_b' } }),
+      signal: AbortSignal.timeout(30_000),
+    });
     assert.equal(created.status, 201);
     const record = await created.json();
     const got = await fetch(`${base()}/api/records/${record.id}/`, { headers, signal: AbortSignal.timeout(30_000) });
     assert.deepEqual(await got.json(), record);
-    const list = await fetch(`${base()}/api/records/list/`, { method: 'POST', headers, body: JSON.stringify(SEED_FILTERS), signal: AbortSignal.timeout(30_000) });
+    const list = await fetch(`${base()}/api/records/list/`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(SEED_FILTERS),
+      signal: AbortSignal.timeout(30_000),
+    });
     assert.equal(list.status, 200);
     const page = await list.json();
-    assert.deepEqual(page.results.map((r: { id: string }) => r.id), [record.id]);
+    assert.deepEqual(
+      page.results.map((r: { id: string }) => r.id),
+      [record.id],
+    );
     const notFound = await fetch(`${base()}/api/records/nope/`, { headers, signal: AbortSignal.timeout(30_000) });
     assert.equal(notFound.status, 404);
     assert.equal((await notFound.json()).error.code, 'not_found');

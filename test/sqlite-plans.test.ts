@@ -28,7 +28,9 @@ before(async () => {
   const texts = ['Überweisung erhalten', 'nothing here', 'a refund'];
   const base = Date.UTC(2025, 0, 1);
   const records = Array.from({ length: 3000 }, (_, i) =>
-    encodeRecord(deriveRecord({ field_2: texts[i % 3], field_10: `c${i % 50}`, timestamp: new Date(base + i * 60_000).toISOString() }, ORG)),
+    encodeRecord(
+      deriveRecord({ field_2: texts[i % 3], field_10: `c${i % 50}`, timestamp: new Date(base + i * 60_000).toISOString() }, ORG),
+    ),
   );
   await store.insert(records);
   await store.close();
@@ -88,9 +90,17 @@ test("a customer's page reads the customer index in id order (or sorts its entri
   const db = openSqlite(path.join(dir, 'tally.db'));
   try {
     const p = parseListParams({});
-    const sql = listSql(ORG, { conditions: parseFilters({ field_10: { operator: '', value: ['c7'] } }), since: null, sort: p.sort, offset: 0, limit: 100 });
+    const sql = listSql(ORG, {
+      conditions: parseFilters({ field_10: { operator: '', value: ['c7'] } }),
+      since: null,
+      sort: p.sort,
+      offset: 0,
+      limit: 100,
+    });
     for (const s of [sql.page, sql.sorted!]) {
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.params, 101, 0, sql.named) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(...s.params, 101, 0, sql.named) as { detail: string }[])
+        .map((r) => r.detail)
+        .join(' | ');
       assert.match(plan, /COVERING INDEX records_org_customer \(org_id=\? AND field_10=\?\)/, plan);
     }
   } finally {
@@ -131,17 +141,39 @@ function assertRowCheckMovesNoPlan(stats: [string, string][]): void {
       const sql = listSql(ORG, { conditions: parseFilters(filters), since: p.since, sort: p.sort, offset: 0, limit: 100 });
       for (const s of [sql.count, sql.page, sql.sorted, sql.walk]) {
         if (!s) continue;
-        const plan = (text: string) => (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...s.params, ...(s === sql.count ? [] : [101, 0]), { ...sql.named, skip: 999 }) as { detail: string }[]).map((r) => r.detail).join(' | ');
+        const plan = (text: string) =>
+          (
+            db
+              .prepare(`EXPLAIN QUERY PLAN ${text}`)
+              .all(...s.params, ...(s === sql.count ? [] : [101, 0]), { ...sql.named, skip: 999 }) as { detail: string }[]
+          )
+            .map((r) => r.detail)
+            .join(' | ');
         assert.equal(s.sql.includes(ROW_CHECK), filters !== undefined, `the check goes where filters run per row: ${s.sql.slice(0, 200)}`);
-        assert.equal(plan(s.sql), plan(s.sql.replaceAll(` AND ${ROW_CHECK}`, '')), `${JSON.stringify(query)} ${JSON.stringify(filters)}: ${s.sql.slice(0, 120)}`);
+        assert.equal(
+          plan(s.sql),
+          plan(s.sql.replaceAll(` AND ${ROW_CHECK}`, '')),
+          `${JSON.stringify(query)} ${JSON.stringify(filters)}: ${s.sql.slice(0, 120)}`,
+        );
       }
       // The explorer's summary of the same start time and filters: its three statements.
       const q = { conditions: parseFilters(filters), since: p.since };
       const [first, last] = [Date.UTC(2025, 0, 1) * 1000, Date.UTC(2025, 0, 3) * 1000];
-      for (const s of [rangeStatement(sqliteDialect, ORG, q), bucketsStatement(sqliteDialect, ORG, q, first, last, bucketWidth(first, last)), percentilesStatement(sqliteDialect, ORG, q)]) {
-        const plan = (text: string) => (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...s.params, { org: ORG }) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      for (const s of [
+        rangeStatement(sqliteDialect, ORG, q),
+        bucketsStatement(sqliteDialect, ORG, q, first, last, bucketWidth(first, last)),
+        percentilesStatement(sqliteDialect, ORG, q),
+      ]) {
+        const plan = (text: string) =>
+          (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...s.params, { org: ORG }) as { detail: string }[])
+            .map((r) => r.detail)
+            .join(' | ');
         assert.ok(s.sql.includes(ROW_CHECK), `a summary is checked with or without filters: ${s.sql.slice(0, 200)}`);
-        assert.equal(plan(s.sql), plan(s.sql.replaceAll(` AND ${ROW_CHECK}`, '')), `summary ${JSON.stringify(query)} ${JSON.stringify(filters)}: ${s.sql.slice(0, 120)}`);
+        assert.equal(
+          plan(s.sql),
+          plan(s.sql.replaceAll(` AND ${ROW_CHECK}`, '')),
+          `summary ${JSON.stringify(query)} ${JSON.stringify(filters)}: ${s.sql.slice(0, 120)}`,
+        );
       }
     }
   } finally {

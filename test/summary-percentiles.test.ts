@@ -74,12 +74,17 @@ describe('percentiles [sqlite]: SQLite percentile_disc over negated values and a
     assert.deepEqual(get('same'), [1.5, 1.5]);
     const zero = get('zero');
     assert.deepEqual(zero, [0, 0]);
-    assert.ok(zero.every((v) => Object.is(v, 0)), 'the negation is undone exactly');
+    assert.ok(
+      zero.every((v) => Object.is(v, 0)),
+      'the negation is undone exactly',
+    );
     assert.deepEqual(get('nobody'), [null, null]);
   });
 });
 
-describe('percentiles [postgres]: percentile_disc WITHIN GROUP is nearest rank', { skip: !POSTGRES_AVAILABLE && 'PostgreSQL not reachable' }, () => {
+describe('percentiles [postgres]: percentile_disc WITHIN GROUP is nearest rank', {
+  skip: !POSTGRES_AVAILABLE && 'PostgreSQL not reachable',
+}, () => {
   let client: pg.Client;
   before(async () => {
     client = new pg.Client({ connectionString: await freshSchemaUrl(), connectionTimeoutMillis: 5000 });

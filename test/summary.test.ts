@@ -5,7 +5,18 @@ import { startTestApp, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /** Ten records a minute apart. Costs are multiples of 0.25 so every sum is exact in binary floating point. */
-const MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4o', 'mystery-model-without-a-price', 'gpt-4o', 'gpt-4o-mini', 'gpt-4o', 'gpt-4o', 'gpt-4o-mini', 'gpt-4o'];
+const MODELS = [
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4o',
+  'mystery-model-without-a-price',
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4o',
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4o',
+];
 const COSTS = [0.25, 0.5, 0.75, null, 1, 1.25, 1.5, 1.75, 2, 2.25];
 const LATENCIES = [1, 2, 3, 4, null, 5, 6, 7, 8, 9];
 const HTTP_CODES = [200, 200, 200, 200, 500, 200, 429, 200, 200, 200];
@@ -30,7 +41,12 @@ for (const kind of STORE_KINDS) {
       await t.store.ensureApiKey('org_other', hashApiKey(OTHER_KEY));
       // Either side of 1970: buckets must floor negative microseconds too.
       for (const timestamp of ['1969-12-31T23:59:30Z', '1970-01-01T00:00:30Z']) {
-        const res = await t.request('POST', '/api/records/create/', { field_4: 'gpt-4o', field_6: 4, field_7: 0.5, timestamp }, { authorization: `Bearer ${OTHER_KEY}` });
+        const res = await t.request(
+          'POST',
+          '/api/records/create/',
+          { field_4: 'gpt-4o', field_6: 4, field_7: 0.5, timestamp },
+          { authorization: `Bearer ${OTHER_KEY}` },
+        );
         assert.equal(res.status, 201);
       }
     });
@@ -58,7 +74,10 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(buckets[1], { start: '2025-01-01T00:00:10Z', count: 0, cost: null });
       assert.deepEqual(buckets[18], { start: '2025-01-01T00:03:00Z', count: 1, cost: null }, 'a bucket with only an uncosted record');
       assert.deepEqual(buckets[54], { start: '2025-01-01T00:09:00Z', count: 1, cost: 2.25 });
-      assert.equal(buckets.reduce((n: number, b: any) => n + b.count, 0), 10);
+      assert.equal(
+        buckets.reduce((n: number, b: any) => n + b.count, 0),
+        10,
+      );
       assert.equal((await t.request('GET', '/api/records/summary')).status, 200, 'trailing slash optional');
     });
 
@@ -157,7 +176,7 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    test("org isolation: each org sees only its own records; buckets floor before 1970", async () => {
+    test('org isolation: each org sees only its own records; buckets floor before 1970', async () => {
       const other = await t.request('GET', '/api/records/summary/', undefined, { authorization: `Bearer ${OTHER_KEY}` });
       assert.equal(other.status, 200);
       assert.equal(other.body.count, 2);
@@ -184,7 +203,7 @@ const DAY_US = 86_400_000_000;
 const T0 = Date.UTC(2025, 5, 1) * 1000;
 
 function oracleRecord(i: number): Record<string, unknown> {
-  const ts = T0 + Math.floor(((i * 7919) % 1000) / 1000 * 3 * DAY_US) + i; // spread over 3 days, out of order
+  const ts = T0 + Math.floor((((i * 7919) % 1000) / 1000) * 3 * DAY_US) + i; // spread over 3 days, out of order
   return {
     field_4: i % 9 === 0 ? 'mystery-model-without-a-price' : 'gpt-4o',
     ...(i % 9 === 0 ? {} : { field_6: ((i * 13) % 50) / 64 }),
@@ -197,11 +216,15 @@ function oracleRecord(i: number): Record<string, unknown> {
 }
 
 /** Nearest rank with exact rationals: the value at 1-based rank ceil(p * n). */
-const nearestRank = (sorted: number[], num: number, den: number) => (sorted.length === 0 ? null : sorted[Math.ceil((num * sorted.length) / den) - 1]);
+const nearestRank = (sorted: number[], num: number, den: number) =>
+  sorted.length === 0 ? null : sorted[Math.ceil((num * sorted.length) / den) - 1];
 
 function reference(records: any[], bucketSeconds: number) {
   const costs = records.filter((r) => r.field_6 !== null).map((r) => r.field_6);
-  const latencies = records.filter((r) => r.field_7 !== null).map((r) => r.field_7).sort((a, b) => a - b);
+  const latencies = records
+    .filter((r) => r.field_7 !== null)
+    .map((r) => r.field_7)
+    .sort((a, b) => a - b);
   const byTime = [...records].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
   const us = byTime.map((r) => Date.parse(r.timestamp) * 1000);
   const w = bucketSeconds * 1_000_000;
@@ -235,7 +258,10 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
       await t.store.ensureApiKey('org_oracle', hashApiKey(ORACLE_KEY));
       // Two more in the hour of param_a below: one before it (which a bucket must not count), one after.
-      const edges = [600, 3000].map((s, i) => ({ ...oracleRecord(1000 + i), timestamp: new Date((T0 + DAY_US + s * 1_000_000) / 1000).toISOString() }));
+      const edges = [600, 3000].map((s, i) => ({
+        ...oracleRecord(1000 + i),
+        timestamp: new Date((T0 + DAY_US + s * 1_000_000) / 1000).toISOString(),
+      }));
       const records = [...Array.from({ length: 240 }, (_, i) => oracleRecord(i)), ...edges];
       const res = await t.request('POST', '/api/records/batch/', { records }, auth);
       assert.equal(res.status, 201);
@@ -248,11 +274,20 @@ for (const kind of STORE_KINDS) {
       ['everything (time-only plan)', '', undefined],
       ['param_a alone, mid-bucket (time-only plan)', `param_a=${encodeURIComponent(since)}`, undefined],
       ['a customer (filtered plan)', '', { field_10: { operator: '', value: ['customer_1'] } }],
-      ['param_a and a latency range (filtered plan)', `param_a=${encodeURIComponent(since)}`, { field_7: { operator: 'gte', value: [0.5] } }],
+      [
+        'param_a and a latency range (filtered plan)',
+        `param_a=${encodeURIComponent(since)}`,
+        { field_7: { operator: 'gte', value: [0.5] } },
+      ],
       ['only records without a latency', '', { field_7: { operator: 'isnull', value: [true] } }],
     ];
     test('the fixture has records in the hour before param_a, which its first bucket must leave out', async () => {
-      const fromHour = await t.request('GET', `/api/records/list/?param_a=${encodeURIComponent(new Date(hour / 1000).toISOString())}`, undefined, auth);
+      const fromHour = await t.request(
+        'GET',
+        `/api/records/list/?param_a=${encodeURIComponent(new Date(hour / 1000).toISOString())}`,
+        undefined,
+        auth,
+      );
       const fromSince = await t.request('GET', `/api/records/list/?param_a=${encodeURIComponent(since)}`, undefined, auth);
       assert.ok(fromHour.body.count > fromSince.body.count);
       const { body } = await t.request('GET', `/api/records/summary/?param_a=${encodeURIComponent(since)}`, undefined, auth);

@@ -19,7 +19,14 @@ describe('explorer files and headers', () => {
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     const csp = String(res.headers['content-security-policy']);
-    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"]) {
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "frame-ancestors 'none'",
+      "object-src 'none'",
+      "base-uri 'none'",
+    ]) {
       assert.ok(csp.includes(directive), directive);
     }
     assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), 'no inline or eval allowance');
@@ -62,10 +69,16 @@ describe('explorer files and headers', () => {
   });
 
   test('the page’s JavaScript type-checks against the DOM (JSDoc, tsconfig.web.json)', () => {
-    const parsed = ts.getParsedCommandLineOfConfigFile(path.resolve('tsconfig.web.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) });
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      path.resolve('tsconfig.web.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) },
+    );
     assert.ok(parsed && parsed.fileNames.length > 5);
     const program = ts.createProgram(parsed.fileNames, parsed.options);
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
     assert.deepEqual(problems, []);
   });
 });

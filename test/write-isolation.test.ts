@@ -15,7 +15,6 @@ import { STORE_KINDS } from './helpers/stores.ts';
 const OTHER_KEY = 'other-org-key-0123456789abcdef';
 const cjk = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))).join('');
 
-
 for (const kind of STORE_KINDS) {
   describe(`a record the store cannot hold [${kind}]`, () => {
     let t: TestApp;
@@ -31,26 +30,38 @@ for (const kind of STORE_KINDS) {
         const refused = await t.request('POST', '/api/records/create/', { [field]: cjk(1024), field_21: { option_a: false } });
         assert.equal(refused.status, 400, `${field}: ${JSON.stringify(refused.body)}`);
         assert.equal(refused.body.error.code, 'validation_error');
-        assert.deepEqual(refused.body.error.details.map((d: { field: string }) => d.field), [field]);
+        assert.deepEqual(
+          refused.body.error.details.map((d: { field: string }) => d.field),
+          [field],
+        );
         assert.match(refused.body.error.details[0].message, /2048 bytes of UTF-8/);
       }
       const id = cjk(682); // 2,046 bytes
       const stored = await t.create({ field_10: id, field_12: id, field_13: id });
       assert.equal((await t.request('GET', `/api/records/${stored.id}/`)).body.field_10, id);
       const found = await t.request('POST', '/api/records/list/', { filters: { field_13: { operator: '', value: [id] } } });
-      assert.deepEqual(found.body.results.map((r: { id: string }) => r.id), [stored.id]);
+      assert.deepEqual(
+        found.body.results.map((r: { id: string }) => r.id),
+        [stored.id],
+      );
     });
 
     test('an accepted record the store refuses is set aside in dead_letters; every record beside it, of any org, is stored', async () => {
       await sqlOnStore(t, POISON_TRIGGER);
       // All in one turn of the event loop, so they share group commits with the poisoned ones.
-      const sent = await within(Promise.all([
-        t.request('POST', '/api/records/create/', { field_10: 'poison', field_2: 'async poison', field_21: { option_a: false } }),
-        ...Array.from({ length: 10 }, (_, i) => other('POST', '/api/records/create/', { field_2: `other async ${i}`, field_21: { option_a: false } })),
-        ...Array.from({ length: 10 }, (_, i) => other('POST', '/api/records/create/', { field_2: `other sync ${i}` })),
-        t.request('POST', '/api/records/create/', { field_10: 'poison', field_2: 'sync poison' }),
-        t.request('POST', '/api/records/create/', { field_10: 'fine', field_2: 'sync fine' }),
-      ]), 30_000, 'the creates');
+      const sent = await within(
+        Promise.all([
+          t.request('POST', '/api/records/create/', { field_10: 'poison', field_2: 'async poison', field_21: { option_a: false } }),
+          ...Array.from({ length: 10 }, (_, i) =>
+            other('POST', '/api/records/create/', { field_2: `other async ${i}`, field_21: { option_a: false } }),
+          ),
+          ...Array.from({ length: 10 }, (_, i) => other('POST', '/api/records/create/', { field_2: `other sync ${i}` })),
+          t.request('POST', '/api/records/create/', { field_10: 'poison', field_2: 'sync poison' }),
+          t.request('POST', '/api/records/create/', { field_10: 'fine', field_2: 'sync fine' }),
+        ]),
+        30_000,
+        'the creates',
+      );
       await within(t.app.queue.drain(), 30_000, 'the queue drain');
       const [asyncPoison, ...rest] = sent;
       const syncPoison = rest[20];

@@ -66,8 +66,19 @@ for (const kind of STORE_KINDS) {
       await within(Promise.all(writes), 30_000, 'the writes to commit');
       assert.equal(seen.maxInFlight, t.store.writeFlights, `inserts at once: ${seen.maxInFlight}`);
       assert.ok(seen.sizes.length < records.length, `commits shared: ${seen.sizes.length} commits for ${records.length} records`);
-      assert.equal(seen.sizes.reduce((a, b) => a + b, 0), records.length);
-      const count = (await t.store.list(TEST_ORG, { conditions: parseFilters({ field_2: { operator: 'startswith', value: 'queued ' } }), since: null, sort, offset: 0, limit: 1 })).count;
+      assert.equal(
+        seen.sizes.reduce((a, b) => a + b, 0),
+        records.length,
+      );
+      const count = (
+        await t.store.list(TEST_ORG, {
+          conditions: parseFilters({ field_2: { operator: 'startswith', value: 'queued ' } }),
+          since: null,
+          sort,
+          offset: 0,
+          limit: 1,
+        })
+      ).count;
       assert.equal(count, records.length);
       for (const i of [0, 151, 299]) assert.equal((await t.store.get(TEST_ORG, idOf(records[i])))?.field_2, `queued ${i}`);
     });
@@ -79,13 +90,21 @@ for (const kind of STORE_KINDS) {
       const durable = Array.from({ length: 5 }, (_, i) => record(2000 + i));
       const later = Array.from({ length: 5 }, (_, i) => record(3000 + i));
       for (const r of accepted) queue.accept(r);
-      const first = durable.map((r) => queue.write(r).then(() => 'stored', (err: unknown) => err));
+      const first = durable.map((r) =>
+        queue.write(r).then(
+          () => 'stored',
+          (err: unknown) => err,
+        ),
+      );
       await new Promise((resolve) => setImmediate(resolve)); // the first flight (which fails) has left
       const second = later.map((r) => queue.write(r)); // a second flight (SQLite) while the first is still failing
       await within(Promise.all(second), 10_000, 'the later writes to commit');
       await within(queue.drain(), 10_000, 'the queue to commit the accepted writes');
       for (const outcome of await Promise.all(first)) {
-        assert.ok(outcome instanceof AppError && outcome.code === 'store_unavailable', `durable write in the failed commit: ${String(outcome)}`);
+        assert.ok(
+          outcome instanceof AppError && outcome.code === 'store_unavailable',
+          `durable write in the failed commit: ${String(outcome)}`,
+        );
       }
       assert.equal(seen.failures, 1);
       assert.equal(seen.maxInFlight, t.store.writeFlights);

@@ -17,7 +17,13 @@ export async function batchScenario(ctx: BenchContext, target: BenchTarget): Pro
   // The target's floor is the driver with its defaults, nothing else in the loop. The store also moves the WAL's
   // checkpoints to a thread of their own; this floor does the same, to show how much of the ratio that is.
   const asStored = await target.storageFloorAsStored(seconds);
-  if (asStored) rows.push({ scenario: 'batch', case: asStored.label, perSecond: asStored.perSecond, note: `${(asStored.perSecond / floor.perSecond).toFixed(2)}× storage floor` });
+  if (asStored)
+    rows.push({
+      scenario: 'batch',
+      case: asStored.label,
+      perSecond: asStored.perSecond,
+      note: `${(asStored.perSecond / floor.perSecond).toFixed(2)}× storage floor`,
+    });
   const loc = await target.fresh('batch');
   const server = await startTally(loc.dataDir, loc.databaseUrl);
   try {

@@ -20,10 +20,31 @@ export async function growthScenario(ctx: BenchContext, target: BenchTarget): Pr
     const server = await startTally(loc.dataDir, loc.databaseUrl);
     try {
       const list = await sequentialLoad(server.url, () => '/api/records/list/', ctx.opts.queryRequests, 60);
-      await runLoad({ url: `${server.url}/api/records/create/`, method: 'POST', body, key: BENCH_KEY, connections: ctx.opts.connections, seconds: 1 });
-      const r = await runLoad({ url: `${server.url}/api/records/create/`, method: 'POST', body, key: BENCH_KEY, connections: ctx.opts.connections, seconds: ctx.opts.seconds });
+      await runLoad({
+        url: `${server.url}/api/records/create/`,
+        method: 'POST',
+        body,
+        key: BENCH_KEY,
+        connections: ctx.opts.connections,
+        seconds: 1,
+      });
+      const r = await runLoad({
+        url: `${server.url}/api/records/create/`,
+        method: 'POST',
+        body,
+        key: BENCH_KEY,
+        connections: ctx.opts.connections,
+        seconds: ctx.opts.seconds,
+      });
       const size = n.toLocaleString('en-US');
-      rows.push({ scenario: `growth ${size}`, case: 'ingest-single', perSecond: r.perSecond, p50: r.p50, p99: r.p99, peakRssMb: server.peakRssMb() });
+      rows.push({
+        scenario: `growth ${size}`,
+        case: 'ingest-single',
+        perSecond: r.perSecond,
+        p50: r.p50,
+        p99: r.p99,
+        peakRssMb: server.peakRssMb(),
+      });
       rows.push({ scenario: `growth ${size}`, case: 'default list', p50: list.p50, p99: list.p99, note: `count ${list.count}` });
       ctx.log(`  growth ${size}: ingest ${Math.round(r.perSecond)}/s p99 ${r.p99} ms; list p50 ${list.p50.toFixed(2)} ms`);
     } finally {

@@ -18,7 +18,14 @@ async function groupCommitSizes(ctx: BenchContext, target: BenchTarget, body: st
     for (const line of lines) if (line.includes('"msg":"committed"')) sizes.push(Number(/"batch":(\d+)/.exec(line)?.[1] ?? 0));
   });
   try {
-    await runLoad({ url: server.url + CREATE, method: 'POST', body, key: BENCH_KEY, connections: ctx.opts.connections, seconds: Math.min(3, ctx.opts.seconds) });
+    await runLoad({
+      url: server.url + CREATE,
+      method: 'POST',
+      body,
+      key: BENCH_KEY,
+      connections: ctx.opts.connections,
+      seconds: Math.min(3, ctx.opts.seconds),
+    });
   } finally {
     await server.stop();
   }
@@ -38,7 +45,10 @@ export async function ingestScenario(ctx: BenchContext, target: BenchTarget): Pr
     const floor = await startProcess(entry, {});
     try {
       await runLoad({ url: floor.url + CREATE, method: 'POST', body: durable, connections, seconds: 1 });
-      return { ...(await runLoad({ url: floor.url + CREATE, method: 'POST', body: durable, connections, seconds })), peakRssMb: floor.peakRssMb() };
+      return {
+        ...(await runLoad({ url: floor.url + CREATE, method: 'POST', body: durable, connections, seconds })),
+        peakRssMb: floor.peakRssMb(),
+      };
     } finally {
       await floor.stop();
     }
@@ -56,7 +66,10 @@ export async function ingestScenario(ctx: BenchContext, target: BenchTarget): Pr
       note: `${(fastifyResult.perSecond / floorResult.perSecond).toFixed(2)}× floor`,
     },
   ];
-  for (const [name, body] of [['ingest-single (option_a true, 201 after fsync)', durable], ['ingest-async (option_a false, 202)', accepted]] as const) {
+  for (const [name, body] of [
+    ['ingest-single (option_a true, 201 after fsync)', durable],
+    ['ingest-async (option_a false, 202)', accepted],
+  ] as const) {
     const loc = await target.fresh('ingest');
     const server = await startTally(loc.dataDir, loc.databaseUrl);
     try {
@@ -66,7 +79,13 @@ export async function ingestScenario(ctx: BenchContext, target: BenchTarget): Pr
       const ratio = r.perSecond / floorResult.perSecond;
       const vsFastify = r.perSecond / fastifyResult.perSecond;
       const failures = r.errors + r.non2xx > 0 ? `; ${r.errors} errors, ${r.non2xx} non-2xx` : '';
-      rows.push({ scenario: 'ingest', case: name, ...pick(r), peakRssMb: server.peakRssMb(), note: `${ratio.toFixed(2)}× floor (${vsFastify.toFixed(2)}× the Fastify floor)${failures}` });
+      rows.push({
+        scenario: 'ingest',
+        case: name,
+        ...pick(r),
+        peakRssMb: server.peakRssMb(),
+        note: `${ratio.toFixed(2)}× floor (${vsFastify.toFixed(2)}× the Fastify floor)${failures}`,
+      });
     } finally {
       await server.stop();
     }

@@ -18,7 +18,11 @@ export async function queryScenario(ctx: BenchContext, target: BenchTarget): Pro
     // first 2,000 get-by-ids measured p99 3.6 ms and /healthz 3.0 ms; the next rounds 2.6/1.6, then 0.9-1.3/0.5-0.7
     // (2026-11-29). A server in use has run its request path far more often than that. The measured records stay
     // cold in SQLite's page cache: the warm-up reads 100 records from page 500 of the org's list.
-    const warm = (await (await fetch(`${server.url}/api/records/list/?param_b=500&param_c=100&count=false`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json()) as { results: { id: string }[] };
+    const warm = (await (
+      await fetch(`${server.url}/api/records/list/?param_b=500&param_c=100&count=false`, {
+        headers: { authorization: `Bearer ${BENCH_KEY}` },
+      })
+    ).json()) as { results: { id: string }[] };
     const warmIds = warm.results.map((r) => r.id);
     if (warmIds.length === 0) throw new Error('no records to warm the server with');
     for (let round = 0; round < 4; round++) {
@@ -36,12 +40,27 @@ export async function queryScenario(ctx: BenchContext, target: BenchTarget): Pro
       const met = q.name === 'get by id' ? r.p99 <= 2 : r.p50 <= p50 && r.p99 <= p99;
       // A counted list's first request counts in full; later ones bring the remembered count up to date (SQLite).
       const count = r.count === undefined ? '' : `count ${r.count}${r.count === null ? '' : `, first request ${r.first.toFixed(1)} ms`}; `;
-      rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: q.name, p50: r.p50, p99: r.p99, note: `${count}${r.requests} req; ${met ? 'meets target' : 'MISSES target'}` });
+      rows.push({
+        scenario: `query ${n.toLocaleString('en-US')}`,
+        case: q.name,
+        p50: r.p50,
+        p99: r.p99,
+        note: `${count}${r.requests} req; ${met ? 'meets target' : 'MISSES target'}`,
+      });
       ctx.log(`  ${q.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
     }
     const floorAfter = await sequentialLoad(server.url, () => '/healthz', ctx.opts.queryRequests * 10, 60);
-    for (const [when, floor] of [['before the queries', floorBefore], ['after the queries', floorAfter]] as const) {
-      rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: `floor: GET /healthz (no auth, no store), ${when}`, p50: floor.p50, p99: floor.p99, note: `${floor.requests} req` });
+    for (const [when, floor] of [
+      ['before the queries', floorBefore],
+      ['after the queries', floorAfter],
+    ] as const) {
+      rows.push({
+        scenario: `query ${n.toLocaleString('en-US')}`,
+        case: `floor: GET /healthz (no auth, no store), ${when}`,
+        p50: floor.p50,
+        p99: floor.p99,
+        note: `${floor.requests} req`,
+      });
     }
     rows.push({ scenario: `query ${n.toLocaleString('en-US')}`, case: 'server peak RSS over all queries', peakRssMb: server.peakRssMb() });
   } finally {

@@ -189,7 +189,10 @@ const DECLARED = [
     storage: { kind: 'composed', members: { sub_field_a: 'sub_field_a', sub_field_b: 'sub_field_b', sub_field_c: 'sub_field_total' } },
   },
   {
-    ...seconds('field_6', 'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.'),
+    ...seconds(
+      'field_6',
+      'Cost in US dollars. Computed from field_4 and the token counts when absent; null for an unknown model, never a silent 0.',
+    ),
     input: nullable({ type: 'number', minimum: 0, maximum: 1e12 }),
     computed: true,
     indexed: 'range',
@@ -329,7 +332,8 @@ export type FilterableField = FieldDef & { scalar: ScalarKind; storage: { kind: 
 /** A field param_d may name: a scalar in a narrow column. */
 export type SortableField = FieldDef & { scalar: ScalarKind; storage: { kind: 'scalar'; column: string } };
 
-const canFilter = (f: FieldDef): f is FilterableField => f.scalar !== undefined && (f.storage.kind === 'scalar' || f.storage.kind === 'body');
+const canFilter = (f: FieldDef): f is FilterableField =>
+  f.scalar !== undefined && (f.storage.kind === 'scalar' || f.storage.kind === 'body');
 const canSort = (f: FieldDef): f is SortableField => f.scalar !== undefined && f.storage.kind === 'scalar';
 
 /** Whether filters may name this field (the filter parser, the catalogue and the OpenAPI document all ask here). */
@@ -369,16 +373,20 @@ export function registryProblems(fields: readonly FieldDef[], sortOptions: Reado
   }
   for (const f of fields) {
     const s = f.storage;
-    if (f.filterable && !canFilter(f)) problems.push(`${f.name}: filterable, but only a scalar with a column of its own (scalar or body storage) can be filtered`);
-    if (f.sortable && !canSort(f)) problems.push(`${f.name}: sortable, but only a scalar in a narrow column (scalar storage) can be sorted`);
-    if (f.indexed && s.kind !== 'scalar') problems.push(`${f.name}: indexed, but only a scalar in a narrow column (scalar storage) is indexed`);
+    if (f.filterable && !canFilter(f))
+      problems.push(`${f.name}: filterable, but only a scalar with a column of its own (scalar or body storage) can be filtered`);
+    if (f.sortable && !canSort(f))
+      problems.push(`${f.name}: sortable, but only a scalar in a narrow column (scalar storage) can be sorted`);
+    if (f.indexed && s.kind !== 'scalar')
+      problems.push(`${f.name}: indexed, but only a scalar in a narrow column (scalar storage) is indexed`);
     if (f.metadata && s.kind !== 'json') problems.push(`${f.name}: the metadata field must be stored as json`);
     if (s.kind === 'composed') {
       for (const [member, column] of Object.entries(s.members)) {
         if (!columns.has(column)) problems.push(`${f.name}.${member}: composed from ${column}, which no field stores`);
       }
     }
-    if (f.default !== undefined && (!f.input || f.computed)) problems.push(`${f.name}: a default is for a field the client sends and the server does not compute`);
+    if (f.default !== undefined && (!f.input || f.computed))
+      problems.push(`${f.name}: a default is for a field the client sends and the server does not compute`);
     if ('column' in s && !f.input && !f.computed) problems.push(`${f.name}: stored, but neither sent nor computed`);
     if ('column' in s && f.input && !f.computed && f.default === undefined && !allowsNull(f.output)) {
       problems.push(`${f.name}: its output is never null, so it needs a default for when the client sends none`);

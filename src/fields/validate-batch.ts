@@ -11,11 +11,16 @@ export function validateBatchBody(body: unknown): CreateInput[] {
   const reject = (message: string, field = 'records'): never => {
     throw new AppError('validation_error', message, [{ field, message }]);
   };
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) reject('The body must be a JSON object {"records": [...]}', '(body)');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    reject('The body must be a JSON object {"records": [...]}', '(body)');
   const { records, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) {
-    throw new AppError('validation_error', `Unknown body field(s): ${unknown.join(', ')}`, unknown.map((field) => ({ field, message: 'unknown field' })));
+    throw new AppError(
+      'validation_error',
+      `Unknown body field(s): ${unknown.join(', ')}`,
+      unknown.map((field) => ({ field, message: 'unknown field' })),
+    );
   }
   if (!Array.isArray(records)) return reject('"records" must be an array of create bodies');
   if (records.length === 0) reject('"records" must hold at least one record');
@@ -27,7 +32,8 @@ export function validateBatchBody(body: unknown): CreateInput[] {
       inputs.push(validateCreateBody(item));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      for (const d of err.details) details.push({ field: d.field === '(body)' ? `records.${i}` : `records.${i}.${d.field}`, message: d.message });
+      for (const d of err.details)
+        details.push({ field: d.field === '(body)' ? `records.${i}` : `records.${i}.${d.field}`, message: d.message });
     }
   });
   if (details.length > 0) {

@@ -8,7 +8,9 @@ import type { SchemaType } from './schema-type.ts';
 import { IDENTIFIER_MAX_BYTES } from './value-schemas.ts';
 
 /** The names a field is sent under: its own and its old ones (aliases). */
-type InputNames<F> = F extends { name: infer N extends string } ? N | (F extends { aliases: readonly (infer A extends string)[] } ? A : never) : never;
+type InputNames<F> = F extends { name: infer N extends string }
+  ? N | (F extends { aliases: readonly (infer A extends string)[] } ? A : never)
+  : never;
 
 /**
  * The create body after validation, read off the registry: every field with an input schema, under each of its
@@ -18,7 +20,12 @@ export type CreateInput = { [F in Extract<Field, { input: object }> as InputName
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('tally-timestamp', { type: 'string', validate: (s: string) => parseTimestamp(s) !== null });
-ajv.addKeyword({ keyword: 'x-maxUtf8Bytes', type: 'string', schemaType: 'number', validate: (max: number, s: string) => Buffer.byteLength(s, 'utf8') <= max });
+ajv.addKeyword({
+  keyword: 'x-maxUtf8Bytes',
+  type: 'string',
+  schemaType: 'number',
+  validate: (max: number, s: string) => Buffer.byteLength(s, 'utf8') <= max,
+});
 const validateCreate = ajv.compile(createRecordSchema());
 
 function fieldOf(error: ErrorObject): string {
@@ -61,7 +68,9 @@ function toDetails(errors: ErrorObject[]): ErrorDetail[] {
   }
   const details: ErrorDetail[] = [];
   for (const [field, errs] of byField) {
-    const concrete = errs.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params && (e.params as { type: string }).type === 'null'));
+    const concrete = errs.filter(
+      (e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params && (e.params as { type: string }).type === 'null'),
+    );
     if (concrete.length === 0 && [...byField.keys()].some((f) => f.startsWith(`${field}.`))) continue; // the deeper errors say it
     const chosen = concrete.length > 0 ? concrete : errs;
     const messages = [...new Set(chosen.map(messageOf))];

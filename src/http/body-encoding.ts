@@ -30,7 +30,9 @@ function decoded(raw: Readable, coding: string, decoder: Transform, limit: numbe
   raw.on('data', (chunk: Buffer) => {
     body.receivedEncodedLength += chunk.length;
   });
-  decoder.on('error', (err) => body.destroy(new AppError('bad_request', `The body is not valid ${coding} (Content-Encoding: ${coding}): ${err.message}`)));
+  decoder.on('error', (err) =>
+    body.destroy(new AppError('bad_request', `The body is not valid ${coding} (Content-Encoding: ${coding}): ${err.message}`)),
+  );
   body.on('close', () => {
     raw.unpipe(decoder);
     decoder.destroy();
@@ -45,7 +47,8 @@ export function registerBodyDecoding(app: FastifyInstance, limit: number): void 
     const coding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (coding === 'identity' || coding === '' || !carriesBody(request.raw)) return payload;
     const decoder = DECODERS[coding];
-    if (decoder === undefined) throw new AppError('unsupported_media_type', `Content-Encoding "${coding}" is not supported; send the body as ${ACCEPTED}`);
+    if (decoder === undefined)
+      throw new AppError('unsupported_media_type', `Content-Encoding "${coding}" is not supported; send the body as ${ACCEPTED}`);
     return decoded(payload, coding, decoder(), limit);
   });
 }

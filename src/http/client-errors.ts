@@ -15,7 +15,9 @@ function toAppError(err: NodeJS.ErrnoException): AppError {
 export function rawErrorReply(e: AppError): string {
   const body = JSON.stringify(e.toJSON());
   const headers = { ...SECURITY_HEADERS, ...e.headers };
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return (
     `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`
@@ -46,7 +48,12 @@ export function answerExpectationFailures(server: http.Server, onRejected: (code
     const e = new AppError('expectation_failed', `Expect: ${String(req.headers.expect)} is not supported; only 100-continue is`);
     onRejected(e.code);
     const body = JSON.stringify(e.toJSON());
-    res.writeHead(e.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...SECURITY_HEADERS });
+    res.writeHead(e.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+      ...SECURITY_HEADERS,
+    });
     res.end(body);
   });
 }

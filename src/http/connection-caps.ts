@@ -36,7 +36,10 @@ export function addressKey(address: string | undefined): string {
   const g = net.isIPv6(address) ? ipv6Groups(address) : null;
   if (g === null) return address;
   if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return `${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.${g[7] & 0xff}`;
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
 }
 
 export interface ConnectionCaps {
@@ -82,8 +85,10 @@ export function capConnections(server: Server, caps: ConnectionCaps, onRejected:
   server.on('connection', (socket: Socket) => {
     const key = addressKey(socket.remoteAddress);
     const mine = perAddress.get(key) ?? 0;
-    if (caps.total > 0 && open >= caps.total) return refuse(socket, 'The server has too many open connections; retry after the Retry-After delay');
-    if (caps.perAddress > 0 && mine >= caps.perAddress) return refuse(socket, 'Too many open connections from your address; close some or retry later');
+    if (caps.total > 0 && open >= caps.total)
+      return refuse(socket, 'The server has too many open connections; retry after the Retry-After delay');
+    if (caps.perAddress > 0 && mine >= caps.perAddress)
+      return refuse(socket, 'Too many open connections from your address; close some or retry later');
     open++;
     perAddress.set(key, mine + 1);
     socket.once('close', () => {

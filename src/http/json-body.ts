@@ -22,7 +22,8 @@ export function registerJsonParser(app: FastifyInstance): void {
     try {
       done(null, JSON.parse(text));
     } catch (err) {
-      if (!declaredJson) return done(new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json'), undefined);
+      if (!declaredJson)
+        return done(new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json'), undefined);
       const detail = err instanceof SyntaxError ? err.message : 'the JSON nests too deeply';
       done(new AppError('invalid_json', `The body is not valid JSON: ${detail}`), undefined);
     }

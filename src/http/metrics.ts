@@ -35,7 +35,12 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     labelNames: ['outcome'],
     registers: [registry],
   });
-  const rejections = new Counter({ name: 'tally_rejections_total', help: 'Requests answered with an error, by error code', labelNames: ['code'], registers: [registry] });
+  const rejections = new Counter({
+    name: 'tally_rejections_total',
+    help: 'Requests answered with an error, by error code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'tally_write_queue_depth',
     help: 'Records accepted and not yet committed',

@@ -9,20 +9,41 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
 export function openApiDocument(version: string): Record<string, unknown> {
   const filterable = FIELDS.filter(isFilterable).map((f) => f.name);
   const sortable = [...Object.keys(SORT_OPTIONS), ...FIELDS.filter(isSortable).map((f) => f.name)];
-  const options = Object.entries(SORT_OPTIONS).map(([option, field]) => `${option} ${field}`).join(', ');
+  const options = Object.entries(SORT_OPTIONS)
+    .map(([option, field]) => `${option} ${field}`)
+    .join(', ');
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const error = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
   const json = (schema: unknown) => ({ 'application/json': { schema } });
-  const auth = { 401: error('Missing or invalid API key'), 429: error('Rate limit of this API key reached (TALLY_RATE_LIMIT_PER_SECOND); retry after Retry-After') };
+  const auth = {
+    401: error('Missing or invalid API key'),
+    429: error('Rate limit of this API key reached (TALLY_RATE_LIMIT_PER_SECOND); retry after Retry-After'),
+  };
   const listParams = [
-    { name: 'param_a', in: 'query', description: 'Start time (ISO 8601): records at or after it.', schema: { type: 'string', example: '2025-01-01T00:00:00Z' } },
+    {
+      name: 'param_a',
+      in: 'query',
+      description: 'Start time (ISO 8601): records at or after it.',
+      schema: { type: 'string', example: '2025-01-01T00:00:00Z' },
+    },
     { name: 'param_b', in: 'query', description: 'Page number.', schema: { type: 'integer', default: 1, minimum: 1 } },
-    { name: 'param_c', in: 'query', description: `Page size, at most ${MAX_PAGE_SIZE}.`, schema: { type: 'integer', default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE } },
-    { name: 'param_d', in: 'query', description: `Sort; prefix "-" for descending. ${options}.`, schema: { type: 'string', default: '-id', enum: sortable.flatMap((s) => [s, `-${s}`]) } },
+    {
+      name: 'param_c',
+      in: 'query',
+      description: `Page size, at most ${MAX_PAGE_SIZE}.`,
+      schema: { type: 'integer', default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE },
+    },
+    {
+      name: 'param_d',
+      in: 'query',
+      description: `Sort; prefix "-" for descending. ${options}.`,
+      schema: { type: 'string', default: '-id', enum: sortable.flatMap((s) => [s, `-${s}`]) },
+    },
     {
       name: 'count',
       in: 'query',
-      description: 'Tally extension: false skips counting the matches (the costly part of a filtered list on a large table); the reply then has "count": null, and next is set when another record follows this page.',
+      description:
+        'Tally extension: false skips counting the matches (the costly part of a filtered list on a large table); the reply then has "count": null, and next is set when another record follows this page.',
       schema: { type: 'boolean', default: true },
     },
   ];
@@ -33,7 +54,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
   };
   return withCodeSpans({
     openapi: '3.0.3',
-    info: { title: 'Tally records API', version, description: 'Store and query LLM call records. Every call needs `Authorization: Bearer <key>`.' },
+    info: {
+      title: 'Tally records API',
+      version,
+      description: 'Store and query LLM call records. Every call needs `Authorization: Bearer <key>`.',
+    },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
@@ -64,7 +89,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         Summary: {
           type: 'object',
-          description: 'Latency percentiles are nearest-rank over records that have a latency; total_cost leaves out the uncosted_count records without a cost (null when none has one).',
+          description:
+            'Latency percentiles are nearest-rank over records that have a latency; total_cost leaves out the uncosted_count records without a cost (null when none has one).',
           properties: {
             count: { type: 'integer' },
             total_cost: { type: 'number', nullable: true },
@@ -77,7 +103,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
             first_timestamp: { type: 'string', nullable: true },
             last_timestamp: { type: 'string', nullable: true },
             bucket_seconds: { type: 'number', nullable: true },
-            buckets: { type: 'array', items: { type: 'object', properties: { start: { type: 'string' }, count: { type: 'integer' }, cost: { type: 'number', nullable: true } } } },
+            buckets: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { start: { type: 'string' }, count: { type: 'integer' }, cost: { type: 'number', nullable: true } },
+              },
+            },
           },
         },
         Error: {
@@ -88,7 +120,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
               properties: {
                 code: { type: 'string', enum: Object.keys(ERROR_CODES) },
                 message: { type: 'string' },
-                details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+                details: {
+                  type: 'array',
+                  items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+                },
               },
             },
           },
@@ -115,17 +150,28 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           summary: 'Aggregates over what the list would match: count, cost, tokens, latency p50/p95, error rate, time buckets',
           parameters: [listParams[0], { name: 'filters', in: 'query', description: 'JSON object of filters', schema: { type: 'string' } }],
-          responses: { 200: { description: 'The summary', content: json(ref('Summary')) }, 400: error('Bad query parameter or filter'), ...auth },
+          responses: {
+            200: { description: 'The summary', content: json(ref('Summary')) },
+            400: error('Bad query parameter or filter'),
+            ...auth,
+          },
         },
         post: {
           summary: 'Summary with filters in the body',
           parameters: [listParams[0]],
           requestBody: { content: json({ type: 'object', properties: { filters: ref('Filters') } }) },
-          responses: { 200: { description: 'The summary', content: json(ref('Summary')) }, 400: error('Bad query parameter or filter'), ...auth },
+          responses: {
+            200: { description: 'The summary', content: json(ref('Summary')) },
+            400: error('Bad query parameter or filter'),
+            ...auth,
+          },
         },
       },
       '/api/meta/fields': {
-        get: { summary: 'Filterable and sortable fields and the filter operators, from the field registry', responses: { 200: { description: 'The field catalogue' }, ...auth } },
+        get: {
+          summary: 'Filterable and sortable fields and the filter operators, from the field registry',
+          responses: { 200: { description: 'The field catalogue' }, ...auth },
+        },
       },
       '/api/records/batch/': {
         post: {
@@ -135,12 +181,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
             'Otherwise all items are committed in one transaction and the reply is sent after the commit is on disk. field_21 of the items is accepted but not consulted: a batch is always durable.',
           requestBody: {
             required: true,
-            content: json({ type: 'object', required: ['records'], additionalProperties: false, properties: { records: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: ref('CreateRecord') } } }),
+            content: json({
+              type: 'object',
+              required: ['records'],
+              additionalProperties: false,
+              properties: { records: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: ref('CreateRecord') } },
+            }),
           },
           responses: {
             201: {
               description: 'All stored durably; the new ids in the order sent',
-              content: json({ type: 'object', properties: { count: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } } }),
+              content: json({
+                type: 'object',
+                properties: { count: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } },
+              }),
             },
             400: error('Invalid batch or item(s); nothing is stored'),
             ...auth,
@@ -153,7 +207,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           summary: 'Retrieve one record',
           parameters: [{ name: 'resource_id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'The record', content: json(ref('Record')) }, ...auth, 404: error('No such record in your org') },
+          responses: {
+            200: { description: 'The record', content: json(ref('Record')) },
+            ...auth,
+            404: error('No such record in your org'),
+          },
         },
       },
       '/api/records/list/': {

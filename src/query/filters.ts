@@ -17,9 +17,7 @@ export type CompareOp = 'lt' | 'lte' | 'gt' | 'gte';
 /** A scalar JSON value as it appears in metadata. */
 export type MetaValue = string | number | boolean | null;
 
-export type Target =
-  | { kind: 'column'; name: string; column: string; scalar: ScalarKind }
-  | { kind: 'meta'; name: string; path: string[] };
+export type Target = { kind: 'column'; name: string; column: string; scalar: ScalarKind } | { kind: 'meta'; name: string; path: string[] };
 
 export type Condition =
   | { op: 'eq' | 'not'; target: Target; value: MetaValue }
@@ -49,14 +47,18 @@ function resolveTarget(name: string): Target {
   if (name.startsWith(METADATA_PREFIX)) {
     const path = name.slice(METADATA_PREFIX.length).split('__');
     if (path.some((k) => !META_KEY.test(k) || !isStorableText(k))) {
-      throw new AppError('unknown_filter_field', `Filter "${name}": metadata keys must be 1-256 characters without quotes, backslashes or control characters`, [
-        { field: name, message: 'invalid metadata key' },
-      ]);
+      throw new AppError(
+        'unknown_filter_field',
+        `Filter "${name}": metadata keys must be 1-256 characters without quotes, backslashes or control characters`,
+        [{ field: name, message: 'invalid metadata key' }],
+      );
     }
     if (path.length > MAX_DEPTH) {
-      throw new AppError('unknown_filter_field', `Filter "${name}": a metadata path has at most ${MAX_DEPTH} keys (metadata nests no deeper)`, [
-        { field: name, message: 'metadata path too deep' },
-      ]);
+      throw new AppError(
+        'unknown_filter_field',
+        `Filter "${name}": a metadata path has at most ${MAX_DEPTH} keys (metadata nests no deeper)`,
+        [{ field: name, message: 'metadata path too deep' }],
+      );
     }
     return { kind: 'meta', name, path };
   }
@@ -106,7 +108,8 @@ function parseOne(name: string, spec: unknown): Condition {
   }
   const { operator = '', value, ...rest } = spec as Record<string, unknown>;
   const extra = Object.keys(rest);
-  if (extra.length > 0) return bad(name, `unknown key(s) ${extra.map((k) => `"${k}"`).join(', ')}; only "operator" and "value" are allowed`);
+  if (extra.length > 0)
+    return bad(name, `unknown key(s) ${extra.map((k) => `"${k}"`).join(', ')}; only "operator" and "value" are allowed`);
   if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
     throw new AppError('unknown_operator', `Filter "${name}": unknown operator ${JSON.stringify(operator)}`, [
       { field: name, message: `operator must be one of ${OPERATORS.map((o) => JSON.stringify(o)).join(', ')}` },
@@ -125,7 +128,11 @@ function parseOne(name: string, spec: unknown): Condition {
     if (values.length > MAX_IN_VALUES) return bad(name, `"in" takes at most ${MAX_IN_VALUES} values (got ${values.length})`);
     const kept = values.filter((v) => v !== null); // as in Django, NULL is never IN anything
     if (kept.length === 0) return { op: 'none' };
-    const typed = kept.map((v) => (target.kind === 'meta' ? metaValue(target, v) : columnValue(target, v))) as (string | number | boolean)[];
+    const typed = kept.map((v) => (target.kind === 'meta' ? metaValue(target, v) : columnValue(target, v))) as (
+      | string
+      | number
+      | boolean
+    )[];
     return { op: 'in', target, values: typed };
   }
   if (values.length === 0) return bad(name, `operator ${JSON.stringify(op)} needs one value`);
@@ -156,18 +163,24 @@ function parseOne(name: string, spec: unknown): Condition {
 export function parseFilters(filters: unknown): Condition[] {
   if (filters === undefined || filters === null) return [];
   if (typeof filters !== 'object' || Array.isArray(filters)) {
-    throw new AppError('invalid_filter_value', '"filters" must be an object keyed by field name', [{ field: 'filters', message: 'must be an object' }]);
+    throw new AppError('invalid_filter_value', '"filters" must be an object keyed by field name', [
+      { field: 'filters', message: 'must be an object' },
+    ]);
   }
   const entries = Object.entries(filters as Record<string, unknown>);
   if (entries.length > MAX_FILTERS) {
-    throw new AppError('invalid_filter_value', `At most ${MAX_FILTERS} filters`, [{ field: 'filters', message: `too many filters (${entries.length})` }]);
+    throw new AppError('invalid_filter_value', `At most ${MAX_FILTERS} filters`, [
+      { field: 'filters', message: `too many filters (${entries.length})` },
+    ]);
   }
   const conditions = entries.map(([name, spec]) => parseOne(name, spec));
   const values = conditions.reduce((n, c) => n + (c.op === 'in' ? c.values.length : 0), 0);
   if (values > MAX_FILTER_VALUES) {
-    throw new AppError('invalid_filter_value', `The "in" lists of one request hold at most ${MAX_FILTER_VALUES} values together; these hold ${values}`, [
-      { field: 'filters', message: `too many "in" values (${values}; at most ${MAX_FILTER_VALUES})` },
-    ]);
+    throw new AppError(
+      'invalid_filter_value',
+      `The "in" lists of one request hold at most ${MAX_FILTER_VALUES} values together; these hold ${values}`,
+      [{ field: 'filters', message: `too many "in" values (${values}; at most ${MAX_FILTER_VALUES})` }],
+    );
   }
   return conditions;
 }

@@ -39,7 +39,10 @@ const COPIES: readonly Copy[] = FIELDS.flatMap((f) =>
 
 /** Every key of a record, null: records start as a copy of it, so that they all share one shape (a fast object in V8). */
 const BLANK: Readonly<Record<string, null>> = Object.fromEntries(
-  FIELDS.flatMap((f) => ('column' in f.storage ? [f.storage.column] : f.storage.kind === 'derived' ? [f.name] : [])).map((key) => [key, null]),
+  FIELDS.flatMap((f) => ('column' in f.storage ? [f.storage.column] : f.storage.kind === 'derived' ? [f.name] : [])).map((key) => [
+    key,
+    null,
+  ]),
 );
 
 /**

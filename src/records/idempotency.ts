@@ -31,7 +31,12 @@ export interface Idempotency {
    * (`replay` rebuilds it from the stored row), or 409 idempotency_conflict when the request differs. `execute`
    * attaches the claimed row to its records, so the key is stored in the same transaction as they are.
    */
-  once(orgId: string, req: IdempotencyRequest, execute: (claim: Claim) => Promise<Executed>, replay: (row: IdempotencyRow) => Promise<Omit<Executed, 'settled'>>): Promise<WriteOutcome>;
+  once(
+    orgId: string,
+    req: IdempotencyRequest,
+    execute: (claim: Claim) => Promise<Executed>,
+    replay: (row: IdempotencyRow) => Promise<Omit<Executed, 'settled'>>,
+  ): Promise<WriteOutcome>;
 }
 
 const conflict = (key: string) =>
@@ -55,7 +60,11 @@ export function createIdempotency(store: Store): Idempotency {
     return { ...(await flying.outcome), replayed: true };
   }
 
-  async function fromStore(orgId: string, req: IdempotencyRequest, replay: (row: IdempotencyRow) => Promise<Omit<Executed, 'settled'>>): Promise<WriteOutcome | null> {
+  async function fromStore(
+    orgId: string,
+    req: IdempotencyRequest,
+    replay: (row: IdempotencyRow) => Promise<Omit<Executed, 'settled'>>,
+  ): Promise<WriteOutcome | null> {
     const held = await store.idempotencyKey(orgId, req.key);
     if (!held || held.created_at < Date.now() - IDEMPOTENCY_TTL_MS) return null;
     if (held.fingerprint !== req.fingerprint) throw conflict(req.key);
@@ -75,7 +84,14 @@ export function createIdempotency(store: Store): Idempotency {
       });
       outcome.catch(() => {}); // only requests that share the key wait on it
       inFlight.set(slot, { fingerprint: req.fingerprint, outcome });
-      const claim: Claim = (status, response) => ({ org_id: orgId, key: req.key, fingerprint: req.fingerprint, status, response, created_at: Date.now() });
+      const claim: Claim = (status, response) => ({
+        org_id: orgId,
+        key: req.key,
+        fingerprint: req.fingerprint,
+        status,
+        response,
+        created_at: Date.now(),
+      });
       try {
         const done = await execute(claim);
         settle({ status: done.status, json: done.json });

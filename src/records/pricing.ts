@@ -37,7 +37,11 @@ function part(price: MtokPrice | undefined, tokens: number, inputTokens: number)
 const linearPrice = (l: Linear, input: number, output: number) => part(l.input, input, input) + part(l.output, output, input);
 
 const isMtok = (v: unknown): v is MtokPrice =>
-  typeof v === 'number' || (typeof v === 'object' && v !== null && typeof (v as { base?: unknown }).base === 'number' && Array.isArray((v as { tiers?: unknown }).tiers));
+  typeof v === 'number' ||
+  (typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { base?: unknown }).base === 'number' &&
+    Array.isArray((v as { tiers?: unknown }).tiers));
 
 /** The model's price as a Linear when the shortcut reproduces calcPrice exactly, else null. */
 function linearOf(model: string, providerId: string | undefined): Linear | null {
@@ -50,7 +54,13 @@ function linearOf(model: string, providerId: string | undefined): Linear | null 
     } else if (!ZERO_USAGE_KEYS.test(key)) return null; // e.g. a per-request fee
   }
   const linear: Linear = { input: price.input_mtok as MtokPrice | undefined, output: price.output_mtok as MtokPrice | undefined };
-  for (const [i, o] of [[1000, 100], [0, 7], [123_457, 9_876], [250_001, 31], [2_000_000, 400_000]]) {
+  for (const [i, o] of [
+    [1000, 100],
+    [0, 7],
+    [123_457, 9_876],
+    [250_001, 31],
+    [2_000_000, 400_000],
+  ]) {
     if (libraryPrice(model, providerId, i, o)?.total_price !== linearPrice(linear, i, o)) return null;
   }
   return linear;

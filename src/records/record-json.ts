@@ -5,15 +5,24 @@ import { formatTimestamp } from '../time.ts';
 
 type Emit = (record: EncodedRecord, data: RecordData) => string;
 
-const scalar = (i: number): Emit => ({ values: v }) => JSON.stringify(v[i] ?? null);
-const text = (i: number): Emit => ({ values: v }) => (v[i] === null || v[i] === undefined ? 'null' : (v[i] as string));
+const scalar =
+  (i: number): Emit =>
+  ({ values: v }) =>
+    JSON.stringify(v[i] ?? null);
+const text =
+  (i: number): Emit =>
+  ({ values: v }) =>
+    v[i] === null || v[i] === undefined ? 'null' : (v[i] as string);
 
 /** How one returned field's JSON is written, by the field's storage; null for a field that is not returned. */
 function emitter(field: FieldDef): Emit | null {
   const s = field.storage;
   if (!field.output || s.kind === 'none') return null;
   if (s.kind === 'composed') {
-    const members = Object.entries(s.members).map(([member, column]) => ({ key: `${JSON.stringify(member)}:`, emit: scalar(COLUMN_INDEX.get(column)!) }));
+    const members = Object.entries(s.members).map(([member, column]) => ({
+      key: `${JSON.stringify(member)}:`,
+      emit: scalar(COLUMN_INDEX.get(column)!),
+    }));
     return (r, d) => {
       let out = '{';
       for (let i = 0; i < members.length; i++) out += (i === 0 ? '' : ',') + members[i].key + members[i].emit(r, d);

@@ -58,7 +58,10 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
   async function replayCreate(orgId: string, row: IdempotencyRow): Promise<Omit<Executed, 'settled'>> {
     const { id } = JSON.parse(row.response) as { id: string };
     const record = await store.get(orgId, id);
-    if (!record) throw new AppError('store_unavailable', 'The first outcome of this Idempotency-Key cannot be read right now; retry shortly', [], { 'retry-after': '1' });
+    if (!record)
+      throw new AppError('store_unavailable', 'The first outcome of this Idempotency-Key cannot be read right now; retry shortly', [], {
+        'retry-after': '1',
+      });
     return { status: row.status, json: JSON.stringify(toApiRecord(record)) };
   }
 
@@ -85,7 +88,8 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
       await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
     } catch (err) {
       if (encodeError !== null) throw (encodeError as { err: unknown }).err; // our bug, not the store's: nothing was saved either way
-      if (isStoreUnavailable(err)) throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved', [], { 'retry-after': '1' });
+      if (isStoreUnavailable(err))
+        throw new AppError('store_unavailable', 'The store could not commit the batch; nothing was saved', [], { 'retry-after': '1' });
       const reason = err instanceof Error ? err.message : String(err);
       throw new AppError('unstorable_record', `The store refused a record of this batch; nothing was saved (${reason.slice(0, 200)})`);
     }
@@ -96,11 +100,21 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
   return {
     async create(orgId, input, key) {
       if (!key) return { ...(await create(orgId, input)), replayed: false };
-      return idempotency.once(orgId, key, (claim) => create(orgId, input, claim), (row) => replayCreate(orgId, row));
+      return idempotency.once(
+        orgId,
+        key,
+        (claim) => create(orgId, input, claim),
+        (row) => replayCreate(orgId, row),
+      );
     },
     async createBatch(orgId, inputs, key) {
       if (!key) return { ...(await createBatch(orgId, inputs)), replayed: false };
-      return idempotency.once(orgId, key, (claim) => createBatch(orgId, inputs, claim), async (row) => ({ status: row.status, json: row.response }));
+      return idempotency.once(
+        orgId,
+        key,
+        (claim) => createBatch(orgId, inputs, claim),
+        async (row) => ({ status: row.status, json: row.response }),
+      );
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

@@ -8,10 +8,20 @@ import { pageUrl } from './page-links.ts';
  * SQLite's reader with room before it, else without): the head goes into that room, or, without room enough, in
  * front of a copy. The page's buffer goes back to be filled again once the response is done or its connection gone.
  */
-export function sendListPage(request: FastifyRequest, reply: FastifyReply, params: ListParams, listed: { count: number | null; page: WirePage; more: boolean }) {
+export function sendListPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  params: ListParams,
+  listed: { count: number | null; page: WirePage; more: boolean },
+) {
   const { count, page, more } = listed;
   // Past the end, previous points at the last page (when the count says where that is).
-  const previous = params.page === 1 ? null : count === null ? params.page - 1 : Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize)));
+  const previous =
+    params.page === 1
+      ? null
+      : count === null
+        ? params.page - 1
+        : Math.min(params.page - 1, Math.max(1, Math.ceil(count / params.pageSize)));
   const next = pageUrl(request, more ? params.page + 1 : null);
   const head = `${JSON.stringify({ count, next, previous: pageUrl(request, previous) }).slice(0, -1)},"results":`;
   const { bytes, start, end } = page;

@@ -15,16 +15,24 @@ function listInput(request: FastifyRequest): { query: Record<string, unknown>; f
     try {
       return { query, filters: JSON.parse(String(raw)) };
     } catch {
-      throw new AppError('invalid_query_parameter', 'Query parameter filters must be a JSON object', [{ field: 'filters', message: 'not valid JSON' }]);
+      throw new AppError('invalid_query_parameter', 'Query parameter filters must be a JSON object', [
+        { field: 'filters', message: 'not valid JSON' },
+      ]);
     }
   }
   const body = request.body ?? {};
   if (typeof body !== 'object' || Array.isArray(body) || body === null) {
-    throw new AppError('validation_error', 'The body must be a JSON object such as {"filters": {...}}', [{ field: '(body)', message: 'must be an object' }]);
+    throw new AppError('validation_error', 'The body must be a JSON object such as {"filters": {...}}', [
+      { field: '(body)', message: 'must be an object' },
+    ]);
   }
   const unknown = Object.keys(body).filter((k) => !LIST_BODY_KEYS.has(k));
   if (unknown.length > 0) {
-    throw new AppError('validation_error', `Unknown body field(s): ${unknown.join(', ')}`, unknown.map((field) => ({ field, message: 'unknown field' })));
+    throw new AppError(
+      'validation_error',
+      `Unknown body field(s): ${unknown.join(', ')}`,
+      unknown.map((field) => ({ field, message: 'unknown field' })),
+    );
   }
   const { filters, ...params } = body as Record<string, unknown>;
   for (const [k, v] of Object.entries(params)) if (query[k] === undefined && v !== null) query[k] = String(v);

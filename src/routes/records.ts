@@ -14,7 +14,9 @@ import { sendListPage } from './list-reply.ts';
 function idempotencyOf(request: FastifyRequest): IdempotencyRequest | undefined {
   const key = parseIdempotencyKey(request.headers['idempotency-key']);
   if (key === undefined) return undefined;
-  const fingerprint = createHash('sha256').update(`${request.routeOptions.url}\n${bodyDigest(request)}`).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`${request.routeOptions.url}\n${bodyDigest(request)}`)
+    .digest('hex');
   return { key, fingerprint };
 }
 

@@ -17,5 +17,11 @@ const REASON_MAX = 2000;
 export function deadLetterRow(entry: DeadLetter, at = Date.now()): DeadLetterRow {
   const columns = Object.fromEntries(RECORD_COLUMNS.map((c, i) => [c.name, entry.record.values[i]]));
   // JSON escapes what a text column may refuse (NUL, lone surrogates), so even such a record can be set aside.
-  return { org_id: orgOf(entry.record), id: idOf(entry.record), reason: entry.reason.slice(0, REASON_MAX), record: JSON.stringify(columns), at };
+  return {
+    org_id: orgOf(entry.record),
+    id: idOf(entry.record),
+    reason: entry.reason.slice(0, REASON_MAX),
+    record: JSON.stringify(columns),
+    at,
+  };
 }

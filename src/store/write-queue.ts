@@ -159,7 +159,10 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
         outcome.unavailable.push(...group);
       } else if (group.length === 1) {
         const reason = err instanceof Error ? err.message : String(err);
-        opts.log.error({ err, org: orgOf(group[0].record), id: idOf(group[0].record), durable: group[0].durable }, 'the store refused a record');
+        opts.log.error(
+          { err, org: orgOf(group[0].record), id: idOf(group[0].record), durable: group[0].durable },
+          'the store refused a record',
+        );
         outcome.refused.push({ pending: group[0], reason });
       } else {
         const half = Math.ceil(group.length / 2);
@@ -186,7 +189,10 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       await store.deadLetter(accepted.map((r) => ({ record: r.pending.record, reason: r.reason })));
       opts.onDeadLetter?.('stored', accepted.length);
     } catch (err) {
-      opts.log.error({ err, ids: accepted.map((r) => idOf(r.pending.record)) }, 'dead letters could not be stored; the records are dropped');
+      opts.log.error(
+        { err, ids: accepted.map((r) => idOf(r.pending.record)) },
+        'dead letters could not be stored; the records are dropped',
+      );
       opts.onDeadLetter?.('dropped', accepted.length);
     }
   }

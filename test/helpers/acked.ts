@@ -15,7 +15,10 @@ export async function missingOf(server: ServerProcess, acked: Map<string, any>):
     Array.from({ length: 8 }, async () => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
-        const res = await httpRequest(server.port, 'GET', `/api/records/${id}/`, { agent, headers: { authorization: `Bearer ${TEST_KEY}` } });
+        const res = await httpRequest(server.port, 'GET', `/api/records/${id}/`, {
+          agent,
+          headers: { authorization: `Bearer ${TEST_KEY}` },
+        });
         if (res.status === 404) missing.push(id);
         else assert.deepEqual(res.body, acked.get(id), `record ${id} is stored exactly as acknowledged`);
       }

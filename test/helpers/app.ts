@@ -23,7 +23,12 @@ export interface TestApp {
   /** The PostgreSQL URL (its search_path selects this app's schema), or null on SQLite. */
   databaseUrl: string | null;
   /** Sends a request through the real app in memory, with the test key unless auth is given; fails after 60 s without a reply. */
-  request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a record and asserts the 201; returns the record. */
   create(body: unknown): Promise<any>;
   /**

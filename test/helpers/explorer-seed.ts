@@ -38,14 +38,24 @@ const toolCall = (i: number): Record<string, unknown> => ({
   field_4: 'gpt-4o',
   field_1: [
     { role: 'user', content: 'What is the weather in Paris?' },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' } },
+      ],
+    },
     { role: 'tool', tool_call_id: 'call_weather_1', content: '{"temp_c": 18, "sky": "cloudy"}' },
   ],
   field_2: { role: 'assistant', content: 'It is 18 °C and cloudy in Paris.' },
   field_16: [
     {
       type: 'type_a',
-      definition: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } },
+      definition: {
+        name: 'get_weather',
+        description: 'Current weather for a city',
+        parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] },
+      },
     },
   ],
   field_17: 'auto',
@@ -75,5 +85,7 @@ export const ERROR_INDEX = 47;
 export const XSS_INDEX = 53;
 
 export function explorerSeed(count = 60): Record<string, unknown>[] {
-  return Array.from({ length: count }, (_, i) => (i === TOOL_INDEX ? toolCall(i) : i === ERROR_INDEX ? failed(i) : i === XSS_INDEX ? xss(i) : plain(i)));
+  return Array.from({ length: count }, (_, i) =>
+    i === TOOL_INDEX ? toolCall(i) : i === ERROR_INDEX ? failed(i) : i === XSS_INDEX ? xss(i) : plain(i),
+  );
 }

@@ -76,7 +76,11 @@ const scalar: fc.Arbitrary<unknown> = fc.oneof(hostileString, hostileNumber, fc.
 export const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('array'), tie('object')),
   array: fc.array(tie('value'), { maxLength: 4 }),
-  object: fc.dictionary(fc.oneof(hostileString, fc.constantFrom('__proto__', 'constructor', 'sub_field_a', 'type', 'definition')), tie('value'), { maxKeys: 4 }),
+  object: fc.dictionary(
+    fc.oneof(hostileString, fc.constantFrom('__proto__', 'constructor', 'sub_field_a', 'type', 'definition')),
+    tie('value'),
+    { maxKeys: 4 },
+  ),
 })).value;
 
 /** An array or object nested `depth` levels. */
@@ -91,7 +95,10 @@ export const FILTERABLE = FIELDS.filter((f) => f.filterable).map((f) => f.name);
 
 export const fieldName: fc.Arbitrary<string> = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(...CREATE_FIELDS, 'field_7_old', 'timestamp') },
-  { weight: 2, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'field_9__x', 'field_22', 'id', 'org_id', 'field_99', 'FIELD_1') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'field_9__x', 'field_22', 'id', 'org_id', 'field_99', 'FIELD_1'),
+  },
   { weight: 1, arbitrary: hostileString },
 );
 
@@ -104,7 +111,9 @@ export const validCreate: fc.Arbitrary<Record<string, unknown>> = fc.record(
     field_4: fc.constantFrom('gpt-4o-mini', 'claude-3-5-sonnet', 'no-such-model'),
     field_5: fc.record({ sub_field_a: fc.nat(10_000), sub_field_b: fc.nat(10_000) }),
     field_7: fc.double({ min: 0, max: 100, noNaN: true }),
-    field_9: fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 }),
+    field_9: fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), {
+      maxKeys: 4,
+    }),
     field_10: fc.string({ maxLength: 20 }),
     field_18: fc.integer({ min: 100, max: 599 }),
   },
@@ -113,10 +122,18 @@ export const validCreate: fc.Arbitrary<Record<string, unknown>> = fc.record(
 
 /** Create bodies: random objects, valid bodies with some fields replaced by hostile values, deep nesting. */
 export const createBody: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(validCreate, fc.dictionary(fieldName, hostileJson, { maxKeys: 3 })).map(([base, bad]) => ({ ...base, ...bad })) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(validCreate, fc.dictionary(fieldName, hostileJson, { maxKeys: 3 })).map(([base, bad]) => ({ ...base, ...bad })),
+  },
   { weight: 2, arbitrary: fc.dictionary(fieldName, hostileJson, { maxKeys: 6 }) },
   { weight: 1, arbitrary: validCreate },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('field_1', 'field_9', 'field_20', 'field_16'), fc.integer({ min: 40, max: 400 })).map(([f, d]) => ({ [f]: nested(d) })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('field_1', 'field_9', 'field_20', 'field_16'), fc.integer({ min: 40, max: 400 }))
+      .map(([f, d]) => ({ [f]: nested(d) })),
+  },
   { weight: 1, arbitrary: hostileJson },
 );
 
@@ -163,12 +180,23 @@ export const rawBody: fc.Arbitrary<string> = fc.oneof(
     weight: 3,
     // A valid body's text with a few characters deleted, replaced or inserted.
     arbitrary: fc
-      .tuple(validCreate, fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.constantFrom('{', '}', '"', ',', ':', '\\', 'NaN', '1e999', '\u0000', '\uD800')), { minLength: 1, maxLength: 3 }))
+      .tuple(
+        validCreate,
+        fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.constantFrom('{', '}', '"', ',', ':', '\\', 'NaN', '1e999', '\u0000', '\uD800')), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+      )
       .map(([body, edits]) => {
         let text = JSON.stringify(body);
         for (const [at, kind, s] of edits) {
           const i = at % (text.length + 1);
-          text = kind === 0 ? text.slice(0, i) + text.slice(i + 1) : kind === 1 ? text.slice(0, i) + s + text.slice(i + 1) : text.slice(0, i) + s + text.slice(i);
+          text =
+            kind === 0
+              ? text.slice(0, i) + text.slice(i + 1)
+              : kind === 1
+                ? text.slice(0, i) + s + text.slice(i + 1)
+                : text.slice(0, i) + s + text.slice(i);
         }
         return text;
       }),
@@ -190,7 +218,10 @@ export const filterField: fc.Arbitrary<string> = fc.oneof(
 
 export const filterValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.array(hostileString, { minLength: 1, maxLength: 3 }) },
-  { weight: 2, arbitrary: fc.array(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 3 }) },
+  {
+    weight: 2,
+    arbitrary: fc.array(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 3 }),
+  },
   { weight: 1, arbitrary: fc.constantFrom(['2025-01-01T00:00:00Z'], ['type_a', 'type_b'], ['success'], [true], [false], [null], []) },
   { weight: 2, arbitrary: fc.array(scalar, { maxLength: 4 }) },
   { weight: 1, arbitrary: hostileJson },
@@ -204,12 +235,16 @@ export const filters: fc.Arbitrary<unknown> = fc.oneof(
 
 const SORTS = ['-id', 'id', 'option_1', '-option_2', 'option_3', '-option_4', 'field_6', '-field_7', 'timestamp', '-field_10'];
 
-const mostly = <T>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<T>) => fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: hostile });
+const mostly = <T>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: hostile });
 
 /** param_a..param_d values: each present half the time, mostly valid, sometimes hostile. */
 export const listParams: fc.Arbitrary<Record<string, string>> = fc.record(
   {
-    param_a: mostly(fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), hostileString),
+    param_a: mostly(
+      fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+      hostileString,
+    ),
     param_b: mostly(fc.integer({ min: 1, max: 5 }).map(String), fc.oneof(hostileString, fc.constantFrom('0', '-1', '1.5', '1e3'))),
     param_c: mostly(fc.integer({ min: 1, max: 1000 }).map(String), fc.oneof(hostileString, fc.constantFrom('0', '1001', '-1'))),
     param_d: mostly(fc.constantFrom(...SORTS), hostileString),

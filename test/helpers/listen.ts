@@ -53,7 +53,10 @@ export function trickle(port: number, opts: { first: string; rest: string; every
     }, opts.everyMs);
   });
   void c.closed.then(() => clearInterval(timer));
-  return { ...c, sent: () => sent, stop: () => {
+  return {
+    ...c,
+    sent: () => sent,
+    stop: () => {
       clearInterval(timer);
       c.socket.destroy();
     },

@@ -57,7 +57,11 @@ export function createLoad(
     for (let n = 0; !stopped && failures < maxFailures && Date.now() < endAt; n++) {
       const body = opts.body ? opts.body(client, n) : variedRecord(client, n, opts.async ? { field_21: { option_a: false } } : {});
       try {
-        const res = await httpRequest(port, 'POST', '/api/records/create/', { body, agent, headers: { authorization: `Bearer ${opts.key}` } });
+        const res = await httpRequest(port, 'POST', '/api/records/create/', {
+          body,
+          agent,
+          headers: { authorization: `Bearer ${opts.key}` },
+        });
         failures = 0;
         result.statuses.set(res.status, (result.statuses.get(res.status) ?? 0) + 1);
         if (res.status === 201 || res.status === 202) result.acked.set(res.body.id, res.body);

@@ -13,8 +13,11 @@ export const TEST_PG_URL = process.env.TALLY_TEST_PG_URL || 'postgres://postgres
 
 export const POSTGRES_AVAILABLE = await reachable(TEST_PG_URL);
 if (!POSTGRES_AVAILABLE) {
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL is not reachable at ${TEST_PG_URL}; CI runs every store test on PostgreSQL too`);
-  console.warn(`NOTICE: PostgreSQL is not reachable at ${TEST_PG_URL}; the PostgreSQL tests are SKIPPED (start it or set TALLY_TEST_PG_URL)`);
+  if (process.env.CI === 'true')
+    throw new Error(`PostgreSQL is not reachable at ${TEST_PG_URL}; CI runs every store test on PostgreSQL too`);
+  console.warn(
+    `NOTICE: PostgreSQL is not reachable at ${TEST_PG_URL}; the PostgreSQL tests are SKIPPED (start it or set TALLY_TEST_PG_URL)`,
+  );
 }
 
 export const STORE_KINDS: StoreKind[] = POSTGRES_AVAILABLE ? ['sqlite', 'postgres'] : ['sqlite'];

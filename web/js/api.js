@@ -23,11 +23,16 @@ export const serverNow = () => Date.now() + clockOffsetMs;
  */
 export async function apiGet(path, params = {}, options = {}) {
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') query.set(name, String(value));
+  for (const [name, value] of Object.entries(params))
+    if (value !== null && value !== undefined && value !== '') query.set(name, String(value));
   const text = query.toString();
   const url = text ? `${path}?${text}` : path;
   const key = options.key ?? session.key() ?? '';
-  const res = await fetch(url, { headers: { authorization: `Bearer ${key}`, accept: 'application/json' }, signal: options.signal, cache: 'no-store' });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
+    signal: options.signal,
+    cache: 'no-store',
+  });
   const date = Date.parse(res.headers.get('date') ?? '');
   if (!Number.isNaN(date)) clockOffsetMs = date - Date.now();
   const body = await res.json().catch(() => null);

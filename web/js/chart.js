@@ -39,7 +39,13 @@ export function renderChart(container, buckets) {
   const bars = buckets.map((b, i) =>
     svg(
       'rect',
-      { class: 'bar', x: x(i) + (step - barW) / 2, y: yCount(b.count), width: barW, height: Math.max(0, PAD.top + plotH - yCount(b.count)) },
+      {
+        class: 'bar',
+        x: x(i) + (step - barW) / 2,
+        y: yCount(b.count),
+        width: barW,
+        height: Math.max(0, PAD.top + plotH - yCount(b.count)),
+      },
       svg('title', null, `${formatTime(b.start)} UTC: ${b.count} records, ${formatCost(b.cost)}`),
     ),
   );

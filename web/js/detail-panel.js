@@ -17,10 +17,24 @@ const section = (title, id, ...children) => el('section', { 'aria-labelledby': i
 function problems(r) {
   const out = [];
   if (r.status === 'error' || !isEmpty(r.field_19)) {
-    out.push(el('section', { class: 'alert error', id: 'record-error', 'aria-labelledby': 'record-error-title' }, el('h3', { id: 'record-error-title' }, `Error · HTTP ${r.field_18}`), el('pre', null, isEmpty(r.field_19) ? '(no error text)' : r.field_19)));
+    out.push(
+      el(
+        'section',
+        { class: 'alert error', id: 'record-error', 'aria-labelledby': 'record-error-title' },
+        el('h3', { id: 'record-error-title' }, `Error · HTTP ${r.field_18}`),
+        el('pre', null, isEmpty(r.field_19) ? '(no error text)' : r.field_19),
+      ),
+    );
   }
   if (!isEmpty(r.field_20)) {
-    out.push(el('section', { class: 'alert warning', id: 'record-warnings', 'aria-labelledby': 'record-warnings-title' }, el('h3', { id: 'record-warnings-title' }, 'Warnings'), el('pre', null, text(r.field_20))));
+    out.push(
+      el(
+        'section',
+        { class: 'alert warning', id: 'record-warnings', 'aria-labelledby': 'record-warnings-title' },
+        el('h3', { id: 'record-warnings-title' }, 'Warnings'),
+        el('pre', null, text(r.field_20)),
+      ),
+    );
   }
   return out;
 }
@@ -29,13 +43,21 @@ function conversation(r) {
   const rendered = renderConversation(r.field_22, r.field_23);
   if (rendered) return section('Conversation', 'record-conversation', rendered);
   // Types without extraction (task, tool, function, custom): the input and output as sent.
-  return section('Input and output', 'record-conversation', el('h4', null, 'Input'), el('pre', null, text(r.field_1)), el('h4', null, 'Output'), el('pre', null, text(r.field_2)));
+  return section(
+    'Input and output',
+    'record-conversation',
+    el('h4', null, 'Input'),
+    el('pre', null, text(r.field_1)),
+    el('h4', null, 'Output'),
+    el('pre', null, text(r.field_2)),
+  );
 }
 
 function tools(r) {
   if (isEmpty(r.field_16) && isEmpty(r.field_17)) return null;
   const defs = Array.isArray(r.field_16) ? r.field_16 : [];
-  const choice = r.field_17 && typeof r.field_17 === 'object' ? `function ${r.field_17.definition?.name ?? prettyJson(r.field_17)}` : r.field_17;
+  const choice =
+    r.field_17 && typeof r.field_17 === 'object' ? `function ${r.field_17.definition?.name ?? prettyJson(r.field_17)}` : r.field_17;
   return section(
     'Tools',
     'record-tools',
@@ -45,7 +67,9 @@ function tools(r) {
         { class: 'tool', 'data-tool': t?.definition?.name ?? '' },
         el('span', { class: 'name' }, String(t?.definition?.name ?? '(unnamed)')),
         t?.definition?.description ? el('div', null, String(t.definition.description)) : null,
-        t?.definition?.parameters ? el('details', null, el('summary', null, 'Parameters (JSON Schema)'), el('pre', null, prettyJson(t.definition.parameters))) : null,
+        t?.definition?.parameters
+          ? el('details', null, el('summary', null, 'Parameters (JSON Schema)'), el('pre', null, prettyJson(t.definition.parameters)))
+          : null,
       ),
     ),
     pairs([['Tool choice', choice ?? '—']], { keepEmpty: true }),
@@ -57,7 +81,17 @@ function metadata(r) {
   return section(
     'Metadata',
     'record-metadata',
-    el('table', { class: 'meta' }, el('tbody', null, ...Object.entries(r.field_9).map(([k, v]) => el('tr', null, el('th', { scope: 'row' }, k), el('td', null, typeof v === 'string' ? v : JSON.stringify(v)))))),
+    el(
+      'table',
+      { class: 'meta' },
+      el(
+        'tbody',
+        null,
+        ...Object.entries(r.field_9).map(([k, v]) =>
+          el('tr', null, el('th', { scope: 'row' }, k), el('td', null, typeof v === 'string' ? v : JSON.stringify(v))),
+        ),
+      ),
+    ),
   );
 }
 

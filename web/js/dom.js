@@ -4,7 +4,8 @@
  * attributes, no URLs from records.
  */
 
-const SAFE_ATTRIBUTES = /^(id|class|title|role|tabindex|for|type|value|placeholder|list|hidden|disabled|selected|colspan|scope|lang|spellcheck|autocomplete|name|(aria|data)-[a-z-]+)$/;
+const SAFE_ATTRIBUTES =
+  /^(id|class|title|role|tabindex|for|type|value|placeholder|list|hidden|disabled|selected|colspan|scope|lang|spellcheck|autocomplete|name|(aria|data)-[a-z-]+)$/;
 
 /**
  * @template {keyof HTMLElementTagNameMap} K
@@ -21,7 +22,8 @@ export function el(tag, attrs, ...children) {
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const SAFE_SVG_ATTRIBUTES = /^(class|role|viewBox|preserveAspectRatio|x|y|x1|x2|y1|y2|width|height|points|r|cx|cy|d|text-anchor|dominant-baseline|focusable|(aria|data)-[a-z-]+)$/;
+const SAFE_SVG_ATTRIBUTES =
+  /^(class|role|viewBox|preserveAspectRatio|x|y|x1|x2|y1|y2|width|height|points|r|cx|cy|d|text-anchor|dominant-baseline|focusable|(aria|data)-[a-z-]+)$/;
 
 /** An SVG element; the same rules as el(). */
 export function svg(tag, attrs, ...children) {

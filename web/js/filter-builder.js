@@ -29,7 +29,10 @@ export class FilterInputError extends Error {
 }
 
 const shortDescription = (text) => {
-  const first = text.split(/(?<!e\.g)[.:;(]\s/)[0].trim().replace(/[.:;]$/, ''); // the first clause; "e.g." does not end one
+  const first = text
+    .split(/(?<!e\.g)[.:;(]\s/)[0]
+    .trim()
+    .replace(/[.:;]$/, ''); // the first clause; "e.g." does not end one
   return first.length > 42 ? `${first.slice(0, 40)}…` : first;
 };
 
@@ -49,7 +52,7 @@ export function createFilterBuilder({ catalogue, list }) {
     .map((f) => el('datalist', { id: `values-${f.name}` }, ...f.values.map((v) => el('option', { value: v }))));
   list.after(...datalists);
 
-  const kindOf = (row) => (row.fieldSelect.value === META_OPTION ? 'meta' : byName.get(row.fieldSelect.value)?.kind ?? 'text');
+  const kindOf = (row) => (row.fieldSelect.value === META_OPTION ? 'meta' : (byName.get(row.fieldSelect.value)?.kind ?? 'text'));
 
   function sync(row) {
     const isMeta = row.fieldSelect.value === META_OPTION;
@@ -78,17 +81,29 @@ export function createFilterBuilder({ catalogue, list }) {
       el('option', { value: META_OPTION }, `${prefix}<key> · metadata`),
     );
     fieldSelect.value = isMeta ? META_OPTION : byName.has(name) ? name : fields[0].name;
-    const metaKey = el('input', { id: `filter-meta-${n}`, class: 'meta-key', type: 'text', placeholder: 'key', spellcheck: 'false', value: isMeta ? name.slice(prefix.length) : '' });
+    const metaKey = el('input', {
+      id: `filter-meta-${n}`,
+      class: 'meta-key',
+      type: 'text',
+      placeholder: 'key',
+      spellcheck: 'false',
+      value: isMeta ? name.slice(prefix.length) : '',
+    });
     const operatorSelect = el(
       'select',
       { id: `filter-op-${n}`, class: 'operator' },
       ...catalogue.operators.map((op) => el('option', { value: op }, OPERATOR_LABELS[op] ?? op)),
     );
-    operatorSelect.value = catalogue.operators.includes(spec.operator ?? '') ? spec.operator ?? '' : '';
-    const kind = isMeta ? 'meta' : byName.get(fieldSelect.value)?.kind ?? 'text';
+    operatorSelect.value = catalogue.operators.includes(spec.operator ?? '') ? (spec.operator ?? '') : '';
+    const kind = isMeta ? 'meta' : (byName.get(fieldSelect.value)?.kind ?? 'text');
     const valueInput = el('input', { id: `filter-value-${n}`, class: 'value', type: 'text', spellcheck: 'false', autocomplete: 'off' });
     valueInput.value = operatorSelect.value === 'isnull' ? '' : formatValue(spec.value, operatorSelect.value, kind);
-    const nullSelect = el('select', { id: `filter-null-${n}` }, el('option', { value: 'true' }, 'true (no value)'), el('option', { value: 'false' }, 'false (has a value)'));
+    const nullSelect = el(
+      'select',
+      { id: `filter-null-${n}` },
+      el('option', { value: 'true' }, 'true (no value)'),
+      el('option', { value: 'false' }, 'false (has a value)'),
+    );
     if (operatorSelect.value === 'isnull') nullSelect.value = formatValue(spec.value, 'isnull', kind);
     const metaKeyLabel = el('label', { for: metaKey.id, class: 'visually-hidden' }, `Filter ${n} metadata key`);
     const valueLabel = el('label', { for: valueInput.id, class: 'visually-hidden' }, `Filter ${n} value`);

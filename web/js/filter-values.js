@@ -51,7 +51,9 @@ export function formatValue(values, operator, kind) {
     return typeof v === 'string' ? v : JSON.stringify(v);
   };
   if (operator === 'in') {
-    const needsJson = list.some((v) => typeof v === 'string' && (v.includes(',') || v.trim() !== v)) || list.some((v) => typeof v !== 'string' && kind === 'text');
+    const needsJson =
+      list.some((v) => typeof v === 'string' && (v.includes(',') || v.trim() !== v)) ||
+      list.some((v) => typeof v !== 'string' && kind === 'text');
     return needsJson ? JSON.stringify(list) : list.map(one).join(', ');
   }
   return list.length > 0 ? one(list[0]) : '';

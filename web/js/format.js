@@ -38,7 +38,12 @@ export function formatPercent(rate) {
 /** "1 min", "5 s", "1 day" from a bucket width in seconds. */
 export function formatDuration(seconds) {
   /** @type {[number, string][]} */
-  const units = [[86400, 'day'], [3600, 'h'], [60, 'min'], [1, 's']];
+  const units = [
+    [86400, 'day'],
+    [3600, 'h'],
+    [60, 'min'],
+    [1, 's'],
+  ];
   for (const [size, name] of units) {
     if (seconds >= size && seconds % size === 0) {
       const n = seconds / size;

@@ -42,7 +42,11 @@ async function boot() {
     startExplorer(await api.meta(key));
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) session.signOut();
-    showSignIn(error instanceof ApiError && error.status === 401 ? 'Your key is no longer accepted; sign in again.' : `Could not load: ${error.message}`);
+    showSignIn(
+      error instanceof ApiError && error.status === 401
+        ? 'Your key is no longer accepted; sign in again.'
+        : `Could not load: ${error.message}`,
+    );
   }
 }
 
@@ -138,7 +142,10 @@ function startExplorer(catalogue) {
       errorBanner.hidden = true;
       records = page.results;
       table.render(records, view.sort, { fresh, openId: detail.openId });
-      tail.rebase(requestedAt, records.map((r) => r.id));
+      tail.rebase(
+        requestedAt,
+        records.map((r) => r.id),
+      );
       const pages = Math.max(1, Math.ceil(page.count / view.pageSize));
       byId('record-count').textContent = `${formatInt(page.count)} matching`;
       byId('page-info').textContent = `Page ${view.page} of ${formatInt(pages)}`;

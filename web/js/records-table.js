@@ -67,7 +67,12 @@ export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) 
         return el(
           'th',
           { scope: 'col', class: c.numeric ? 'num' : null, 'aria-sort': ariaSort, 'data-field': c.field },
-          el('button', { type: 'button', class: 'sort', 'aria-label': label, on: { click: () => onSort(next) } }, c.label, el('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (current.descending ? '▼' : '▲') : '')),
+          el(
+            'button',
+            { type: 'button', class: 'sort', 'aria-label': label, on: { click: () => onSort(next) } },
+            c.label,
+            el('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (current.descending ? '▼' : '▲') : ''),
+          ),
         );
       }),
     );
@@ -95,7 +100,12 @@ export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) 
           const classes = [marks.fresh?.has(record.id) ? 'fresh' : '', marks.openId === record.id ? 'open' : ''].filter(Boolean).join(' ');
           const row = el(
             'tr',
-            { tabindex: '0', 'data-id': record.id, class: classes || null, 'aria-label': `${formatTime(record.timestamp)}, ${record.field_4 ?? 'no model'}, ${record.status}. Press Enter to open.` },
+            {
+              tabindex: '0',
+              'data-id': record.id,
+              class: classes || null,
+              'aria-label': `${formatTime(record.timestamp)}, ${record.field_4 ?? 'no model'}, ${record.status}. Press Enter to open.`,
+            },
             ...COLUMNS.map((c) => cell(c, record)),
           );
           recordOf.set(row, record);

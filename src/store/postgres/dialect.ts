@@ -75,7 +75,10 @@ export const postgresDialect: Dialect = {
       if (op !== 'icontains') return `${textExpr} LIKE ${this.param(params, LIKE_PATTERN[op](value))}`;
       return `UPPER(${textExpr} ${UNICODE_CASE}) LIKE UPPER(${this.param(params, `%${likeEscape(value)}%`)}::text ${UNICODE_CASE})`;
     }
-    const [text, needle] = op === 'icontains' ? [`UPPER(${textExpr} ${UNICODE_CASE})`, (p: string) => `UPPER(${p}::text ${UNICODE_CASE})`] : [textExpr, (p: string) => `${p}::text`];
+    const [text, needle] =
+      op === 'icontains'
+        ? [`UPPER(${textExpr} ${UNICODE_CASE})`, (p: string) => `UPPER(${p}::text ${UNICODE_CASE})`]
+        : [textExpr, (p: string) => `${p}::text`];
     if (length <= REGEX_MAX) return `${text} ~ ('***=' || ${needle(this.param(params, value))})`;
     return `strpos(${text}, ${needle(this.param(params, value))}) > 0`;
   },
@@ -88,8 +91,15 @@ export const postgresDialect: Dialect = {
   metaIn(params, path, values) {
     // metaEquals of each value, ORed, as one array parameter: `= ANY` (and `@> ANY`, which the GIN index serves as a
     // bitmap scan per element) holds when its operator holds for some element.
-    if (readsArrays(path)) return `${metaValue(this, params, path)} = ANY(${this.param(params, values.map((v) => JSON.stringify(v)))}::jsonb[])`;
-    return `${META} @> ANY(${this.param(params, values.map((v) => containing(path, v)))}::jsonb[])`;
+    if (readsArrays(path))
+      return `${metaValue(this, params, path)} = ANY(${this.param(
+        params,
+        values.map((v) => JSON.stringify(v)),
+      )}::jsonb[])`;
+    return `${META} @> ANY(${this.param(
+      params,
+      values.map((v) => containing(path, v)),
+    )}::jsonb[])`;
   },
   metaCompare(params, path, op: CompareOp, value) {
     const v = () => metaValue(this, params, path);
@@ -119,7 +129,8 @@ export const postgresDialect: Dialect = {
 };
 
 /** The JSON document that contains value at path (a path of object keys), as nested objects. */
-const containing = (path: string[], value: MetaValue) => JSON.stringify(path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value));
+const containing = (path: string[], value: MetaValue) =>
+  JSON.stringify(path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value));
 
 /**
  * The jsonb value at path, or NULL. A top-level key is bound as text, so `->` looks it up as an object key

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { IDEMPOTENCY_CONFLICT, IDEMPOTENCY_TTL_MS, type IdempotencyRow } from '../encoded-record.ts';
 
-
 const CLAIM = {
   name: 'tally_claim_idempotency_key',
   text: `INSERT INTO idempotency_keys (org_id, key, fingerprint, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)

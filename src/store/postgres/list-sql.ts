@@ -63,7 +63,8 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
   let count: Statement | null = null;
   if (q.count !== false) {
     if (unfiltered) count = { text: ORG_COUNT_SQL, values: [orgId], name: 'tally_org_count' };
-    else if (lone) count = { text: META_COUNT_SQL, values: [orgId, lone.key, lone.values.map((v) => JSON.stringify(v))], name: 'tally_meta_count' };
+    else if (lone)
+      count = { text: META_COUNT_SQL, values: [orgId, lone.key, lone.values.map((v) => JSON.stringify(v))], name: 'tally_meta_count' };
     else count = { text: `SELECT count(*) AS count FROM records WHERE ${where}`, values: params };
   }
 
@@ -96,6 +97,8 @@ export function listSql(orgId: string, q: ListQuery): ListSql {
  */
 function seeksMatches(q: ListQuery): boolean {
   return q.conditions.some(
-    (c) => (c.op === 'eq' || c.op === 'in') && (c.target.kind === 'column' ? INDEXED_COLUMNS.get(c.target.column) === 'lookup' : c.target.path.length === 1),
+    (c) =>
+      (c.op === 'eq' || c.op === 'in') &&
+      (c.target.kind === 'column' ? INDEXED_COLUMNS.get(c.target.column) === 'lookup' : c.target.path.length === 1),
   );
 }

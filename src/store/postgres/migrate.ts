@@ -29,13 +29,19 @@ export async function migrate(config: pg.ClientConfig, log: Logger): Promise<voi
     for (;;) {
       const applied = await inTransaction(client, async () => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
+        );
         const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
         const done = new Set(rows.map((r) => r.version));
         const next = POSTGRES_MIGRATIONS.find((m) => !done.has(m.version));
         if (!next) return null;
         await client.query(next.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [next.version, next.name, Date.now()]);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          next.version,
+          next.name,
+          Date.now(),
+        ]);
         return next;
       });
       if (applied === null) return;

@@ -40,7 +40,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
   const pools = createPools(config, { poolSize: opts.poolSize, queryTimeoutMs: budgetMs, log: opts.log });
   const pool = pools.main;
   const { run } = createAvailability(opts.log);
-  const rows = async (text: string, values: unknown[], name?: string) => (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
+  const rows = async (text: string, values: unknown[], name?: string) =>
+    (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
   const reading = createReadRunner(pools.read, budgetMs);
   /** A list or summary: on a read connection of its own, within the budget (read.ts). */
   const read = <T>(work: (rows: ReadRows) => Promise<T>) => run(() => reading(work));
@@ -56,10 +57,13 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       const keys = records.flatMap((r) => (r.idempotency ? [r.idempotency] : []));
       // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on).
       if (keys.length === 0) await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));
-      else await run(() => inTransaction(pool, async (client) => {
-        for (const k of keys) await claimIdempotencyKey(client, k);
-        await client.query({ ...INSERT_RECORDS, values: insertValues(records) }); // a lost reply's retry inserts nothing twice
-      }));
+      else
+        await run(() =>
+          inTransaction(pool, async (client) => {
+            for (const k of keys) await claimIdempotencyKey(client, k);
+            await client.query({ ...INSERT_RECORDS, values: insertValues(records) }); // a lost reply's retry inserts nothing twice
+          }),
+        );
     },
     async deadLetter(entries) {
       const rows = entries.map((e) => deadLetterRow(e));
@@ -72,11 +76,22 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       );
     },
     async idempotencyKey(orgId, key) {
-      const [row] = await run(() => rows('SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = $1 AND key = $2', [orgId, key], 'tally_idempotency_key'));
+      const [row] = await run(() =>
+        rows(
+          'SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = $1 AND key = $2',
+          [orgId, key],
+          'tally_idempotency_key',
+        ),
+      );
       return row ? ({ ...row, created_at: Number(row.created_at) } as unknown as IdempotencyRow) : null;
     },
     async purgeIdempotencyKeys(before, limit) {
-      const done = await run(() => pool.query('DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)', [before, limit]));
+      const done = await run(() =>
+        pool.query('DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)', [
+          before,
+          limit,
+        ]),
+      );
       return done.rowCount ?? 0;
     },
     async get(orgId, id) {
@@ -94,7 +109,10 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       return run(async () => {
         const now = Date.now();
         await pool.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [orgId, now]);
-        const added = await pool.query('INSERT INTO api_keys (key_hash, org_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_hash) DO NOTHING', [keyHash, orgId, now]);
+        const added = await pool.query(
+          'INSERT INTO api_keys (key_hash, org_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_hash) DO NOTHING',
+          [keyHash, orgId, now],
+        );
         if (added.rowCount === 1) return true;
         // Replicas starting together may race to add the same configured key; the loser finds it here.
         const [existing] = await rows('SELECT org_id FROM api_keys WHERE key_hash = $1', [keyHash]);

@@ -30,7 +30,10 @@ export const PERCENTILES = [0.5, 0.95] as const;
 
 const S = 1_000_000;
 /** Bucket widths a person reads easily, in microseconds, smallest first. */
-const WIDTHS_US = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, 7776000, 31536000].map((s) => s * S);
+const WIDTHS_US = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, 7776000,
+  31536000,
+].map((s) => s * S);
 
 const column = (field: string): string => {
   const storage = FIELD_BY_NAME.get(field)?.storage;
@@ -71,7 +74,10 @@ export function rangeStatement(d: Dialect, orgId: string, q: SummaryQuery): Stat
   const where = () => whereSql(d, params, orgId, q.since, q.conditions, TS, true);
   if (byTimeOnly(q)) {
     // A lone MIN or MAX over the index's second column is a seek to one end of the org's range.
-    return { sql: `SELECT (SELECT MIN(${TS}) FROM records WHERE ${where()}) AS first_ts, (SELECT MAX(${TS}) FROM records WHERE ${where()}) AS last_ts`, params };
+    return {
+      sql: `SELECT (SELECT MIN(${TS}) FROM records WHERE ${where()}) AS first_ts, (SELECT MAX(${TS}) FROM records WHERE ${where()}) AS last_ts`,
+      params,
+    };
   }
   // One pass over what the filters select. The count(*) keeps both engines from turning MIN and MAX into walks
   // along the time index that test the filters row by row: for a rare match that is most of the org.

@@ -25,8 +25,15 @@ export interface MemoEntry {
  * full: `full()` counts everything, `after(seq)` counts the matches above seq, both in the caller's snapshot. An
  * entry from a later snapshot than this one (another reader counted after this read began) is of no use here.
  */
-export function countFrom(known: MemoEntry | null, top: number, changes: number, full: () => number, after: (seq: number) => number): MemoEntry {
-  if (known && known.changes === changes && known.top <= top) return { count: known.count + (known.top === top ? 0 : after(known.top)), top, changes };
+export function countFrom(
+  known: MemoEntry | null,
+  top: number,
+  changes: number,
+  full: () => number,
+  after: (seq: number) => number,
+): MemoEntry {
+  if (known && known.changes === changes && known.top <= top)
+    return { count: known.count + (known.top === top ? 0 : after(known.top)), top, changes };
   return { count: full(), top, changes };
 }
 

@@ -76,7 +76,8 @@ function icontainsColumn(params: unknown[], column: string, value: string): stri
   }
   const necessary = [like(run), ...others()];
   // R is itself sufficient: the match is R, or (ı or ſ present and the exact test).
-  if (sufficient.includes(run)) return necessary.length === 1 ? `(${necessary[0]})` : `(${necessary[0]} OR ((${necessary.slice(1).join(' OR ')}) AND ${exact()}))`;
+  if (sufficient.includes(run))
+    return necessary.length === 1 ? `(${necessary[0]})` : `(${necessary[0]} OR ((${necessary.slice(1).join(' OR ')}) AND ${exact()}))`;
   return `((${necessary.join(' OR ')}) AND (${sufficient.map(like).join(' OR ')} OR ${exact()}))`;
 }
 
@@ -139,7 +140,9 @@ const jsonPath = (path: string[]) => `$${path.map((k) => `."${k}"`).join('')}`;
  * meta-path.ts) and '$'. Pushes its one parameter.
  */
 function nodeArgs(params: unknown[], path: string[]): string {
-  return readsArrays(path) ? `tally_json_at(${META}, ${bind(params, JSON.stringify(path))}), '$'` : `${META}, ${bind(params, jsonPath(path))}`;
+  return readsArrays(path)
+    ? `tally_json_at(${META}, ${bind(params, JSON.stringify(path))}), '$'`
+    : `${META}, ${bind(params, jsonPath(path))}`;
 }
 
 /** The JSON text of the value at a nested path, or NULL; as nodeArgs. */
@@ -159,7 +162,8 @@ export function metaTag(value: unknown): 's' | 'n' | 'b' | 'z' | null {
 }
 
 /** The record_meta value of a scalar JSON value. */
-export const metaValue = (value: string | number | boolean | null) => (value === null ? 0 : typeof value === 'boolean' ? Number(value) : value);
+export const metaValue = (value: string | number | boolean | null) =>
+  value === null ? 0 : typeof value === 'boolean' ? Number(value) : value;
 
 /**
  * A top-level key's condition, answered from the record_meta index. The store binds the caller's org as the
@@ -218,7 +222,9 @@ function nestedIn(params: unknown[], path: string[], values: (string | number | 
     const of = values.filter((v) => typeof v === type);
     if (of.length === 0) continue;
     // Placeholders in text order: json_type's path, json_extract's path, then the values.
-    parts.push(`(json_type(${nodeArgs(params, path)}) ${TYPE_GUARD[type]} AND json_extract(${nodeArgs(params, path)}) IN (${of.map((v) => bind(params, v)).join(', ')}))`);
+    parts.push(
+      `(json_type(${nodeArgs(params, path)}) ${TYPE_GUARD[type]} AND json_extract(${nodeArgs(params, path)}) IN (${of.map((v) => bind(params, v)).join(', ')}))`,
+    );
   }
   const booleans = [...new Set(values.filter((v) => typeof v === 'boolean'))];
   if (booleans.length > 0) parts.push(`json_type(${nodeArgs(params, path)}) IN (${booleans.map((b) => `'${b}'`).join(', ')})`);

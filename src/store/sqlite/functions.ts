@@ -38,10 +38,26 @@ export function registerFunctions(db: Database.Database, deadline: ReadDeadline 
       check();
       return v === null ? null : fn(v);
     };
-  db.function('tally_upper', { deterministic: true }, nullable((s: string) => simpleUpper(String(s))));
-  db.function('tally_float_text', { deterministic: true }, nullable((x: number) => pgFloatText(Number(x))));
-  db.function('tally_ts_text', { deterministic: true, safeIntegers: false }, nullable((us: number) => pgTimestampText(Number(us))));
-  db.function('tally_json_text', { deterministic: true }, nullable((json: string) => pgJsonText(JSON.parse(json))));
+  db.function(
+    'tally_upper',
+    { deterministic: true },
+    nullable((s: string) => simpleUpper(String(s))),
+  );
+  db.function(
+    'tally_float_text',
+    { deterministic: true },
+    nullable((x: number) => pgFloatText(Number(x))),
+  );
+  db.function(
+    'tally_ts_text',
+    { deterministic: true, safeIntegers: false },
+    nullable((us: number) => pgTimestampText(Number(us))),
+  );
+  db.function(
+    'tally_json_text',
+    { deterministic: true },
+    nullable((json: string) => pgJsonText(JSON.parse(json))),
+  );
   db.function('tally_json_at', { deterministic: true }, (json: string | null, path: string) => {
     check();
     const node = json === null ? undefined : jsonAt(JSON.parse(json), JSON.parse(path) as string[]);

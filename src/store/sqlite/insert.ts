@@ -8,7 +8,6 @@ const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
 type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
 
-
 /**
  * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value),
  * on the given connection, inside whatever transaction is open: the counts of each call are added up once. Calling
@@ -19,7 +18,9 @@ type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
 export function createRowWriter(db: Database.Database): (records: Row[]) => void {
   const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
-  const addCount = db.prepare('INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n');
+  const addCount = db.prepare(
+    'INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n',
+  );
   const addMetaCounts = metaCountWriter(db);
   const claimKey = db.prepare(
     `INSERT INTO idempotency_keys (org_id, key, fingerprint, status, response, created_at) VALUES (@org_id, @key, @fingerprint, @status, @response, @created_at)

@@ -20,7 +20,10 @@ export interface ListAnswer {
  * snapshot while the writer thread commits. `known` is the remembered count of the same filter, if any. `check`
  * runs before each statement (the read budget: a read that is out of time does not start another).
  */
-export function createListReader(db: Database.Database, check: () => void = () => {}): (orgId: string, q: ListQuery, known: MemoEntry | null) => ListAnswer {
+export function createListReader(
+  db: Database.Database,
+  check: () => void = () => {},
+): (orgId: string, q: ListQuery, known: MemoEntry | null) => ListAnswer {
   const prepare = statementCache(db);
   const countStmt = db.prepare(ORG_COUNT_SQL);
   const snapshotTop = db.prepare('SELECT (SELECT max(seq) FROM records) AS top, (SELECT n FROM records_changes) AS changes');
@@ -38,7 +41,13 @@ export function createListReader(db: Database.Database, check: () => void = () =
     const counted = (s: Statement, after: Statement | null): number => {
       if (after === null) return countOf(s);
       const { top, changes } = snapshotTop.get() as { top: number | null; changes: number };
-      remember = countFrom(known, top ?? 0, changes, () => countOf(s), (seq) => countOf(after, { ...sql.named, after: seq }));
+      remember = countFrom(
+        known,
+        top ?? 0,
+        changes,
+        () => countOf(s),
+        (seq) => countOf(after, { ...sql.named, after: seq }),
+      );
       return remember.count;
     };
     const count = q.count === false ? null : sql.count ? counted(sql.count, sql.countAfter) : orgTotal();

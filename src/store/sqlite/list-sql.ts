@@ -102,7 +102,10 @@ function metaIndexCount(q: ListQuery): Statement | null {
   });
   const one = `coalesce((SELECT n FROM meta_value_counts WHERE org_id = @org AND k = ? AND t = x.t AND v = x.v),
     (SELECT count(*) FROM record_meta WHERE org_id = @org AND k = ? AND t = x.t AND v = x.v))`;
-  return { sql: `SELECT coalesce(sum(${one}), 0) AS count FROM (SELECT DISTINCT column1 AS t, column2 AS v FROM (VALUES ${values.join(', ')})) AS x`, params };
+  return {
+    sql: `SELECT coalesce(sum(${one}), 0) AS count FROM (SELECT DISTINCT column1 AS t, column2 AS v FROM (VALUES ${values.join(', ')})) AS x`,
+    params,
+  };
 }
 
 /**

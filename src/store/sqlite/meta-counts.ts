@@ -11,12 +11,17 @@ export class MetaCounts {
 
   add(org: string, k: string, t: string, v: unknown, n = 1): void {
     const keys = entry(this.byOrg, org, () => new Map());
-    const values = entry(entry(keys, k, () => new Map()), t, () => new Map<unknown, number>());
+    const values = entry(
+      entry(keys, k, () => new Map()),
+      t,
+      () => new Map<unknown, number>(),
+    );
     values.set(v, (values.get(v) ?? 0) + n);
   }
 
   *entries(): Generator<[org: string, k: string, t: string, v: unknown, n: number]> {
-    for (const [org, keys] of this.byOrg) for (const [k, types] of keys) for (const [t, values] of types) for (const [v, n] of values) yield [org, k, t, v, n];
+    for (const [org, keys] of this.byOrg)
+      for (const [k, types] of keys) for (const [t, values] of types) for (const [v, n] of values) yield [org, k, t, v, n];
   }
 }
 

@@ -99,7 +99,8 @@ export function simpleUpper(s: string): string {
  */
 function simpleUpperOfExpanding(ch: string): string {
   const cp = ch.codePointAt(0)!;
-  if ((cp >= 0x1f80 && cp <= 0x1f87) || (cp >= 0x1f90 && cp <= 0x1f97) || (cp >= 0x1fa0 && cp <= 0x1fa7)) return String.fromCodePoint(cp + 8);
+  if ((cp >= 0x1f80 && cp <= 0x1f87) || (cp >= 0x1f90 && cp <= 0x1f97) || (cp >= 0x1fa0 && cp <= 0x1fa7))
+    return String.fromCodePoint(cp + 8);
   if (cp === 0x1fb3 || cp === 0x1fc3 || cp === 0x1ff3) return String.fromCodePoint(cp + 9);
   return ch;
 }

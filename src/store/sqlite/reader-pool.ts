@@ -91,7 +91,10 @@ export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool 
       if (reply.timeout || pending === null) {
         // Stopped at a check, or (answered query_timeout already) finished before reaching one.
         const stoppedAfterMs = Math.round(performance.now() - started);
-        opts.log?.info({ org: job.orgId, kind: job.kind, budgetMs: opts.budgetMs, stoppedAfterMs }, 'a read ran out of its time budget; its reader thread stopped it');
+        opts.log?.info(
+          { org: job.orgId, kind: job.kind, budgetMs: opts.budgetMs, stoppedAfterMs },
+          'a read ran out of its time budget; its reader thread stopped it',
+        );
       }
       if (reply.timeout) pending?.reject(queryTimeout(opts.budgetMs));
       else if (reply.error !== undefined) pending?.reject(new Error(`SQLite read: ${reply.error}`));
@@ -118,7 +121,10 @@ export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool 
     busy.pending = null;
     busy.timer = setTimeout(() => {
       if (reader.busy?.id !== id) return;
-      opts.log?.warn({ org: busy.job.orgId, kind: busy.job.kind, budgetMs: opts.budgetMs }, 'a read went on past its time budget; its reader thread is terminated');
+      opts.log?.warn(
+        { org: busy.job.orgId, kind: busy.job.kind, budgetMs: opts.budgetMs },
+        'a read went on past its time budget; its reader thread is terminated',
+      );
       drop(reader);
       free(reader);
       void reader.worker.terminate();
@@ -134,7 +140,10 @@ export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool 
     reader.busy = { id, job: pending.job, started: performance.now(), pending, timer };
     reader.worker.ref(); // a read in progress keeps the process alive
     const spare = pending.job.kind === 'list' ? spares.pop() : undefined;
-    reader.worker.postMessage({ id, deadline: Date.now() + opts.budgetMs, job: pending.job, spare } satisfies ReadRequest, spare ? [spare] : []);
+    reader.worker.postMessage(
+      { id, deadline: Date.now() + opts.budgetMs, job: pending.job, spare } satisfies ReadRequest,
+      spare ? [spare] : [],
+    );
   };
 
   const dispatch = () => {

@@ -36,7 +36,9 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const file = path.join(dataDir, 'tally.db');
   const db = openSqlite(file);
   const writer = startWriter(file);
-  const checkpointer = startCheckpointer(file, (err) => log?.warn({ err }, 'the SQLite checkpointer thread stopped; the writer checkpoints alone'));
+  const checkpointer = startCheckpointer(file, (err) =>
+    log?.warn({ err }, 'the SQLite checkpointer thread stopped; the writer checkpoints alone'),
+  );
   const readers = startReaders(file, { size, budgetMs: queryTimeoutMs, log });
   const getStmt = db.prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE org_id = ? AND id = ?`);
   const keyStmt = db.prepare('SELECT org_id FROM api_keys WHERE key_hash = ?');
@@ -44,7 +46,9 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const ensureOrg = db.prepare('INSERT INTO orgs (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
   const ensureKey = db.prepare('INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING');
   const memo = createCountMemo();
-  const idempotencyStmt = db.prepare('SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = ? AND key = ?');
+  const idempotencyStmt = db.prepare(
+    'SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = ? AND key = ?',
+  );
   let open = true;
 
   return {
@@ -78,16 +82,18 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       return (await readers.run({ kind: 'summary', orgId, query })).summary!;
     },
     async ensureApiKey(orgId, keyHash) {
-      return db.transaction(() => {
-        ensureOrg.run(orgId, Date.now());
-        const existing = keyStmt.get(keyHash) as { org_id: string } | undefined;
-        if (existing) {
-          if (existing.org_id !== orgId) throw new KeyConflictError();
-          return false;
-        }
-        ensureKey.run(keyHash, orgId, Date.now());
-        return true;
-      }).immediate();
+      return db
+        .transaction(() => {
+          ensureOrg.run(orgId, Date.now());
+          const existing = keyStmt.get(keyHash) as { org_id: string } | undefined;
+          if (existing) {
+            if (existing.org_id !== orgId) throw new KeyConflictError();
+            return false;
+          }
+          ensureKey.run(keyHash, orgId, Date.now());
+          return true;
+        })
+        .immediate();
     },
     async orgForKeyHash(keyHash) {
       const row = keyStmt.get(keyHash) as { org_id: string } | undefined;

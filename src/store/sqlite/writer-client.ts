@@ -47,7 +47,9 @@ export function startWriter(file: string): WriterClient {
       if (reply.error === undefined) entry?.resolve(reply.changes ?? 0);
       else entry?.reject(writeError(reply.error, reply.code));
     });
-    w.on('error', (err) => failAll(writeError(`the SQLite writer thread failed: ${err.message ?? (err as { code?: string }).code}`, 'TALLY_WRITER_EXITED')));
+    w.on('error', (err) =>
+      failAll(writeError(`the SQLite writer thread failed: ${err.message ?? (err as { code?: string }).code}`, 'TALLY_WRITER_EXITED')),
+    );
     w.on('exit', (code) => {
       if (worker === w) worker = null; // an unexpected exit: the next insert starts a new writer
       failAll(writeError(`the SQLite writer thread exited (${code})`, 'TALLY_WRITER_EXITED'));
@@ -71,7 +73,7 @@ export function startWriter(file: string): WriterClient {
   return {
     insert(records) {
       worker ??= spawn();
-    const w = worker;
+      const w = worker;
       const id = nextId++;
       const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve: () => resolve(), reject }));
       const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => {

@@ -23,7 +23,10 @@ export interface WriteRequest {
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
  * aside; or expired Idempotency-Key rows deleted (the reply says how many).
  */
-export type ChoreRequest = { id: number } & ({ deadLetters: DeadLetterRow[] } | { purgeIdempotencyKeys: { before: number; limit: number } });
+export type ChoreRequest = { id: number } & (
+  | { deadLetters: DeadLetterRow[] }
+  | { purgeIdempotencyKeys: { before: number; limit: number } }
+);
 export interface WriteReply {
   id: number;
   error?: string;
@@ -36,11 +39,15 @@ export interface WriteReply {
 const db = openSqliteWriter((workerData as { file: string }).file);
 const insert = createInserter(db);
 const writeRows = createRowWriter(db);
-const insertDeadLetter = db.prepare('INSERT INTO dead_letters (org_id, id, reason, record, at) VALUES (@org_id, @id, @reason, @record, @at)');
+const insertDeadLetter = db.prepare(
+  'INSERT INTO dead_letters (org_id, id, reason, record, at) VALUES (@org_id, @id, @reason, @record, @at)',
+);
 const setAside = db.transaction((rows: DeadLetterRow[]) => {
   for (const row of rows) insertDeadLetter.run(row);
 });
-const purgeKeys = db.prepare('DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)');
+const purgeKeys = db.prepare(
+  'DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
+);
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -53,7 +60,8 @@ const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
   return { error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
 };
-const reply = (id: number, error: Failure | null, changes?: number) => parentPort!.postMessage({ id, ...error, changes } satisfies WriteReply);
+const reply = (id: number, error: Failure | null, changes?: number) =>
+  parentPort!.postMessage({ id, ...error, changes } satisfies WriteReply);
 
 function rollback(): void {
   if (db.inTransaction) db.exec('ROLLBACK');
