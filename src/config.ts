@@ -135,5 +135,3 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     readQueuePerOrg: int(env, 'TALLY_READ_QUEUE_PER_ORG', 32, 1, 100_000),
   });
 }
-
-export { KEY_PATTERN };

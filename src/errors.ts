@@ -9,7 +9,6 @@ export const ERROR_CODES = {
   invalid_filter_value: 400,
   unauthorized: 401,
   not_found: 404,
-  method_not_allowed: 405,
   request_timeout: 408,
   idempotency_conflict: 409,
   payload_too_large: 413,

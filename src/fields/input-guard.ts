@@ -4,7 +4,7 @@ import type { ErrorDetail } from '../errors.ts';
 export const MAX_DEPTH = 64;
 // A lone surrogate cannot be stored as UTF-8, and NUL cannot be stored by PostgreSQL: both are refused
 // rather than silently changed, so that what is read back is what was sent.
-export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Checks what JSON Schema cannot: nesting depth, numbers beyond float range, lone surrogates and NUL characters

@@ -36,6 +36,3 @@ export function createErrorHandler(onRejected: (code: ErrorCode) => void = () =>
     return reply.code(appError.status).headers(appError.headers).send(appError.toJSON());
   };
 }
-
-/** The handler without a rejection hook, for apps that keep no metrics. */
-export const errorHandler = createErrorHandler();

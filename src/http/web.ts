@@ -9,7 +9,7 @@ export const WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
  * Record content shown by the explorer is untrusted, so the page allows only its own scripts and styles
  * (no inline code), cannot be framed, and leaks no URL (the filters in it) to other sites.
  */
-export const WEB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const WEB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",

@@ -41,7 +41,7 @@ function positiveInt(query: Record<string, unknown>, name: string, fallback: num
 }
 
 /** The sort named by param_d: option_1..option_4 or a sortable field's own name, "-" for descending. */
-export function parseSort(raw: string | undefined): Sort {
+function parseSort(raw: string | undefined): Sort {
   const text = raw === undefined || raw === '' ? '-id' : raw;
   const descending = text.startsWith('-');
   const name = descending ? text.slice(1) : text;

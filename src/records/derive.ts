@@ -13,7 +13,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
  * Output tokens per second, excluding the time to first token when it is known and smaller. Null when there is
  * none, and when it overflows a float: JSON has no Infinity, and filters must see what the record reads.
  */
-export function outputRate(completionTokens: number | null, latency: number | null, ttft: number | null): number | null {
+function outputRate(completionTokens: number | null, latency: number | null, ttft: number | null): number | null {
   if (completionTokens === null || latency === null) return null;
   const seconds = ttft !== null && ttft < latency ? latency - ttft : latency;
   const rate = seconds > 0 ? completionTokens / seconds : null;

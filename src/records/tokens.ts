@@ -22,7 +22,7 @@ const countCl100k = lazy('cl100k_base');
  */
 const PIECE = 128;
 /** Texts up to this long are counted whole (in pieces); this bounds the event loop's time per text. */
-export const EXACT_MAX_CHARS = 2048;
+const EXACT_MAX_CHARS = 2048;
 /** Longer texts are counted in SAMPLES windows of SAMPLE_CHARS spread over the text, and extrapolated. */
 const SAMPLES = 8;
 const SAMPLE_CHARS = EXACT_MAX_CHARS / SAMPLES;

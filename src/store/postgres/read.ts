@@ -16,7 +16,7 @@ const SLACK_MS = 50;
  * statement timeout where it checks for cancellation: between records, and inside most functions; a function that
  * never checks (strpos of a needle too long for a regular expression, dialect.ts) finishes the record it is on first.
  */
-export const STOP_GRACE_MS = 500;
+const STOP_GRACE_MS = 500;
 
 /**
  * Runs one list or summary on one connection of the read pool: its statements one after another, each under

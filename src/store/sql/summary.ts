@@ -23,7 +23,7 @@ export interface Statement {
 }
 
 /** The chart never has more buckets than this. */
-export const MAX_BUCKETS = 60;
+const MAX_BUCKETS = 60;
 
 /** The latency percentiles reported, as fractions; nearest rank (docs/api.md documents it). */
 export const PERCENTILES = [0.5, 0.95] as const;

@@ -5,7 +5,7 @@
  */
 
 /** The most records a page walk looks at. */
-export const WALK_MAX = 10_000;
+const WALK_MAX = 10_000;
 
 /**
  * How many records the page walk may look at before the store falls back to the planner's page, or null when

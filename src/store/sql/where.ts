@@ -6,7 +6,7 @@ import { COMPARE_SQL, type Dialect } from './dialect.ts';
  * Django's lookups on PostgreSQL: "not" keeps records without a value (exclude), while lt/gt/contains/in
  * never match a missing value.
  */
-export function conditionSql(d: Dialect, params: unknown[], c: Condition): string {
+function conditionSql(d: Dialect, params: unknown[], c: Condition): string {
   if (c.op === 'none') return '1 = 0';
   const t = c.target;
   if (t.kind === 'meta') return metaSql(d, params, c, t.path);

@@ -89,7 +89,7 @@ function icontainsColumn(params: unknown[], column: string, value: string): stri
  * input, after a C-level prefilter on a piece of at most this many characters. This also keeps every LIKE and GLOB
  * pattern far below SQLite's 50,000-byte limit (SQLITE_MAX_LIKE_PATTERN_LENGTH, "pattern too complex").
  */
-export const SHORT_NEEDLE = 32;
+const SHORT_NEEDLE = 32;
 
 /**
  * A needle longer than SHORT_NEEDLE: startswith and endswith compare a substring (linear); contains and icontains
@@ -178,7 +178,7 @@ function indexed(params: unknown[], key: string, tag: string, cmp: string, value
 const SENTINEL = Number.MAX_VALUE;
 
 /** Metadata values as record_meta stores them, grouped by type tag: each group is one index range per value. */
-export function byTag(values: MetaValue[]): [string, unknown[]][] {
+function byTag(values: MetaValue[]): [string, unknown[]][] {
   const groups = new Map<string, unknown[]>();
   for (const v of values) groups.set(metaTag(v)!, [...(groups.get(metaTag(v)!) ?? []), metaValue(v)]);
   return [...groups];

@@ -9,7 +9,7 @@ import { timestampParts } from '../../time.ts';
  */
 
 /** PostgreSQL's numeric output for a JSON number: positional notation, never an exponent (1e+21 → 1000...0). */
-export function pgNumericText(x: number): string {
+function pgNumericText(x: number): string {
   const [mantissa, expText = '0'] = String(x).split('e');
   const negative = mantissa.startsWith('-');
   const [whole, fraction = ''] = (negative ? mantissa.slice(1) : mantissa).split('.');

@@ -11,7 +11,7 @@ const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './reader-entry.mjs' : '
  * its next check (functions.ts): between statements, every 16th row of a scan, and in every function a filter
  * calls; this is for a thread that does not get there in time.
  */
-export const STOP_GRACE_MS = 500;
+const STOP_GRACE_MS = 500;
 
 export interface ReaderPoolOptions {
   /** Threads at most; one starts at once, the others when a read finds every running one busy. */

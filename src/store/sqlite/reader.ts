@@ -44,7 +44,7 @@ export interface ReadReply {
 }
 
 /** Bytes left free in front of a page for the reply's head ({"count":…,"next":…,"previous":…,"results":). */
-export const PAGE_HEADROOM = 2048;
+const PAGE_HEADROOM = 2048;
 /** Page buffers grow by this much, so that pages of about the same size can take turns in the same buffers. */
 const PAGE_STEP = 64 * 1024;
 

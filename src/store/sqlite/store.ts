@@ -24,7 +24,7 @@ export interface SqliteStoreOptions {
   readers?: number;
 }
 
-export const DEFAULT_READERS = 4;
+const DEFAULT_READERS = 4;
 
 /**
  * The embedded store: one SQLite file under the data directory. Writes go through the writer thread, lists and
