@@ -15,8 +15,8 @@ import { BODY_INPUT, IDENTIFIER, TOOL_CHOICE, TOOL_DEFINITION, USAGE_INPUT, null
  *   GET /api/meta/fields).
  * Adding a field is one edit here, plus its column in both stores' migrations when it is stored; a computed field
  * also needs its computation in records/derive.ts (the compiler asks for it), and one rebuilt on read its rebuild in
- * store/row-to-record.ts. The indexes are the migrations'; `indexed` says which the
- * list planners may lean on, and a test holds the two together. docs/fields.md walks through it.
+ * store/row-to-record.ts. The indexes are the migrations'; `indexed` says which the list planners may lean on, and a
+ * test holds the two together. docs/fields.md walks through it.
  */
 
 /** How a scalar is compared, sorted and stored. */
@@ -43,7 +43,10 @@ export interface FieldDef {
   aliases?: readonly string[];
   /** Stored when the client sends no value (or null); without one, null is stored. */
   default?: string | number;
-  /** The server computes the stored value (records/derive.ts), from what was sent if anything; otherwise the record keeps what the client sent. */
+  /**
+   * The server computes the stored value (records/derive.ts), from what was sent if anything; otherwise the record
+   * keeps what the client sent.
+   */
   computed?: boolean;
   /** JSON Schema of the value in responses; absent when the field is never returned. */
   output?: JsonSchema;

@@ -56,8 +56,8 @@ export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   /**
    * How many group commits the write queue may hand over at once. SQLite's writer thread takes a second while the
-   * first commits (2); on PostgreSQL two concurrent inserts wait on each other's counter rows (1: measured slower
-   * and with a longer tail at 2).
+   * first commits (2); on PostgreSQL two concurrent inserts wait on each other's counter rows (so 1: two were
+   * slower, docs/performance.md).
    */
   readonly writeFlights: number;
   /**

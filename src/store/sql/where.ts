@@ -59,9 +59,8 @@ function metaSql(d: Dialect, params: unknown[], c: Exclude<Condition, { op: 'non
 /**
  * All conditions ANDed, after the org scope and the optional start time. With `rowCheck` (by default when there
  * are filters, whose cost per row the caller does not bound) the dialect's row check comes before the filters, so
- * that a row they reject still passes through it. Without filters a list steps through an index, ~25 ns a row,
- * which the check would double (a deep page: 2.7 → 5 ms over 100k entries, measured); the summary asks for it
- * anyway, its aggregates costing ~350 ns a row.
+ * that a row they reject still passes through it. Without filters a list only steps through an index, which the
+ * check would nearly double; the summary asks for it anyway, its aggregates costing far more (docs/performance.md).
  */
 export function whereSql(
   d: Dialect,

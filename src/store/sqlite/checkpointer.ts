@@ -3,9 +3,8 @@ import { openSqliteCheckpointer } from './open.ts';
 
 /**
  * The checkpointer thread: every `everyMs` it copies the pages that commits appended to the WAL back into the
- * database file (a PASSIVE checkpoint: it waits for no reader or writer), and syncs the file. Left to the writer,
- * that copy and sync ran inside the commit that crossed SQLite's auto-checkpoint size, and the writer, with every
- * create waiting on it, could do nothing else meanwhile. The writer still checkpoints past a larger size
+ * database file (a PASSIVE checkpoint: it waits for no reader or writer), and syncs the file, so that the copy
+ * does not run inside a commit with every create waiting on it. The writer still checkpoints past a larger size
  * (openSqliteWriter): cheaply, as this thread has copied most of the pages, and so that the WAL starts over.
  */
 const { file, everyMs } = workerData as { file: string; everyMs: number };

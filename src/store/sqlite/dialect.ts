@@ -83,11 +83,10 @@ function icontainsColumn(params: unknown[], column: string, value: string): stri
 
 /**
  * The longest needle (in code points) matched with SQLite's LIKE, GLOB or instr. On crafted text their cost per row
- * is the text's length times the needle's (over 1 MB of "a": a 32-character LIKE 34 ms, 1,001 characters 0.7 s;
- * instr of 20,000 characters seconds, measured), and nothing can stop them midway: they never call into JavaScript,
- * where the read budget is checked (reader.ts). Longer needles are matched by containsText, linear whatever the
- * input, after a C-level prefilter on a piece of at most this many characters. This also keeps every LIKE and GLOB
- * pattern far below SQLite's 50,000-byte limit (SQLITE_MAX_LIKE_PATTERN_LENGTH, "pattern too complex").
+ * is the text's length times the needle's (docs/performance.md), and nothing can stop them midway: they never call
+ * into JavaScript, where the read budget is checked (reader.ts). Longer needles are matched by containsText, linear
+ * whatever the input, after a C-level prefilter on a piece of at most this many characters. This also keeps every
+ * LIKE and GLOB pattern far below SQLite's 50,000-byte limit (SQLITE_MAX_LIKE_PATTERN_LENGTH, "pattern too complex").
  */
 const SHORT_NEEDLE = 32;
 
@@ -233,12 +232,10 @@ function nestedIn(params: unknown[], path: string[], values: (string | number | 
 
 /**
  * Every 16th seq calls tally_budget (functions.ts), which throws once the read budget is spent and so ends the
- * statement. seq is the rowid, in every index, so the check costs no read; the test costs ~10-25 ns a row (over 1M
- * rows of one index a count went from 37 to 47 ms; a walk of 100k index entries from 2.7 to 5 ms, which is why
- * lists without filters go without it: where.ts). Between two checks a scan does at most 16 rows of C-level work,
- * each bounded by SHORT_NEEDLE; a row whose filter calls into JavaScript is checked there too. likelihood(…, 1.0) tells the planner the term drops no row (it costs nothing when run):
- * without it, the extra term moved the fallback page of a 24 h icontains from the id index to a sort of the range
- * (bench/explain.ts on the 100k bench file; test/sqlite-plans.test.ts).
+ * statement. seq is the rowid, in every index, so the check costs no read, only a test per row (lists without
+ * filters skip it: where.ts; docs/performance.md). Between two checks a scan does at most 16 rows of C-level work,
+ * each bounded by SHORT_NEEDLE; a row whose filter calls into JavaScript is checked there too. likelihood(…, 1.0)
+ * tells the planner the term drops no row, so that it changes no plan (test/sqlite-plans.test.ts).
  */
 export const ROW_CHECK = 'likelihood((seq & 15) <> 0 OR tally_budget(), 1.0)';
 

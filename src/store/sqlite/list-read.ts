@@ -70,8 +70,8 @@ export function createListReader(
     const { rows, step } = runPlan(steps);
     const more = rows.length > q.limit;
     const records = rows.slice(0, q.limit).map(rowToRecord);
-    // The page's wire JSON is made here, off the event loop (reader.ts encodes it into the buffer it sends): cloning
-    // the records there and serialising and encoding them would cost it, for 100 records of 3.4 KB, 1 + 2 + 1.5 ms.
+    // The page's wire JSON is made here, off the event loop (reader.ts encodes it into the buffer it sends), which
+    // would otherwise clone, serialise and encode the records itself (docs/performance.md).
     if (q.wire) return { result: { count, records: [], more, step }, remember, json: JSON.stringify(records.map(toApiRecord)) };
     return { result: { count, records, more, step }, remember };
   });

@@ -26,8 +26,8 @@ export function openSqlite(file: string): Database.Database {
 
 /**
  * A reader thread's connection (reader.ts) to a file openSqlite has already created, migrated and analysed: the
- * filters' functions, checking `deadline`; a page cache of up to 64 MB, which the list and summary scans fill as the
- * main connection's did when they ran there; and query_only, since nothing here writes.
+ * filters' functions, checking `deadline`; a page cache of up to 64 MB for the list and summary scans; and
+ * query_only, since nothing here writes.
  */
 export function openSqliteReader(file: string, deadline: ReadDeadline): Database.Database {
   const db = openDurable(file);

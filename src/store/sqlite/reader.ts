@@ -75,9 +75,8 @@ async function summary(orgId: string, q: SummaryQuery): Promise<SummaryData> {
 
 /**
  * The page's JSON as UTF-8 after PAGE_HEADROOM free bytes, then the `}` that closes the reply: in the spare buffer
- * when it is large enough. Buffers go to the event loop and back (reader-pool.ts) instead of becoming garbage
- * there: freed only by its full collections, a page buffer per list made the event loop collect every ~100 lists
- * (4-10 ms each, measured).
+ * when it is large enough. Buffers go to the event loop and back (reader-pool.ts) instead of becoming garbage there,
+ * which only its full collections free (docs/performance.md).
  */
 function pageBytes(json: string, spare: ArrayBuffer | undefined): PageBytes {
   const need = PAGE_HEADROOM + Buffer.byteLength(json) + 1;
