@@ -31,6 +31,8 @@ export interface TestApp {
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a record and asserts the 201; returns the record. */
   create(body: unknown): Promise<any>;
+  /** Stores body(0) … body(n - 1) through the batch endpoint, 1,000 at a time, and fails on any answer but 201. */
+  createMany(n: number, body: (i: number) => unknown): Promise<void>;
   /**
    * Waits until the write queue has committed every record it accepted (the 202s), and fails when that takes
    * longer than ms (default 10 s) rather than waiting for ever.
@@ -91,6 +93,13 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
       const res = await testApp.request('POST', '/api/records/create/', body);
       if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
+    },
+    async createMany(n, body) {
+      for (let from = 0; from < n; from += 1000) {
+        const records = Array.from({ length: Math.min(1000, n - from) }, (_, k) => body(from + k));
+        const res = await testApp.request('POST', '/api/records/batch/', { records });
+        if (res.status !== 201) throw new Error(`batch answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+      }
     },
     drain: (ms = 10_000) => within(app.queue.drain(), ms, 'the write queue to commit what it accepted'),
     async close() {
