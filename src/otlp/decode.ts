@@ -91,6 +91,20 @@ function decoding<T>(what: string, run: () => T): T {
   }
 }
 
+/**
+ * One span's own decoding. The request around it decoded, so the span is delimited: when it alone does not decode
+ * (protobufjs's nesting limit, a malformed field inside it), it is rejected and the rest of the request goes on.
+ */
+function spanDecoding(where: string, run: () => Message): Message | SpanProblem {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err;
+    if (err instanceof SpanProblem) return err;
+    return new SpanProblem(`${where} does not decode: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function* protobufSpans(body: Uint8Array): Generator<SpanItem> {
   const request = decoding('The body', () => OTLP.TracesRequestView.decode(body)) as unknown as { resourceSpans: Uint8Array[] };
   for (const [r, rsBytes] of request.resourceSpans.entries()) {
@@ -106,8 +120,11 @@ function* protobufSpans(body: Uint8Array): Generator<SpanItem> {
       };
       const scope = scopeOf(ss.scope);
       for (const [i, spanBytes] of ss.spans.entries()) {
-        const span = decoding(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, () => OTLP.Span.decode(spanBytes)) as unknown as Message;
-        yield { resource, scope, span: toSpan(span) };
+        const span = spanDecoding(
+          `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`,
+          () => OTLP.Span.decode(spanBytes) as unknown as Message,
+        );
+        yield { resource, scope, span: span instanceof SpanProblem ? span : toSpan(span) };
       }
     }
   }
@@ -119,11 +136,11 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 /** An OTLP/JSON id: hex (as OTLP/JSON sends it), or base64 (as proto3's JSON mapping does). */
 function idBytes(value: unknown, bytes: number, where: string): Uint8Array {
   if (value === undefined || value === null || value === '') return new Uint8Array(0);
-  if (typeof value !== 'string') throw new OtlpDecodeError(`${where} must be a string of hex digits`);
+  if (typeof value !== 'string') throw new SpanProblem(`${where} must be a string of hex digits`);
   if (value.length === bytes * 2 && HEX.test(value)) return Buffer.from(value, 'hex');
   if (BASE64.test(value)) return Buffer.from(value, 'base64');
   if (HEX.test(value) && value.length % 2 === 0) return Buffer.from(value, 'hex');
-  throw new OtlpDecodeError(`${where} is neither hex nor base64`);
+  throw new SpanProblem(`${where} is neither hex nor base64`);
 }
 
 const isObject = (v: unknown): v is Message => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -164,13 +181,16 @@ function* jsonSpans(body: Uint8Array): Generator<SpanItem> {
       for (const [i, spanValue] of list(ss.spans, `${where}.scopeSpans[${s}].spans`).entries()) {
         const at = `${where}.scopeSpans[${s}].spans[${i}]`;
         const raw = object(spanValue, at);
-        const span = {
-          ...raw,
-          traceId: idBytes(raw.traceId, 16, `${at}.traceId`),
-          spanId: idBytes(raw.spanId, 8, `${at}.spanId`),
-          parentSpanId: idBytes(raw.parentSpanId, 8, `${at}.parentSpanId`),
-        };
-        yield { resource, scope, span: toSpan(fromJson(OTLP.Span, span, at)) };
+        const message = spanDecoding(at, () => {
+          const span = {
+            ...raw,
+            traceId: idBytes(raw.traceId, 16, 'traceId'),
+            spanId: idBytes(raw.spanId, 8, 'spanId'),
+            parentSpanId: idBytes(raw.parentSpanId, 8, 'parentSpanId'),
+          };
+          return OTLP.Span.fromObject(span) as unknown as Message;
+        });
+        yield { resource, scope, span: message instanceof SpanProblem ? message : toSpan(message) };
       }
     }
   }

@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import protobuf from 'protobufjs';
 import { OTLP } from '../../src/otlp/proto.ts';
 import type { TestApp } from './app.ts';
 
@@ -73,8 +74,16 @@ export function toProtobuf(req: Record<string, unknown>): Buffer {
       ]),
     );
   };
-  const message = OTLP.ExportTraceServiceRequest.fromObject(idsAsBytes(req) as Record<string, unknown>);
-  return Buffer.from(OTLP.ExportTraceServiceRequest.encode(message).finish());
+  // Tests may build values nested deeper than protobufjs converts by default (its limit is what Tally's decoding
+  // meets): the limit is raised while the test's request is encoded, and restored.
+  const limit = protobuf.util.recursionLimit;
+  protobuf.util.recursionLimit = 10_000;
+  try {
+    const message = OTLP.ExportTraceServiceRequest.fromObject(idsAsBytes(req) as Record<string, unknown>);
+    return Buffer.from(OTLP.ExportTraceServiceRequest.encode(message).finish());
+  } finally {
+    protobuf.util.recursionLimit = limit;
+  }
 }
 
 export type Encoding = 'protobuf' | 'json';
