@@ -17,7 +17,9 @@ function makeSpans(service: string): ReadableSpan[] {
     spanProcessors: [new SimpleSpanProcessor(memory)],
   });
   const tracer = provider.getTracer('tally-test', '1.0.0');
-  const workflow = tracer.startSpan('answer-question', { attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.input': '{"q":"2+2?"}' } });
+  const workflow = tracer.startSpan('answer-question', {
+    attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.input': '{"q":"2+2?"}' },
+  });
   const inWorkflow = trace.setSpan(context.active(), workflow);
   const chat = tracer.startSpan(
     'chat gpt-4o-mini',
@@ -34,7 +36,11 @@ function makeSpans(service: string): ReadableSpan[] {
     inWorkflow,
   );
   chat.end();
-  const failed = tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' } }, inWorkflow);
+  const failed = tracer.startSpan(
+    'chat gpt-4o',
+    { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' } },
+    inWorkflow,
+  );
   failed.recordException(new Error('connection reset'));
   failed.setStatus({ code: SpanStatusCode.ERROR });
   failed.end();
@@ -101,7 +107,10 @@ for (const kind of STORE_KINDS) {
     }
 
     test('a wrong key: the exporter reports a failure', async () => {
-      const exporter = new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers: { Authorization: 'Bearer not-a-key-0000000000' } });
+      const exporter = new OTLPTraceExporter({
+        url: `http://127.0.0.1:${port}/v1/traces`,
+        headers: { Authorization: 'Bearer not-a-key-0000000000' },
+      });
       try {
         const result = await exportWith(exporter, makeSpans('unauthorized'));
         assert.equal(result.code, 1);
