@@ -11,7 +11,7 @@ import { createConcurrencyGate } from './http/concurrency-gate.ts';
 import { capConnections } from './http/connection-caps.ts';
 import { registerAccessLog } from './http/access-log.ts';
 import { registerBodyDecoding } from './http/body-encoding.ts';
-import { registerApi } from './http/api-scope.ts';
+import { registerApi, registerOtlpScope } from './http/api-scope.ts';
 import { answerExpectationFailures, createClientErrorHandler } from './http/client-errors.ts';
 import { registerCors } from './http/cors.ts';
 import { createErrorHandler } from './http/error-handler.ts';
@@ -25,7 +25,9 @@ import { serverTimeouts } from './http/server-options.ts';
 import { startIdempotencyPurge } from './records/idempotency-purge.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
+import { createOtlpIngest } from './otlp/ingest.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
+import { registerOtlpRoutes } from './routes/otlp.ts';
 import { registerRecordRoutes } from './routes/records.ts';
 import { registerSummaryRoutes } from './routes/summary.ts';
 import type { Store } from './store/types.ts';
@@ -113,11 +115,16 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
   const limiter =
     config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
-  // Everything under /api is authenticated by the scope's one hook; the routes below it stay open on purpose.
-  await registerApi(http, createAuthenticator(deps.store, { limiter }), (api) => {
-    registerRecordRoutes(api, service, createConcurrencyGate(config.batchConcurrency));
+  // Everything under /api and /v1 is authenticated by its scope's one hook; the routes below them stay open on purpose.
+  const authenticate = createAuthenticator(deps.store, { limiter });
+  const batchGate = createConcurrencyGate(config.batchConcurrency); // batches and OTLP requests, which hold many records at once
+  await registerApi(http, authenticate, (api) => {
+    registerRecordRoutes(api, service, batchGate);
     registerSummaryRoutes(api, createSummaryService(deps.store));
     registerMetaRoutes(api);
+  });
+  await registerOtlpScope(http, authenticate, (v1) => {
+    registerOtlpRoutes(v1, createOtlpIngest(service, { onSpans: metrics.otlpSpans }), batchGate, metrics.rejected);
   });
   await registerWeb(http);
 

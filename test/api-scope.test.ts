@@ -44,28 +44,36 @@ describe('every route is authenticated or open by name', () => {
   });
   after(() => t.close());
 
-  const apiRoutes = (methods: readonly string[] = routes) => methods.filter((r) => r.split(' ')[1].startsWith('/api/'));
+  /** The authenticated scopes: /api, and /v1 (OTLP/HTTP, whose errors are a google.rpc.Status). */
+  const authenticated = (r: string) => /^\/(api|v1)\//.test(r.split(' ')[1]);
+  const apiRoutes = (methods: readonly string[] = routes) => methods.filter(authenticated);
+  /** The refusal in the route's own error shape: Tally's code, or OTLP's Status with gRPC's UNAUTHENTICATED (16). */
+  const isUnauthorized = (route: string, body: any) =>
+    route.split(' ')[1].startsWith('/v1/')
+      ? body.code === 16 && /^unauthorized: /.test(body.message)
+      : errorCodeOf(body) === 'unauthorized';
   const sample = (route: string) => {
     const [method, url] = route.split(' ');
     return { method, url: url.replace(':resource_id', 'record_01J00000000000000000000000').replace(/\*$/, 'index.css') };
   };
 
-  test('the routes are the /api routes and the open ones listed by name, nothing else', () => {
+  test('the routes are the /api and /v1 routes and the open ones listed by name, nothing else', () => {
     assert.ok(apiRoutes().length >= 8, `the routes were collected: ${routes.join('; ')}`);
-    const open = routes.filter((r) => !r.split(' ')[1].startsWith('/api/'));
+    assert.ok(apiRoutes().includes('POST /v1/traces'), 'OTLP/HTTP traces are authenticated');
+    const open = routes.filter((r) => !authenticated(r));
     assert.deepEqual(open.sort(), [...OPEN, ...explorerFiles()].sort(), 'a route outside /api must be added to OPEN on purpose');
   });
 
-  test('every /api route without a key is 401 unauthorized; every open route answers without one', async () => {
+  test('every /api and /v1 route without a key is 401 unauthorized; every open route answers without one', async () => {
     for (const route of apiRoutes(t.app.routes)) {
       for (const authorization of [undefined, 'Bearer not-a-key-0000000000']) {
         const { method, url } = sample(route);
         const res = await t.app.http.inject({ method: method as 'GET', url, headers: authorization ? { authorization } : {} });
         assert.equal(res.statusCode, 401, `${route} with ${authorization ?? 'no key'}`);
-        if (method !== 'HEAD') assert.equal(errorCodeOf(res.json()), 'unauthorized');
+        if (method !== 'HEAD') assert.ok(isUnauthorized(route, res.json()), `${route}: ${res.body}`);
       }
     }
-    for (const route of routes.filter((r) => !r.split(' ')[1].startsWith('/api/'))) {
+    for (const route of routes.filter((r) => !authenticated(r))) {
       const { method, url } = sample(route);
       const headers = method === 'OPTIONS' ? { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } : {};
       const res = await t.app.http.inject({ method: method as 'GET', url: url === '*' ? '/api/records/create/' : url, headers });
@@ -85,7 +93,7 @@ describe('every route is authenticated or open by name', () => {
         const [head, body] = c.received().split('\r\n\r\n');
         assert.match(head, /^HTTP\/1\.1 401 /, route);
         assert.match(head, /\r\nconnection: close(\r\n|$)/i, route);
-        assert.equal(errorCodeOf(JSON.parse(body)), 'unauthorized');
+        assert.ok(isUnauthorized(route, JSON.parse(body)), `${route}: ${body}`);
       } finally {
         c.socket.destroy();
       }

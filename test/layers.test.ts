@@ -14,7 +14,7 @@ const LAYERS: readonly { name: string; holds: (file: string) => boolean }[] = [
   { name: 'model', holds: (f) => f.startsWith('model/') },
   { name: 'query', holds: (f) => f.startsWith('query/') },
   { name: 'store', holds: (f) => f.startsWith('store/') },
-  { name: 'services', holds: (f) => f.startsWith('records/') || f.startsWith('auth/') || f === 'bootstrap.ts' },
+  { name: 'services', holds: (f) => f.startsWith('records/') || f.startsWith('auth/') || f.startsWith('otlp/') || f === 'bootstrap.ts' },
   { name: 'http', holds: (f) => f.startsWith('http/') },
   { name: 'routes', holds: (f) => f.startsWith('routes/') },
   { name: 'app', holds: (f) => f === 'app.ts' },

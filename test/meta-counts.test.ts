@@ -236,7 +236,7 @@ describe('a store transaction that fails counts nothing [sqlite]', () => {
   });
   const make = (org: string, metadata: Record<string, unknown>) => encodeRecord(deriveRecord({ field_2: 'x', field_9: metadata }, org));
 
-  test('a duplicate id, or a failing counter upsert, rolls back every count of the batch', () => {
+  test('a refused row, or a failing counter upsert, rolls back every count of the batch; a held id counts nothing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-meta-rollback-'));
     const db = openSqlite(path.join(dir, 'tally.db'));
     try {
@@ -247,10 +247,16 @@ describe('a store transaction that fails counts nothing [sqlite]', () => {
       const before = snapshot(db);
       assert.equal((before.counts as unknown[]).length, 4); // org_a env prod, org_a n 1, org_b env prod, org_b flag true
 
-      // The last record repeats an (org, id) already stored: the records index refuses it mid-batch.
-      const duplicate = make('org_a', { env: 'prod' });
-      duplicate.values[COLUMN_INDEX.get('id')!] = first[0].values[COLUMN_INDEX.get('id')!];
-      assert.throws(() => insert([make('org_a', { env: 'prod', n: 2 }), make('org_b', { env: 'new' }), duplicate]), /UNIQUE/);
+      // The last record has no field_3 (NOT NULL): the records table refuses it mid-batch.
+      const refused = make('org_a', { env: 'prod' });
+      refused.values[COLUMN_INDEX.get('field_3')!] = null;
+      assert.throws(() => insert([make('org_a', { env: 'prod', n: 2 }), make('org_b', { env: 'new' }), refused]), /NOT NULL/);
+      assert.deepEqual(snapshot(db), before);
+
+      // A record whose (org, id) is already stored (an OTLP span sent again) is skipped, and counts nothing.
+      const again = make('org_a', { env: 'prod' });
+      again.values[COLUMN_INDEX.get('id')!] = first[0].values[COLUMN_INDEX.get('id')!];
+      insert([again, again]);
       assert.deepEqual(snapshot(db), before);
 
       // A counter write that fails after others of the same transaction have run (every existing row is added to

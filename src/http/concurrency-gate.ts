@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 /** One request's place at a gate: `ready` settles when it may go on; `leave` gives the place back (idempotent). */
 export interface GateTicket {
   ready: Promise<void>;
@@ -44,5 +46,18 @@ export function createConcurrencyGate(limit: number): ConcurrencyGate {
       };
     },
     stats: () => ({ active, waiting: line.length }),
+  };
+}
+
+/**
+ * An onRequest hook that waits for a place at the gate before the body is read, so waiting requests hold only their
+ * sockets; registered on a route of an authenticated scope, it runs after the scope's hook, so only a known caller
+ * ever takes or waits for a place. The place is given back when the reply closes (answered, failed or abandoned).
+ */
+export function throughGate(gate: ConcurrencyGate) {
+  return async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const ticket = gate.enter();
+    reply.raw.once('close', ticket.leave);
+    await ticket.ready;
   };
 }

@@ -11,7 +11,7 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
 };
 
 /** Turns any error into Tally's coded error. */
-function toAppError(error: FastifyError | AppError | Error, request: FastifyRequest): AppError {
+export function toAppError(error: FastifyError | AppError | Error, request: FastifyRequest): AppError {
   let appError: AppError;
   if (error instanceof AppError) appError = error;
   else if ('code' in error && typeof error.code === 'string' && FASTIFY_CODES[error.code]) appError = FASTIFY_CODES[error.code]();

@@ -10,6 +10,8 @@ export interface Metrics {
   rejected(code: ErrorCode): void;
   /** Accepted records the store refused: set aside in dead_letters, or dropped when even that failed. */
   deadLettered(outcome: 'stored' | 'dropped', records: number): void;
+  /** OTLP spans by what became of them: accepted (committed as records, a span sent again included), rejected, ignored. */
+  otlpSpans(outcome: 'accepted' | 'rejected' | 'ignored', spans: number): void;
 }
 
 /** Prometheus metrics of one app, in a registry of its own (several apps may share a process in tests). */
@@ -41,6 +43,12 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     labelNames: ['code'],
     registers: [registry],
   });
+  const otlpSpans = new Counter({
+    name: 'tally_otlp_spans_total',
+    help: 'OTLP spans received, by outcome: accepted (stored as records, resends included), rejected (partial_success), ignored (not an LLM span)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'tally_write_queue_depth',
     help: 'Records accepted and not yet committed',
@@ -69,6 +77,9 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     },
     deadLettered(outcome, records) {
       deadLetters.inc({ outcome }, records);
+    },
+    otlpSpans(outcome, spans) {
+      otlpSpans.inc({ outcome }, spans);
     },
   };
 }

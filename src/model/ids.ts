@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { encodeTime, monotonicFactory } from 'ulid';
 
 /**
  * ulid's default generator makes one call for cryptographic randomness per character, 16 per id; the same bytes
@@ -21,4 +21,27 @@ const nextUlid = monotonicFactory(pooledRandom);
 /** record_<ULID>: unique and time-ordered (monotonic within a millisecond), so sorting by id sorts by arrival. */
 export function newRecordId(): string {
   return `record_${nextUlid()}`;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * record_<ULID> made from what a record already has instead of from chance: its time part is `ms` and its 80 random
+ * bits are the first ten bytes of `seed`. The same inputs give the same id, which is how a span an exporter sends
+ * twice is stored once (docs/otlp.md).
+ */
+export function derivedRecordId(ms: number, seed: Uint8Array): string {
+  let random = '';
+  let bits = 0;
+  let acc = 0;
+  for (let i = 0; i < 10; i++) {
+    acc = (acc << 8) | seed[i];
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      random += CROCKFORD[(acc >> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return `record_${encodeTime(ms, 10)}${random}`;
 }

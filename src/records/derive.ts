@@ -61,8 +61,11 @@ function sentData(input: CreateInput): SentData {
   return out as SentData;
 }
 
-/** Turns a validated create body into the record to store, computing every derived field once, at ingest. */
-export function deriveRecord(input: CreateInput, orgId: string): RecordData {
+/**
+ * Turns a validated create body into the record to store, computing every derived field once, at ingest. Its id
+ * is a new one, or the one given (an OTLP span's, derived from the span so that a span sent twice is one record).
+ */
+export function deriveRecord(input: CreateInput, orgId: string, id: string = newRecordId()): RecordData {
   const sent = sentData(input);
   const model = sent.field_4;
   const usage = input.field_5;
@@ -81,7 +84,7 @@ export function deriveRecord(input: CreateInput, orgId: string): RecordData {
     }
   }
   const computed: ComputedData = {
-    id: newRecordId(),
+    id,
     org_id: orgId,
     ts: typeof input.timestamp === 'string' ? (parseTimestamp(input.timestamp) as number) : nowMicros(),
     field_6: input.field_6 ?? priceCall(model, prompt, completion),

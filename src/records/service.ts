@@ -21,6 +21,13 @@ export interface RecordsService {
   create(orgId: string, input: CreateInput, idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
   /** Stores the validated items in one transaction; 201 {count, ids} after the commit. */
   createBatch(orgId: string, inputs: readonly CreateInput[], idempotency?: IdempotencyRequest): Promise<WriteOutcome>;
+  /**
+   * Stores one record under the given id through the write queue, as a create does (group commit, sync): resolves
+   * once committed. A record whose id the org already holds is left as it is and this resolves all the same: what
+   * gives the id decides what is the same record (OTLP: the span). Throws 503 overloaded at once when the queue is
+   * full; rejects with store_unavailable or unstorable_record as a create does.
+   */
+  write(orgId: string, input: CreateInput, id: string): Promise<void>;
   get(orgId: string, id: string): Promise<ApiRecord>;
   /**
    * count is null when params.count is false; more says whether another page follows; page is the records as their
@@ -115,6 +122,9 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
         (claim) => createBatch(orgId, inputs, claim),
         async (row) => ({ status: row.status, json: row.response }),
       );
+    },
+    write(orgId, input, id) {
+      return queue.write(encodeRecord(deriveRecord(input, orgId, id)));
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

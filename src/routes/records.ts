@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { validateCreateBody } from '../fields/validate.ts';
 import { validateBatchBody } from '../fields/validate-batch.ts';
 import { callerOrg } from '../http/api-scope.ts';
-import type { ConcurrencyGate } from '../http/concurrency-gate.ts';
+import { throughGate, type ConcurrencyGate } from '../http/concurrency-gate.ts';
 import { bodyDigest } from '../http/json-body.ts';
 import { parseIdempotencyKey, type IdempotencyRequest, type WriteOutcome } from '../records/idempotency.ts';
 import type { RecordsService } from '../records/service.ts';
@@ -33,15 +33,9 @@ export function registerRecordRoutes(api: FastifyInstance, service: RecordsServi
     return sendOutcome(reply, outcome);
   });
 
-  // A batch of up to 1,000 records is held in memory while it is parsed, validated and encoded. The gate waits
-  // before the body is read (onRequest), so waiting batches hold only their sockets; the route's hook runs after
-  // the scope's, so only an authenticated caller ever takes or waits for a place.
-  const throughGate = async (_request: FastifyRequest, reply: FastifyReply) => {
-    const ticket = batchGate.enter();
-    reply.raw.once('close', ticket.leave); // answered, failed or abandoned: the place is given back once
-    await ticket.ready;
-  };
-  api.post('/records/batch', { onRequest: throughGate }, async (request, reply) => {
+  // A batch of up to 1,000 records is held in memory while it is parsed, validated and encoded: it waits at the gate
+  // before its body is read (concurrency-gate.ts), which OTLP's requests share.
+  api.post('/records/batch', { onRequest: throughGate(batchGate) }, async (request, reply) => {
     const outcome = await service.createBatch(callerOrg(request), validateBatchBody(request.body), idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });

@@ -16,7 +16,12 @@ type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
  * record_meta rows earlier calls wrote.
  */
 export function createRowWriter(db: Database.Database): (records: Row[]) => void {
-  const insertStmt = db.prepare(`INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
+  // A record whose id the org already holds is skipped, and counts nothing: PostgreSQL's insert does the same (ON
+  // CONFLICT DO NOTHING, its counts kept by triggers that see only inserted rows). Ids the server makes never meet
+  // one; an OTLP span sent again does (its id is derived from the span).
+  const insertStmt = db.prepare(
+    `INSERT INTO records (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')}) ON CONFLICT (org_id, id) DO NOTHING`,
+  );
   const insertMeta = db.prepare('INSERT INTO record_meta (org_id, k, t, v, seq) VALUES (?, ?, ?, ?, ?)');
   const addCount = db.prepare(
     'INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n',
@@ -39,9 +44,11 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => void
     const perValue = new MetaCounts();
     for (const r of records) {
       if (r.idempotency && !claim(r.idempotency)) continue; // committed before; its reply was lost
+      const inserted = insertStmt.run(r.values);
+      if (inserted.changes === 0) continue; // held already: nothing to index or count
+      const seq = inserted.lastInsertRowid;
       const org = orgOf(r);
       perOrg.set(org, (perOrg.get(org) ?? 0) + 1);
-      const seq = insertStmt.run(r.values).lastInsertRowid;
       for (const [k, v] of Object.entries(r.metadata ?? {})) {
         const tag = metaTag(v);
         if (!tag) continue;

@@ -1,0 +1,206 @@
+import { isUtf8 } from 'node:buffer';
+import type protobuf from 'protobufjs';
+import { attributeMap, SpanProblem, type Attributes, type KeyValueMessage } from './attributes.ts';
+import { OTLP } from './proto.ts';
+
+/** How an OTLP/HTTP body is encoded: binary protobuf, or OTLP/JSON. */
+export type Encoding = 'protobuf' | 'json';
+
+/** The body does not decode as an export request: 400, nothing stored. */
+export class OtlpDecodeError extends Error {}
+
+/** The span status codes of trace.proto. */
+export const STATUS_ERROR = 2;
+
+/** One span as the mapping reads it: ids in lowercase hex ('' when absent), times in nanoseconds. */
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  startNanos: bigint;
+  endNanos: bigint;
+  attributes: Attributes;
+  events: readonly { name: string; timeNanos: bigint; attributes: Attributes }[];
+  status: { code: number; message: string };
+}
+
+/** A span of the request with what it inherits: its resource's attributes and its instrumentation scope. */
+export interface SpanItem {
+  resource: Attributes;
+  scope: { name: string; version: string };
+  /** The span, or why it cannot be read (a span-level problem: the span is rejected, the request goes on). */
+  span: OtlpSpan | SpanProblem;
+}
+
+type Long = { toString(): string };
+type Message = Record<string, unknown>;
+
+const nanos = (v: unknown): bigint =>
+  v == null ? 0n : typeof v === 'number' ? BigInt(Math.max(0, Math.trunc(v))) : BigInt((v as Long).toString());
+const hex = (v: unknown): string => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') : '');
+
+/** A decoded Span message as an OtlpSpan; a value past the attribute limits makes it a SpanProblem. */
+function toSpan(m: Message): OtlpSpan | SpanProblem {
+  try {
+    const status = (m.status ?? {}) as { code?: number; message?: string };
+    return {
+      traceId: hex(m.traceId),
+      spanId: hex(m.spanId),
+      parentSpanId: hex(m.parentSpanId),
+      name: (m.name as string | undefined) ?? '',
+      kind: (m.kind as number | undefined) ?? 0,
+      startNanos: nanos(m.startTimeUnixNano),
+      endNanos: nanos(m.endTimeUnixNano),
+      attributes: attributeMap(m.attributes as KeyValueMessage[], 'the span'),
+      events: ((m.events ?? []) as Message[]).slice(0, 1024).map((e) => ({
+        name: (e.name as string | undefined) ?? '',
+        timeNanos: nanos(e.timeUnixNano),
+        attributes: attributeMap(e.attributes as KeyValueMessage[], `the event "${String(e.name ?? '').slice(0, 100)}"`),
+      })),
+      status: { code: status.code ?? 0, message: status.message ?? '' },
+    };
+  } catch (err) {
+    if (err instanceof SpanProblem) return err;
+    throw err;
+  }
+}
+
+function resourceOf(resource: unknown): Attributes {
+  try {
+    return attributeMap(((resource ?? {}) as Message).attributes as KeyValueMessage[], 'the resource');
+  } catch (err) {
+    if (err instanceof SpanProblem) throw new OtlpDecodeError(err.message);
+    throw err;
+  }
+}
+
+function scopeOf(scope: unknown): SpanItem['scope'] {
+  const s = (scope ?? {}) as { name?: unknown; version?: unknown };
+  return { name: typeof s.name === 'string' ? s.name : '', version: typeof s.version === 'string' ? s.version : '' };
+}
+
+/** What a protobufjs call threw (a truncated or malformed message; a stack overflow on absurd nesting), as a 400. */
+function decoding<T>(what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err;
+    throw new OtlpDecodeError(`${what} does not decode: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * One span's own decoding. The request around it decoded, so the span is delimited: when it alone does not decode
+ * (protobufjs's nesting limit, a malformed field inside it), it is rejected and the rest of the request goes on.
+ */
+function spanDecoding(where: string, run: () => Message): Message | SpanProblem {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err;
+    if (err instanceof SpanProblem) return err;
+    return new SpanProblem(`${where} does not decode: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function* protobufSpans(body: Uint8Array): Generator<SpanItem> {
+  const request = decoding('The body', () => OTLP.TracesRequestView.decode(body)) as unknown as { resourceSpans: Uint8Array[] };
+  for (const [r, rsBytes] of request.resourceSpans.entries()) {
+    const rs = decoding(`resourceSpans[${r}]`, () => OTLP.ResourceSpansView.decode(rsBytes)) as unknown as {
+      resource?: unknown;
+      scopeSpans: Uint8Array[];
+    };
+    const resource = resourceOf(rs.resource);
+    for (const [s, ssBytes] of rs.scopeSpans.entries()) {
+      const ss = decoding(`resourceSpans[${r}].scopeSpans[${s}]`, () => OTLP.ScopeSpansView.decode(ssBytes)) as unknown as {
+        scope?: unknown;
+        spans: Uint8Array[];
+      };
+      const scope = scopeOf(ss.scope);
+      for (const [i, spanBytes] of ss.spans.entries()) {
+        const span = spanDecoding(
+          `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`,
+          () => OTLP.Span.decode(spanBytes) as unknown as Message,
+        );
+        yield { resource, scope, span: span instanceof SpanProblem ? span : toSpan(span) };
+      }
+    }
+  }
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** An OTLP/JSON id: hex (as OTLP/JSON sends it), or base64 (as proto3's JSON mapping does). */
+function idBytes(value: unknown, bytes: number, where: string): Uint8Array {
+  if (value === undefined || value === null || value === '') return new Uint8Array(0);
+  if (typeof value !== 'string') throw new SpanProblem(`${where} must be a string of hex digits`);
+  if (value.length === bytes * 2 && HEX.test(value)) return Buffer.from(value, 'hex');
+  if (BASE64.test(value)) return Buffer.from(value, 'base64');
+  if (HEX.test(value) && value.length % 2 === 0) return Buffer.from(value, 'hex');
+  throw new SpanProblem(`${where} is neither hex nor base64`);
+}
+
+const isObject = (v: unknown): v is Message => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function list(v: unknown, where: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new OtlpDecodeError(`${where} must be an array`);
+  return v;
+}
+
+function object(v: unknown, where: string): Message {
+  if (!isObject(v)) throw new OtlpDecodeError(`${where} must be an object`);
+  return v;
+}
+
+function fromJson(type: protobuf.Type, value: Message, where: string): Message {
+  return decoding(where, () => type.fromObject(value) as unknown as Message);
+}
+
+function* jsonSpans(body: Uint8Array): Generator<SpanItem> {
+  if (!isUtf8(body)) throw new OtlpDecodeError('The body is not valid UTF-8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new OtlpDecodeError(`The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const request = object(parsed, 'The body');
+  for (const [r, rsValue] of list(request.resourceSpans, 'resourceSpans').entries()) {
+    const where = `resourceSpans[${r}]`;
+    const rs = object(rsValue, where);
+    const resource = resourceOf(
+      rs.resource === undefined ? undefined : fromJson(OTLP.Resource, object(rs.resource, `${where}.resource`), `${where}.resource`),
+    );
+    for (const [s, ssValue] of list(rs.scopeSpans, `${where}.scopeSpans`).entries()) {
+      const ss = object(ssValue, `${where}.scopeSpans[${s}]`);
+      const scope = scopeOf(ss.scope);
+      for (const [i, spanValue] of list(ss.spans, `${where}.scopeSpans[${s}].spans`).entries()) {
+        const at = `${where}.scopeSpans[${s}].spans[${i}]`;
+        const raw = object(spanValue, at);
+        const message = spanDecoding(at, () => {
+          const span = {
+            ...raw,
+            traceId: idBytes(raw.traceId, 16, 'traceId'),
+            spanId: idBytes(raw.spanId, 8, 'spanId'),
+            parentSpanId: idBytes(raw.parentSpanId, 8, 'parentSpanId'),
+          };
+          return OTLP.Span.fromObject(span) as unknown as Message;
+        });
+        yield { resource, scope, span: message instanceof SpanProblem ? message : toSpan(message) };
+      }
+    }
+  }
+}
+
+/**
+ * The spans of an ExportTraceServiceRequest, one at a time: a span is decoded only when asked for, so that the
+ * caller may let the event loop serve others between spans. Throws OtlpDecodeError (while iterating) when the
+ * body does not decode; the caller must read every span before storing any, so that such a body stores nothing.
+ */
+export function traceSpans(body: Uint8Array, encoding: Encoding): Generator<SpanItem> {
+  return encoding === 'protobuf' ? protobufSpans(body) : jsonSpans(body);
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+
+/**
+ * The OTLP message types, read at start from the vendored opentelemetry-proto files (vendor/opentelemetry-proto,
+ * vendor/googleapis: where they came from is in their READMEs) by protobufjs, which decodes and encodes them. The
+ * path is the same from src/ and from dist/ (scripts/build.mjs keeps the layout).
+ */
+const VENDOR = fileURLToPath(new URL('../../vendor', import.meta.url));
+const INCLUDES = ['opentelemetry-proto', 'googleapis'].map((d) => path.join(VENDOR, d));
+
+/**
+ * Views of the request that leave each resource's scopes and each scope's spans undecoded (a message field and a
+ * bytes field are the same on the wire), so that spans are decoded one at a time, between which the event loop may
+ * serve others; also what the request's outer levels hold beside them, which is decoded at once.
+ */
+const VIEWS = `
+syntax = "proto3";
+package tally.otlp;
+import "opentelemetry/proto/resource/v1/resource.proto";
+import "opentelemetry/proto/common/v1/common.proto";
+message TracesRequestView { repeated bytes resource_spans = 1; }
+message ResourceSpansView { opentelemetry.proto.resource.v1.Resource resource = 1; repeated bytes scope_spans = 2; }
+message ScopeSpansView { opentelemetry.proto.common.v1.InstrumentationScope scope = 1; repeated bytes spans = 2; }
+`;
+
+function load(): protobuf.Root {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => {
+    if (path.isAbsolute(target)) return target;
+    return INCLUDES.map((dir) => path.join(dir, target)).find((file) => fs.existsSync(file)) ?? target;
+  };
+  root.loadSync(
+    [
+      'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+      'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+      'google/rpc/status.proto',
+    ],
+    { keepCase: false }, // lowerCamelCase field names: OTLP/JSON's keys
+  );
+  protobuf.parse(VIEWS, root, { keepCase: false });
+  root.resolveAll();
+  return root;
+}
+
+const root = load();
+
+export const OTLP = {
+  ExportTraceServiceRequest: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
+  ExportTraceServiceResponse: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
+  ResourceSpans: root.lookupType('opentelemetry.proto.trace.v1.ResourceSpans'),
+  Span: root.lookupType('opentelemetry.proto.trace.v1.Span'),
+  Resource: root.lookupType('opentelemetry.proto.resource.v1.Resource'),
+  InstrumentationScope: root.lookupType('opentelemetry.proto.common.v1.InstrumentationScope'),
+  Status: root.lookupType('google.rpc.Status'),
+  TracesRequestView: root.lookupType('tally.otlp.TracesRequestView'),
+  ResourceSpansView: root.lookupType('tally.otlp.ResourceSpansView'),
+  ScopeSpansView: root.lookupType('tally.otlp.ScopeSpansView'),
+} as const;
