@@ -25,6 +25,7 @@ import { serverTimeouts } from './http/server-options.ts';
 import { startIdempotencyPurge } from './records/idempotency-purge.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerRecordRoutes } from './routes/records.ts';
 import { registerSummaryRoutes } from './routes/summary.ts';
@@ -113,11 +114,13 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
   const limiter =
     config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
-  // Everything under /api is authenticated by the scope's one hook; the routes below it stay open on purpose.
+  // Everything under /api is authenticated by the scope's one hook, and each route declares the key scope it needs;
+  // the routes below it stay open on purpose.
   await registerApi(http, createAuthenticator(deps.store, { limiter }), (api) => {
     registerRecordRoutes(api, service, createConcurrencyGate(config.batchConcurrency));
     registerSummaryRoutes(api, createSummaryService(deps.store));
     registerMetaRoutes(api);
+    registerKeyRoutes(api, deps.store);
   });
   await registerWeb(http);
 

@@ -28,7 +28,7 @@ function sendOutcome(reply: FastifyReply, outcome: WriteOutcome) {
 
 /** The records routes, registered in the authenticated /api scope (api-scope.ts). */
 export function registerRecordRoutes(api: FastifyInstance, service: RecordsService, batchGate: ConcurrencyGate): void {
-  api.post('/records/create', async (request, reply) => {
+  api.post('/records/create', { config: { scope: 'ingest' } }, async (request, reply) => {
     const outcome = await service.create(callerOrg(request), validateCreateBody(request.body), idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });
@@ -41,7 +41,7 @@ export function registerRecordRoutes(api: FastifyInstance, service: RecordsServi
     reply.raw.once('close', ticket.leave); // answered, failed or abandoned: the place is given back once
     await ticket.ready;
   };
-  api.post('/records/batch', { onRequest: throughGate }, async (request, reply) => {
+  api.post('/records/batch', { config: { scope: 'ingest' }, onRequest: throughGate }, async (request, reply) => {
     const outcome = await service.createBatch(callerOrg(request), validateBatchBody(request.body), idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });
@@ -50,10 +50,10 @@ export function registerRecordRoutes(api: FastifyInstance, service: RecordsServi
     const { params, conditions } = parseListRequest(request);
     return sendListPage(request, reply, params, await service.list(callerOrg(request), params, conditions));
   };
-  api.get('/records/list', list);
-  api.post('/records/list', list);
+  api.get('/records/list', { config: { scope: 'read' } }, list);
+  api.post('/records/list', { config: { scope: 'read' } }, list);
 
-  api.get<{ Params: { resource_id: string } }>('/records/:resource_id', async (request) => {
+  api.get<{ Params: { resource_id: string } }>('/records/:resource_id', { config: { scope: 'read' } }, async (request) => {
     return service.get(callerOrg(request), request.params.resource_id);
   });
 }
