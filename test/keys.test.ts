@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { createApiKey } from '../src/auth/api-keys.ts';
-import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
+import { createSqliteStore } from '../src/store/sqlite/store.ts';
+import { startTestApp, TEST_ORG, tempDir, type TestApp } from './helpers/app.ts';
 import { errorCodeOf, sleep } from './helpers/http.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -182,3 +184,20 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+test('a last_used write posted just before the SQLite store closes lets the close finish', async () => {
+  // The writer thread used to be unreferenced on the reply to the last chore, even while close() waited for it to
+  // exit: the event loop could end with the close never finished.
+  for (let round = 0; round < 5; round++) {
+    const dir = tempDir();
+    const store = createSqliteStore(dir);
+    try {
+      await store.ensureApiKey('org_touch', `hash-${round}`);
+      const grant = (await store.keyForHash(`hash-${round}`))!;
+      for (let i = 0; i < 20; i++) void store.touchApiKey(grant.keyId, Date.now() + i).catch(() => {});
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

@@ -46,7 +46,9 @@ export function startWriter(file: string): WriterClient {
     w.on('message', (reply: WriteReply) => {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
-      if (waiting.size === 0) w.unref();
+      // Once close() has begun (worker is no longer w), the thread stays referenced until it exits: a reply to a
+      // chore posted just before close (a key's last_used) must not let the event loop end while close() waits.
+      if (waiting.size === 0 && worker === w) w.unref();
       if (reply.error === undefined) entry?.resolve(reply.changes ?? 0);
       else entry?.reject(writeError(reply.error, reply.code));
     });
