@@ -26,6 +26,7 @@ import { startIdempotencyPurge } from './records/idempotency-purge.ts';
 import { createRecordsService } from './records/service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { createOtlpIngest } from './otlp/ingest.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerOtlpRoutes } from './routes/otlp.ts';
 import { registerRecordRoutes } from './routes/records.ts';
@@ -115,13 +116,15 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
   const limiter =
     config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
-  // Everything under /api and /v1 is authenticated by its scope's one hook; the routes below them stay open on purpose.
+  // Everything under /api and /v1 is authenticated by its scope's one hook, and each route declares the key scope it
+  // needs; the routes below them stay open on purpose.
   const authenticate = createAuthenticator(deps.store, { limiter });
   const batchGate = createConcurrencyGate(config.batchConcurrency); // batches and OTLP requests, which hold many records at once
   await registerApi(http, authenticate, (api) => {
     registerRecordRoutes(api, service, batchGate);
     registerSummaryRoutes(api, createSummaryService(deps.store));
     registerMetaRoutes(api);
+    registerKeyRoutes(api, deps.store);
   });
   await registerOtlpScope(http, authenticate, (v1) => {
     registerOtlpRoutes(v1, createOtlpIngest(service, { onSpans: metrics.otlpSpans }), batchGate, metrics.rejected);

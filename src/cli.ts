@@ -1,12 +1,21 @@
 import { parseArgs } from 'node:util';
-import { createKey } from './bootstrap.ts';
+import { createApiKey, parseName, parseScope, revokeApiKey, toApiKeyJson, toAuditJson } from './auth/api-keys.ts';
 import { ConfigError, ORG_ID_PATTERN, loadConfig } from './config.ts';
+import { AppError } from './errors.ts';
 import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
+import type { Store } from './store/types.ts';
 
 const USAGE = `Usage:
-  tally keys create --org <org_id>   create an API key for the org (creating the org if needed)
+  tally keys create --org <org_id> [--scope ingest|read|admin] [--name <text>]
+                                     create an API key (default scope admin; the org is created if needed)
+  tally keys list --org <org_id>     the org's keys, one a line: id, name, scope, created, last used, revoked
+  tally keys revoke <key_id>         revoke a key (every server on the store refuses it within 5 s)
+  tally audit --org <org_id>         the org's audit log, newest first, one entry a line
   tally serve                        start the server (same as npm start)`;
+
+/** A mistake in the command line: printed with the usage, exit code 2, nothing done. */
+class UsageError extends Error {}
 
 /** Runs a command; resolves with the exit code, or null for `serve`, whose process goes on serving. */
 async function main(argv: string[]): Promise<number | null> {
@@ -15,26 +24,125 @@ async function main(argv: string[]): Promise<number | null> {
     await serve().catch(startFailed);
     return null;
   }
-  if (group !== 'keys' || action !== 'create') {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
+  if (group === 'help' || group === '--help' || group === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
-  const { values } = parseArgs({ args: rest, options: { org: { type: 'string' } } });
-  const org = values.org;
-  if (!org || !ORG_ID_PATTERN.test(org)) {
-    process.stderr.write('tally: --org <org_id> is required (1-128 characters of A-Z a-z 0-9 _ . : -)\n');
-    return 2;
-  }
-  const config = loadConfig(process.env);
-  const store = await createStore(config);
   try {
-    const key = await createKey(store, org);
-    process.stdout.write(`Created an API key for org ${org}. It is shown only once:\n${key}\n`);
-  } finally {
-    await store.close();
+    const command = commandFor(group, action, rest);
+    if (command === null) throw new UsageError('');
+    const config = loadConfig(process.env);
+    const store = await createStore(config);
+    try {
+      await command(store);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(err.message ? `tally: ${err.message} (\`tally help\` for the usage)\n` : `${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      process.stderr.write(`tally: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
-  return 0;
 }
+
+/** The command the arguments name, checked before the store is opened; null when they name none. */
+function commandFor(group: string | undefined, action: string | undefined, rest: string[]): ((store: Store) => Promise<void>) | null {
+  if (group === 'audit') {
+    const org = orgOf(parse(action === undefined ? [] : [action, ...rest], ['org']).values.org);
+    return async (store) => {
+      for (const e of (await store.auditLog(org)).map(toAuditJson)) {
+        process.stdout.write(`${e.at}  ${e.actor}  ${e.action}  ${JSON.stringify(e.details)}\n`);
+      }
+    };
+  }
+  if (group !== 'keys') return null;
+  if (action === 'create') {
+    const { values } = parse(rest, ['org', 'scope', 'name']);
+    const org = orgOf(values.org);
+    const scope = checked(() => parseScope(values.scope ?? 'admin', '--scope'));
+    const name = values.name === undefined ? null : checked(() => parseName(values.name, '--name'));
+    return async (store) => {
+      const { row, secret } = await createApiKey(store, { orgId: org, scope, name, actor: 'cli' });
+      process.stdout.write(
+        `Created API key ${row.id} (scope ${row.scope}${name === null ? '' : `, name ${JSON.stringify(name)}`}) for org ${org}. ` +
+          `The key is shown only once:\n${secret}\n`,
+      );
+    };
+  }
+  if (action === 'list') {
+    const org = orgOf(parse(rest, ['org']).values.org);
+    return async (store) => {
+      const keys = (await store.apiKeys(org)).map(toApiKeyJson);
+      if (keys.length === 0) process.stderr.write(`tally: org ${org} has no API keys\n`);
+      for (const k of keys) {
+        process.stdout.write(
+          `${k.id}  ${k.name === null ? '-' : JSON.stringify(k.name)}  ${k.scope}  created ${k.created}  ` +
+            `last used ${k.last_used ?? 'never'}  ${k.revoked === null ? 'active' : `revoked ${k.revoked}`}\n`,
+        );
+      }
+    };
+  }
+  if (action === 'revoke') {
+    const keyId = parse(rest, [], 1).positionals[0];
+    if (keyId === '') throw new UsageError('a key id is required (see `tally keys list`)');
+    return async (store) => {
+      const already = (await store.apiKey(keyId))?.revokedAt != null;
+      const key = await revokeApiKey(store, { keyId, orgId: null, actor: 'cli' });
+      process.stdout.write(
+        already
+          ? `API key ${key.id} of org ${key.orgId} was already revoked (${new Date(key.revokedAt!).toISOString()}); nothing changed.\n`
+          : `Revoked API key ${key.id} of org ${key.orgId}. Every server on this store refuses it within 5 seconds.\n`,
+      );
+    };
+  }
+  return null;
+}
+
+const OPTIONS = { org: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' } } as const;
+
+/** The options and positionals of a command; one it does not take, or a missing or extra positional, is a usage error. */
+function parse(args: string[], allowed: (keyof typeof OPTIONS)[], positionals = 0) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const extra = Object.keys(parsed.values).find((k) => !allowed.includes(k as keyof typeof OPTIONS));
+  if (extra !== undefined) throw new UsageError(`--${extra} does not apply to this command`);
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(positionals === 0 ? `unexpected argument ${JSON.stringify(parsed.positionals[0])}` : 'a key id is required');
+  }
+  return parsed;
+}
+
+function orgOf(org: string | undefined): string {
+  if (!org || !ORG_ID_PATTERN.test(org)) throw new UsageError('--org <org_id> is required (1-128 characters of A-Z a-z 0-9 _ . : -)');
+  return org;
+}
+
+/** A value the service refuses (an unknown scope, a blank name) is a usage error here. */
+function checked<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof AppError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+// A reader that stops early (`tally keys list ... | head -1`) closes the pipe: that ends the output, not in a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   unknown_operator: 400,
   invalid_filter_value: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   request_timeout: 408,
   idempotency_conflict: 409,

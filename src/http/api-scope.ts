@@ -1,24 +1,39 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { allows, isScope, SCOPE_LIST } from '../auth/scopes.ts';
+import { AppError } from '../errors.ts';
+import type { KeyGrant, Scope } from '../store/types.ts';
 import { carriesBody } from './request-body.ts';
 
-/** Resolves an Authorization header to the caller's org, or throws (401, or 429 from the rate limiter). */
-export type Authenticate = (authorization: string | undefined) => Promise<string>;
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope an API key needs to call the route (docs/keys.md); every route of the /api scope declares one. */
+    scope?: Scope;
+  }
+}
 
-const callers = new WeakMap<FastifyRequest, string>();
+/** Resolves an Authorization header to the caller's key (org and scope), or throws (401, or 429 from the rate limiter). */
+export type Authenticate = (authorization: string | undefined) => Promise<KeyGrant>;
 
-/** The org of the caller, which the /api scope's hook has authenticated before any handler runs. */
-export function callerOrg(request: FastifyRequest): string {
-  const org = callers.get(request);
+const callers = new WeakMap<FastifyRequest, KeyGrant>();
+
+/** The caller's key, which its scope's hook (/api or /v1) has authenticated before any handler runs. */
+export function callerKey(request: FastifyRequest): KeyGrant {
+  const key = callers.get(request);
   // Only a route registered outside an authenticated scope can get here: a wiring mistake, never a client's.
-  if (org === undefined) throw new Error(`${request.method} ${request.routeOptions.url} is not in an authenticated scope (/api, /v1)`);
-  return org;
+  if (key === undefined) throw new Error(`${request.method} ${request.routeOptions.url} is not in an authenticated scope (/api, /v1)`);
+  return key;
+}
+
+/** The org of the caller. */
+export function callerOrg(request: FastifyRequest): string {
+  return callerKey(request).orgId;
 }
 
 /**
- * A scope whose first hook authenticates every route in it: a new route cannot forget it, and what a route's own
- * hooks take (the batch gate) is taken only for a known caller. A refused request that carries a body is answered
- * at once with `Connection: close`, so the body is never read and the socket is closed instead of being kept for
- * an upload nobody asked for.
+ * A scope whose first hook authenticates and then checks the key's scope against the one the route declares (`config: { scope }`): a new route cannot forget either, and one that declares no
+ * scope fails the app's start. What a route's own hooks take (the batch gate) is taken only for a caller allowed
+ * to call it. A refused request that carries a body is answered at once with `Connection: close`, so the body is
+ * never read and the socket is closed instead of being kept for an upload nobody asked for.
  */
 async function registerAuthenticated(
   app: FastifyInstance,
@@ -28,9 +43,22 @@ async function registerAuthenticated(
 ): Promise<void> {
   await app.register(
     async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        if (!isScope(route.config?.scope)) {
+          throw new Error(`${[route.method].flat().join(',')} ${route.url} declares no scope: give it config: { scope: ${SCOPE_LIST} }`);
+        }
+      });
       scope.addHook('onRequest', async (request, reply) => {
         try {
-          callers.set(request, await authenticate(request.headers.authorization));
+          const key = await authenticate(request.headers.authorization);
+          const needs = request.routeOptions.config.scope!;
+          if (!allows(key.scope, needs)) {
+            throw new AppError(
+              'forbidden',
+              `${request.method} ${request.routeOptions.url} needs an API key with the "${needs}" scope${needs === 'admin' ? '' : ' (or "admin")'}; this key's scope is "${key.scope}"`,
+            );
+          }
+          callers.set(request, key);
         } catch (err) {
           if (carriesBody(request.raw)) reply.header('connection', 'close');
           throw err;

@@ -20,6 +20,7 @@ export function traceResponse(result: ExportResult, encoding: Encoding): Buffer 
 /** The gRPC code OTLP/HTTP's google.rpc.Status carries for an HTTP status. */
 function grpcCode(httpStatus: number): number {
   if (httpStatus === 401) return 16; // UNAUTHENTICATED
+  if (httpStatus === 403) return 7; // PERMISSION_DENIED
   if (httpStatus === 404) return 5; // NOT_FOUND
   if (httpStatus === 408) return 4; // DEADLINE_EXCEEDED
   if (httpStatus === 413 || httpStatus === 429) return 8; // RESOURCE_EXHAUSTED

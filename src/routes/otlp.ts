@@ -18,7 +18,7 @@ export function registerOtlpRoutes(
   onRejected: (code: ErrorCode) => void,
 ): void {
   registerOtlpBody(v1, onRejected);
-  v1.post('/traces', { onRequest: [requireOtlpContentType, throughGate(gate)] }, async (request, reply) => {
+  v1.post('/traces', { config: { scope: 'ingest' }, onRequest: [requireOtlpContentType, throughGate(gate)] }, async (request, reply) => {
     const encoding = encodingOf(request.headers['content-type'])!; // requireOtlpContentType let only these through
     const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
     const result = await ingest.traces(callerOrg(request), body, encoding);

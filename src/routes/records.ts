@@ -28,14 +28,14 @@ function sendOutcome(reply: FastifyReply, outcome: WriteOutcome) {
 
 /** The records routes, registered in the authenticated /api scope (api-scope.ts). */
 export function registerRecordRoutes(api: FastifyInstance, service: RecordsService, batchGate: ConcurrencyGate): void {
-  api.post('/records/create', async (request, reply) => {
+  api.post('/records/create', { config: { scope: 'ingest' } }, async (request, reply) => {
     const outcome = await service.create(callerOrg(request), validateCreateBody(request.body), idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });
 
   // A batch of up to 1,000 records is held in memory while it is parsed, validated and encoded: it waits at the gate
   // before its body is read (concurrency-gate.ts), which OTLP's requests share.
-  api.post('/records/batch', { onRequest: throughGate(batchGate) }, async (request, reply) => {
+  api.post('/records/batch', { config: { scope: 'ingest' }, onRequest: throughGate(batchGate) }, async (request, reply) => {
     const outcome = await service.createBatch(callerOrg(request), validateBatchBody(request.body), idempotencyOf(request));
     return sendOutcome(reply, outcome);
   });
@@ -44,10 +44,10 @@ export function registerRecordRoutes(api: FastifyInstance, service: RecordsServi
     const { params, conditions } = parseListRequest(request);
     return sendListPage(request, reply, params, await service.list(callerOrg(request), params, conditions));
   };
-  api.get('/records/list', list);
-  api.post('/records/list', list);
+  api.get('/records/list', { config: { scope: 'read' } }, list);
+  api.post('/records/list', { config: { scope: 'read' } }, list);
 
-  api.get<{ Params: { resource_id: string } }>('/records/:resource_id', async (request) => {
+  api.get<{ Params: { resource_id: string } }>('/records/:resource_id', { config: { scope: 'read' } }, async (request) => {
     return service.get(callerOrg(request), request.params.resource_id);
   });
 }

@@ -9,6 +9,6 @@ export function registerSummaryRoutes(api: FastifyInstance, service: SummaryServ
     const { params, conditions } = parseListRequest(request);
     return service.summary(callerOrg(request), params.since, conditions);
   };
-  api.get('/records/summary', summary);
-  api.post('/records/summary', summary);
+  api.get('/records/summary', { config: { scope: 'read' } }, summary);
+  api.post('/records/summary', { config: { scope: 'read' } }, summary);
 }

@@ -51,6 +51,39 @@ export interface WirePage {
   release(): void;
 }
 
+/** What an API key may call (docs/keys.md): `admin` everything, `read` what reads, `ingest` what writes records. */
+export const SCOPES = ['ingest', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** An API key as stored, never its secret (only the secret's SHA-256 is kept). Times are ms since the epoch. */
+export interface ApiKeyRow {
+  id: string;
+  orgId: string;
+  /** Null for keys made without one (before keys had names, at first start, or by the CLI without --name). */
+  name: string | null;
+  scope: Scope;
+  createdAt: number;
+  /** Brought up to date at most once a minute per process (auth/authenticator.ts). */
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** What a valid (known, unrevoked) key resolves to. */
+export interface KeyGrant {
+  keyId: string;
+  orgId: string;
+  scope: Scope;
+}
+
+/** An entry of the append-only audit log: who (a key id or `cli`) did what, with details as JSON text. */
+export interface AuditEntry {
+  orgId: string;
+  at: number;
+  actor: string;
+  action: string;
+  details: string;
+}
+
 /** Everything Tally asks of a database. Driver types never leave the implementations. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
@@ -86,10 +119,26 @@ export interface Store {
   list(orgId: string, query: ListQuery): Promise<ListResult>;
   /** Aggregates over the records a list with the same start time and filters would return; budgeted as list. */
   summary(orgId: string, query: SummaryQuery): Promise<SummaryData>;
-  /** Makes sure the org exists and the key hash belongs to it; true when the key was new. */
+  /** Makes sure the org exists and the key hash belongs to it (an admin key, unnamed); true when the key was new. */
   ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;
-  orgForKeyHash(keyHash: string): Promise<string | null>;
+  /** The key a hash belongs to, or null when it is unknown or revoked. */
+  keyForHash(keyHash: string): Promise<KeyGrant | null>;
   hasAnyApiKey(): Promise<boolean>;
+  /** Creates the org when needed, stores the key and appends the audit entry (for the key's org), in one transaction. */
+  createApiKey(key: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> & { keyHash: string }, audit: Omit<AuditEntry, 'orgId'>): Promise<void>;
+  /** The org's keys, revoked ones included, oldest first. */
+  apiKeys(orgId: string): Promise<ApiKeyRow[]>;
+  /** A key by id, whatever its org; null when there is none. */
+  apiKey(id: string): Promise<ApiKeyRow | null>;
+  /**
+   * Revokes the key at `at` and appends the audit entry (for the key's org) in one transaction; false, with nothing
+   * changed, when there is no such unrevoked key.
+   */
+  revokeApiKey(id: string, at: number, audit: Omit<AuditEntry, 'orgId' | 'at'>): Promise<boolean>;
+  /** Records that the key was used at `at` (never moves last_used back). */
+  touchApiKey(id: string, at: number): Promise<void>;
+  /** The org's audit log, newest first. */
+  auditLog(orgId: string): Promise<AuditEntry[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -207,4 +207,30 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     `,
   },
+  {
+    version: 8,
+    name: 'scoped api keys and the audit log',
+    sql: `
+      -- As SQLite's migration 11: keys get an id, a name, a scope (admin for the keys made before), the time they
+      -- were last used and the time they were revoked. The id's default is volatile, so every existing key gets its
+      -- own, and a key inserted without one (an older Tally beside this one) too.
+      ALTER TABLE api_keys
+        ADD COLUMN id text COLLATE "C" NOT NULL DEFAULT ('key_' || substr(md5(random()::text || clock_timestamp()::text), 1, 24)),
+        ADD COLUMN name text,
+        ADD COLUMN scope text NOT NULL DEFAULT 'admin' CHECK (scope IN ('ingest', 'read', 'admin')),
+        ADD COLUMN last_used_at bigint,
+        ADD COLUMN revoked_at bigint;
+      CREATE UNIQUE INDEX api_keys_id ON api_keys (id);
+      -- Append-only: Tally never updates or deletes an entry. details is JSON text.
+      CREATE TABLE audit_log (
+        seq bigserial PRIMARY KEY,
+        org_id text COLLATE "C" NOT NULL,
+        at bigint NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        details text NOT NULL
+      );
+      CREATE INDEX audit_log_org ON audit_log (org_id, seq);
+    `,
+  },
 ];

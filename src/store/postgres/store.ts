@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { runSummary } from '../sql/summary.ts';
-import type { ListQuery, ListResult, Store } from '../types.ts';
+import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
+import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
 import { createAvailability } from './availability.ts';
 import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
@@ -17,6 +18,7 @@ import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
+const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -110,8 +112,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         const now = Date.now();
         await pool.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [orgId, now]);
         const added = await pool.query(
-          'INSERT INTO api_keys (key_hash, org_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_hash) DO NOTHING',
-          [keyHash, orgId, now],
+          'INSERT INTO api_keys (key_hash, org_id, created_at, id) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING',
+          [keyHash, orgId, now, generateKeyId()],
         );
         if (added.rowCount === 1) return true;
         // Replicas starting together may race to add the same configured key; the loser finds it here.
@@ -120,9 +122,67 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         return false;
       });
     },
-    async orgForKeyHash(keyHash) {
-      const [row] = await run(() => rows('SELECT org_id FROM api_keys WHERE key_hash = $1', [keyHash], 'tally_org_for_key'));
-      return row ? (row.org_id as string) : null;
+    async keyForHash(keyHash) {
+      const [row] = await run(() =>
+        rows(
+          'SELECT id AS "keyId", org_id AS "orgId", scope FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+          [keyHash],
+          'tally_key_for_hash',
+        ),
+      );
+      return (row as unknown as KeyGrant | undefined) ?? null;
+    },
+    async createApiKey(key, audit) {
+      await run(() =>
+        inTransaction(pool, async (client) => {
+          await client.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [key.orgId, key.createdAt]);
+          await client.query('INSERT INTO api_keys (key_hash, org_id, created_at, id, name, scope) VALUES ($1, $2, $3, $4, $5, $6)', [
+            key.keyHash,
+            key.orgId,
+            key.createdAt,
+            key.id,
+            key.name,
+            key.scope,
+          ]);
+          await client.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+            key.orgId,
+            audit.at,
+            audit.actor,
+            audit.action,
+            audit.details,
+          ]);
+        }),
+      );
+    },
+    async apiKeys(orgId) {
+      return (await run(() => rows(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at, id`, [orgId]))).map(
+        apiKeyRow,
+      );
+    },
+    async apiKey(id) {
+      const [row] = await run(() => rows(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1`, [id]));
+      return row ? apiKeyRow(row) : null;
+    },
+    async revokeApiKey(id, at, audit) {
+      // One statement: the key's row is revoked and its audit entry appended together, or neither.
+      const done = await run(() =>
+        pool.query(
+          `WITH revoked AS (UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING org_id)
+           INSERT INTO audit_log (org_id, at, actor, action, details) SELECT org_id, $2, $3, $4, $5 FROM revoked`,
+          [id, at, audit.actor, audit.action, audit.details],
+        ),
+      );
+      return done.rowCount === 1;
+    },
+    async touchApiKey(id, at) {
+      await run(() =>
+        pool.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]),
+      );
+    },
+    async auditLog(orgId) {
+      return (
+        await run(() => rows('SELECT org_id, at, actor, action, details FROM audit_log WHERE org_id = $1 ORDER BY seq DESC', [orgId]))
+      ).map(auditEntry);
     },
     async hasAnyApiKey() {
       return (await run(() => rows('SELECT 1 FROM api_keys LIMIT 1', []))).length > 0;

@@ -191,4 +191,33 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
     `,
   },
+  {
+    version: 11,
+    name: 'scoped api keys and the audit log',
+    sql: `
+      -- Keys get an id (what the keys API and CLI name them by), a name, a scope, the time they were last used and
+      -- the time they were revoked. Keys made before scopes existed are admin (docs/keys.md).
+      ALTER TABLE api_keys ADD COLUMN id TEXT;
+      ALTER TABLE api_keys ADD COLUMN name TEXT;
+      ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin' CHECK (scope IN ('ingest', 'read', 'admin'));
+      ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+      ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
+      UPDATE api_keys SET id = 'key_' || lower(hex(randomblob(12)));
+      -- SQLite cannot give an added column a random default: a key inserted without an id gets one here.
+      CREATE TRIGGER api_keys_id AFTER INSERT ON api_keys WHEN NEW.id IS NULL BEGIN
+        UPDATE api_keys SET id = 'key_' || lower(hex(randomblob(12))) WHERE rowid = NEW.rowid;
+      END;
+      CREATE UNIQUE INDEX api_keys_id ON api_keys(id);
+      -- Append-only: Tally never updates or deletes an entry. details is JSON text.
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_org ON audit_log(org_id, seq);
+    `,
+  },
 ];

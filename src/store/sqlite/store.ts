@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
-import type { ListQuery, ListResult, Store } from '../types.ts';
+import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
+import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
 import { createCountMemo } from './count-memo.ts';
 import { memoKey } from './list-read.ts';
 import { openSqlite } from './open.ts';
@@ -42,9 +43,16 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const readers = startReaders(file, { size, budgetMs: queryTimeoutMs, log });
   const getStmt = db.prepare(`SELECT ${COLUMN_NAMES.join(', ')} FROM records WHERE org_id = ? AND id = ?`);
   const keyStmt = db.prepare('SELECT org_id FROM api_keys WHERE key_hash = ?');
+  const grantStmt = db.prepare('SELECT id AS keyId, org_id AS orgId, scope FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL');
+  const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
+  const orgKeysStmt = db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE org_id = ? ORDER BY created_at, id`);
+  const keyByIdStmt = db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`);
+  const auditStmt = db.prepare('SELECT org_id, at, actor, action, details FROM audit_log WHERE org_id = ? ORDER BY seq DESC');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
   const ensureOrg = db.prepare('INSERT INTO orgs (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
-  const ensureKey = db.prepare('INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING');
+  const ensureKey = db.prepare(
+    'INSERT INTO api_keys (key_hash, org_id, created_at, id) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING',
+  );
   const memo = createCountMemo();
   const idempotencyStmt = db.prepare(
     'SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = ? AND key = ?',
@@ -90,14 +98,32 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
             if (existing.org_id !== orgId) throw new KeyConflictError();
             return false;
           }
-          ensureKey.run(keyHash, orgId, Date.now());
+          ensureKey.run(keyHash, orgId, Date.now(), generateKeyId());
           return true;
         })
         .immediate();
     },
-    async orgForKeyHash(keyHash) {
-      const row = keyStmt.get(keyHash) as { org_id: string } | undefined;
-      return row?.org_id ?? null;
+    async keyForHash(keyHash) {
+      return (grantStmt.get(keyHash) as KeyGrant | undefined) ?? null;
+    },
+    async createApiKey(key, audit) {
+      await writer.writeKey({ create: key, audit });
+    },
+    async apiKeys(orgId) {
+      return (orgKeysStmt.all(orgId) as Record<string, unknown>[]).map(apiKeyRow);
+    },
+    async apiKey(id) {
+      const row = keyByIdStmt.get(id) as Record<string, unknown> | undefined;
+      return row ? apiKeyRow(row) : null;
+    },
+    async revokeApiKey(id, at, audit) {
+      return (await writer.writeKey({ revoke: { id, at }, audit })) === 1;
+    },
+    async touchApiKey(id, at) {
+      await writer.writeKey({ touch: { id, at } });
+    },
+    async auditLog(orgId) {
+      return (auditStmt.all(orgId) as Record<string, unknown>[]).map(auditEntry);
     },
     async hasAnyApiKey() {
       return anyKeyStmt.get() !== undefined;

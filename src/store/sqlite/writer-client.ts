@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
+import type { KeyWrite } from './key-writes.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -16,6 +17,8 @@ export interface WriterClient {
   deadLetter(rows: DeadLetterRow[]): Promise<void>;
   /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many. */
   purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
+  /** Creates, revokes or marks used an API key (key-writes.ts); resolves with the rows it changed. */
+  writeKey(write: KeyWrite): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,9 @@ export function startWriter(file: string): WriterClient {
     w.on('message', (reply: WriteReply) => {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
-      if (waiting.size === 0) w.unref();
+      // Once close() has begun (worker is no longer w), the thread stays referenced until it exits: a reply to a
+      // chore posted just before close (a key's last_used) must not let the event loop end while close() waits.
+      if (waiting.size === 0 && worker === w) w.unref();
       if (reply.error === undefined) entry?.resolve(reply.changes ?? 0);
       else entry?.reject(writeError(reply.error, reply.code));
     });
@@ -106,6 +111,7 @@ export function startWriter(file: string): WriterClient {
       await chore({ deadLetters: rows });
     },
     purgeIdempotencyKeys: (before, limit) => chore({ purgeIdempotencyKeys: { before, limit } }),
+    writeKey: (write) => chore({ key: write }),
     async close() {
       const w = worker;
       worker = null;

@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
+import type { KeyWrite } from './key-writes.ts';
+import { createKeyWriter } from './key-writes.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
 
@@ -21,11 +23,13 @@ export interface WriteRequest {
 }
 /**
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
- * aside; or expired Idempotency-Key rows deleted (the reply says how many).
+ * aside; expired Idempotency-Key rows deleted (the reply says how many); or an API key created, revoked or
+ * marked used (key-writes.ts).
  */
 export type ChoreRequest = { id: number } & (
   | { deadLetters: DeadLetterRow[] }
   | { purgeIdempotencyKeys: { before: number; limit: number } }
+  | { key: KeyWrite }
 );
 export interface WriteReply {
   id: number;
@@ -48,6 +52,7 @@ const setAside = db.transaction((rows: DeadLetterRow[]) => {
 const purgeKeys = db.prepare(
   'DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
 );
+const writeKey = createKeyWriter(db);
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -117,6 +122,8 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     });
   } else if ('purgeIdempotencyKeys' in msg) {
     run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
+  } else if ('key' in msg) {
+    run(msg.id, () => writeKey(msg.key));
   } else if (msg.part !== 'whole') {
     chunk(msg);
   } else {
