@@ -78,7 +78,16 @@ const offsetFormat = new Map<string, Intl.DateTimeFormat>();
 function wall(zone: string, ms: number): number {
   let f = offsetFormat.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     offsetFormat.set(zone, f);
   }
   const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, x.value]));
@@ -213,7 +222,8 @@ async function checkAgainstReference(t: TestApp, p: Params, body: any) {
       const last = orderValue(measuresOf(groups.get(JSON.stringify(p.group_by.map((d) => shown.at(-1)!.group[d])))!));
       for (const [, g] of rest) {
         const v = orderValue(measuresOf(g));
-        if (v !== null && last !== null) assert.ok(descending ? v <= last + 1e-9 * Math.abs(v) : v >= last - 1e-9 * Math.abs(v), 'the shown groups are the top ones');
+        if (v !== null && last !== null)
+          assert.ok(descending ? v <= last + 1e-9 * Math.abs(v) : v >= last - 1e-9 * Math.abs(v), 'the shown groups are the top ones');
       }
       const ref = measuresOf(rest.flatMap(([, g]) => g));
       for (const m of p.measures) close(other[0][m], ref[m], `${bucket} other ${m}`);
@@ -292,8 +302,24 @@ describe('analytics', () => {
 
       test('GET reads the same parameters, comma-separated, with filters as JSON', async () => {
         const t = apps.get(kind)!;
-        const p = { param_a: '2026-10-22T00:00:00Z', end: '2026-11-05T00:00:00Z', interval: 'day', tz: 'Europe/Berlin', group_by: ['field_4', 'status'], measures: ['count', 'cost', 'latency_p95'] as Measure[], order_by: '-cost', limit: 2, filters: { field_10: { operator: 'in', value: ['acme', 'globex'] } } };
-        const qs = new URLSearchParams({ ...p, group_by: p.group_by.join(','), measures: p.measures.join(','), limit: '2', filters: JSON.stringify(p.filters) });
+        const p = {
+          param_a: '2026-10-22T00:00:00Z',
+          end: '2026-11-05T00:00:00Z',
+          interval: 'day',
+          tz: 'Europe/Berlin',
+          group_by: ['field_4', 'status'],
+          measures: ['count', 'cost', 'latency_p95'] as Measure[],
+          order_by: '-cost',
+          limit: 2,
+          filters: { field_10: { operator: 'in', value: ['acme', 'globex'] } },
+        };
+        const qs = new URLSearchParams({
+          ...p,
+          group_by: p.group_by.join(','),
+          measures: p.measures.join(','),
+          limit: '2',
+          filters: JSON.stringify(p.filters),
+        });
         const get = await t.request('GET', `/api/records/analytics?${qs}`);
         const post = await analytics(t, p);
         assert.equal(get.status, 200, JSON.stringify(get.body));
@@ -311,7 +337,16 @@ describe('analytics', () => {
         assert.equal(Date.parse(res.body.end) - Date.parse(res.body.param_a), 30 * 86_400_000);
         assert.deepEqual([res.body.interval, res.body.tz, res.body.group_by, res.body.results], [null, 'UTC', [], []]);
         const all = await analytics(t, { param_a: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' });
-        assert.deepEqual(Object.keys(all.body.results[0]), ['bucket', 'group', 'count', 'cost', 'tokens_total', 'latency_p50', 'latency_p95', 'error_count']);
+        assert.deepEqual(Object.keys(all.body.results[0]), [
+          'bucket',
+          'group',
+          'count',
+          'cost',
+          'tokens_total',
+          'latency_p50',
+          'latency_p95',
+          'error_count',
+        ]);
         assert.equal(all.body.results[0].bucket, null);
         assert.equal(all.body.results[0].count, RECORDS.length);
       });
@@ -319,7 +354,22 @@ describe('analytics', () => {
       test('daylight saving: 23- and 25-hour days, the repeated hour twice, weeks from Monday, months, a range starting inside a bucket', async () => {
         const t = await startTestApp(kind);
         try {
-          const at = ['2026-10-24T22:30:00Z', '2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z', '2026-10-25T22:59:00Z', '2026-10-25T23:00:00Z', '2026-03-08T04:59:00Z', '2026-03-08T05:00:00Z', '2026-03-09T03:59:00Z', '2026-03-09T04:00:00Z', '2026-11-01T04:00:00Z', '2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z', '2026-11-02T04:59:00Z', '2026-11-02T05:00:00Z'];
+          const at = [
+            '2026-10-24T22:30:00Z',
+            '2026-10-25T00:30:00Z',
+            '2026-10-25T01:30:00Z',
+            '2026-10-25T22:59:00Z',
+            '2026-10-25T23:00:00Z',
+            '2026-03-08T04:59:00Z',
+            '2026-03-08T05:00:00Z',
+            '2026-03-09T03:59:00Z',
+            '2026-03-09T04:00:00Z',
+            '2026-11-01T04:00:00Z',
+            '2026-11-01T05:30:00Z',
+            '2026-11-01T06:30:00Z',
+            '2026-11-02T04:59:00Z',
+            '2026-11-02T05:00:00Z',
+          ];
           await t.createMany(at.length, (i) => ({ timestamp: at[i], field_4: 'gpt-4o', field_7: i }));
           const buckets = async (p: Partial<Params>) =>
             (await analytics(t, { measures: ['count'], ...p })).body.results.map((r: any) => [r.bucket, r.count]);
@@ -343,7 +393,9 @@ describe('analytics', () => {
             ['2026-10-26T00:00:00+01:00', 1],
           ]);
           assert.deepEqual(await buckets({ ...oct, end: '2026-10-31T00:00:00Z', interval: 'month' }), [['2026-10-01T00:00:00+02:00', 5]]);
-          assert.deepEqual(await buckets({ ...oct, param_a: '2026-10-25T00:00:00Z', interval: 'month' }), [['2026-10-01T00:00:00+02:00', 4]]);
+          assert.deepEqual(await buckets({ ...oct, param_a: '2026-10-25T00:00:00Z', interval: 'month' }), [
+            ['2026-10-01T00:00:00+02:00', 4],
+          ]);
           // A range that starts inside a bucket counts only what is inside the range; the bucket keeps its start.
           assert.deepEqual(await buckets({ ...oct, param_a: '2026-10-25T01:00:00Z', interval: 'day' }), [
             ['2026-10-25T00:00:00+02:00', 2],
@@ -382,8 +434,19 @@ describe('analytics', () => {
         const t = await startTestApp(kind);
         try {
           const models = ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'c', 'c', 'd', null];
-          await t.createMany(models.length, (i) => ({ timestamp: '2026-05-01T10:00:00Z', field_4: models[i], field_7: i + 1, field_6: i === 10 ? null : 0.5 }));
-          const res = await analytics(t, { param_a: '2026-05-01T00:00:00Z', end: '2026-05-02T00:00:00Z', group_by: ['field_4'], measures: ['count', 'latency_p50', 'cost', 'uncosted_count'], limit: 2 });
+          await t.createMany(models.length, (i) => ({
+            timestamp: '2026-05-01T10:00:00Z',
+            field_4: models[i],
+            field_7: i + 1,
+            field_6: i === 10 ? null : 0.5,
+          }));
+          const res = await analytics(t, {
+            param_a: '2026-05-01T00:00:00Z',
+            end: '2026-05-02T00:00:00Z',
+            group_by: ['field_4'],
+            measures: ['count', 'latency_p50', 'cost', 'uncosted_count'],
+            limit: 2,
+          });
           assert.deepEqual(res.body.results, [
             { bucket: null, group: { field_4: 'a' }, count: 4, latency_p50: 2, cost: 2, uncosted_count: 0 },
             { bucket: null, group: { field_4: 'b' }, count: 3, latency_p50: 6, cost: 1.5, uncosted_count: 0 },
@@ -423,7 +486,11 @@ describe('analytics', () => {
           assert.match(res.body.error.message, new RegExp(name));
         }
         assert.equal((await t.request('GET', '/api/records/analytics/?filters={')).body.error.details[0].field, 'filters');
-        assert.equal((await analytics(t, { param_a: '2026-01-01T00:00:00Z', end: '2026-01-07T22:40:00Z', interval: 'minute' })).status, 200, '10,000 buckets are allowed');
+        assert.equal(
+          (await analytics(t, { param_a: '2026-01-01T00:00:00Z', end: '2026-01-07T22:40:00Z', interval: 'minute' })).status,
+          200,
+          '10,000 buckets are allowed',
+        );
         assert.equal((await t.request('GET', '/api/records/analytics/', undefined, { authorization: 'Bearer wrong' })).status, 401);
       });
     });
