@@ -24,12 +24,14 @@ import { registerSecurityHeaders, setSecurityHeaders } from './http/security-hea
 import { serverTimeouts } from './http/server-options.ts';
 import { startIdempotencyPurge } from './records/idempotency-purge.ts';
 import { createRecordsService } from './records/service.ts';
+import { createAnalyticsService } from './records/analytics-service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { createOtlpIngest } from './otlp/ingest.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerOtlpRoutes } from './routes/otlp.ts';
 import { registerRecordRoutes } from './routes/records.ts';
+import { registerAnalyticsRoutes } from './routes/analytics.ts';
 import { registerSummaryRoutes } from './routes/summary.ts';
 import type { Store } from './store/types.ts';
 import { createWriteQueue, type WriteQueue } from './store/write-queue.ts';
@@ -123,6 +125,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   await registerApi(http, authenticate, (api) => {
     registerRecordRoutes(api, service, batchGate);
     registerSummaryRoutes(api, createSummaryService(deps.store));
+    registerAnalyticsRoutes(api, createAnalyticsService(deps.store));
     registerMetaRoutes(api);
     registerKeyRoutes(api, deps.store);
   });

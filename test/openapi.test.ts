@@ -34,6 +34,7 @@ describe('OpenAPI document and reference page', () => {
       '/api/records/list/',
       '/api/records/{resource_id}/',
       '/api/records/summary/',
+      '/api/records/analytics/',
       '/api/meta/fields',
     ]) {
       assert.ok(doc.paths[p], `documents ${p}`);

@@ -30,6 +30,9 @@ const NEEDS: Record<string, Scope> = {
   'GET /api/records/summary': 'read',
   'HEAD /api/records/summary': 'read',
   'POST /api/records/summary': 'read',
+  'GET /api/records/analytics': 'read',
+  'HEAD /api/records/analytics': 'read',
+  'POST /api/records/analytics': 'read',
   'GET /api/meta/fields': 'read',
   'HEAD /api/meta/fields': 'read',
   'GET /api/keys': 'admin',
@@ -46,6 +49,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/records/batch': { records: [{ field_1: 'from the scope matrix' }] },
   'POST /api/records/list': {},
   'POST /api/records/summary': {},
+  'POST /api/records/analytics': {},
   'POST /api/keys': { scope: 'read', name: 'made by the scope matrix' },
   'POST /v1/traces': { resourceSpans: [] },
 };

@@ -4,6 +4,21 @@ import { createRecordSchema, recordOutputSchema } from '../fields/schema.ts';
 import { MAX_FILTERS, MAX_FILTER_VALUES, MAX_IN_VALUES, OPERATORS } from '../query/filters.ts';
 import { MAX_BATCH } from '../fields/validate-batch.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/list-params.ts';
+import { DIMENSION_FIELDS, MAX_DIMENSIONS, MAX_LIMIT, MEASURES } from '../query/analytics-params.ts';
+import { INTERVALS } from '../query/calendar.ts';
+
+/** The analytics parameters as the contract's table gives them. */
+const ANALYTICS_PARAMS: [string, string][] = [
+  ['param_a', 'Start, ISO 8601, inclusive (default: 30 days before end); without an offset read as UTC'],
+  ['end', 'End, ISO 8601, exclusive (default: now)'],
+  ['interval', `One of ${INTERVALS.join(', ')} (weeks start on Monday); absent: one bucket over the range`],
+  ['tz', 'IANA time zone of the bucket boundaries (default UTC)'],
+  ['group_by', `Up to ${MAX_DIMENSIONS} of ${DIMENSION_FIELDS.join(', ')}, field_9__<key>`],
+  ['measures', `Any of ${MEASURES.join(', ')} (default count,cost,tokens_total,latency_p50,latency_p95,error_count)`],
+  ['filters', "The list's filters, as JSON"],
+  ['order_by', 'A requested measure, "-" for descending (default -count)'],
+  ['limit', `The most groups per bucket, 1-${MAX_LIMIT} (default 100); the rest form one "other" row`],
+];
 
 /** The OpenAPI 3 document, derived from the same registry and schemas the server validates with. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -164,6 +179,39 @@ export function openApiDocument(version: string): Record<string, unknown> {
             200: { description: 'The summary', content: json(ref('Summary')) },
             400: error('Bad query parameter or filter'),
             ...auth,
+          },
+        },
+      },
+      '/api/records/analytics/': {
+        get: {
+          summary: 'Measures per time bucket and group (docs/analytics.md); lists comma-separated, filters as JSON',
+          parameters: ANALYTICS_PARAMS.map(([name, description]) => ({ name, in: 'query', description, schema: { type: 'string' } })),
+          responses: {
+            200: { description: 'The results, ordered by bucket then order_by', content: json({ type: 'object' }) },
+            400: error('A malformed parameter, named in the error'),
+            ...auth,
+            422: error('The scan ran out of its time budget (query_timeout)'),
+          },
+        },
+        post: {
+          summary: 'Analytics with the parameters in a JSON body (its keys win over the query string)',
+          requestBody: {
+            content: json({
+              type: 'object',
+              properties: {
+                ...Object.fromEntries(ANALYTICS_PARAMS.map(([name, description]) => [name, { type: 'string', description }])),
+                group_by: { type: 'array', items: { type: 'string' }, maxItems: MAX_DIMENSIONS },
+                measures: { type: 'array', items: { enum: MEASURES } },
+                limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+                filters: ref('Filters'),
+              },
+            }),
+          },
+          responses: {
+            200: { description: 'The results, ordered by bucket then order_by', content: json({ type: 'object' }) },
+            400: error('A malformed parameter, named in the error'),
+            ...auth,
+            422: error('The scan ran out of its time budget (query_timeout)'),
           },
         },
       },

@@ -43,7 +43,7 @@ function bad(field: string, message: string): never {
   throw new AppError('invalid_filter_value', `Filter "${field}": ${message}`, [{ field, message }]);
 }
 
-function resolveTarget(name: string): Target {
+export function resolveTarget(name: string): Target {
   if (name.startsWith(METADATA_PREFIX)) {
     const path = name.slice(METADATA_PREFIX.length).split('__');
     if (path.some((k) => !META_KEY.test(k) || !isStorableText(k))) {

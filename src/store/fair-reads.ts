@@ -109,5 +109,6 @@ export function withFairReads(store: Store, scheduler: ReadScheduler): Store {
     ...store,
     list: (orgId, query) => scheduler.run(orgId, () => store.list(orgId, query)),
     summary: (orgId, query) => scheduler.run(orgId, () => store.summary(orgId, query)),
+    analytics: (orgId, query) => scheduler.run(orgId, () => store.analytics(orgId, query)),
   };
 }

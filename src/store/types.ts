@@ -3,6 +3,7 @@ import type { Sort } from '../query/list-params.ts';
 import type { RecordData } from '../model/record.ts';
 import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
+import type { AnalyticsData, AnalyticsQuery } from './analytics-types.ts';
 
 export interface ListQuery {
   conditions: Condition[];
@@ -119,6 +120,8 @@ export interface Store {
   list(orgId: string, query: ListQuery): Promise<ListResult>;
   /** Aggregates over the records a list with the same start time and filters would return; budgeted as list. */
   summary(orgId: string, query: SummaryQuery): Promise<SummaryData>;
+  /** Measures per bucket and group over the org's records in a range (docs/analytics.md); budgeted as list. */
+  analytics(orgId: string, query: AnalyticsQuery): Promise<AnalyticsData>;
   /** Makes sure the org exists and the key hash belongs to it (an admin key, unnamed); true when the key was new. */
   ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;
   /** The key a hash belongs to, or null when it is unknown or revoked. */

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { RECORD_COLUMNS } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
+import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary } from '../sql/summary.ts';
 import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
 import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
+import { postgresAnalyticsDialect } from './analytics.ts';
 import { createAvailability } from './availability.ts';
 import { postgresDialect } from './dialect.ts';
 import { INSERT_RECORDS, insertValues } from './insert.ts';
@@ -106,6 +108,9 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     },
     async summary(orgId, q) {
       return read((rows) => runSummary(postgresDialect, rows, orgId, q));
+    },
+    async analytics(orgId, q) {
+      return read((rows) => runAnalytics(postgresAnalyticsDialect, rows, orgId, q));
     },
     async ensureApiKey(orgId, keyHash) {
       return run(async () => {

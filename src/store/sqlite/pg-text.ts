@@ -37,7 +37,8 @@ export function pgJsonText(value: unknown): string | null {
   return typeof value === 'string' ? value : jsonbText(value);
 }
 
-function jsonbText(value: unknown): string {
+/** jsonb's text form of a JSON value (strings quoted), as PostgreSQL's ::text of a jsonb gives it. */
+export function jsonbText(value: unknown): string {
   if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return pgNumericText(value);
   if (typeof value === 'string') return JSON.stringify(value);

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { AppError } from '../../errors.ts';
 import { queryTimeout } from '../read-budget.ts';
 import type { ReadJob, ReadReply, ReadRequest } from './reader.ts';
 
@@ -97,6 +98,7 @@ export function startReaders(file: string, opts: ReaderPoolOptions): ReaderPool 
         );
       }
       if (reply.timeout) pending?.reject(queryTimeout(opts.budgetMs));
+      else if (reply.refused !== undefined) pending?.reject(new AppError(reply.refused.code, reply.refused.message, reply.refused.details));
       else if (reply.error !== undefined) pending?.reject(new Error(`SQLite read: ${reply.error}`));
       else pending?.resolve(reply);
       dispatch();

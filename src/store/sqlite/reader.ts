@@ -1,5 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { AppError } from '../../errors.ts';
+import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary } from '../sql/summary.ts';
+import type { AnalyticsData, AnalyticsQuery } from '../analytics-types.ts';
+import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
 import type { SummaryData, SummaryQuery } from '../summary-types.ts';
 import type { ListQuery } from '../types.ts';
 import type { MemoEntry } from './count-memo.ts';
@@ -17,7 +21,8 @@ import { statementCache } from './statement-cache.ts';
  */
 export type ReadJob =
   | { kind: 'list'; orgId: string; query: ListQuery; known: MemoEntry | null }
-  | { kind: 'summary'; orgId: string; query: SummaryQuery };
+  | { kind: 'summary'; orgId: string; query: SummaryQuery }
+  | { kind: 'analytics'; orgId: string; query: AnalyticsQuery };
 
 export interface ReadRequest {
   id: number;
@@ -39,8 +44,11 @@ export interface ReadReply {
   id: number;
   list?: Omit<ListAnswer, 'json'> & { page?: PageBytes };
   summary?: SummaryData;
+  analytics?: AnalyticsData;
   timeout?: true;
   error?: string;
+  /** A refusal meant for the client (an AppError's wire form), not a failure of the store. */
+  refused?: ReturnType<AppError['toJSON']>['error'];
 }
 
 /** Bytes left free in front of a page for the reply's head ({"count":…,"next":…,"previous":…,"results":). */
@@ -53,6 +61,9 @@ const db = openSqliteReader((workerData as { file: string }).file, deadline);
 const check = () => checkDeadline(deadline);
 const list = createListReader(db, check);
 const prepare = statementCache(db);
+const buckets: BucketState = { starts: [] };
+registerAnalyticsFunctions(db, deadline, buckets);
+const analyticsDialect = sqliteAnalyticsDialect(buckets);
 
 /** The summary's three statements in one read transaction: its totals, buckets and percentiles see one snapshot. */
 async function summary(orgId: string, q: SummaryQuery): Promise<SummaryData> {
@@ -70,6 +81,25 @@ async function summary(orgId: string, q: SummaryQuery): Promise<SummaryData> {
     );
   } finally {
     if (db.inTransaction) db.exec('COMMIT'); // read only: nothing to keep or undo
+  }
+}
+
+/** An analytics read's statements in one read transaction, as the summary's. */
+async function analytics(orgId: string, q: AnalyticsQuery): Promise<AnalyticsData> {
+  db.exec('BEGIN');
+  try {
+    return await runAnalytics(
+      analyticsDialect,
+      async (sql, params) => {
+        check();
+        return db.prepare(sql).all(...params, { org: orgId }) as Record<string, unknown>[]; // not cached: its SQL varies
+      },
+      orgId,
+      q,
+    );
+  } finally {
+    if (db.inTransaction) db.exec('COMMIT');
+    buckets.starts = [];
   }
 }
 
@@ -95,9 +125,11 @@ async function answer(msg: ReadRequest): Promise<ReadReply> {
       const { json, ...answered } = list(job.orgId, job.query, job.known);
       return { id: msg.id, list: json === undefined ? answered : { ...answered, page: pageBytes(json, msg.spare) } };
     }
+    if (job.kind === 'analytics') return { id: msg.id, analytics: await analytics(job.orgId, job.query) };
     return { id: msg.id, summary: await summary(job.orgId, job.query) };
   } catch (err) {
     if (err instanceof BudgetSpent) return { id: msg.id, timeout: true };
+    if (err instanceof AppError) return { id: msg.id, refused: err.toJSON().error };
     return { id: msg.id, error: err instanceof Error ? err.message : String(err) };
   } finally {
     deadline.at = Infinity;

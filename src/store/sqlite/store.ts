@@ -89,6 +89,9 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     async summary(orgId, query) {
       return (await readers.run({ kind: 'summary', orgId, query })).summary!;
     },
+    async analytics(orgId, query) {
+      return (await readers.run({ kind: 'analytics', orgId, query })).analytics!;
+    },
     async ensureApiKey(orgId, keyHash) {
       return db
         .transaction(() => {

@@ -1,0 +1,36 @@
+import type { Measure } from '../query/analytics-params.ts';
+import type { Condition, Target } from '../query/filters.ts';
+
+/** What an analytics read asks of a store: the parsed request (query/analytics-params.ts) without its wire form. */
+export interface AnalyticsQuery {
+  conditions: Condition[];
+  /** [start, end) in microseconds. */
+  start: number;
+  end: number;
+  /** Bucket starts in microseconds, oldest first (the first at or before start); null for one bucket. */
+  bucketStarts: number[] | null;
+  groupBy: { name: string; target: Target }[];
+  measures: Measure[];
+  orderBy: { measure: Measure; descending: boolean };
+  limit: number;
+}
+
+/** A group's value on one dimension: a column's text, a metadata value as JSON, or null where records have none. */
+export type GroupValue = string | number | boolean | null | object;
+
+/** One row of the answer, in the answer's order. */
+export interface AnalyticsRow {
+  /** The bucket's start in microseconds; null without buckets. */
+  bucket: number | null;
+  /** One value per group_by dimension, in its order; all null in an "other" row. */
+  group: GroupValue[];
+  /** The row that adds up every group past the limit in its bucket. */
+  other: boolean;
+  /** The requested measures (and count). */
+  values: Partial<Record<Measure, number | null>>;
+}
+
+export interface AnalyticsData {
+  source: 'scan';
+  rows: AnalyticsRow[];
+}
