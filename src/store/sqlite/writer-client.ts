@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
+import type { JoinOutcome } from '../span-events.ts';
+import type { JoinRequest } from './span-events.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -16,6 +18,8 @@ export interface WriterClient {
   deadLetter(rows: DeadLetterRow[]): Promise<void>;
   /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many. */
   purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
+  /** Holds GenAI events and joins them to their spans' records, in one transaction (span-events.ts). */
+  joinSpanEvents(request: JoinRequest): Promise<JoinOutcome>;
   close(): Promise<void>;
 }
 
@@ -30,7 +34,7 @@ export const CHUNK = 100;
 
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
 export function startWriter(file: string): WriterClient {
-  const waiting = new Map<number, { resolve: (changes: number) => void; reject: (err: Error) => void }>();
+  const waiting = new Map<number, { resolve: (reply: WriteReply) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let worker: Worker | null = null;
 
@@ -44,7 +48,7 @@ export function startWriter(file: string): WriterClient {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
       if (waiting.size === 0) w.unref();
-      if (reply.error === undefined) entry?.resolve(reply.changes ?? 0);
+      if (reply.error === undefined) entry?.resolve(reply);
       else entry?.reject(writeError(reply.error, reply.code));
     });
     w.on('error', (err) =>
@@ -58,12 +62,12 @@ export function startWriter(file: string): WriterClient {
     return w;
   };
 
-  /** Posts a chore (anything but an insert of records) and resolves with the rows it changed. */
-  const chore = (request: Omit<ChoreRequest, 'id'>): Promise<number> => {
+  /** Posts a chore (anything but an insert of records) and resolves with its reply. */
+  const chore = (request: Omit<ChoreRequest, 'id'>): Promise<WriteReply> => {
     worker ??= spawn();
     const w = worker;
     const id = nextId++;
-    const done = new Promise<number>((resolve, reject) => waiting.set(id, { resolve, reject }));
+    const done = new Promise<WriteReply>((resolve, reject) => waiting.set(id, { resolve, reject }));
     w.ref();
     w.postMessage({ id, ...request } as ChoreRequest);
     return done;
@@ -105,7 +109,8 @@ export function startWriter(file: string): WriterClient {
     async deadLetter(rows) {
       await chore({ deadLetters: rows });
     },
-    purgeIdempotencyKeys: (before, limit) => chore({ purgeIdempotencyKeys: { before, limit } }),
+    purgeIdempotencyKeys: async (before, limit) => (await chore({ purgeIdempotencyKeys: { before, limit } })).changes ?? 0,
+    joinSpanEvents: async (request) => (await chore({ joinSpanEvents: request })).result as JoinOutcome,
     async close() {
       const w = worker;
       worker = null;
