@@ -63,13 +63,13 @@ export async function joinSpanEventsOn(
   const refs = [...bySpan.values()];
   await inTransaction(pool, async (client) => {
     if (refs.length > 0) {
-      const held = (
-        await client.query(HELD, [
-          orgId,
-          refs.map((s) => s.traceId),
-          refs.map((s) => s.spanId),
-        ])
-      ).rows as { seq: string; trace_id: string; span_id: string; side: string; messages: string }[];
+      const held = (await client.query(HELD, [orgId, refs.map((s) => s.traceId), refs.map((s) => s.spanId)])).rows as {
+        seq: string;
+        trace_id: string;
+        span_id: string;
+        side: string;
+        messages: string;
+      }[];
       if (held.length > 0) {
         const heldSpans = refs.filter((s) => held.some((h) => h.trace_id === s.traceId && h.span_id === s.spanId));
         const records = (
@@ -80,7 +80,10 @@ export async function joinSpanEventsOn(
             heldSpans.map((s) => s.recordTail),
           ])
         ).rows as { id: string; field_13: string; field_12: string; no_input: boolean; no_output: boolean }[];
-        const fills = { field_1: { ids: [] as string[], values: [] as string[] }, field_2: { ids: [] as string[], values: [] as string[] } };
+        const fills = {
+          field_1: { ids: [] as string[], values: [] as string[] },
+          field_2: { ids: [] as string[], values: [] as string[] },
+        };
         const counted: { id: string; column: 'field_1' | 'field_2'; events: number }[] = [];
         const release: string[] = [];
         for (const r of records) {
