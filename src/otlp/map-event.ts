@@ -109,7 +109,7 @@ export function mapLogRecord(orgId: string, record: OtlpLogRecord): EventOutcome
     const json = JSON.stringify(messages);
     // The event's identity: a resend of it is held once, two different events of one span are both held.
     const key = createHash('sha256').update(`${name}\u0000${time}\u0000${side}\u0000${json}`).digest('hex').slice(0, 32);
-    return { traceId: record.traceId, spanId: record.spanId, recordTail: tail, side, key, at: Number(time / 1000n), messages: json };
+    return { traceId: record.traceId, spanId: record.spanId, recordTail: tail, side, key, at: time, messages: json };
   });
   return { kind: 'event', events };
 }

@@ -23,8 +23,8 @@ export interface HeldEvent extends SpanRef {
   side: 'input' | 'output';
   /** Identifies the event among its span's (a hash of what it holds): an event sent again is held once. */
   key: string;
-  /** The event's time in microseconds: a span's messages are ordered by it, then by arrival. */
-  at: number;
+  /** The event's time in nanoseconds since the epoch (0 when unknown): a span's messages are ordered by it, then by arrival. */
+  at: bigint;
   /** The event's messages: a non-empty JSON array. */
   messages: string;
 }

@@ -52,7 +52,7 @@ export async function joinSpanEventsOn(
       col('spanId'),
       col('key'),
       col('side'),
-      col('at'),
+      events.map((e) => e.at.toString()),
       col('messages'),
       events.map(heldEventBytes),
       now,

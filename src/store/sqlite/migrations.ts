@@ -198,7 +198,7 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       -- Messages that arrived in /v1/logs before their span's record (or with it), held until the join fills the
       -- record's field_1/field_2 (store/span-events.ts). Bounded in rows and bytes per org and overall, and in age.
       -- key identifies the event, so that a resent one is held once; at (the event's time, microseconds) orders a
-      -- span's messages, then seq (arrival).
+      -- span's messages (nanoseconds), then seq (arrival).
       CREATE TABLE otlp_held_events (
         seq INTEGER PRIMARY KEY,
         org_id TEXT NOT NULL,
