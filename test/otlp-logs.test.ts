@@ -143,6 +143,17 @@ for (const kind of STORE_KINDS) {
       });
     }
 
+    test('a gzipped logs request, in both encodings', async () => {
+      for (const encoding of ENCODINGS) {
+        const at = ids();
+        await okTraces([chatSpan(at)], encoding);
+        const res = await sendLogs(t, logsRequest(callEvents(at)), encoding, { gzip: true });
+        assert.equal(res.status, 200, res.raw.toString());
+        assert.deepEqual(decodeLogsResponse(res.raw, encoding), { rejectedLogRecords: 0, errorMessage: '' });
+        assert.deepEqual(JSON.parse((await recordOf(at)).field_1), INPUT);
+      }
+    });
+
     test('the older event.name attribute, content in attributes, tool messages and calls, and the operation details event', async () => {
       const a = ids();
       await okLogs(
