@@ -130,7 +130,22 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     registerKeyRoutes(api, deps.store);
   });
   await registerOtlpScope(http, authenticate, (v1) => {
-    registerOtlpRoutes(v1, createOtlpIngest(service, { onSpans: metrics.otlpSpans }), batchGate, metrics.rejected);
+    const held = {
+      store: deps.store,
+      bounds: {
+        perOrgEvents: config.otlpHeldEventsPerOrg,
+        perOrgBytes: config.otlpHeldBytesPerOrg,
+        events: config.otlpHeldEvents,
+        bytes: config.otlpHeldBytes,
+        maxAgeMs: config.otlpHeldSeconds * 1000,
+      },
+    };
+    const ingest = createOtlpIngest(service, held, {
+      onSpans: metrics.otlpSpans,
+      onLogRecords: metrics.otlpLogRecords,
+      onHeldEvents: metrics.otlpHeldEvents,
+    });
+    registerOtlpRoutes(v1, ingest, batchGate, metrics.rejected);
   });
   await registerWeb(http);
 

@@ -39,6 +39,15 @@ export interface Config {
   sqliteReaders: number;
   /** Reads of one org that may wait for a place; more answer 503 overloaded. */
   readQueuePerOrg: number;
+  /**
+   * GenAI events (/v1/logs) held for spans that have not arrived: at most this many, and bytes, per org and
+   * overall, each for at most otlpHeldSeconds; past a bound the oldest are dropped (docs/otlp.md).
+   */
+  otlpHeldEventsPerOrg: number;
+  otlpHeldBytesPerOrg: number;
+  otlpHeldEvents: number;
+  otlpHeldBytes: number;
+  otlpHeldSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -133,5 +142,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     queryTimeoutMs: int(env, 'TALLY_QUERY_TIMEOUT_MS', 5_000, 100, 3_600_000),
     sqliteReaders: int(env, 'TALLY_SQLITE_READERS', 4, 2, 64),
     readQueuePerOrg: int(env, 'TALLY_READ_QUEUE_PER_ORG', 32, 1, 100_000),
+    otlpHeldEventsPerOrg: int(env, 'TALLY_OTLP_HELD_EVENTS_PER_ORG', 5_000, 1, 10_000_000),
+    otlpHeldBytesPerOrg: int(env, 'TALLY_OTLP_HELD_BYTES_PER_ORG', 8 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    otlpHeldEvents: int(env, 'TALLY_OTLP_HELD_EVENTS', 50_000, 1, 100_000_000),
+    otlpHeldBytes: int(env, 'TALLY_OTLP_HELD_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024 * 1024),
+    otlpHeldSeconds: int(env, 'TALLY_OTLP_HELD_SECONDS', 600, 1, 7 * 24 * 3600),
   });
 }

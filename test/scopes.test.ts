@@ -42,6 +42,7 @@ const NEEDS: Record<string, Scope> = {
   'GET /api/audit': 'admin',
   'HEAD /api/audit': 'admin',
   'POST /v1/traces': 'ingest',
+  'POST /v1/logs': 'ingest',
 };
 
 const BODIES: Record<string, unknown> = {
@@ -52,6 +53,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/records/analytics': {},
   'POST /api/keys': { scope: 'read', name: 'made by the scope matrix' },
   'POST /v1/traces': { resourceSpans: [] },
+  'POST /v1/logs': { resourceLogs: [] },
 };
 
 /** The authenticated routes: /api's and OTLP's /v1. */

@@ -12,6 +12,10 @@ export interface Metrics {
   deadLettered(outcome: 'stored' | 'dropped', records: number): void;
   /** OTLP spans by what became of them: accepted (committed as records, a span sent again included), rejected, ignored. */
   otlpSpans(outcome: 'accepted' | 'rejected' | 'ignored', spans: number): void;
+  /** OTLP log records: accepted (a GenAI event taken, joined or held), rejected, ignored (not a GenAI event of a span, or no content). */
+  otlpLogRecords(outcome: 'accepted' | 'rejected' | 'ignored', records: number): void;
+  /** Held GenAI events: joined into their record, late (its side was filled already), dropped past the bounds, expired. */
+  otlpHeldEvents(outcome: 'joined' | 'late' | 'dropped' | 'expired', events: number): void;
 }
 
 /** Prometheus metrics of one app, in a registry of its own (several apps may share a process in tests). */
@@ -49,6 +53,18 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const otlpLogRecords = new Counter({
+    name: 'tally_otlp_log_records_total',
+    help: 'OTLP log records received, by outcome: accepted (a GenAI event joined or held), rejected (partial_success), ignored (not a GenAI event of a span, or no content)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const otlpHeldEvents = new Counter({
+    name: 'tally_otlp_held_events_total',
+    help: "GenAI events from /v1/logs, by what became of them: joined (into their span's record), late (the record had that side already), dropped (past the bounds, oldest first), expired",
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'tally_write_queue_depth',
     help: 'Records accepted and not yet committed',
@@ -80,6 +96,12 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     },
     otlpSpans(outcome, spans) {
       otlpSpans.inc({ outcome }, spans);
+    },
+    otlpLogRecords(outcome, records) {
+      otlpLogRecords.inc({ outcome }, records);
+    },
+    otlpHeldEvents(outcome, events) {
+      otlpHeldEvents.inc({ outcome }, events);
     },
   };
 }

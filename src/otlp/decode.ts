@@ -35,11 +35,12 @@ export interface SpanItem {
 }
 
 type Long = { toString(): string };
-type Message = Record<string, unknown>;
+export type Message = Record<string, unknown>;
 
-const nanos = (v: unknown): bigint =>
+export const nanos = (v: unknown): bigint =>
   v == null ? 0n : typeof v === 'number' ? BigInt(Math.max(0, Math.trunc(v))) : BigInt((v as Long).toString());
-const hex = (v: unknown): string => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') : '');
+export const hex = (v: unknown): string =>
+  v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') : '';
 
 /** A decoded Span message as an OtlpSpan; a value past the attribute limits makes it a SpanProblem. */
 function toSpan(m: Message): OtlpSpan | SpanProblem {
@@ -67,7 +68,7 @@ function toSpan(m: Message): OtlpSpan | SpanProblem {
   }
 }
 
-function resourceOf(resource: unknown): Attributes {
+export function resourceOf(resource: unknown): Attributes {
   try {
     return attributeMap(((resource ?? {}) as Message).attributes as KeyValueMessage[], 'the resource');
   } catch (err) {
@@ -76,13 +77,13 @@ function resourceOf(resource: unknown): Attributes {
   }
 }
 
-function scopeOf(scope: unknown): SpanItem['scope'] {
+export function scopeOf(scope: unknown): SpanItem['scope'] {
   const s = (scope ?? {}) as { name?: unknown; version?: unknown };
   return { name: typeof s.name === 'string' ? s.name : '', version: typeof s.version === 'string' ? s.version : '' };
 }
 
 /** What a protobufjs call threw (a truncated or malformed message; a stack overflow on absurd nesting), as a 400. */
-function decoding<T>(what: string, run: () => T): T {
+export function decoding<T>(what: string, run: () => T): T {
   try {
     return run();
   } catch (err) {
@@ -95,7 +96,7 @@ function decoding<T>(what: string, run: () => T): T {
  * One span's own decoding. The request around it decoded, so the span is delimited: when it alone does not decode
  * (protobufjs's nesting limit, a malformed field inside it), it is rejected and the rest of the request goes on.
  */
-function spanDecoding(where: string, run: () => Message): Message | SpanProblem {
+export function spanDecoding(where: string, run: () => Message): Message | SpanProblem {
   try {
     return run();
   } catch (err) {
@@ -134,7 +135,7 @@ const HEX = /^[0-9a-fA-F]*$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** An OTLP/JSON id: hex (as OTLP/JSON sends it), or base64 (as proto3's JSON mapping does). */
-function idBytes(value: unknown, bytes: number, where: string): Uint8Array {
+export function idBytes(value: unknown, bytes: number, where: string): Uint8Array {
   if (value === undefined || value === null || value === '') return new Uint8Array(0);
   if (typeof value !== 'string') throw new SpanProblem(`${where} must be a string of hex digits`);
   if (value.length === bytes * 2 && HEX.test(value)) return Buffer.from(value, 'hex');
@@ -145,22 +146,23 @@ function idBytes(value: unknown, bytes: number, where: string): Uint8Array {
 
 const isObject = (v: unknown): v is Message => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function list(v: unknown, where: string): unknown[] {
+export function list(v: unknown, where: string): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new OtlpDecodeError(`${where} must be an array`);
   return v;
 }
 
-function object(v: unknown, where: string): Message {
+export function object(v: unknown, where: string): Message {
   if (!isObject(v)) throw new OtlpDecodeError(`${where} must be an object`);
   return v;
 }
 
-function fromJson(type: protobuf.Type, value: Message, where: string): Message {
+export function fromJson(type: protobuf.Type, value: Message, where: string): Message {
   return decoding(where, () => type.fromObject(value) as unknown as Message);
 }
 
-function* jsonSpans(body: Uint8Array): Generator<SpanItem> {
+/** An OTLP/JSON body as an object. */
+export function jsonRequest(body: Uint8Array): Message {
   if (!isUtf8(body)) throw new OtlpDecodeError('The body is not valid UTF-8');
   let parsed: unknown;
   try {
@@ -168,7 +170,11 @@ function* jsonSpans(body: Uint8Array): Generator<SpanItem> {
   } catch (err) {
     throw new OtlpDecodeError(`The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const request = object(parsed, 'The body');
+  return object(parsed, 'The body');
+}
+
+function* jsonSpans(body: Uint8Array): Generator<SpanItem> {
+  const request = jsonRequest(body);
   for (const [r, rsValue] of list(request.resourceSpans, 'resourceSpans').entries()) {
     const where = `resourceSpans[${r}]`;
     const rs = object(rsValue, where);

@@ -2,26 +2,54 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AppError } from '../errors.ts';
 import { validateCreateBody, type CreateInput } from '../fields/validate.ts';
 import type { RecordsService } from '../records/service.ts';
+import type { HeldEvent, HeldEventBounds, JoinOutcome, SpanRef } from '../store/span-events.ts';
+import type { Store } from '../store/types.ts';
 import { SpanProblem } from './attributes.ts';
 import { OtlpDecodeError, traceSpans, type Encoding } from './decode.ts';
-import { mapSpan } from './map-span.ts';
+import { logRecords } from './decode-logs.ts';
+import { mapLogRecord } from './map-event.ts';
+import { mapSpan, recordTail } from './map-span.ts';
 import type { ExportResult } from './reply.ts';
 
 /** What became of a span: made into a record and committed (a span sent again included), rejected, or ignored (not an LLM span). */
 export type SpanOutcomeLabel = 'accepted' | 'rejected' | 'ignored';
+/** What became of a log record: a GenAI event taken (joined or held), rejected, or ignored (not a GenAI event, no span, no content). */
+export type LogOutcomeLabel = 'accepted' | 'rejected' | 'ignored';
+/**
+ * What became of held events (of any request): joined into their record; late (the record already had that side,
+ * so they were dropped); dropped past the bounds; expired.
+ */
+export type HeldOutcomeLabel = 'joined' | 'late' | 'dropped' | 'expired';
 
 export interface OtlpIngest {
   /**
-   * Stores the LLM spans of an ExportTraceServiceRequest as records; resolves once every one is committed, with
-   * the spans rejected and why. Throws 400 bad_request when the body does not decode (nothing stored), and the
-   * write queue's 503s (overloaded, store_unavailable) as a create does.
+   * Stores the LLM spans of an ExportTraceServiceRequest as records, then gives each record whose field_1 or field_2
+   * is empty the GenAI events held for its span; resolves once all of it is committed, with the spans rejected and
+   * why. Throws 400 bad_request when the body does not decode (nothing stored), and the write queue's 503s
+   * (overloaded, store_unavailable) as a create does.
    */
   traces(orgId: string, body: Uint8Array, encoding: Encoding): Promise<ExportResult>;
+  /**
+   * Takes the GenAI events of an ExportLogsServiceRequest: each fills its span's record where that side is empty,
+   * or is held until the span arrives; resolves once that is committed, with the log records rejected and why. Other
+   * log records are ignored. Throws 400 bad_request when the body does not decode (nothing stored).
+   */
+  logs(orgId: string, body: Uint8Array, encoding: Encoding): Promise<ExportResult>;
 }
 
 export interface OtlpIngestOptions {
   /** Spans by outcome, once per request. */
   onSpans?: (outcome: SpanOutcomeLabel, spans: number) => void;
+  /** Log records by outcome, once per request. */
+  onLogRecords?: (outcome: LogOutcomeLabel, records: number) => void;
+  /** Held events by outcome, once per join. */
+  onHeldEvents?: (outcome: HeldOutcomeLabel, events: number) => void;
+}
+
+/** Where GenAI events wait for their spans, and how much may wait. */
+export interface HeldEvents {
+  store: Pick<Store, 'joinSpanEvents'>;
+  bounds: HeldEventBounds;
 }
 
 /** How long a request works on the event loop before it lets others run (ms). */
@@ -37,27 +65,49 @@ function reasonOf(err: unknown): string | null {
   return null;
 }
 
+/** The partial-success message: the first REASONS_LISTED reasons, and how many more. */
+function resultOf(reasons: readonly string[]): ExportResult {
+  const listed = reasons.slice(0, REASONS_LISTED).join('; ');
+  const more = reasons.length > REASONS_LISTED ? ` (and ${reasons.length - REASONS_LISTED} more)` : '';
+  return { rejected: reasons.length, errorMessage: reasons.length > 0 ? `${listed}${more}` : '' };
+}
+
+/** A function that yields to the event loop once the work since the last yield took SLICE_MS. */
+function slicer(): () => Promise<void> {
+  let sliceStart = performance.now();
+  return async () => {
+    if (performance.now() - sliceStart < SLICE_MS) return;
+    await yieldToLoop();
+    sliceStart = performance.now();
+  };
+}
+
 /**
- * OTLP trace ingest: decode, map (map-span.ts) and validate every span first, so that a body that does not decode
+ * OTLP ingest. Traces: decode, map (map-span.ts) and validate every span first, so that a body that does not decode
  * stores nothing; then each record goes through the records service's write, the path of any create (derive,
- * pricing, the write queue's group commit, the counts). The work yields to the event loop every SLICE_MS.
+ * pricing, the write queue's group commit, the counts); then the records with an empty field_1 or field_2 take the
+ * events held for their spans. Logs: decode and map (map-event.ts) every log record first, then hold and join the
+ * GenAI events in the store (Store.joinSpanEvents). The work yields to the event loop every SLICE_MS.
  */
-export function createOtlpIngest(records: RecordsService, opts: OtlpIngestOptions = {}): OtlpIngest {
+export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts: OtlpIngestOptions = {}): OtlpIngest {
   const count = (outcome: SpanOutcomeLabel, n: number) => {
     if (n > 0) opts.onSpans?.(outcome, n);
+  };
+  const countLogs = (outcome: LogOutcomeLabel, n: number) => {
+    if (n > 0) opts.onLogRecords?.(outcome, n);
+  };
+  const join = async (orgId: string, events: HeldEvent[], spans: SpanRef[]): Promise<void> => {
+    const outcome: JoinOutcome = await held.store.joinSpanEvents(orgId, events, spans, held.bounds, Date.now());
+    for (const label of ['joined', 'late', 'dropped', 'expired'] as const)
+      if (outcome[label] > 0) opts.onHeldEvents?.(label, outcome[label]);
   };
 
   return {
     async traces(orgId, body, encoding) {
-      let sliceStart = performance.now();
-      const pause = async () => {
-        if (performance.now() - sliceStart < SLICE_MS) return;
-        await yieldToLoop();
-        sliceStart = performance.now();
-      };
+      const pause = slicer();
       const reasons: string[] = [];
       const reject = (spanId: string, reason: string) => reasons.push(spanId ? `span ${spanId.slice(0, 32)}: ${reason}` : reason);
-      const toWrite: { id: string; input: CreateInput }[] = [];
+      const toWrite: { id: string; input: CreateInput; empty: boolean }[] = [];
       const ids = new Set<string>();
       let ignored = 0;
       try {
@@ -76,7 +126,7 @@ export function createOtlpIngest(records: RecordsService, opts: OtlpIngestOption
             const input = validateCreateBody(outcome.body);
             if (ids.has(outcome.id)) continue; // the same span twice in one request: one record
             ids.add(outcome.id);
-            toWrite.push({ id: outcome.id, input });
+            toWrite.push({ id: outcome.id, input, empty: input.field_1 == null || input.field_2 == null });
           } catch (err) {
             const reason = reasonOf(err);
             if (reason === null) throw err;
@@ -110,11 +160,53 @@ export function createOtlpIngest(records: RecordsService, opts: OtlpIngestOption
           reject(toWrite[i].input.field_12 ?? '', s.reason.message);
         else throw s.reason; // store_unavailable: a 503, retried by the exporter; what was committed is not stored twice
       }
+      // After the records commit, so that events held meanwhile by a logs request are found (Store.joinSpanEvents).
+      const open = toWrite.flatMap(({ input, empty }, i) =>
+        empty && settled[i].status === 'fulfilled' && input.field_13 && input.field_12
+          ? [{ traceId: input.field_13, spanId: input.field_12, recordTail: recordTail(orgId, input.field_13, input.field_12) }]
+          : [],
+      );
+      if (open.length > 0) await join(orgId, [], open);
       count('accepted', accepted);
       count('rejected', reasons.length);
-      const listed = reasons.slice(0, REASONS_LISTED).join('; ');
-      const more = reasons.length > REASONS_LISTED ? ` (and ${reasons.length - REASONS_LISTED} more)` : '';
-      return { rejectedSpans: reasons.length, errorMessage: reasons.length > 0 ? `${listed}${more}` : '' };
+      return resultOf(reasons);
+    },
+
+    async logs(orgId, body, encoding) {
+      const pause = slicer();
+      const reasons: string[] = [];
+      const events: HeldEvent[] = [];
+      let accepted = 0;
+      const ignored = { not_genai: 0, no_span: 0, no_content: 0 };
+      try {
+        for (const item of logRecords(body, encoding)) {
+          await pause();
+          if (item instanceof SpanProblem) {
+            reasons.push(item.message);
+            continue;
+          }
+          try {
+            const outcome = mapLogRecord(orgId, item);
+            if (outcome.kind === 'ignored') ignored[outcome.why]++;
+            else {
+              accepted++;
+              events.push(...outcome.events);
+            }
+          } catch (err) {
+            if (!(err instanceof SpanProblem)) throw err;
+            reasons.push(`log record${item.spanId ? ` of span ${item.spanId.slice(0, 32)}` : ''}: ${err.message}`);
+          }
+        }
+      } catch (err) {
+        if (err instanceof OtlpDecodeError)
+          throw new AppError('bad_request', `The body is not an OTLP ExportLogsServiceRequest (${encoding}): ${err.message}`);
+        throw err;
+      }
+      if (events.length > 0) await join(orgId, events, []);
+      countLogs('accepted', accepted);
+      countLogs('ignored', ignored.not_genai + ignored.no_span + ignored.no_content);
+      countLogs('rejected', reasons.length);
+      return resultOf(reasons);
     },
   };
 }

@@ -296,6 +296,13 @@ export function mapSpan(orgId: string, span: OtlpSpan, resource: Attributes): Sp
   };
   body.field_9 = metadataOf(r, span, resource);
   for (const key of Object.keys(body)) if (body[key] === undefined || body[key] === null) delete body[key];
-  const seed = createHash('sha256').update(`${orgId}\u0000${span.traceId}\u0000${span.spanId}`).digest();
-  return { kind: 'record', id: derivedRecordId(start.ms, seed), body };
+  return { kind: 'record', id: derivedRecordId(start.ms, spanSeed(orgId, span.traceId, span.spanId)), body };
 }
+
+/** The hash a span's record id is made from: the org, the trace id and the span id. */
+const spanSeed = (orgId: string, traceId: string, spanId: string): Buffer =>
+  createHash('sha256').update(`${orgId}\u0000${traceId}\u0000${spanId}`).digest();
+
+/** The part of a span's record id that its start time does not give (its last 16 characters), from the span's ids alone. */
+export const recordTail = (orgId: string, traceId: string, spanId: string): string =>
+  derivedRecordId(0, spanSeed(orgId, traceId, spanId)).slice(-16);

@@ -12,7 +12,7 @@ const VENDOR = fileURLToPath(new URL('../../vendor', import.meta.url));
 const INCLUDES = ['opentelemetry-proto', 'googleapis'].map((d) => path.join(VENDOR, d));
 
 /**
- * Views of the request that leave each resource's scopes and each scope's spans undecoded (a message field and a
+ * Views of the request that leave each resource's scopes and each scope's spans (or log records) undecoded (a message field and a
  * bytes field are the same on the wire), so that spans are decoded one at a time, between which the event loop may
  * serve others; also what the request's outer levels hold beside them, which is decoded at once.
  */
@@ -24,6 +24,9 @@ import "opentelemetry/proto/common/v1/common.proto";
 message TracesRequestView { repeated bytes resource_spans = 1; }
 message ResourceSpansView { opentelemetry.proto.resource.v1.Resource resource = 1; repeated bytes scope_spans = 2; }
 message ScopeSpansView { opentelemetry.proto.common.v1.InstrumentationScope scope = 1; repeated bytes spans = 2; }
+message LogsRequestView { repeated bytes resource_logs = 1; }
+message ResourceLogsView { opentelemetry.proto.resource.v1.Resource resource = 1; repeated bytes scope_logs = 2; }
+message ScopeLogsView { opentelemetry.proto.common.v1.InstrumentationScope scope = 1; repeated bytes log_records = 2; }
 `;
 
 function load(): protobuf.Root {
@@ -54,6 +57,12 @@ export const OTLP = {
   Span: root.lookupType('opentelemetry.proto.trace.v1.Span'),
   Resource: root.lookupType('opentelemetry.proto.resource.v1.Resource'),
   InstrumentationScope: root.lookupType('opentelemetry.proto.common.v1.InstrumentationScope'),
+  ExportLogsServiceRequest: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+  ExportLogsServiceResponse: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
+  LogRecord: root.lookupType('opentelemetry.proto.logs.v1.LogRecord'),
+  LogsRequestView: root.lookupType('tally.otlp.LogsRequestView'),
+  ResourceLogsView: root.lookupType('tally.otlp.ResourceLogsView'),
+  ScopeLogsView: root.lookupType('tally.otlp.ScopeLogsView'),
   Status: root.lookupType('google.rpc.Status'),
   TracesRequestView: root.lookupType('tally.otlp.TracesRequestView'),
   ResourceSpansView: root.lookupType('tally.otlp.ResourceSpansView'),

@@ -1,9 +1,9 @@
 import type { Encoding } from './decode.ts';
 import { OTLP } from './proto.ts';
 
-/** What an export came to: the spans that could not be stored, and why (empty when all were). */
+/** What an export came to: the spans (or log records) that could not be stored, and why (empty when all were). */
 export interface ExportResult {
-  rejectedSpans: number;
+  rejected: number;
   errorMessage: string;
 }
 
@@ -12,9 +12,14 @@ const encode = (type: typeof OTLP.Status, value: Record<string, unknown>, encodi
 
 /** The ExportTraceServiceResponse, in the request's encoding; partial_success only when a span was rejected (OTLP's rule). */
 export function traceResponse(result: ExportResult, encoding: Encoding): Buffer | string {
-  const value =
-    result.rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage } } : {};
+  const value = result.rejected > 0 ? { partialSuccess: { rejectedSpans: result.rejected, errorMessage: result.errorMessage } } : {};
   return encode(OTLP.ExportTraceServiceResponse, value, encoding);
+}
+
+/** The ExportLogsServiceResponse, in the request's encoding; partial_success only when a log record was rejected. */
+export function logsResponse(result: ExportResult, encoding: Encoding): Buffer | string {
+  const value = result.rejected > 0 ? { partialSuccess: { rejectedLogRecords: result.rejected, errorMessage: result.errorMessage } } : {};
+  return encode(OTLP.ExportLogsServiceResponse, value, encoding);
 }
 
 /** The gRPC code OTLP/HTTP's google.rpc.Status carries for an HTTP status. */

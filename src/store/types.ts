@@ -2,6 +2,7 @@ import type { Condition } from '../query/filters.ts';
 import type { Sort } from '../query/list-params.ts';
 import type { RecordData } from '../model/record.ts';
 import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
+import type { HeldEvent, HeldEventBounds, JoinOutcome, SpanRef } from './span-events.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
 import type { AnalyticsData, AnalyticsQuery } from './analytics-types.ts';
 
@@ -115,6 +116,20 @@ export interface Store {
   idempotencyKey(orgId: string, key: string): Promise<IdempotencyRow | null>;
   /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many it deleted. */
   purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
+  /**
+   * GenAI events from /v1/logs and the records of their spans (span-events.ts): holds the events (one already held
+   * is held once), then, for the given spans and the events' spans, fills each record's field_1/field_2 where it is
+   * NULL from every event held for that side (ordered by event time, then arrival) and lets go of the span's events
+   * once its record is found; then drops held events past the bounds (oldest first) and past their age. Each fill is
+   * one transaction; nothing else of a record changes. `now` is the time of the request (ms).
+   */
+  joinSpanEvents(
+    orgId: string,
+    events: readonly HeldEvent[],
+    spans: readonly SpanRef[],
+    bounds: HeldEventBounds,
+    now: number,
+  ): Promise<JoinOutcome>;
   get(orgId: string, id: string): Promise<RecordData | null>;
   /** Rejects with query_timeout (read-budget.ts) when it runs out of the read budget. */
   list(orgId: string, query: ListQuery): Promise<ListResult>;

@@ -131,3 +131,99 @@ export function decodeStatus(raw: Buffer, encoding: Encoding): { code: number; m
   const value = encoding === 'protobuf' ? (OTLP.Status.toObject(OTLP.Status.decode(raw)) as any) : JSON.parse(raw.toString('utf8'));
   return { code: value.code ?? 0, message: value.message ?? '' };
 }
+
+export interface LogSpec {
+  traceId?: string;
+  spanId?: string;
+  /** LogRecord.event_name; with eventNameAttribute, the older event.name attribute instead. */
+  eventName?: string;
+  eventNameAttribute?: boolean;
+  time?: bigint;
+  body?: unknown;
+  attributes?: Record<string, unknown>;
+}
+
+/** A log record in OTLP/JSON's shape (ids hex, times as strings); body and attributes from plain values. */
+export function logRecord(spec: LogSpec = {}): Record<string, unknown> {
+  const attributes = { ...(spec.attributes ?? {}) };
+  if (spec.eventName && spec.eventNameAttribute) attributes['event.name'] = spec.eventName;
+  return {
+    timeUnixNano: String(spec.time ?? START),
+    observedTimeUnixNano: String(spec.time ?? START),
+    severityNumber: 9,
+    ...(spec.eventName && !spec.eventNameAttribute ? { eventName: spec.eventName } : {}),
+    ...(spec.body !== undefined ? { body: anyValue(spec.body) } : {}),
+    attributes: Object.entries(attributes).map(([k, v]) => attr(k, v)),
+    ...(spec.traceId !== undefined ? { traceId: spec.traceId } : {}),
+    ...(spec.spanId !== undefined ? { spanId: spec.spanId } : {}),
+  };
+}
+
+/** An ExportLogsServiceRequest in OTLP/JSON's shape, one resource and scope holding the log records. */
+export function logsRequest(records: Record<string, unknown>[], service = 'test-service'): Record<string, unknown> {
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: [attr('service.name', service)] },
+        scopeLogs: [{ scope: { name: 'test-scope', version: '1.0' }, logRecords: records }],
+      },
+    ],
+  };
+}
+
+/** A logs request as binary protobuf, encoded by the library Tally decodes with. */
+export function logsToProtobuf(req: Record<string, unknown>): Buffer {
+  const idsAsBytes = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(idsAsBytes);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        (k === 'traceId' || k === 'spanId') && typeof x === 'string' ? Buffer.from(x, 'hex') : idsAsBytes(x),
+      ]),
+    );
+  };
+  const message = OTLP.ExportLogsServiceRequest.fromObject(idsAsBytes(req) as Record<string, unknown>);
+  return Buffer.from(OTLP.ExportLogsServiceRequest.encode(message).finish());
+}
+
+/** POSTs a request to /v1/logs in the encoding, gzipped when asked; the reply's body is its raw bytes. */
+export async function sendLogs(
+  t: TestApp,
+  req: Record<string, unknown> | Buffer | string,
+  encoding: Encoding,
+  opts: { gzip?: boolean; headers?: Record<string, string> } = {},
+) {
+  let payload: Buffer = Buffer.isBuffer(req)
+    ? req
+    : typeof req === 'string'
+      ? Buffer.from(req)
+      : encoding === 'protobuf'
+        ? logsToProtobuf(req)
+        : Buffer.from(JSON.stringify(req));
+  if (opts.gzip) payload = zlib.gzipSync(payload);
+  const res = await t.app.http.inject({
+    method: 'POST',
+    url: '/v1/logs',
+    headers: {
+      authorization: `Bearer ${t.key}`,
+      'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+      ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...opts.headers,
+    },
+    payload,
+  });
+  return { status: res.statusCode, headers: res.headers, raw: res.rawPayload };
+}
+
+/** An ExportLogsServiceResponse in either encoding, as {rejectedLogRecords, errorMessage}. */
+export function decodeLogsResponse(raw: Buffer, encoding: Encoding): { rejectedLogRecords: number; errorMessage: string } {
+  const value =
+    encoding === 'protobuf'
+      ? (OTLP.ExportLogsServiceResponse.toObject(OTLP.ExportLogsServiceResponse.decode(raw), { longs: Number }) as any)
+      : JSON.parse(raw.toString('utf8'));
+  return {
+    rejectedLogRecords: Number(value.partialSuccess?.rejectedLogRecords ?? 0),
+    errorMessage: value.partialSuccess?.errorMessage ?? '',
+  };
+}

@@ -233,4 +233,26 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX audit_log_org ON audit_log (org_id, seq);
     `,
   },
+  {
+    version: 9,
+    name: 'GenAI events held for their spans',
+    sql: `
+      -- As SQLite's migration 12: messages from /v1/logs held until their span's record takes them.
+      CREATE TABLE otlp_held_events (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text COLLATE "C" NOT NULL,
+        trace_id text COLLATE "C" NOT NULL,
+        span_id text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        side text NOT NULL,
+        at bigint NOT NULL,
+        messages text NOT NULL,
+        bytes integer NOT NULL,
+        received_at bigint NOT NULL
+      );
+      CREATE UNIQUE INDEX otlp_held_events_span ON otlp_held_events (org_id, trace_id, span_id, key);
+      CREATE INDEX otlp_held_events_org_received ON otlp_held_events (org_id, received_at);
+      CREATE INDEX otlp_held_events_received ON otlp_held_events (received_at);
+    `,
+  },
 ];

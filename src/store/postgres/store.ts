@@ -18,6 +18,7 @@ import { KeyConflictError, StoreConnectError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
+import { joinSpanEventsOn } from './span-events.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
@@ -97,6 +98,9 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         ]),
       );
       return done.rowCount ?? 0;
+    },
+    joinSpanEvents(orgId, events, spans, bounds, now) {
+      return run(() => joinSpanEventsOn(pool, orgId, events, spans, bounds, now));
     },
     async get(orgId, id) {
       const [row] = await run(() => rows(`SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND id = $2`, [orgId, id], 'tally_get_record'));

@@ -220,4 +220,29 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX audit_log_org ON audit_log(org_id, seq);
     `,
   },
+  {
+    version: 12,
+    name: 'GenAI events held for their spans',
+    sql: `
+      -- Messages that arrived in /v1/logs before their span's record (or with it), held until the join fills the
+      -- record's field_1/field_2 (store/span-events.ts). Bounded in rows and bytes per org and overall, and in age.
+      -- key identifies the event, so that a resent one is held once; at (the event's time, nanoseconds) orders a
+      -- span's messages, then seq (arrival).
+      CREATE TABLE otlp_held_events (
+        seq INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        side TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        messages TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX otlp_held_events_span ON otlp_held_events(org_id, trace_id, span_id, key);
+      CREATE INDEX otlp_held_events_org_received ON otlp_held_events(org_id, received_at);
+      CREATE INDEX otlp_held_events_received ON otlp_held_events(received_at);
+    `,
+  },
 ];

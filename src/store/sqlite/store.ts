@@ -69,6 +69,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       return (idempotencyStmt.get(orgId, key) as IdempotencyRow | undefined) ?? null;
     },
     purgeIdempotencyKeys: (before, limit) => writer.purgeIdempotencyKeys(before, limit),
+    joinSpanEvents: (orgId, events, spans, bounds, now) => writer.joinSpanEvents({ orgId, events, spans, bounds, now }),
     async get(orgId, id) {
       const row = getStmt.get(orgId, id) as Record<string, unknown> | undefined;
       return row ? rowToRecord(row) : null;

@@ -3,6 +3,8 @@ import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
 import type { KeyWrite } from './key-writes.ts';
+import type { JoinOutcome } from '../span-events.ts';
+import type { JoinRequest } from './span-events.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -19,6 +21,8 @@ export interface WriterClient {
   purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
   /** Creates, revokes or marks used an API key (key-writes.ts); resolves with the rows it changed. */
   writeKey(write: KeyWrite): Promise<number>;
+  /** Holds GenAI events and joins them to their spans' records, in one transaction (span-events.ts). */
+  joinSpanEvents(request: JoinRequest): Promise<JoinOutcome>;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,7 @@ export const CHUNK = 100;
 
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
 export function startWriter(file: string): WriterClient {
-  const waiting = new Map<number, { resolve: (changes: number) => void; reject: (err: Error) => void }>();
+  const waiting = new Map<number, { resolve: (reply: WriteReply) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let worker: Worker | null = null;
 
@@ -49,7 +53,7 @@ export function startWriter(file: string): WriterClient {
       // Once close() has begun (worker is no longer w), the thread stays referenced until it exits: a reply to a
       // chore posted just before close (a key's last_used) must not let the event loop end while close() waits.
       if (waiting.size === 0 && worker === w) w.unref();
-      if (reply.error === undefined) entry?.resolve(reply.changes ?? 0);
+      if (reply.error === undefined) entry?.resolve(reply);
       else entry?.reject(writeError(reply.error, reply.code));
     });
     w.on('error', (err) =>
@@ -63,12 +67,12 @@ export function startWriter(file: string): WriterClient {
     return w;
   };
 
-  /** Posts a chore (anything but an insert of records) and resolves with the rows it changed. */
-  const chore = (request: Omit<ChoreRequest, 'id'>): Promise<number> => {
+  /** Posts a chore (anything but an insert of records) and resolves with its reply. */
+  const chore = (request: Omit<ChoreRequest, 'id'>): Promise<WriteReply> => {
     worker ??= spawn();
     const w = worker;
     const id = nextId++;
-    const done = new Promise<number>((resolve, reject) => waiting.set(id, { resolve, reject }));
+    const done = new Promise<WriteReply>((resolve, reject) => waiting.set(id, { resolve, reject }));
     w.ref();
     w.postMessage({ id, ...request } as ChoreRequest);
     return done;
@@ -110,8 +114,9 @@ export function startWriter(file: string): WriterClient {
     async deadLetter(rows) {
       await chore({ deadLetters: rows });
     },
-    purgeIdempotencyKeys: (before, limit) => chore({ purgeIdempotencyKeys: { before, limit } }),
-    writeKey: (write) => chore({ key: write }),
+    purgeIdempotencyKeys: async (before, limit) => (await chore({ purgeIdempotencyKeys: { before, limit } })).changes ?? 0,
+    writeKey: async (write) => (await chore({ key: write })).changes ?? 0,
+    joinSpanEvents: async (request) => (await chore({ joinSpanEvents: request })).result as JoinOutcome,
     async close() {
       const w = worker;
       worker = null;

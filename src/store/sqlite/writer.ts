@@ -5,6 +5,7 @@ import type { KeyWrite } from './key-writes.ts';
 import { createKeyWriter } from './key-writes.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
+import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
 
 /**
  * The writer thread: owns the write connection, so that encoding rows, inserting them and waiting for the
@@ -23,13 +24,14 @@ export interface WriteRequest {
 }
 /**
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
- * aside; expired Idempotency-Key rows deleted (the reply says how many); or an API key created, revoked or
- * marked used (key-writes.ts).
+ * aside; expired Idempotency-Key rows deleted (the reply says how many); an API key created, revoked or marked
+ * used (key-writes.ts); or GenAI events held and joined to their spans' records (the reply carries the outcome).
  */
 export type ChoreRequest = { id: number } & (
   | { deadLetters: DeadLetterRow[] }
   | { purgeIdempotencyKeys: { before: number; limit: number } }
   | { key: KeyWrite }
+  | { joinSpanEvents: JoinRequest }
 );
 export interface WriteReply {
   id: number;
@@ -38,6 +40,8 @@ export interface WriteReply {
   code?: string;
   /** Rows a chore changed. */
   changes?: number;
+  /** What a chore answers beyond a count. */
+  result?: unknown;
 }
 
 const db = openSqliteWriter((workerData as { file: string }).file);
@@ -49,6 +53,7 @@ const insertDeadLetter = db.prepare(
 const setAside = db.transaction((rows: DeadLetterRow[]) => {
   for (const row of rows) insertDeadLetter.run(row);
 });
+const joinSpanEvents = createSpanEventJoin(db);
 const purgeKeys = db.prepare(
   'DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
 );
@@ -65,8 +70,8 @@ const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
   return { error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
 };
-const reply = (id: number, error: Failure | null, changes?: number) =>
-  parentPort!.postMessage({ id, ...error, changes } satisfies WriteReply);
+const reply = (id: number, error: Failure | null, changes?: number, result?: unknown) =>
+  parentPort!.postMessage({ id, ...error, changes, result } satisfies WriteReply);
 
 function rollback(): void {
   if (db.inTransaction) db.exec('ROLLBACK');
@@ -120,6 +125,12 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
       setAside.immediate(msg.deadLetters);
       return undefined;
     });
+  } else if ('joinSpanEvents' in msg) {
+    try {
+      reply(msg.id, null, undefined, joinSpanEvents(msg.joinSpanEvents));
+    } catch (err) {
+      reply(msg.id, failure(err));
+    }
   } else if ('purgeIdempotencyKeys' in msg) {
     run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
   } else if ('key' in msg) {

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import { metrics } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { within } from './helpers/http.ts';
+import { listen } from './helpers/listen.ts';
+import { STORE_KINDS } from './helpers/stores.ts';
+
+/**
+ * The real @opentelemetry/instrumentation-openai (which puts tokens on the span and logs the messages as GenAI
+ * events) patching the real `openai` package, which calls a fake upstream here; the real OTLP protobuf exporters
+ * send the spans to /v1/traces and the events to /v1/logs of a listening Tally. The instrumentation hooks `require`,
+ * so it is made before `openai` is required.
+ */
+const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
+// Its metric instruments are made in the base class's constructor and then reset by its own field declarations (as
+// built, 0.21.0); setting a meter provider (the API's no-op one) makes them again, which streamed calls need.
+instrumentation.setMeterProvider(metrics.getMeterProvider());
+const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
+
+const MODEL = 'gpt-4o-mini-2024-07-18';
+
+/** A node:http server answering chat completions as OpenAI does: JSON, or server-sent events when streamed. */
+function fakeOpenAI(): http.Server {
+  return http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as { stream?: boolean };
+      if (req.url !== '/v1/chat/completions') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion',
+            created: 1_767_225_600,
+            model: MODEL,
+            choices: [{ index: 0, message: { role: 'assistant', content: '4' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 21, completion_tokens: 1, total_tokens: 22 },
+          }),
+        );
+        return;
+      }
+      const chunk = (choices: unknown[], usage: unknown = null) =>
+        `data: ${JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1_767_225_600, model: MODEL, choices, usage })}\n\n`;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk([{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }]));
+      res.write(chunk([{ index: 0, delta: { content: 'lo.' }, finish_reason: null }]));
+      res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
+      res.write(chunk([], { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }));
+      res.end('data: [DONE]\n\n');
+    });
+  });
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`@opentelemetry/instrumentation-openai's spans and events reach their record [${kind}]`, () => {
+    let t: TestApp;
+    let port: number;
+    let upstream: http.Server;
+    let upstreamPort: number;
+    before(async () => {
+      t = await startTestApp(kind);
+      port = await listen(t);
+      upstream = fakeOpenAI();
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      upstreamPort = (upstream.address() as { port: number }).port;
+    });
+    after(async () => {
+      await new Promise((resolve) => upstream.close(resolve));
+      await t.close();
+    });
+
+    /** Providers for one service, exporting to Tally; the instrumentation uses them from now on. */
+    const providers = (service: string) => {
+      const resource = resourceFromAttributes({ 'service.name': service });
+      const headers = { authorization: `Bearer ${t.key}` };
+      const tracing = new BasicTracerProvider({
+        resource,
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers }))],
+      });
+      const logging = new LoggerProvider({
+        resource,
+        processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }) })],
+      });
+      instrumentation.setTracerProvider(tracing);
+      instrumentation.setLoggerProvider(logging);
+      return { tracing, logging };
+    };
+    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstreamPort}/v1`, maxRetries: 0 });
+    const recordOf = async (service: string) => {
+      const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
+      assert.equal(res.body.count, 1, JSON.stringify(res.body));
+      return res.body.results[0];
+    };
+
+    test('a chat whose span is exported before its events: the events fill the record', async () => {
+      const { tracing, logging } = providers(`openai-${kind}-span-first`);
+      const reply = await client().chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: 'Answer with a number.' },
+          { role: 'user', content: '2+2?' },
+        ],
+      });
+      assert.equal(reply.choices[0].message.content, '4');
+      await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
+      const before = await recordOf(`openai-${kind}-span-first`);
+      assert.equal(before.field_1, null, 'the span carries no content');
+      await within(logging.forceFlush(), 30_000, 'the events to be exported');
+      const r = await recordOf(`openai-${kind}-span-first`);
+      assert.equal(r.field_3, 'type_a');
+      assert.equal(r.field_4, MODEL);
+      assert.deepEqual(r.field_5, { sub_field_a: 21, sub_field_b: 1, sub_field_c: 22 });
+      assert.deepEqual(JSON.parse(r.field_1), [
+        { role: 'system', content: 'Answer with a number.' },
+        { role: 'user', content: '2+2?' },
+      ]);
+      assert.deepEqual(JSON.parse(r.field_2), [{ role: 'assistant', content: '4', finish_reason: 'stop' }]);
+      await Promise.all([tracing.shutdown(), logging.shutdown()]);
+    });
+
+    test('a streamed chat whose events are exported before its span: they wait for it', async () => {
+      const { tracing, logging } = providers(`openai-${kind}-events-first`);
+      const stream = await client().chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Say hello.' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      assert.equal(text, 'Hello.');
+      await within(logging.forceFlush(), 30_000, 'the events to be exported');
+      await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
+      const r = await recordOf(`openai-${kind}-events-first`);
+      assert.deepEqual(JSON.parse(r.field_1), [{ role: 'user', content: 'Say hello.' }]);
+      assert.deepEqual(JSON.parse(r.field_2), [{ role: 'assistant', content: 'Hello.', finish_reason: 'stop' }]);
+      assert.deepEqual(r.field_5, { sub_field_a: 9, sub_field_b: 2, sub_field_c: 11 });
+      await Promise.all([tracing.shutdown(), logging.shutdown()]);
+    });
+  });
+}
