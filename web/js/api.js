@@ -56,5 +56,12 @@ export const api = {
   list: (view, signal) =>
     apiGet('/api/records/list/', { ...viewParams(view), param_b: view.page, param_c: view.pageSize, param_d: view.sort }, { signal }),
   summary: (view, signal) => apiGet('/api/records/summary/', viewParams(view), { signal }),
+  /** One trace: the records with this field_13, by start, at most limit of them (next is set when there are more). */
+  trace: (traceId, limit, signal) =>
+    apiGet(
+      '/api/records/list/',
+      { filters: JSON.stringify({ field_13: { operator: '', value: [traceId] } }), param_d: 'timestamp', param_c: limit, count: 'false' },
+      { signal },
+    ),
   record: (id, signal) => apiGet(`/api/records/${encodeURIComponent(id)}/`, {}, { signal }),
 };

@@ -95,8 +95,13 @@ function metadata(r) {
   );
 }
 
-/** The record's detail: problems first, then what it was, usage and cost, conversation, tools, metadata, raw JSON. */
-export function renderRecord(r) {
+/**
+ * The record's detail: problems first, then what it was, usage and cost, its trace (when it has one), conversation,
+ * tools, metadata, raw JSON.
+ * @param {any} r
+ * @param {HTMLElement | null} [trace] the Trace section (trace-waterfall.js), filled as it loads
+ */
+export function renderRecord(r, trace = null) {
   return [
     ...problems(r),
     section(
@@ -130,6 +135,7 @@ export function renderRecord(r) {
         { keepEmpty: true },
       ),
     ),
+    trace,
     conversation(r),
     tools(r),
     metadata(r),
@@ -139,14 +145,21 @@ export function renderRecord(r) {
 
 /**
  * The side panel. Opening moves focus into it; Escape or the close button closes it and onClose gets
- * the id, so the caller can put focus back on the row.
+ * the id, so the caller can put focus back on the row. trace(record, signal, options) gives the record's Trace
+ * section or null; its request is cancelled when the panel shows something else or closes.
  */
-export function createDetailPanel({ panel, title, body, closeButton, onClose }) {
+export function createDetailPanel({ panel, title, body, closeButton, onClose, trace }) {
   let openId = null;
+  let traceRequest = null;
+  const cancelTrace = () => {
+    traceRequest?.abort();
+    traceRequest = null;
+  };
   const close = () => {
     if (openId === null) return;
     const id = openId;
     openId = null;
+    cancelTrace();
     panel.hidden = true;
     onClose(id);
   };
@@ -159,6 +172,7 @@ export function createDetailPanel({ panel, title, body, closeButton, onClose }) 
   });
   const open = (id, heading, ...content) => {
     openId = id;
+    cancelTrace();
     title.textContent = heading;
     fill(body, ...content);
     panel.hidden = false;
@@ -169,7 +183,13 @@ export function createDetailPanel({ panel, title, body, closeButton, onClose }) 
       return openId;
     },
     loading: (id) => open(id, `Record ${id}`, el('p', { class: 'muted' }, 'Loading…')),
-    show: (record) => open(record.id, `Record ${record.id}`, ...renderRecord(record)),
+    /** @param {any} record @param {{ fromTrace?: boolean }} [options] fromTrace: focus the record's row when its trace shows */
+    show: (record, options = {}) => {
+      const controller = new AbortController();
+      const section = trace ? trace(record, controller.signal, options) : null;
+      open(record.id, `Record ${record.id}`, ...renderRecord(record, section));
+      traceRequest = controller;
+    },
     failed: (id, message) => open(id, `Record ${id}`, el('p', { class: 'error-text' }, message)),
     close,
   };

@@ -8,6 +8,7 @@ import { createLiveTail } from './live-tail.js';
 import { createRecordsTable } from './records-table.js';
 import { session } from './session.js';
 import { renderSummary } from './summary-view.js';
+import { traceSection } from './trace-waterfall.js';
 import { readView, writeView } from './view-state.js';
 
 /** Boot: sign in (or reuse this tab's key), then run the explorer on the view in the URL. */
@@ -93,6 +94,13 @@ function startExplorer(catalogue) {
       table.markOpen(null);
       if (!table.focus(id)) byId('records-title').focus();
     },
+    trace: (record, signal, { fromTrace = false } = {}) =>
+      traceSection(record, {
+        list: (traceId, limit, listSignal) => api.trace(traceId, limit, listSignal),
+        onOpen: (other) => openRecord(other.id, other, { fromTrace: true }),
+        signal,
+        focusCurrent: fromTrace,
+      }),
   });
 
   const tail = createLiveTail({
@@ -106,11 +114,11 @@ function startExplorer(catalogue) {
     onError: fail,
   });
 
-  async function openRecord(id) {
+  /** Opens a record in the panel: the one given (from the page or a trace), else fetched by id. */
+  async function openRecord(id, known = records.find((r) => r.id === id), options = {}) {
     writeView({ ...readView(), record: id }, { push: false });
     table.markOpen(id);
-    const known = records.find((r) => r.id === id);
-    if (known) return detail.show(known);
+    if (known) return detail.show(known, options);
     detail.loading(id);
     try {
       detail.show(await api.record(id));
