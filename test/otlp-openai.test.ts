@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { metrics } from '@opentelemetry/api';
@@ -10,6 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { MODEL, startFakeOpenAI } from './helpers/fake-openai.ts';
 import { within } from './helpers/http.ts';
 import { listen } from './helpers/listen.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
@@ -26,59 +26,18 @@ const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true 
 instrumentation.setMeterProvider(metrics.getMeterProvider());
 const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
 
-const MODEL = 'gpt-4o-mini-2024-07-18';
-
-/** A node:http server answering chat completions as OpenAI does: JSON, or server-sent events when streamed. */
-function fakeOpenAI(): http.Server {
-  return http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { stream?: boolean };
-      if (req.url !== '/v1/chat/completions') {
-        res.writeHead(404).end();
-        return;
-      }
-      if (!body.stream) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            id: 'chatcmpl-1',
-            object: 'chat.completion',
-            created: 1_767_225_600,
-            model: MODEL,
-            choices: [{ index: 0, message: { role: 'assistant', content: '4' }, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 21, completion_tokens: 1, total_tokens: 22 },
-          }),
-        );
-        return;
-      }
-      const chunk = (choices: unknown[], usage: unknown = null) =>
-        `data: ${JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1_767_225_600, model: MODEL, choices, usage })}\n\n`;
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(chunk([{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }]));
-      res.write(chunk([{ index: 0, delta: { content: 'lo.' }, finish_reason: null }]));
-      res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-      res.write(chunk([], { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }));
-      res.end('data: [DONE]\n\n');
-    });
-  });
-}
-
 for (const kind of STORE_KINDS) {
   describe(`@opentelemetry/instrumentation-openai's spans and events reach their record [${kind}]`, () => {
     let t: TestApp;
     let port: number;
-    let upstream: http.Server;
-    let upstreamPort: number;
+    let upstream: Awaited<ReturnType<typeof startFakeOpenAI>>;
     before(async () => {
       t = await startTestApp(kind);
       port = await listen(t);
-      upstream = fakeOpenAI();
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      upstreamPort = (upstream.address() as { port: number }).port;
+      upstream = await startFakeOpenAI();
     });
     after(async () => {
-      await new Promise((resolve) => upstream.close(resolve));
+      await upstream.close();
       await t.close();
     });
 
@@ -98,7 +57,7 @@ for (const kind of STORE_KINDS) {
       instrumentation.setLoggerProvider(logging);
       return { tracing, logging };
     };
-    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstreamPort}/v1`, maxRetries: 0 });
+    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
     const recordOf = async (service: string) => {
       const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
       assert.equal(res.body.count, 1, JSON.stringify(res.body));
