@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { MODEL, startFakeOpenAI } from './helpers/fake-openai.ts';
+import { ERROR_MESSAGE, FAIL_429, MODEL, startFakeOpenAI } from './helpers/fake-openai.ts';
 import { within } from './helpers/http.ts';
 import { listen } from './helpers/listen.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
@@ -25,6 +25,12 @@ const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true 
 // built, 0.21.0); setting a meter provider (the API's no-op one) makes them again, which streamed calls need.
 instrumentation.setMeterProvider(metrics.getMeterProvider());
 const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
+
+/**
+ * The processors' export delay: longer than any test, so that spans and events leave only when a test flushes them
+ * and the order a test chooses is the order Tally sees (by default the events could leave on their own after 1 s).
+ */
+const HELD = 600_000;
 
 for (const kind of STORE_KINDS) {
   describe(`@opentelemetry/instrumentation-openai's spans and events reach their record [${kind}]`, () => {
@@ -47,11 +53,20 @@ for (const kind of STORE_KINDS) {
       const headers = { authorization: `Bearer ${t.key}` };
       const tracing = new BasicTracerProvider({
         resource,
-        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers }))],
+        spanProcessors: [
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers }), {
+            scheduledDelayMillis: HELD,
+          }),
+        ],
       });
       const logging = new LoggerProvider({
         resource,
-        processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }) })],
+        processors: [
+          new BatchLogRecordProcessor({
+            exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }),
+            scheduledDelayMillis: HELD,
+          }),
+        ],
       });
       instrumentation.setTracerProvider(tracing);
       instrumentation.setLoggerProvider(logging);
@@ -107,6 +122,25 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(JSON.parse(r.field_1), [{ role: 'user', content: 'Say hello.' }]);
       assert.deepEqual(JSON.parse(r.field_2), [{ role: 'assistant', content: 'Hello.', finish_reason: 'stop' }]);
       assert.deepEqual(r.field_5, { sub_field_a: 9, sub_field_b: 2, sub_field_c: 11 });
+      await Promise.all([tracing.shutdown(), logging.shutdown()]);
+    });
+
+    test('a 429 from the upstream: the span ends with ERROR, which becomes field_18 500 and field_19 the message', async () => {
+      const service = `openai-${kind}-429`;
+      const { tracing, logging } = providers(service);
+      await assert.rejects(
+        client().chat.completions.create({ model: FAIL_429, messages: [{ role: 'user', content: 'x' }] }),
+        (e: { status?: number }) => e.status === 429,
+      );
+      await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
+      await within(logging.forceFlush(), 30_000, 'the events to be exported');
+      const r = await recordOf(service);
+      assert.equal(r.field_3, 'type_a');
+      assert.equal(r.field_4, FAIL_429, 'the requested model: there is no response');
+      assert.equal(r.field_18, 500, 'the span carries no http.response.status_code');
+      assert.equal(r.field_19, `429 ${ERROR_MESSAGE}`);
+      assert.equal(r.field_9['error.type'], 'RateLimitError');
+      assert.deepEqual(JSON.parse(r.field_1), [{ role: 'user', content: 'x' }]);
       await Promise.all([tracing.shutdown(), logging.shutdown()]);
     });
   });
