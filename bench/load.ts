@@ -3,7 +3,10 @@ import autocannon from 'autocannon';
 export interface LoadSpec {
   url: string;
   method?: 'GET' | 'POST';
-  body?: string;
+  body?: string | Buffer;
+  /** A new body for every request (built into that request at once, so it may reuse one Buffer). */
+  nextBody?: () => Buffer;
+  contentType?: string;
   key?: string;
   connections: number;
   seconds: number;
@@ -24,7 +27,7 @@ export interface LoadResult {
 /** Runs autocannon against a loopback URL for a bounded time (and optionally a bounded number of requests). */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (!/^http:\/\/127\.0\.0\.1:/.test(spec.url)) throw new Error(`load only to 127.0.0.1, not ${spec.url}`);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': spec.contentType ?? 'application/json' };
   if (spec.key) headers.authorization = `Bearer ${spec.key}`;
   const started = Date.now();
   const result = await autocannon({
@@ -36,6 +39,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     duration: spec.seconds,
     amount: spec.amount,
     timeout: 30,
+    ...(spec.nextBody ? { requests: [{ setupRequest: (req: object) => ({ ...req, body: spec.nextBody?.() }) }] } : {}),
   });
   const elapsed = (Date.now() - started) / 1000;
   const ok = result['2xx'];

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { CreateInput } from '../src/fields/validate.ts';
 import { deriveRecord } from '../src/records/derive.ts';
 import { RECORD_COLUMNS } from '../src/store/columns.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
@@ -53,9 +54,15 @@ export const openPgStore = (url: string) => createPostgresStore({ url, poolSize:
  * batch and timestamps rise, as the store stamps records on arrival (a batch that reused one set of timestamps
  * would insert into the middle of the time indexes instead of at their right edge: a slower, unreal floor).
  */
-export async function pgStorageFloor(url: string, seconds: number): Promise<{ perSecond: number; rows: number }> {
+export async function pgStorageFloor(
+  url: string,
+  seconds: number,
+  bodies?: readonly CreateInput[],
+): Promise<{ perSecond: number; rows: number }> {
   await (await openPgStore(url)).close(); // runs the migrations
-  const records = Array.from({ length: 1000 }, (_, i) => encodeRecord(deriveRecord(chatRecord(i), BENCH_ORG)));
+  const records = Array.from({ length: 1000 }, (_, i) =>
+    encodeRecord(deriveRecord(bodies?.[i] ?? (chatRecord(i) as CreateInput), BENCH_ORG)),
+  );
   const values = insertValues(records);
   const idColumn = RECORD_COLUMNS.findIndex((c) => c.name === 'id'); // insertValues is in RECORD_COLUMNS order
   const tsColumn = RECORD_COLUMNS.findIndex((c) => c.name === 'ts');

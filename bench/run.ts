@@ -5,6 +5,7 @@ import { markdownTable, writeResults, type ResultRow } from './report.ts';
 import { batchScenario } from './scenarios/batch.ts';
 import { growthScenario } from './scenarios/growth.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
+import { otlpScenario } from './scenarios/otlp.ts';
 import { queryScenario } from './scenarios/query.ts';
 import { benchTarget } from './target.ts';
 
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       extra.groupCommit = r.groupCommit;
     }
     if (opts.scenarios.has('batch')) rows.push(...(await batchScenario(ctx, target)));
+    if (opts.scenarios.has('otlp')) rows.push(...(await otlpScenario(ctx, target)));
     if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx, target)));
     if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx, target)));
   } finally {

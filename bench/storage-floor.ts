@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CreateInput } from '../src/fields/validate.ts';
 import { deriveRecord } from '../src/records/derive.ts';
 import { RECORD_COLUMNS, encodeColumn } from '../src/store/columns.ts';
 import { metaTag, metaValue } from '../src/store/sqlite/dialect.ts';
@@ -35,6 +36,8 @@ export interface FloorOptions {
    * better-sqlite3's default, where the commit that crosses 1,000 WAL pages copies them into the file itself.
    */
   checkpointer?: boolean;
+  /** The rows' create bodies (1000; default chatRecord(0 … 999)): the otlp scenario's are the records its spans become. */
+  bodies?: readonly CreateInput[];
 }
 
 export function storageFloor(
@@ -60,9 +63,9 @@ export function storageFloor(
   );
   const addMetaCounts = metaCountWriter(db);
   const rows = Array.from({ length: 1000 }, (_, i) => {
-    const body = chatRecord(i);
+    const body = { ...(opts.bodies?.[i] ?? chatRecord(i)) } as Record<string, unknown>;
     if (opts.uniqueMetaValues) body.field_9 = { ...(body.field_9 as object), request_id: `req_${i}` };
-    const record = deriveRecord(body, BENCH_ORG);
+    const record = deriveRecord(body as CreateInput, BENCH_ORG);
     const row = record as unknown as Record<string, unknown>;
     const values = RECORD_COLUMNS.map((c) => encodeColumn(c, row[c.name]));
     const meta = Object.entries(record.field_9 ?? {}).map(([k, v]) => [BENCH_ORG, k, metaTag(v), metaValue(v as string)] as const);

@@ -1,3 +1,4 @@
+import type { CreateInput } from '../src/fields/validate.ts';
 import type { BenchContext } from './context.ts';
 import { dropSchemas, freshSchema, pgStorageFloor } from './pg.ts';
 import { seededDataDir, seededPgSchema, type SeedInfo } from './seed.ts';
@@ -17,7 +18,8 @@ export interface BenchTarget {
   seeded(n: number, name: string): Promise<StoreLocation & { info: SeedInfo }>;
   /** Whether seeded() stores may be written to (PostgreSQL's are shared between runs: read-only). */
   seededWritable: boolean;
-  storageFloor(seconds: number): Promise<{ perSecond: number; label: string }>;
+  /** The storage floor for chatRecord's rows, or for the given create bodies (1000). */
+  storageFloor(seconds: number, bodies?: readonly CreateInput[]): Promise<{ perSecond: number; label: string }>;
   /** The same floor, checkpointing as the store does (SQLite); null where that is the floor already. */
   storageFloorAsStored(seconds: number): Promise<{ perSecond: number; label: string } | null>;
   cleanup(): Promise<void>;
@@ -34,8 +36,8 @@ export function benchTarget(ctx: BenchContext): BenchTarget {
         return { dataDir, databaseUrl: null, info: await seededDataDir(n, dataDir, ctx.log) };
       },
       seededWritable: true,
-      storageFloor: async (seconds) => ({
-        perSecond: storageFloor(ctx.scratch('storage-floor'), seconds).perSecond,
+      storageFloor: async (seconds, bodies) => ({
+        perSecond: storageFloor(ctx.scratch('storage-floor'), seconds, { bodies }).perSecond,
         label: 'storage floor (better-sqlite3, 1000 rows/tx, pre-encoded)',
       }),
       async storageFloorAsStored(seconds) {
@@ -55,8 +57,8 @@ export function benchTarget(ctx: BenchContext): BenchTarget {
       return { dataDir: ctx.scratch(name), databaseUrl: url, info };
     },
     seededWritable: false,
-    storageFloor: async (seconds) => ({
-      perSecond: (await pgStorageFloor(await freshSchema(base, 'storage_floor', schemas), seconds)).perSecond,
+    storageFloor: async (seconds, bodies) => ({
+      perSecond: (await pgStorageFloor(await freshSchema(base, 'storage_floor', schemas), seconds, bodies)).perSecond,
       label: "storage floor (pg driver, Tally's unnest insert, 1000 rows/statement, pre-encoded)",
     }),
     storageFloorAsStored: async () => null,

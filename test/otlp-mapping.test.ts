@@ -127,6 +127,41 @@ describe('span → create body (pure)', () => {
     assert.deepEqual(plain.field_2, [{ role: 'assistant', content: 'ok' }]);
   });
 
+  test("OpenInference's span-wide llm.finish_reason goes on the assistant messages that lack one; embedding texts and vectors are content, not metadata", () => {
+    const b = body(
+      span({
+        'openinference.span.kind': 'LLM',
+        'llm.output_messages.0.message.role': 'assistant',
+        'llm.output_messages.0.message.content': 'Hello.',
+        'llm.finish_reason': 'stop',
+      }),
+    );
+    assert.deepEqual(b.field_2, [{ role: 'assistant', content: 'Hello.', finish_reason: 'stop' }]);
+    assert.equal(b.field_9['llm.finish_reason'], undefined, 'taken into field_2');
+    const own = body(
+      span({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.output.messages': [{ role: 'assistant', finish_reason: 'length', parts: [{ type: 'text', content: 'x' }] }],
+        'llm.finish_reason': 'stop',
+      }),
+    );
+    assert.equal(own.field_2[0].finish_reason, 'length', "a message's own reason is kept");
+    const embedding = body(
+      span({
+        'openinference.span.kind': 'EMBEDDING',
+        'embedding.model_name': 'text-embedding-3-small',
+        'input.value': 'hello',
+        'embedding.embeddings.0.embedding.text': 'hello',
+        'embedding.embeddings.0.embedding.vector': [0.5, -0.25],
+        'llm.system': 'openai',
+      }),
+    );
+    assert.equal(embedding.field_3, 'type_b');
+    assert.equal(embedding.field_4, 'text-embedding-3-small');
+    assert.equal(embedding.field_1, 'hello');
+    assert.deepEqual(embedding.field_9, { 'llm.system': 'openai', 'service.name': 'svc' });
+  });
+
   test('span events carry the messages: gen_ai.*.message and gen_ai.choice; flat messages with OpenAI tool calls', () => {
     const b = body(
       span(

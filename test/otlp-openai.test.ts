@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { metrics } from '@opentelemetry/api';
@@ -10,6 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { ERROR_MESSAGE, FAIL_429, MODEL, startFakeOpenAI } from './helpers/fake-openai.ts';
 import { within } from './helpers/http.ts';
 import { listen } from './helpers/listen.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
@@ -26,59 +26,24 @@ const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true 
 instrumentation.setMeterProvider(metrics.getMeterProvider());
 const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
 
-const MODEL = 'gpt-4o-mini-2024-07-18';
-
-/** A node:http server answering chat completions as OpenAI does: JSON, or server-sent events when streamed. */
-function fakeOpenAI(): http.Server {
-  return http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { stream?: boolean };
-      if (req.url !== '/v1/chat/completions') {
-        res.writeHead(404).end();
-        return;
-      }
-      if (!body.stream) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            id: 'chatcmpl-1',
-            object: 'chat.completion',
-            created: 1_767_225_600,
-            model: MODEL,
-            choices: [{ index: 0, message: { role: 'assistant', content: '4' }, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 21, completion_tokens: 1, total_tokens: 22 },
-          }),
-        );
-        return;
-      }
-      const chunk = (choices: unknown[], usage: unknown = null) =>
-        `data: ${JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1_767_225_600, model: MODEL, choices, usage })}\n\n`;
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(chunk([{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }]));
-      res.write(chunk([{ index: 0, delta: { content: 'lo.' }, finish_reason: null }]));
-      res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-      res.write(chunk([], { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }));
-      res.end('data: [DONE]\n\n');
-    });
-  });
-}
+/**
+ * The processors' export delay: longer than any test, so that spans and events leave only when a test flushes them
+ * and the order a test chooses is the order Tally sees (by default the events could leave on their own after 1 s).
+ */
+const HELD = 600_000;
 
 for (const kind of STORE_KINDS) {
   describe(`@opentelemetry/instrumentation-openai's spans and events reach their record [${kind}]`, () => {
     let t: TestApp;
     let port: number;
-    let upstream: http.Server;
-    let upstreamPort: number;
+    let upstream: Awaited<ReturnType<typeof startFakeOpenAI>>;
     before(async () => {
       t = await startTestApp(kind);
       port = await listen(t);
-      upstream = fakeOpenAI();
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      upstreamPort = (upstream.address() as { port: number }).port;
+      upstream = await startFakeOpenAI();
     });
     after(async () => {
-      await new Promise((resolve) => upstream.close(resolve));
+      await upstream.close();
       await t.close();
     });
 
@@ -88,17 +53,26 @@ for (const kind of STORE_KINDS) {
       const headers = { authorization: `Bearer ${t.key}` };
       const tracing = new BasicTracerProvider({
         resource,
-        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers }))],
+        spanProcessors: [
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers }), {
+            scheduledDelayMillis: HELD,
+          }),
+        ],
       });
       const logging = new LoggerProvider({
         resource,
-        processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }) })],
+        processors: [
+          new BatchLogRecordProcessor({
+            exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }),
+            scheduledDelayMillis: HELD,
+          }),
+        ],
       });
       instrumentation.setTracerProvider(tracing);
       instrumentation.setLoggerProvider(logging);
       return { tracing, logging };
     };
-    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstreamPort}/v1`, maxRetries: 0 });
+    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
     const recordOf = async (service: string) => {
       const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
       assert.equal(res.body.count, 1, JSON.stringify(res.body));
@@ -148,6 +122,25 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(JSON.parse(r.field_1), [{ role: 'user', content: 'Say hello.' }]);
       assert.deepEqual(JSON.parse(r.field_2), [{ role: 'assistant', content: 'Hello.', finish_reason: 'stop' }]);
       assert.deepEqual(r.field_5, { sub_field_a: 9, sub_field_b: 2, sub_field_c: 11 });
+      await Promise.all([tracing.shutdown(), logging.shutdown()]);
+    });
+
+    test('a 429 from the upstream: the span ends with ERROR, which becomes field_18 500 and field_19 the message', async () => {
+      const service = `openai-${kind}-429`;
+      const { tracing, logging } = providers(service);
+      await assert.rejects(
+        client().chat.completions.create({ model: FAIL_429, messages: [{ role: 'user', content: 'x' }] }),
+        (e: { status?: number }) => e.status === 429,
+      );
+      await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
+      await within(logging.forceFlush(), 30_000, 'the events to be exported');
+      const r = await recordOf(service);
+      assert.equal(r.field_3, 'type_a');
+      assert.equal(r.field_4, FAIL_429, 'the requested model: there is no response');
+      assert.equal(r.field_18, 500, 'the span carries no http.response.status_code');
+      assert.equal(r.field_19, `429 ${ERROR_MESSAGE}`);
+      assert.equal(r.field_9['error.type'], 'RateLimitError');
+      assert.deepEqual(JSON.parse(r.field_1), [{ role: 'user', content: 'x' }]);
       await Promise.all([tracing.shutdown(), logging.shutdown()]);
     });
   });

@@ -37,6 +37,7 @@ const CONTENT_PREFIXES = [
   'llm.invocation_parameters',
   'llm.tools.',
   'llm.request.functions.',
+  'embedding.embeddings.',
 ];
 /** A metadata value longer than this is left out of field_9. */
 const MAX_META_TEXT = 1024;
@@ -179,13 +180,29 @@ function outputOf(r: Reader, span: OtlpSpan, type: RecordType): unknown {
       if (result !== undefined) return result;
     }
   }
-  return (
+  const output =
     messagesOf(r.take('gen_ai.output.messages'), 'assistant') ??
     eventMessages(span, 'output') ??
     traceloopMessages(r.attributes, 'gen_ai.completion', 'assistant') ??
     openInferenceMessages(r.attributes, 'llm.output_messages', 'assistant') ??
-    valueContent(r.take('output.value'), 'assistant')
-  );
+    valueContent(r.take('output.value'), 'assistant');
+  return withFinishReason(r, output);
+}
+
+/**
+ * OpenInference sends the finish reason once for the span (llm.finish_reason), not on its output messages: it goes
+ * on each assistant message that has none, so that field_2 reads as it does from the other conventions.
+ */
+function withFinishReason(r: Reader, output: unknown): unknown {
+  if (!Array.isArray(output)) return output;
+  const messages = output as Message[];
+  const lacking = messages.filter((m) => isObject(m) && m.role === 'assistant' && m.finish_reason === undefined);
+  if (lacking.length === 0) return output;
+  const reason = r.peek('llm.finish_reason');
+  if (typeof reason !== 'string' || reason === '') return output;
+  r.take('llm.finish_reason');
+  for (const m of lacking) m.finish_reason = reason;
+  return output;
 }
 
 /** A tool definition in any convention's shape, as the registry's {type: "type_a", definition: {name, ...}}. */
