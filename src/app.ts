@@ -28,6 +28,7 @@ import { createAnalyticsService } from './records/analytics-service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { createOtlpIngest } from './otlp/ingest.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
+import { registerLifecycleRoutes } from './routes/lifecycle.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerOtlpRoutes } from './routes/otlp.ts';
 import { registerRecordRoutes } from './routes/records.ts';
@@ -128,6 +129,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     registerAnalyticsRoutes(api, createAnalyticsService(deps.store));
     registerMetaRoutes(api);
     registerKeyRoutes(api, deps.store);
+    registerLifecycleRoutes(api, deps.store);
   });
   await registerOtlpScope(http, authenticate, (v1) => {
     registerOtlpRoutes(v1, createOtlpIngest(service, { onSpans: metrics.otlpSpans }), batchGate, metrics.rejected);

@@ -40,6 +40,7 @@ const NEEDS: Record<string, Scope> = {
   'POST /api/keys': 'admin',
   'DELETE /api/keys/:key_id': 'admin',
   'GET /api/audit': 'admin',
+  'POST /api/records/erase': 'admin',
   'HEAD /api/audit': 'admin',
   'POST /v1/traces': 'ingest',
 };
@@ -48,6 +49,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/records/create': { field_1: 'from the scope matrix' },
   'POST /api/records/batch': { records: [{ field_1: 'from the scope matrix' }] },
   'POST /api/records/list': {},
+  'POST /api/records/erase': { filters: { field_10: 'nobody from the scope matrix' } },
   'POST /api/records/summary': {},
   'POST /api/records/analytics': {},
   'POST /api/keys': { scope: 'read', name: 'made by the scope matrix' },

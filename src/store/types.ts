@@ -140,6 +140,16 @@ export interface Store {
   revokeApiKey(id: string, at: number, audit: Omit<AuditEntry, 'orgId' | 'at'>): Promise<boolean>;
   /** Records that the key was used at `at` (never moves last_used back). */
   touchApiKey(id: string, at: number): Promise<void>;
+  /**
+   * Deletes every record of the org the conditions match, in one transaction with the audit entry (for the org; its
+   * details get the number deleted as `count`), and with every count kept beside the records brought down alike.
+   * Resolves with the number deleted.
+   */
+  eraseRecords(
+    orgId: string,
+    conditions: Condition[],
+    audit: Omit<AuditEntry, 'orgId' | 'details'> & { details: Record<string, unknown> },
+  ): Promise<number>;
   /** The org's audit log, newest first. */
   auditLog(orgId: string): Promise<AuditEntry[]>;
   ping(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RECORD_COLUMNS } from '../columns.ts';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary } from '../sql/summary.ts';
@@ -18,6 +18,7 @@ import { KeyConflictError, StoreConnectError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
+import { whereSql } from '../sql/where.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
@@ -182,6 +183,24 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async touchApiKey(id, at) {
       await run(() =>
         pool.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]),
+      );
+    },
+    async eraseRecords(orgId, conditions, audit) {
+      const params: unknown[] = [];
+      const where = whereSql(postgresDialect, params, orgId, null, conditions, TIMESTAMP_COLUMN, false);
+      // The DELETE trigger (migration 9) takes the rows' share out of the counters in the same transaction.
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const count = (await client.query(`DELETE FROM records WHERE ${where}`, params)).rowCount ?? 0;
+          await client.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+            orgId,
+            audit.at,
+            audit.actor,
+            audit.action,
+            JSON.stringify({ ...audit.details, count }),
+          ]);
+          return count;
+        }),
       );
     },
     async auditLog(orgId) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { RECORD_COLUMNS } from '../columns.ts';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
 import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
@@ -14,6 +14,8 @@ import { KeyConflictError } from '../../errors.ts';
 import { deadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
+import { whereSql } from '../sql/where.ts';
+import { sqliteDialect } from './dialect.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -124,6 +126,14 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     },
     async touchApiKey(id, at) {
       await writer.writeKey({ touch: { id, at } });
+    },
+    async eraseRecords(orgId, conditions, audit) {
+      const params: unknown[] = [];
+      const where = whereSql(sqliteDialect, params, orgId, null, conditions, TIMESTAMP_COLUMN, false);
+      return writer.erase({
+        select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: orgId } },
+        audit: { orgId, ...audit },
+      });
     },
     async auditLog(orgId) {
       return (auditStmt.all(orgId) as Record<string, unknown>[]).map(auditEntry);

@@ -3,6 +3,7 @@ import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
 import type { KeyWrite } from './key-writes.ts';
+import type { EraseRequest } from './erase.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -19,6 +20,8 @@ export interface WriterClient {
   purgeIdempotencyKeys(before: number, limit: number): Promise<number>;
   /** Creates, revokes or marks used an API key (key-writes.ts); resolves with the rows it changed. */
   writeKey(write: KeyWrite): Promise<number>;
+  /** Deletes records and what is kept beside them in one transaction (erase.ts); resolves with how many. */
+  erase(request: EraseRequest): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -112,6 +115,7 @@ export function startWriter(file: string): WriterClient {
     },
     purgeIdempotencyKeys: (before, limit) => chore({ purgeIdempotencyKeys: { before, limit } }),
     writeKey: (write) => chore({ key: write }),
+    erase: (request) => chore({ erase: request }),
     async close() {
       const w = worker;
       worker = null;

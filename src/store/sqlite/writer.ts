@@ -3,6 +3,8 @@ import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import type { KeyWrite } from './key-writes.ts';
 import { createKeyWriter } from './key-writes.ts';
+import { createEraser, type EraseRequest } from './erase.ts';
+import { registerFunctions } from './functions.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
 
@@ -24,12 +26,13 @@ export interface WriteRequest {
 /**
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
  * aside; expired Idempotency-Key rows deleted (the reply says how many); or an API key created, revoked or
- * marked used (key-writes.ts).
+ * marked used (key-writes.ts); or records deleted with what is kept beside them (erase.ts).
  */
 export type ChoreRequest = { id: number } & (
   | { deadLetters: DeadLetterRow[] }
   | { purgeIdempotencyKeys: { before: number; limit: number } }
   | { key: KeyWrite }
+  | { erase: EraseRequest }
 );
 export interface WriteReply {
   id: number;
@@ -53,6 +56,9 @@ const purgeKeys = db.prepare(
   'DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
 );
 const writeKey = createKeyWriter(db);
+// An erasure selects its records with the list's filters, which call Tally's SQL functions (never past a deadline here).
+registerFunctions(db);
+const erase = createEraser(db);
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -124,6 +130,8 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
   } else if ('key' in msg) {
     run(msg.id, () => writeKey(msg.key));
+  } else if ('erase' in msg) {
+    run(msg.id, () => erase(msg.erase));
   } else if (msg.part !== 'whole') {
     chunk(msg);
   } else {
