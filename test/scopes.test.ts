@@ -41,6 +41,9 @@ const NEEDS: Record<string, Scope> = {
   'DELETE /api/keys/:key_id': 'admin',
   'GET /api/audit': 'admin',
   'POST /api/records/erase': 'admin',
+  'GET /api/records/export': 'read',
+  'HEAD /api/records/export': 'read',
+  'POST /api/records/export': 'read',
   'HEAD /api/audit': 'admin',
   'POST /v1/traces': 'ingest',
 };
