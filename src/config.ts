@@ -39,7 +39,12 @@ export interface Config {
   sqliteReaders: number;
   /** Reads of one org that may wait for a place; more answer 503 overloaded. */
   readQueuePerOrg: number;
+  /** Days records are kept, by their timestamp (TALLY_RETENTION_DAYS); null keeps them forever. Orgs may override. */
+  retentionDays: number | null;
 }
+
+/** The longest retention a setting may give: 100 years. */
+export const RETENTION_MAX_DAYS = 36_500;
 
 export class ConfigError extends Error {}
 
@@ -133,5 +138,6 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     queryTimeoutMs: int(env, 'TALLY_QUERY_TIMEOUT_MS', 5_000, 100, 3_600_000),
     sqliteReaders: int(env, 'TALLY_SQLITE_READERS', 4, 2, 64),
     readQueuePerOrg: int(env, 'TALLY_READ_QUEUE_PER_ORG', 32, 1, 100_000),
+    retentionDays: env.TALLY_RETENTION_DAYS ? int(env, 'TALLY_RETENTION_DAYS', 0, 1, RETENTION_MAX_DAYS) : null,
   });
 }

@@ -150,6 +150,17 @@ export interface Store {
     conditions: Condition[],
     audit: Omit<AuditEntry, 'orgId' | 'details'> & { details: Record<string, unknown> },
   ): Promise<number>;
+  /**
+   * Deletes up to `limit` of the org's records whose timestamp is before `before` (microseconds), oldest first, in one
+   * short transaction, counts brought down alike; resolves with the number deleted (below `limit`: none are left).
+   */
+  expireRecords(orgId: string, before: number, limit: number): Promise<number>;
+  /** Sets (days) or clears (null) the org's retention, creating the org when needed, with its audit entry, in one transaction. */
+  setRetention(orgId: string, days: number | null, audit: Omit<AuditEntry, 'orgId'>): Promise<void>;
+  /** Every org with its retention override (null: the default). */
+  orgRetention(): Promise<{ orgId: string; days: number | null }[]>;
+  /** Appends an entry to the audit log. */
+  appendAudit(entry: AuditEntry): Promise<void>;
   /** The org's audit log, newest first. */
   auditLog(orgId: string): Promise<AuditEntry[]>;
   ping(): Promise<void>;

@@ -267,4 +267,12 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
         FOR EACH STATEMENT EXECUTE FUNCTION tally_uncount_records();
     `,
   },
+  {
+    version: 10,
+    name: 'per-org retention',
+    sql: `
+      -- As SQLite's migration 12: days an org's records are kept, overriding TALLY_RETENTION_DAYS; NULL: the default.
+      ALTER TABLE orgs ADD COLUMN retention_days integer;
+    `,
+  },
 ];

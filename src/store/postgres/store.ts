@@ -203,6 +203,48 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         }),
       );
     },
+    async expireRecords(orgId, before, limit) {
+      // By primary key, the oldest first (records_org_ts_cover); the DELETE trigger (migration 9) keeps the counts.
+      const done = await run(() =>
+        pool.query(
+          'DELETE FROM records WHERE org_id = $1 AND id IN (SELECT id FROM records WHERE org_id = $1 AND ts < $2 ORDER BY ts LIMIT $3)',
+          [orgId, before, limit],
+        ),
+      );
+      return done.rowCount ?? 0;
+    },
+    async setRetention(orgId, days, audit) {
+      await run(() =>
+        inTransaction(pool, async (client) => {
+          await client.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [orgId, audit.at]);
+          await client.query('UPDATE orgs SET retention_days = $2 WHERE id = $1', [orgId, days]);
+          await client.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+            orgId,
+            audit.at,
+            audit.actor,
+            audit.action,
+            audit.details,
+          ]);
+        }),
+      );
+    },
+    async orgRetention() {
+      return (await run(() => rows('SELECT id, retention_days FROM orgs ORDER BY id', []))).map((r) => ({
+        orgId: r.id as string,
+        days: r.retention_days === null ? null : Number(r.retention_days),
+      }));
+    },
+    async appendAudit(entry) {
+      await run(() =>
+        pool.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+          entry.orgId,
+          entry.at,
+          entry.actor,
+          entry.action,
+          entry.details,
+        ]),
+      );
+    },
     async auditLog(orgId) {
       return (
         await run(() => rows('SELECT org_id, at, actor, action, details FROM audit_log WHERE org_id = $1 ORDER BY seq DESC', [orgId]))

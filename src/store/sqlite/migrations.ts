@@ -220,4 +220,12 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX audit_log_org ON audit_log(org_id, seq);
     `,
   },
+  {
+    version: 12,
+    name: 'per-org retention',
+    sql: `
+      -- Days an org's records are kept (docs/lifecycle.md), overriding TALLY_RETENTION_DAYS; NULL: the default.
+      ALTER TABLE orgs ADD COLUMN retention_days INTEGER;
+    `,
+  },
 ];

@@ -51,6 +51,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const keyByIdStmt = db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`);
   const auditStmt = db.prepare('SELECT org_id, at, actor, action, details FROM audit_log WHERE org_id = ? ORDER BY seq DESC');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
+  const retentionStmt = db.prepare('SELECT id AS orgId, retention_days AS days FROM orgs ORDER BY id');
   const ensureOrg = db.prepare('INSERT INTO orgs (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
   const ensureKey = db.prepare(
     'INSERT INTO api_keys (key_hash, org_id, created_at, id) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING',
@@ -134,6 +135,25 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
         select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: orgId } },
         audit: { orgId, ...audit },
       });
+    },
+    async expireRecords(orgId, before, limit) {
+      // records_org_ts_cover leads with (org_id, ts): the oldest records of the org, a range of the index.
+      return writer.erase({
+        select: {
+          sql: 'SELECT seq, org_id, field_9 FROM records WHERE org_id = ? AND ts < ? ORDER BY ts LIMIT ?',
+          params: [orgId, before, limit],
+          named: {},
+        },
+      });
+    },
+    async setRetention(orgId, days, audit) {
+      await writer.writeOrg({ retention: { orgId, days }, audit });
+    },
+    async orgRetention() {
+      return (retentionStmt.all() as { orgId: string; days: number | null }[]).map((r) => ({ ...r }));
+    },
+    async appendAudit(entry) {
+      await writer.writeOrg({ audit: entry });
     },
     async auditLog(orgId) {
       return (auditStmt.all(orgId) as Record<string, unknown>[]).map(auditEntry);

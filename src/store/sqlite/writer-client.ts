@@ -4,6 +4,7 @@ import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
 import type { KeyWrite } from './key-writes.ts';
 import type { EraseRequest } from './erase.ts';
+import type { OrgWrite } from './org-writes.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -22,6 +23,8 @@ export interface WriterClient {
   writeKey(write: KeyWrite): Promise<number>;
   /** Deletes records and what is kept beside them in one transaction (erase.ts); resolves with how many. */
   erase(request: EraseRequest): Promise<number>;
+  /** Sets an org's retention or appends an audit entry (org-writes.ts). */
+  writeOrg(write: OrgWrite): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -116,6 +119,7 @@ export function startWriter(file: string): WriterClient {
     purgeIdempotencyKeys: (before, limit) => chore({ purgeIdempotencyKeys: { before, limit } }),
     writeKey: (write) => chore({ key: write }),
     erase: (request) => chore({ erase: request }),
+    writeOrg: (write) => chore({ org: write }),
     async close() {
       const w = worker;
       worker = null;

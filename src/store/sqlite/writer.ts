@@ -5,6 +5,7 @@ import type { KeyWrite } from './key-writes.ts';
 import { createKeyWriter } from './key-writes.ts';
 import { createEraser, type EraseRequest } from './erase.ts';
 import { registerFunctions } from './functions.ts';
+import { createOrgWriter, type OrgWrite } from './org-writes.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
 
@@ -26,13 +27,14 @@ export interface WriteRequest {
 /**
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
  * aside; expired Idempotency-Key rows deleted (the reply says how many); or an API key created, revoked or
- * marked used (key-writes.ts); or records deleted with what is kept beside them (erase.ts).
+ * marked used (key-writes.ts); or records deleted with what is kept beside them (erase.ts); an org's retention or an audit entry (org-writes.ts).
  */
 export type ChoreRequest = { id: number } & (
   | { deadLetters: DeadLetterRow[] }
   | { purgeIdempotencyKeys: { before: number; limit: number } }
   | { key: KeyWrite }
   | { erase: EraseRequest }
+  | { org: OrgWrite }
 );
 export interface WriteReply {
   id: number;
@@ -59,6 +61,7 @@ const writeKey = createKeyWriter(db);
 // An erasure selects its records with the list's filters, which call Tally's SQL functions (never past a deadline here).
 registerFunctions(db);
 const erase = createEraser(db);
+const writeOrg = createOrgWriter(db);
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -132,6 +135,8 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     run(msg.id, () => writeKey(msg.key));
   } else if ('erase' in msg) {
     run(msg.id, () => erase(msg.erase));
+  } else if ('org' in msg) {
+    run(msg.id, () => writeOrg(msg.org));
   } else if (msg.part !== 'whole') {
     chunk(msg);
   } else {
