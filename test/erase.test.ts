@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createKey } from '../src/bootstrap.ts';
+import { parseFilters } from '../src/query/filters.ts';
+import { deriveRecord } from '../src/records/derive.ts';
+import { TIMESTAMP_COLUMN } from '../src/store/columns.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
+import { whereSql } from '../src/store/sql/where.ts';
+import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
+import { createEraser, type EraseRequest } from '../src/store/sqlite/erase.ts';
+import { registerFunctions } from '../src/store/sqlite/functions.ts';
+import { createInserter } from '../src/store/sqlite/insert.ts';
+import { openSqlite } from '../src/store/sqlite/open.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -240,3 +252,58 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+describe('SQLite: an erasure whose records a reader found first', () => {
+  const make = (org: string, customer: string) =>
+    encodeRecord(deriveRecord({ field_2: 'x', field_10: customer, field_9: { env: customer } }, org));
+  const ORG = 'org_found';
+
+  test('deletes the records still matching plus those committed since; after a deletion in between, selects them again', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-erase-'));
+    const db = openSqlite(path.join(dir, 'tally.db'));
+    registerFunctions(db);
+    try {
+      const insert = createInserter(db);
+      const erase = createEraser(db);
+      const params: unknown[] = [];
+      const where = `(${whereSql(sqliteDialect, params, ORG, null, parseFilters({ field_10: f('x') }), TIMESTAMP_COLUMN, false)})`;
+      const request = (found: EraseRequest['found']): EraseRequest => ({
+        select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: ORG } },
+        found,
+      });
+      const snapshot = () => ({
+        seqs: db
+          .prepare(`SELECT seq FROM records WHERE ${where}`)
+          .pluck()
+          .all(...params, { org: ORG }) as number[],
+        top: (db.prepare('SELECT max(seq) FROM records').pluck().get() as number) ?? 0,
+        changes: db.prepare('SELECT n FROM records_changes').pluck().get() as number,
+      });
+      const left = () => db.prepare('SELECT field_10 AS c, count(*) AS n FROM records GROUP BY field_10 ORDER BY c').all();
+
+      // Found, then one more match committed before the erasure runs: both go, the other customer stays.
+      insert([make(ORG, 'x'), make(ORG, 'y'), make(ORG, 'x')]);
+      const early = snapshot();
+      insert([make(ORG, 'x'), make(ORG, 'y')]);
+      assert.equal(erase(request({ snapshot: early, where, params })), 3);
+      assert.deepEqual(left(), [{ c: 'y', n: 2 }]);
+
+      // Found; then the top record is deleted and its seq taken by a new match: the snapshot is stale (records_changes
+      // moved), so the erasure selects again and misses nothing.
+      insert([make(ORG, 'x'), make(ORG, 'y')]); // the top record is not a match: not among the seqs found
+      const stale = snapshot();
+      const top = stale.top;
+      db.prepare('DELETE FROM records WHERE seq = ?').run(top); // by hand: what a retention run could do to the "y"
+      db.prepare('DELETE FROM record_meta WHERE seq = ?').run(top);
+      db.prepare('UPDATE org_record_counts SET n = n - 1 WHERE org_id = ?').run(ORG);
+      insert([make(ORG, 'x')]);
+      assert.equal(db.prepare('SELECT max(seq) FROM records').pluck().get(), top, 'the seq was taken again');
+      assert.equal(erase(request({ snapshot: stale, where, params })), 2);
+      assert.deepEqual(left(), [{ c: 'y', n: 2 }]);
+      assert.deepEqual(db.prepare('SELECT n FROM org_record_counts WHERE org_id = ?').pluck().all(ORG), [2]);
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,8 +10,27 @@ import { MetaCounts } from './meta-counts.ts';
  */
 export interface EraseRequest {
   select: { sql: string; params: unknown[]; named: Record<string, unknown> };
+  /**
+   * The records already found by a reader thread (off the writer, which a scan would hold up), with the condition
+   * that selected them (`where`, its parameters, then the named @org): the transaction takes those still matching
+   * and the matches inserted since (seq above the snapshot's top). Only while records_changes is what the snapshot
+   * saw: a deletion in between could have freed the top seq for a new record, and `select` then runs whole.
+   */
+  found?: { snapshot: SeqSnapshot; where: string; params: unknown[] };
   audit?: { orgId: string; at: number; actor: string; action: string; details: Record<string, unknown> };
 }
+
+/** Seqs a reader thread found, in a snapshot whose highest seq was `top` and records_changes `changes`. */
+export interface SeqSnapshot {
+  seqs: number[];
+  top: number;
+  changes: number;
+}
+
+/** Seqs per statement when taking the found records again. */
+const SEQS_PER_STATEMENT = 500;
+
+type Found = { seq: number; org_id: string; field_9: string | null };
 
 /**
  * Returns the function that runs an EraseRequest and answers how many records it deleted. What a deleted record
@@ -30,12 +49,24 @@ export function createEraser(db: Database.Database): (request: EraseRequest) => 
   const dropFew = db.prepare('DELETE FROM meta_value_counts WHERE org_id = ? AND k = ? AND t = ? AND v = ? AND n < 2');
   const audit = db.prepare('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES (?, ?, ?, ?, ?)');
 
+  const changesNow = db.prepare('SELECT n FROM records_changes').pluck();
+  const select = (request: EraseRequest): Found[] => {
+    const { found, select } = request;
+    if (!found || changesNow.get() !== found.snapshot.changes) return db.prepare(select.sql).all(...select.params, select.named) as Found[];
+    const rows: Found[] = [];
+    const { seqs, top } = found.snapshot;
+    for (let i = 0; i < seqs.length; i += SEQS_PER_STATEMENT) {
+      const chunk = seqs.slice(i, i + SEQS_PER_STATEMENT);
+      const sql = `SELECT seq, org_id, field_9 FROM records WHERE seq IN (${chunk.map(() => '?').join(', ')}) AND ${found.where}`;
+      rows.push(...(db.prepare(sql).all(...chunk, ...found.params, select.named) as Found[]));
+    }
+    const since = `SELECT seq, org_id, field_9 FROM records WHERE seq > ? AND ${found.where}`;
+    rows.push(...(db.prepare(since).all(top, ...found.params, select.named) as Found[]));
+    return rows;
+  };
+
   const erase = db.transaction((request: EraseRequest): number => {
-    const rows = db.prepare(request.select.sql).all(...request.select.params, request.select.named) as {
-      seq: number;
-      org_id: string;
-      field_9: string | null;
-    }[];
+    const rows = select(request);
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
     for (const row of rows) {

@@ -131,8 +131,12 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     async eraseRecords(orgId, conditions, audit) {
       const params: unknown[] = [];
       const where = whereSql(sqliteDialect, params, orgId, null, conditions, TIMESTAMP_COLUMN, false);
+      // The records are found on a reader thread (a scan, when the narrowing column has no index, must not hold up
+      // the writer), then deleted in the writer's one transaction with any match committed since (erase.ts).
+      const { seqs: snapshot } = await readers.run({ kind: 'seqs', orgId, sql: `SELECT seq FROM records WHERE ${where}`, params });
       return writer.erase({
         select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: orgId } },
+        found: { snapshot: snapshot!, where: `(${where})`, params },
         audit: { orgId, ...audit },
       });
     },
