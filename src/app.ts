@@ -23,11 +23,13 @@ import { createRateLimiter } from './auth/rate-limit.ts';
 import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.ts';
 import { serverTimeouts } from './http/server-options.ts';
 import { startIdempotencyPurge } from './records/idempotency-purge.ts';
+import { startRetention, type Retention } from './records/retention.ts';
 import { createRecordsService } from './records/service.ts';
 import { createAnalyticsService } from './records/analytics-service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { createOtlpIngest } from './otlp/ingest.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
+import { registerLifecycleRoutes } from './routes/lifecycle.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerOtlpRoutes } from './routes/otlp.ts';
 import { registerRecordRoutes } from './routes/records.ts';
@@ -47,6 +49,8 @@ export interface TallyApp {
   metrics: Metrics;
   /** Every route served, as "METHOD /url" (HEAD included): what the route test checks for authentication. */
   routes: readonly string[];
+  /** The deletion of expired records (docs/lifecycle.md): on timers, and on demand. */
+  retention: Retention;
   /** Stops accepting, commits everything accepted, closes the store. */
   close(): Promise<void>;
 }
@@ -116,6 +120,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   });
   const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed });
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
+  const retention = startRetention(deps.store, config.retentionDays, deps.logger);
   const limiter =
     config.rateLimitPerSecond > 0 ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst }) : null;
   // Everything under /api and /v1 is authenticated by its scope's one hook, and each route declares the key scope it
@@ -128,6 +133,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     registerAnalyticsRoutes(api, createAnalyticsService(deps.store));
     registerMetaRoutes(api);
     registerKeyRoutes(api, deps.store);
+    registerLifecycleRoutes(api, deps.store);
   });
   await registerOtlpScope(http, authenticate, (v1) => {
     const held = {
@@ -172,9 +178,11 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     queue,
     metrics,
     routes,
+    retention,
     async close() {
       closing = true;
       stopPurge();
+      await retention.stop();
       await http.close();
       await queue.drain();
       await deps.store.close();

@@ -5,12 +5,15 @@ import { AppError } from './errors.ts';
 import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
 import type { Store } from './store/types.ts';
+import { parseRetentionDays, setOrgRetention } from './records/retention.ts';
 
 const USAGE = `Usage:
   tally keys create --org <org_id> [--scope ingest|read|admin] [--name <text>]
                                      create an API key (default scope admin; the org is created if needed)
   tally keys list --org <org_id>     the org's keys, one a line: id, name, scope, created, last used, revoked
   tally keys revoke <key_id>         revoke a key (every server on the store refuses it within 5 s)
+  tally orgs retention --org <org_id> --days <n>
+                                     keep the org's records n days (0 clears the override: TALLY_RETENTION_DAYS)
   tally audit --org <org_id>         the org's audit log, newest first, one entry a line
   tally serve                        start the server (same as npm start)`;
 
@@ -62,6 +65,23 @@ function commandFor(group: string | undefined, action: string | undefined, rest:
       }
     };
   }
+  if (group === 'orgs' && action === 'retention') {
+    // "--days -1" would read as an option: joined as "--days=-1", so that the value is refused for what it is.
+    const args = rest.flatMap((a, i) =>
+      a === '--days' && rest[i + 1]?.startsWith('-') ? [] : i > 0 && rest[i - 1] === '--days' && a.startsWith('-') ? [`--days=${a}`] : [a],
+    );
+    const { values } = parse(args, ['org', 'days']);
+    const org = orgOf(values.org);
+    const days = checked(() => parseRetentionDays(values.days));
+    return async (store) => {
+      await setOrgRetention(store, org, days, 'cli');
+      process.stdout.write(
+        days === null
+          ? `Cleared the retention override of org ${org}: its records follow TALLY_RETENTION_DAYS (kept forever when unset).\n`
+          : `Org ${org} keeps its records ${days} day${days === 1 ? '' : 's'}; older ones are deleted by the running server within minutes.\n`,
+      );
+    };
+  }
   if (group !== 'keys') return null;
   if (action === 'create') {
     const { values } = parse(rest, ['org', 'scope', 'name']);
@@ -105,7 +125,7 @@ function commandFor(group: string | undefined, action: string | undefined, rest:
   return null;
 }
 
-const OPTIONS = { org: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' } } as const;
+const OPTIONS = { org: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' } } as const;
 
 /** The options and positionals of a command; one it does not take, or a missing or extra positional, is a usage error. */
 function parse(args: string[], allowed: (keyof typeof OPTIONS)[], positionals = 0) {

@@ -48,7 +48,12 @@ export interface Config {
   otlpHeldEvents: number;
   otlpHeldBytes: number;
   otlpHeldSeconds: number;
+  /** Days records are kept, by their timestamp (TALLY_RETENTION_DAYS); null keeps them forever. Orgs may override. */
+  retentionDays: number | null;
 }
+
+/** The longest retention a setting may give: 100 years. */
+export const RETENTION_MAX_DAYS = 36_500;
 
 export class ConfigError extends Error {}
 
@@ -147,5 +152,6 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     otlpHeldEvents: int(env, 'TALLY_OTLP_HELD_EVENTS', 50_000, 1, 100_000_000),
     otlpHeldBytes: int(env, 'TALLY_OTLP_HELD_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024 * 1024),
     otlpHeldSeconds: int(env, 'TALLY_OTLP_HELD_SECONDS', 600, 1, 7 * 24 * 3600),
+    retentionDays: env.TALLY_RETENTION_DAYS ? int(env, 'TALLY_RETENTION_DAYS', 0, 1, RETENTION_MAX_DAYS) : null,
   });
 }

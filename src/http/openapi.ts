@@ -215,6 +215,58 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/api/records/export/': {
+        get: {
+          summary:
+            'Every matching record, oldest first, streamed as JSONL (each line the retrieve reply) or CSV (read scope; docs/lifecycle.md)',
+          parameters: [
+            { name: 'format', in: 'query', description: 'jsonl (default) or csv', schema: { enum: ['jsonl', 'csv'] } },
+            listParams[0],
+            { name: 'end', in: 'query', description: 'ISO 8601 date-time, exclusive', schema: { type: 'string' } },
+            { name: 'filters', in: 'query', description: 'JSON object of filters', schema: { type: 'string' } },
+          ],
+          responses: {
+            200: {
+              description: 'The records, streamed as an attachment',
+              content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+            },
+            400: error('An unknown format, a bad parameter or filter'),
+            ...auth,
+          },
+        },
+        post: {
+          summary: 'Export with filters in the body; format, param_a and end in the query string',
+          parameters: [
+            { name: 'format', in: 'query', schema: { enum: ['jsonl', 'csv'] } },
+            listParams[0],
+            { name: 'end', in: 'query', schema: { type: 'string' } },
+          ],
+          requestBody: { content: json({ type: 'object', additionalProperties: false, properties: { filters: ref('Filters') } }) },
+          responses: {
+            200: { description: 'The records, streamed as an attachment' },
+            400: error('An unknown format, a bad parameter or filter'),
+            ...auth,
+          },
+        },
+      },
+      '/api/records/erase/': {
+        post: {
+          summary:
+            "Erase the org's records the filters match, in one transaction (admin scope); the filters must hold an equality or in on field_10, field_11, field_12 or field_13",
+          requestBody: {
+            required: true,
+            content: json({ type: 'object', required: ['filters'], additionalProperties: false, properties: { filters: ref('Filters') } }),
+          },
+          responses: {
+            200: {
+              description: 'The number of records erased',
+              content: json({ type: 'object', properties: { count: { type: 'integer' } } }),
+            },
+            400: error('No narrowing condition, or a bad body or filter: nothing erased'),
+            ...auth,
+          },
+        },
+      },
       '/api/meta/fields': {
         get: {
           summary: 'Filterable and sortable fields and the filter operators, from the field registry',

@@ -33,6 +33,9 @@ const READERS = FIELDS.flatMap((field) => {
   return read ? [{ name: field.name, read }] : [];
 });
 
+/** The names of a record's wire fields, in wire order: the columns of a CSV export. */
+export const WIRE_FIELDS: readonly string[] = READERS.map((r) => r.name);
+
 /** The one place a stored record becomes its wire form. */
 export function toApiRecord(data: RecordData): ApiRecord {
   const row = data as unknown as Row;

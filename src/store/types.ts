@@ -155,6 +155,27 @@ export interface Store {
   revokeApiKey(id: string, at: number, audit: Omit<AuditEntry, 'orgId' | 'at'>): Promise<boolean>;
   /** Records that the key was used at `at` (never moves last_used back). */
   touchApiKey(id: string, at: number): Promise<void>;
+  /**
+   * Deletes every record of the org the conditions match, in one transaction with the audit entry (for the org; its
+   * details get the number deleted as `count`), and with every count kept beside the records brought down alike.
+   * Resolves with the number deleted.
+   */
+  eraseRecords(
+    orgId: string,
+    conditions: Condition[],
+    audit: Omit<AuditEntry, 'orgId' | 'details'> & { details: Record<string, unknown> },
+  ): Promise<number>;
+  /**
+   * Deletes up to `limit` of the org's records whose timestamp is before `before` (microseconds), oldest first, in one
+   * short transaction, counts brought down alike; resolves with the number deleted (below `limit`: none are left).
+   */
+  expireRecords(orgId: string, before: number, limit: number): Promise<number>;
+  /** Sets (days) or clears (null) the org's retention, creating the org when needed, with its audit entry, in one transaction. */
+  setRetention(orgId: string, days: number | null, audit: Omit<AuditEntry, 'orgId'>): Promise<void>;
+  /** Every org with its retention override (null: the default). */
+  orgRetention(): Promise<{ orgId: string; days: number | null }[]>;
+  /** Appends an entry to the audit log. */
+  appendAudit(entry: AuditEntry): Promise<void>;
   /** The org's audit log, newest first. */
   auditLog(orgId: string): Promise<AuditEntry[]>;
   ping(): Promise<void>;

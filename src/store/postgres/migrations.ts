@@ -255,4 +255,46 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX otlp_held_events_received ON otlp_held_events (received_at);
     `,
   },
+  {
+    version: 10,
+    name: 'counts kept under deletion',
+    sql: `
+      -- Records are no longer append-only (erasure, retention: docs/lifecycle.md). The counters of migrations 4 and 5
+      -- were kept by an INSERT trigger only; this statement-level DELETE trigger takes each deleted row's share back
+      -- out, as a negative amount added to one random slot (the count is the sum of the slots, so a slot may go below
+      -- zero). Rows are taken in key order, as the insert's are, so a delete and an insert never wait for each
+      -- other's slots in opposite orders.
+      CREATE FUNCTION tally_uncount_records() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        INSERT INTO org_record_counts (org_id, slot, n)
+          SELECT org_id, floor(random() * 16)::smallint, -count(*) FROM old_rows GROUP BY org_id ORDER BY org_id
+          ON CONFLICT (org_id, slot) DO UPDATE SET n = org_record_counts.n + excluded.n;
+        INSERT INTO meta_value_counts (org_id, k, v, slot, n)
+          SELECT g.org_id, g.key, tally_meta_value_key(g.value), s.slot, -sum(g.n)
+          FROM (
+            SELECT r.org_id, e.key, e.value, count(*) AS n
+            FROM old_rows r
+            CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.field_9) = 'object' THEN r.field_9 END) e
+            WHERE jsonb_typeof(e.value) NOT IN ('object', 'array')
+            GROUP BY 1, 2, 3
+          ) g
+          CROSS JOIN (SELECT floor(random() * 16)::smallint AS slot) s
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 1, 2, 3
+          ON CONFLICT (org_id, k, v, slot) DO UPDATE SET n = meta_value_counts.n + excluded.n;
+        RETURN NULL;
+      END;
+      $f$;
+      CREATE TRIGGER records_uncount AFTER DELETE ON records REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION tally_uncount_records();
+    `,
+  },
+  {
+    version: 11,
+    name: 'per-org retention',
+    sql: `
+      -- As SQLite's migration 13: days an org's records are kept, overriding TALLY_RETENTION_DAYS; NULL: the default.
+      ALTER TABLE orgs ADD COLUMN retention_days integer;
+    `,
+  },
 ];

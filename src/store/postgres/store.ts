@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RECORD_COLUMNS } from '../columns.ts';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary } from '../sql/summary.ts';
@@ -19,6 +19,7 @@ import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
+import { whereSql } from '../sql/where.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
@@ -186,6 +187,66 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async touchApiKey(id, at) {
       await run(() =>
         pool.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]),
+      );
+    },
+    async eraseRecords(orgId, conditions, audit) {
+      const params: unknown[] = [];
+      const where = whereSql(postgresDialect, params, orgId, null, conditions, TIMESTAMP_COLUMN, false);
+      // The DELETE trigger (migration 10) takes the rows' share out of the counters in the same transaction.
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const count = (await client.query(`DELETE FROM records WHERE ${where}`, params)).rowCount ?? 0;
+          await client.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+            orgId,
+            audit.at,
+            audit.actor,
+            audit.action,
+            JSON.stringify({ ...audit.details, count }),
+          ]);
+          return count;
+        }),
+      );
+    },
+    async expireRecords(orgId, before, limit) {
+      // By primary key, the oldest first (records_org_ts_cover); the DELETE trigger (migration 10) keeps the counts.
+      const done = await run(() =>
+        pool.query(
+          'DELETE FROM records WHERE org_id = $1 AND id IN (SELECT id FROM records WHERE org_id = $1 AND ts < $2 ORDER BY ts LIMIT $3)',
+          [orgId, before, limit],
+        ),
+      );
+      return done.rowCount ?? 0;
+    },
+    async setRetention(orgId, days, audit) {
+      await run(() =>
+        inTransaction(pool, async (client) => {
+          await client.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [orgId, audit.at]);
+          await client.query('UPDATE orgs SET retention_days = $2 WHERE id = $1', [orgId, days]);
+          await client.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+            orgId,
+            audit.at,
+            audit.actor,
+            audit.action,
+            audit.details,
+          ]);
+        }),
+      );
+    },
+    async orgRetention() {
+      return (await run(() => rows('SELECT id, retention_days FROM orgs ORDER BY id', []))).map((r) => ({
+        orgId: r.id as string,
+        days: r.retention_days === null ? null : Number(r.retention_days),
+      }));
+    },
+    async appendAudit(entry) {
+      await run(() =>
+        pool.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+          entry.orgId,
+          entry.at,
+          entry.actor,
+          entry.action,
+          entry.details,
+        ]),
       );
     },
     async auditLog(orgId) {

@@ -245,4 +245,12 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX otlp_held_events_received ON otlp_held_events(received_at);
     `,
   },
+  {
+    version: 13,
+    name: 'per-org retention',
+    sql: `
+      -- Days an org's records are kept (docs/lifecycle.md), overriding TALLY_RETENTION_DAYS; NULL: the default.
+      ALTER TABLE orgs ADD COLUMN retention_days INTEGER;
+    `,
+  },
 ];

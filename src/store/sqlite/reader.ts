@@ -12,6 +12,7 @@ import { BudgetSpent, checkDeadline, type ReadDeadline } from './functions.ts';
 import { createListReader, type ListAnswer } from './list-read.ts';
 import { openSqliteReader } from './open.ts';
 import { statementCache } from './statement-cache.ts';
+import type { SeqSnapshot } from './erase.ts';
 
 /**
  * A reader thread: runs lists and summaries on its own connection, one at a time, so that no scan holds the event
@@ -22,7 +23,9 @@ import { statementCache } from './statement-cache.ts';
 export type ReadJob =
   | { kind: 'list'; orgId: string; query: ListQuery; known: MemoEntry | null }
   | { kind: 'summary'; orgId: string; query: SummaryQuery }
-  | { kind: 'analytics'; orgId: string; query: AnalyticsQuery };
+  | { kind: 'analytics'; orgId: string; query: AnalyticsQuery }
+  /** The seqs of the records a SELECT of seq finds, and the snapshot's highest seq and records_changes (erase.ts). */
+  | { kind: 'seqs'; orgId: string; sql: string; params: unknown[] };
 
 export interface ReadRequest {
   id: number;
@@ -45,6 +48,7 @@ export interface ReadReply {
   list?: Omit<ListAnswer, 'json'> & { page?: PageBytes };
   summary?: SummaryData;
   analytics?: AnalyticsData;
+  seqs?: SeqSnapshot;
   timeout?: true;
   error?: string;
   /** A refusal meant for the client (an AppError's wire form), not a failure of the store. */
@@ -103,6 +107,27 @@ async function analytics(orgId: string, q: AnalyticsQuery): Promise<AnalyticsDat
   }
 }
 
+const snapshotStmt = db.prepare('SELECT coalesce((SELECT max(seq) FROM records), 0) AS top, (SELECT n FROM records_changes) AS changes');
+
+/** The seqs a SELECT finds, with its snapshot's highest seq and records_changes, in one read transaction. */
+function seqs(orgId: string, sql: string, params: unknown[]): SeqSnapshot {
+  db.exec('BEGIN');
+  try {
+    const { top, changes } = snapshotStmt.get() as { top: number; changes: number };
+    check();
+    return {
+      seqs: db
+        .prepare(sql)
+        .pluck()
+        .all(...params, { org: orgId }) as number[],
+      top,
+      changes,
+    };
+  } finally {
+    if (db.inTransaction) db.exec('COMMIT');
+  }
+}
+
 /**
  * The page's JSON as UTF-8 after PAGE_HEADROOM free bytes, then the `}` that closes the reply: in the spare buffer
  * when it is large enough. Buffers go to the event loop and back (reader-pool.ts) instead of becoming garbage there,
@@ -126,6 +151,7 @@ async function answer(msg: ReadRequest): Promise<ReadReply> {
       return { id: msg.id, list: json === undefined ? answered : { ...answered, page: pageBytes(json, msg.spare) } };
     }
     if (job.kind === 'analytics') return { id: msg.id, analytics: await analytics(job.orgId, job.query) };
+    if (job.kind === 'seqs') return { id: msg.id, seqs: seqs(job.orgId, job.sql, job.params) };
     return { id: msg.id, summary: await summary(job.orgId, job.query) };
   } catch (err) {
     if (err instanceof BudgetSpent) return { id: msg.id, timeout: true };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { RECORD_COLUMNS } from '../columns.ts';
+import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
 import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
@@ -14,6 +14,8 @@ import { KeyConflictError } from '../../errors.ts';
 import { deadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
+import { whereSql } from '../sql/where.ts';
+import { sqliteDialect } from './dialect.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -49,6 +51,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const keyByIdStmt = db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`);
   const auditStmt = db.prepare('SELECT org_id, at, actor, action, details FROM audit_log WHERE org_id = ? ORDER BY seq DESC');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
+  const retentionStmt = db.prepare('SELECT id AS orgId, retention_days AS days FROM orgs ORDER BY id');
   const ensureOrg = db.prepare('INSERT INTO orgs (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
   const ensureKey = db.prepare(
     'INSERT INTO api_keys (key_hash, org_id, created_at, id) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING',
@@ -125,6 +128,37 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     },
     async touchApiKey(id, at) {
       await writer.writeKey({ touch: { id, at } });
+    },
+    async eraseRecords(orgId, conditions, audit) {
+      const params: unknown[] = [];
+      const where = whereSql(sqliteDialect, params, orgId, null, conditions, TIMESTAMP_COLUMN, false);
+      // The records are found on a reader thread (a scan, when the narrowing column has no index, must not hold up
+      // the writer), then deleted in the writer's one transaction with any match committed since (erase.ts).
+      const { seqs: snapshot } = await readers.run({ kind: 'seqs', orgId, sql: `SELECT seq FROM records WHERE ${where}`, params });
+      return writer.erase({
+        select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: orgId } },
+        found: { snapshot: snapshot!, where: `(${where})`, params },
+        audit: { orgId, ...audit },
+      });
+    },
+    async expireRecords(orgId, before, limit) {
+      // records_org_ts_cover leads with (org_id, ts): the oldest records of the org, a range of the index.
+      return writer.erase({
+        select: {
+          sql: 'SELECT seq, org_id, field_9 FROM records WHERE org_id = ? AND ts < ? ORDER BY ts LIMIT ?',
+          params: [orgId, before, limit],
+          named: {},
+        },
+      });
+    },
+    async setRetention(orgId, days, audit) {
+      await writer.writeOrg({ retention: { orgId, days }, audit });
+    },
+    async orgRetention() {
+      return (retentionStmt.all() as { orgId: string; days: number | null }[]).map((r) => ({ ...r }));
+    },
+    async appendAudit(entry) {
+      await writer.writeOrg({ audit: entry });
     },
     async auditLog(orgId) {
       return (auditStmt.all(orgId) as Record<string, unknown>[]).map(auditEntry);

@@ -5,6 +5,8 @@ import { writeError } from './errors.ts';
 import type { KeyWrite } from './key-writes.ts';
 import type { JoinOutcome } from '../span-events.ts';
 import type { JoinRequest } from './span-events.ts';
+import type { EraseRequest } from './erase.ts';
+import type { OrgWrite } from './org-writes.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -23,6 +25,10 @@ export interface WriterClient {
   writeKey(write: KeyWrite): Promise<number>;
   /** Holds GenAI events and joins them to their spans' records, in one transaction (span-events.ts). */
   joinSpanEvents(request: JoinRequest): Promise<JoinOutcome>;
+  /** Deletes records and what is kept beside them in one transaction (erase.ts); resolves with how many. */
+  erase(request: EraseRequest): Promise<number>;
+  /** Sets an org's retention or appends an audit entry (org-writes.ts). */
+  writeOrg(write: OrgWrite): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,8 @@ export function startWriter(file: string): WriterClient {
     purgeIdempotencyKeys: async (before, limit) => (await chore({ purgeIdempotencyKeys: { before, limit } })).changes ?? 0,
     writeKey: async (write) => (await chore({ key: write })).changes ?? 0,
     joinSpanEvents: async (request) => (await chore({ joinSpanEvents: request })).result as JoinOutcome,
+    erase: async (request) => (await chore({ erase: request })).changes ?? 0,
+    writeOrg: async (write) => (await chore({ org: write })).changes ?? 0,
     async close() {
       const w = worker;
       worker = null;

@@ -3,6 +3,9 @@ import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import type { KeyWrite } from './key-writes.ts';
 import { createKeyWriter } from './key-writes.ts';
+import { createEraser, type EraseRequest } from './erase.ts';
+import { registerFunctions } from './functions.ts';
+import { createOrgWriter, type OrgWrite } from './org-writes.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
 import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
@@ -25,13 +28,16 @@ export interface WriteRequest {
 /**
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
  * aside; expired Idempotency-Key rows deleted (the reply says how many); an API key created, revoked or marked
- * used (key-writes.ts); or GenAI events held and joined to their spans' records (the reply carries the outcome).
+ * used (key-writes.ts); GenAI events held and joined to their spans' records (the reply carries the outcome);
+ * records deleted with what is kept beside them (erase.ts); or an org's retention or an audit entry (org-writes.ts).
  */
 export type ChoreRequest = { id: number } & (
   | { deadLetters: DeadLetterRow[] }
   | { purgeIdempotencyKeys: { before: number; limit: number } }
   | { key: KeyWrite }
   | { joinSpanEvents: JoinRequest }
+  | { erase: EraseRequest }
+  | { org: OrgWrite }
 );
 export interface WriteReply {
   id: number;
@@ -58,6 +64,10 @@ const purgeKeys = db.prepare(
   'DELETE FROM idempotency_keys WHERE (org_id, key) IN (SELECT org_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
 );
 const writeKey = createKeyWriter(db);
+// An erasure selects its records with the list's filters, which call Tally's SQL functions (never past a deadline here).
+registerFunctions(db);
+const erase = createEraser(db);
+const writeOrg = createOrgWriter(db);
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -135,6 +145,10 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     run(msg.id, () => purgeKeys.run(msg.purgeIdempotencyKeys.before, msg.purgeIdempotencyKeys.limit).changes);
   } else if ('key' in msg) {
     run(msg.id, () => writeKey(msg.key));
+  } else if ('erase' in msg) {
+    run(msg.id, () => erase(msg.erase));
+  } else if ('org' in msg) {
+    run(msg.id, () => writeOrg(msg.org));
   } else if (msg.part !== 'whole') {
     chunk(msg);
   } else {

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { createKey } from '../src/bootstrap.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { RETENTION_BATCH } from '../src/records/retention.ts';
+import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
+import { STORE_KINDS } from './helpers/stores.ts';
+
+/**
+ * Retention (docs/lifecycle.md): TALLY_RETENTION_DAYS and a per-org override set by `tally orgs retention`; the
+ * server deletes expired records (by timestamp) in short transactions, every count stays exact, and each org whose
+ * records a run deleted gets one audit entry.
+ */
+
+const execFileAsync = promisify(execFile);
+const ROOT = new URL('..', import.meta.url).pathname;
+const DAY = 24 * 60 * 60 * 1000;
+const daysAgo = (d: number) => new Date(Date.now() - d * DAY).toISOString();
+const f = (value: unknown, operator = '') => ({ operator, value: Array.isArray(value) ? value : [value] });
+
+test('TALLY_RETENTION_DAYS: unset keeps forever; a whole number of days from 1; -1, 0 or text stop the start with a clear error', () => {
+  assert.equal(loadConfig({}).retentionDays, null);
+  assert.equal(loadConfig({ TALLY_RETENTION_DAYS: '30' }).retentionDays, 30);
+  for (const bad of ['-1', '0', 'forever', '1.5', '100000'])
+    assert.throws(
+      () => loadConfig({ TALLY_RETENTION_DAYS: bad }),
+      (err: Error) => err instanceof ConfigError && /TALLY_RETENTION_DAYS/.test(err.message) && err.message.includes(bad),
+    );
+});
+
+for (const kind of STORE_KINDS) {
+  describe(`retention [${kind}]`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(kind, { TALLY_RETENTION_DAYS: '30' });
+    });
+    after(() => t.close());
+
+    const count = async (filters: unknown, auth?: Record<string, string>) => {
+      const q = filters === null ? '' : `&filters=${encodeURIComponent(JSON.stringify(filters))}`;
+      const res = await t.request('GET', `/api/records/list/?param_c=1${q}`, undefined, auth);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.count as number;
+    };
+    const batch = async (records: unknown[], auth?: Record<string, string>) => {
+      for (let i = 0; i < records.length; i += 500)
+        assert.equal((await t.request('POST', '/api/records/batch/', { records: records.slice(i, i + 500) }, auth)).status, 201);
+    };
+
+    test('a run deletes what is older than the retention in batches, keeps the rest, counts stay exact, one audit entry per org', async () => {
+      const old = RETENTION_BATCH * 2 + 7; // more than one transaction's worth
+      await batch(
+        Array.from({ length: old }, (_, i) => ({
+          timestamp: daysAgo(40 + (i % 5)),
+          field_10: `c${i % 3}`,
+          field_9: { env: i % 2 ? 'prod' : 'dev', n: i % 4 },
+        })),
+      );
+      await batch(
+        Array.from({ length: 9 }, (_, i) => ({ timestamp: daysAgo(29 - i), field_10: `c${i % 3}`, field_9: { env: 'prod', n: i % 4 } })),
+      );
+      // org_keep overrides to 60 days: its 40-day-old records stay. org_short overrides to 10: its 20-day-old ones go.
+      const keep = { authorization: `Bearer ${await createKey(t.store, 'org_keep')}` };
+      const short = { authorization: `Bearer ${await createKey(t.store, 'org_short')}` };
+      await t.store.setRetention('org_keep', 60, { at: Date.now(), actor: 'test', action: 'retention_changed', details: '{"days":60}' });
+      await t.store.setRetention('org_short', 10, { at: Date.now(), actor: 'test', action: 'retention_changed', details: '{"days":10}' });
+      await batch([{ timestamp: daysAgo(40) }, { timestamp: daysAgo(1) }], keep);
+      await batch(
+        [
+          { timestamp: daysAgo(20), field_9: { env: 'prod' } },
+          { timestamp: daysAgo(1), field_9: { env: 'prod' } },
+        ],
+        short,
+      );
+      assert.equal(await count(null), old + 9);
+      assert.equal(await count({ field_9__env: f('prod') }), Math.floor(old / 2) + 9); // a remembered or counter count
+
+      const done = await t.app.retention.runNow();
+      assert.deepEqual(
+        done.map((d) => [d.orgId, d.count]).sort(),
+        [
+          ['org_short', 1],
+          [TEST_ORG, old],
+        ].sort(),
+      );
+      assert.equal(await count(null), 9);
+      assert.equal(await count({ field_9__env: f('prod') }), 9);
+      assert.equal(await count({ field_9__env: f('dev') }), 0);
+      for (const n of [0, 1, 2, 3])
+        assert.equal(await count({ field_9__n: f(n) }), [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((i) => i % 4 === n).length);
+      for (const c of ['c0', 'c1', 'c2']) assert.equal(await count({ field_10: f(c) }), 3);
+      assert.equal(await count(null, keep), 2);
+      assert.equal(await count(null, short), 1);
+      assert.equal(await count({ field_9__env: f('prod') }, short), 1);
+      const exported = await t.app.http.inject({
+        method: 'GET',
+        url: '/api/records/export/',
+        headers: { authorization: `Bearer ${t.key}` },
+      });
+      assert.equal(exported.body.trim().split('\n').length, 9);
+
+      const entry = (await t.request('GET', '/api/audit/')).body.results[0];
+      assert.equal(entry.action, 'records_expired');
+      assert.equal(entry.actor, 'retention');
+      assert.equal(entry.details.count, old);
+      assert.equal(entry.details.days, 30);
+      assert.equal(
+        (await t.request('GET', '/api/audit/', undefined, keep)).body.results.filter(
+          (e: { action: string }) => e.action === 'records_expired',
+        ).length,
+        0,
+      );
+
+      assert.deepEqual(await t.app.retention.runNow(), [], 'a second run finds nothing to delete');
+    });
+
+    test('npx tally orgs retention: -1 is refused with nothing changed; n sets, 0 clears, each audited; the running server applies it within seconds', async () => {
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_'))),
+        ...(t.databaseUrl === null ? { TALLY_DATA_DIR: t.dataDir } : { TALLY_DATABASE_URL: t.databaseUrl }),
+      };
+      const tally = (...args: string[]) =>
+        execFileAsync('npx', ['tally', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' }).then(
+          ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+          (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
+        );
+      const auth = { authorization: `Bearer ${await createKey(t.store, 'org_cli_ret')}` };
+      await batch([{ timestamp: daysAgo(8) }, { timestamp: daysAgo(3) }, { timestamp: daysAgo(0) }], auth);
+      const audit = async () => (await t.request('GET', '/api/audit/', undefined, auth)).body.results;
+      const before = (await audit()).length;
+
+      for (const bad of [['--days', '-1'], ['--days', 'abc'], ['--days', '1.5'], []]) {
+        const res = await tally('orgs', 'retention', '--org', 'org_cli_ret', ...bad);
+        assert.notEqual(res.code, 0, `${bad.join(' ')}: ${res.stdout}`);
+        assert.match(res.stderr, /--days/, res.stderr);
+        if (bad[1]) assert.ok(res.stderr.includes(bad[1]), res.stderr);
+      }
+      assert.equal((await audit()).length, before, 'a refused command changes nothing');
+      assert.equal((await t.store.orgRetention()).find((o) => o.orgId === 'org_cli_ret')?.days, null);
+
+      const set = await tally('orgs', 'retention', '--org', 'org_cli_ret', '--days', '5');
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /org_cli_ret.*5 days/);
+      const [changed] = await audit();
+      assert.equal(changed.action, 'retention_changed');
+      assert.equal(changed.actor, 'cli');
+      assert.deepEqual(changed.details, { days: 5 });
+      // The running server sees the change (polled every 5 s) and deletes the 8-day-old record: bounded wait.
+      let left = -1;
+      for (let i = 0; i < 100 && left !== 2; i++) {
+        left = await count(null, auth);
+        if (left !== 2) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(left, 2, 'the server applied the new retention');
+
+      const cleared = await tally('orgs', 'retention', '--org', 'org_cli_ret', '--days', '0');
+      assert.equal(cleared.code, 0, cleared.stderr);
+      assert.equal((await t.store.orgRetention()).find((o) => o.orgId === 'org_cli_ret')?.days, null);
+      assert.deepEqual((await audit())[0].details, { days: null });
+    });
+  });
+}
