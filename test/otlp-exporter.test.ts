@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -50,13 +51,13 @@ function makeSpans(service: string): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-/** Exports the spans with the real OTLP/HTTP protobuf exporter; resolves with its result code (0 is success). */
-function exportWith(exporter: OTLPTraceExporter, spans: ReadableSpan[]): Promise<{ code: number; error?: Error }> {
+/** Exports the spans with a real OTLP/HTTP exporter; resolves with its result code (0 is success). */
+function exportWith(exporter: OTLPTraceExporter | JsonExporter, spans: ReadableSpan[]): Promise<{ code: number; error?: Error }> {
   return within(new Promise((resolve) => exporter.export(spans, resolve)), 30_000, 'the exporter to report');
 }
 
 for (const kind of STORE_KINDS) {
-  describe(`the real @opentelemetry/exporter-trace-otlp-proto sends to a listening Tally [${kind}]`, () => {
+  describe(`the real @opentelemetry/exporter-trace-otlp-proto and -http send to a listening Tally [${kind}]`, () => {
     let t: TestApp;
     let port: number;
     before(async () => {
@@ -65,15 +66,22 @@ for (const kind of STORE_KINDS) {
     });
     after(() => t.close());
 
-    for (const compression of ['none', 'gzip'] as const) {
-      test(`compression ${compression}: the LLM spans become records, nested by their parent span; a resend stores nothing twice`, async () => {
-        const service = `exporter-${compression}`;
+    const CASES = [
+      ['proto', 'none'],
+      ['proto', 'gzip'],
+      ['http (OTLP/JSON)', 'none'],
+      ['http (OTLP/JSON)', 'gzip'],
+    ] as const;
+    for (const [format, compression] of CASES) {
+      test(`${format}, compression ${compression}: the LLM spans become records, nested by their parent span; a resend stores nothing twice`, async () => {
+        const service = `exporter-${format.split(' ')[0]}-${compression}`;
         const spans = makeSpans(service);
-        const exporter = new OTLPTraceExporter({
+        const options = {
           url: `http://127.0.0.1:${port}/v1/traces`,
           headers: { Authorization: `Bearer ${t.key}` },
           compression: compression as never,
-        });
+        };
+        const exporter = format === 'proto' ? new OTLPTraceExporter(options) : new JsonExporter(options);
         try {
           assert.deepEqual(await exportWith(exporter, spans), { code: 0 });
           assert.deepEqual(await exportWith(exporter, spans), { code: 0 }, 'a resend');
