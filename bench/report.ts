@@ -26,13 +26,16 @@ export function markdownTable(rows: ResultRow[]): string {
   return [head, ...lines].join('\n');
 }
 
-/** Writes the run to bench/results/<time>.json and bench/results/latest.json. */
-export function writeResults(run: Record<string, unknown>): string {
+/**
+ * Writes the run to bench/results/<time>.json and, when it ran every scenario (`full`), to bench/results/latest.json
+ * (latest-postgres.json): the committed latest results are always a whole run, never a partial one.
+ */
+export function writeResults(run: Record<string, unknown>, full: boolean): string {
   const dir = new URL('./results', import.meta.url).pathname;
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const text = `${JSON.stringify(run, null, 2)}\n`;
   fs.writeFileSync(file, text);
-  fs.writeFileSync(path.join(dir, run.engine === 'postgres' ? 'latest-postgres.json' : 'latest.json'), text);
+  if (full) fs.writeFileSync(path.join(dir, run.engine === 'postgres' ? 'latest-postgres.json' : 'latest.json'), text);
   return file;
 }

@@ -1,4 +1,4 @@
-import { parseBenchArgs } from './args.ts';
+import { ALL_SCENARIOS, parseBenchArgs } from './args.ts';
 import { createContext } from './context.ts';
 import { machineInfo } from './machine.ts';
 import { markdownTable, writeResults, type ResultRow } from './report.ts';
@@ -35,16 +35,19 @@ async function main(): Promise<void> {
   }
   const table = markdownTable(rows);
   process.stdout.write(`${table}\n`);
-  const file = writeResults({
-    started,
-    finished: new Date().toISOString(),
-    engine: target.engine,
-    options: { ...opts, scenarios: [...opts.scenarios] },
-    machine,
-    ...extra,
-    rows,
-    table,
-  });
+  const file = writeResults(
+    {
+      started,
+      finished: new Date().toISOString(),
+      engine: target.engine,
+      options: { ...opts, scenarios: [...opts.scenarios] },
+      machine,
+      ...extra,
+      rows,
+      table,
+    },
+    ALL_SCENARIOS.every((s) => opts.scenarios.has(s)),
+  );
   ctx.log(`results: ${file}`);
 }
 
