@@ -88,12 +88,19 @@ export function toProtobuf(req: Record<string, unknown>): Buffer {
 
 export type Encoding = 'protobuf' | 'json';
 
-/** POSTs a request to /v1/traces in the encoding, gzipped when asked; the reply's body is its raw bytes. */
-export async function sendTraces(
+type OtlpSendOptions = { gzip?: boolean; headers?: Record<string, string> };
+
+/**
+ * POSTs an OTLP request to `url` in the encoding (a request object is encoded by `toProtobuf` or as JSON; bytes and
+ * strings go as they are), gzipped when asked; the reply's body is its raw bytes.
+ */
+async function sendOtlp(
   t: TestApp,
+  url: string,
+  toProtobuf: (req: Record<string, unknown>) => Buffer,
   req: Record<string, unknown> | Buffer | string,
   encoding: Encoding,
-  opts: { gzip?: boolean; headers?: Record<string, string> } = {},
+  opts: OtlpSendOptions,
 ) {
   let payload: Buffer = Buffer.isBuffer(req)
     ? req
@@ -105,7 +112,7 @@ export async function sendTraces(
   if (opts.gzip) payload = zlib.gzipSync(payload);
   const res = await t.app.http.inject({
     method: 'POST',
-    url: '/v1/traces',
+    url,
     headers: {
       authorization: `Bearer ${t.key}`,
       'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
@@ -115,6 +122,11 @@ export async function sendTraces(
     payload,
   });
   return { status: res.statusCode, headers: res.headers, raw: res.rawPayload };
+}
+
+/** POSTs a request to /v1/traces in the encoding, gzipped when asked; the reply's body is its raw bytes. */
+export function sendTraces(t: TestApp, req: Record<string, unknown> | Buffer | string, encoding: Encoding, opts: OtlpSendOptions = {}) {
+  return sendOtlp(t, '/v1/traces', toProtobuf, req, encoding, opts);
 }
 
 /** An ExportTraceServiceResponse in either encoding, as {rejectedSpans, errorMessage}. */
@@ -188,32 +200,8 @@ export function logsToProtobuf(req: Record<string, unknown>): Buffer {
 }
 
 /** POSTs a request to /v1/logs in the encoding, gzipped when asked; the reply's body is its raw bytes. */
-export async function sendLogs(
-  t: TestApp,
-  req: Record<string, unknown> | Buffer | string,
-  encoding: Encoding,
-  opts: { gzip?: boolean; headers?: Record<string, string> } = {},
-) {
-  let payload: Buffer = Buffer.isBuffer(req)
-    ? req
-    : typeof req === 'string'
-      ? Buffer.from(req)
-      : encoding === 'protobuf'
-        ? logsToProtobuf(req)
-        : Buffer.from(JSON.stringify(req));
-  if (opts.gzip) payload = zlib.gzipSync(payload);
-  const res = await t.app.http.inject({
-    method: 'POST',
-    url: '/v1/logs',
-    headers: {
-      authorization: `Bearer ${t.key}`,
-      'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
-      ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}),
-      ...opts.headers,
-    },
-    payload,
-  });
-  return { status: res.statusCode, headers: res.headers, raw: res.rawPayload };
+export function sendLogs(t: TestApp, req: Record<string, unknown> | Buffer | string, encoding: Encoding, opts: OtlpSendOptions = {}) {
+  return sendOtlp(t, '/v1/logs', logsToProtobuf, req, encoding, opts);
 }
 
 /** An ExportLogsServiceResponse in either encoding, as {rejectedLogRecords, errorMessage}. */
