@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { metrics } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -8,10 +8,9 @@ import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { startTestApp, type TestApp } from './helpers/app.ts';
-import { ERROR_MESSAGE, FAIL_429, MODEL, startFakeOpenAI } from './helpers/fake-openai.ts';
+import { ERROR_MESSAGE, FAIL_429, MODEL } from './helpers/fake-openai.ts';
 import { within } from './helpers/http.ts';
-import { listen } from './helpers/listen.ts';
+import { instrumentedTally } from './helpers/instrumented.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
@@ -34,27 +33,17 @@ const HELD = 600_000;
 
 for (const kind of STORE_KINDS) {
   describe(`@opentelemetry/instrumentation-openai's spans and events reach their record [${kind}]`, () => {
-    let t: TestApp;
-    let port: number;
-    let upstream: Awaited<ReturnType<typeof startFakeOpenAI>>;
-    before(async () => {
-      t = await startTestApp(kind);
-      port = await listen(t);
-      upstream = await startFakeOpenAI();
-    });
-    after(async () => {
-      await upstream.close();
-      await t.close();
-    });
+    const tally = instrumentedTally(kind, OpenAI);
+    const { client } = tally;
 
     /** Providers for one service, exporting to Tally; the instrumentation uses them from now on. */
     const providers = (service: string) => {
       const resource = resourceFromAttributes({ 'service.name': service });
-      const headers = { authorization: `Bearer ${t.key}` };
+      const headers = { authorization: `Bearer ${tally.t.key}` };
       const tracing = new BasicTracerProvider({
         resource,
         spanProcessors: [
-          new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers }), {
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${tally.port}/v1/traces`, headers }), {
             scheduledDelayMillis: HELD,
           }),
         ],
@@ -63,7 +52,7 @@ for (const kind of STORE_KINDS) {
         resource,
         processors: [
           new BatchLogRecordProcessor({
-            exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }),
+            exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${tally.port}/v1/logs`, headers }),
             scheduledDelayMillis: HELD,
           }),
         ],
@@ -72,12 +61,7 @@ for (const kind of STORE_KINDS) {
       instrumentation.setLoggerProvider(logging);
       return { tracing, logging };
     };
-    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
-    const recordOf = async (service: string) => {
-      const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
-      assert.equal(res.body.count, 1, JSON.stringify(res.body));
-      return res.body.results[0];
-    };
+    const recordOf = async (service: string) => (await tally.recordsOf(service, 1))[0];
 
     test('a chat whose span is exported before its events: the events fill the record', async () => {
       const { tracing, logging } = providers(`openai-${kind}-span-first`);

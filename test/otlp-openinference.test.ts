@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import { context, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { startTestApp, type TestApp } from './helpers/app.ts';
-import { EMBEDDING_MODEL, ERROR_MESSAGE, FAIL_500, MODEL, startFakeOpenAI, WEATHER_TOOL } from './helpers/fake-openai.ts';
+import { EMBEDDING_MODEL, ERROR_MESSAGE, FAIL_500, MODEL, WEATHER_TOOL } from './helpers/fake-openai.ts';
 import { within } from './helpers/http.ts';
-import { listen } from './helpers/listen.ts';
+import { instrumentedTally } from './helpers/instrumented.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
@@ -26,42 +22,9 @@ const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('op
 
 for (const kind of STORE_KINDS) {
   describe(`@arizeai/openinference-instrumentation-openai's spans become records [${kind}]`, () => {
-    let t: TestApp;
-    let port: number;
-    let upstream: Awaited<ReturnType<typeof startFakeOpenAI>>;
-    before(async () => {
-      t = await startTestApp(kind);
-      port = await listen(t);
-      upstream = await startFakeOpenAI();
-    });
-    after(async () => {
-      await upstream.close();
-      await t.close();
-    });
-
-    /** A tracer provider for one service, exporting to Tally; the instrumentation uses it from now on. */
-    const provider = (service: string) => {
-      const tracing = new BasicTracerProvider({
-        resource: resourceFromAttributes({ 'service.name': service }),
-        spanProcessors: [
-          new BatchSpanProcessor(
-            new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers: { authorization: `Bearer ${t.key}` } }),
-          ),
-        ],
-      });
-      instrumentation.setTracerProvider(tracing);
-      return tracing;
-    };
-    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
-    const recordsOf = async (service: string, count: number) => {
-      const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
-      assert.equal(res.body.count, count, JSON.stringify(res.body));
-      return res.body.results as any[];
-    };
-    const flushed = async (tracing: BasicTracerProvider) => {
-      await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
-      await tracing.shutdown();
-    };
+    const tally = instrumentedTally(kind, OpenAI);
+    const { client, recordsOf, flushed } = tally;
+    const provider = (service: string) => tally.tracerProvider(service, instrumentation);
 
     test('a chat: model, tokens, llm.input_messages / llm.output_messages as {role, content} with the finish reason, ids', async () => {
       const service = `openinference-${kind}-chat`;
@@ -108,7 +71,7 @@ for (const kind of STORE_KINDS) {
       let r: any;
       for (let i = 0; i < 50 && r === undefined; i++) {
         await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
-        const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
+        const res = await tally.t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
         r = res.body.results[0];
         if (r === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
       }

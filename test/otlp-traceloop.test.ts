@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { context, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
-import { startTestApp, type TestApp } from './helpers/app.ts';
-import { EMBEDDING_MODEL, ERROR_MESSAGE, FAIL_429, MODEL, startFakeOpenAI, WEATHER_TOOL } from './helpers/fake-openai.ts';
-import { within } from './helpers/http.ts';
-import { listen } from './helpers/listen.ts';
+import { EMBEDDING_MODEL, ERROR_MESSAGE, FAIL_429, MODEL, WEATHER_TOOL } from './helpers/fake-openai.ts';
+import { instrumentedTally } from './helpers/instrumented.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
@@ -25,42 +20,9 @@ const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('op
 
 for (const kind of STORE_KINDS) {
   describe(`@traceloop/instrumentation-openai's spans become records [${kind}]`, () => {
-    let t: TestApp;
-    let port: number;
-    let upstream: Awaited<ReturnType<typeof startFakeOpenAI>>;
-    before(async () => {
-      t = await startTestApp(kind);
-      port = await listen(t);
-      upstream = await startFakeOpenAI();
-    });
-    after(async () => {
-      await upstream.close();
-      await t.close();
-    });
-
-    /** A tracer provider for one service, exporting to Tally; the instrumentation uses it from now on. */
-    const provider = (service: string) => {
-      const tracing = new BasicTracerProvider({
-        resource: resourceFromAttributes({ 'service.name': service }),
-        spanProcessors: [
-          new BatchSpanProcessor(
-            new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, headers: { authorization: `Bearer ${t.key}` } }),
-          ),
-        ],
-      });
-      instrumentation.setTracerProvider(tracing);
-      return tracing;
-    };
-    const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
-    const recordsOf = async (service: string, count: number) => {
-      const res = await t.request('POST', '/api/records/list/', { filters: { field_14: { operator: '', value: [service] } } });
-      assert.equal(res.body.count, count, JSON.stringify(res.body));
-      return res.body.results as any[];
-    };
-    const flushed = async (tracing: BasicTracerProvider) => {
-      await within(tracing.forceFlush(), 30_000, 'the spans to be exported');
-      await tracing.shutdown();
-    };
+    const tally = instrumentedTally(kind, OpenAI);
+    const { client, recordsOf, flushed } = tally;
+    const provider = (service: string) => tally.tracerProvider(service, instrumentation);
 
     test('a chat: model, tokens, the parts form read into {role, content}, ids', async () => {
       const service = `traceloop-${kind}-chat`;
