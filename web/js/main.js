@@ -1,5 +1,7 @@
 import { api, ApiError, serverNow } from './api.js';
 import { renderChart } from './chart.js';
+import { createDashboard } from './dashboard.js';
+import { isDashboardView } from './dashboard-state.js';
 import { createDetailPanel } from './detail-panel.js';
 import { announce, byId } from './dom.js';
 import { createFilterBuilder, FilterInputError } from './filter-builder.js';
@@ -9,7 +11,7 @@ import { createRecordsTable } from './records-table.js';
 import { session } from './session.js';
 import { renderSummary } from './summary-view.js';
 import { traceSection } from './trace-waterfall.js';
-import { readView, writeView } from './view-state.js';
+import { DEFAULT_SORT, readView, writeView } from './view-state.js';
 
 /** Boot: sign in (or reuse this tab's key), then run the explorer on the view in the URL. */
 
@@ -136,9 +138,48 @@ function startExplorer(catalogue) {
     pageSize.value = size;
   }
 
+  // The dashboard tab (dashboard.js): while the URL says ?view=dashboard, refresh() hands over to it.
+  const dashboard = createDashboard({
+    root: byId('dashboard-root'),
+    serverNow,
+    onOpenRecords: ({ since, filters, sort }) => {
+      go({ since, filters, sort: sort ?? DEFAULT_SORT, page: 1, record: null });
+      showView(readView());
+    },
+  });
+  let recordsSearch = location.search;
+  /** Shows the tab the URL names; true on the dashboard. */
+  function showTab() {
+    const tab = isDashboardView() ? 'dashboard' : 'records';
+    byId('explorer').setAttribute('data-view', tab);
+    for (const link of document.querySelectorAll('[data-tab]')) {
+      if (link.getAttribute('data-tab') === tab) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    if (tab === 'dashboard') dashboard.show();
+    else dashboard.hide();
+    return tab === 'dashboard';
+  }
+  for (const link of document.querySelectorAll('[data-tab]')) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      if (link.getAttribute('aria-current') === 'page') return;
+      const dashboardTab = link.getAttribute('data-tab') === 'dashboard';
+      history.pushState(
+        null,
+        '',
+        `${location.pathname}${dashboardTab ? new URL(/** @type {HTMLAnchorElement} */ (link).href).search : recordsSearch}`,
+      );
+      showView(readView());
+      void refresh();
+    });
+  }
+
   let listRequest = null;
   /** Loads one page of the view in the URL, then its summary (which never holds the table up). */
   async function refresh(fresh = new Set()) {
+    if (showTab()) return;
+    recordsSearch = location.search;
     const view = readView();
     listRequest?.abort();
     const controller = new AbortController();
@@ -190,7 +231,7 @@ function startExplorer(catalogue) {
     try {
       const summary = await api.summary(view, controller.signal);
       renderSummary(byId('summary-stats'), summary);
-      renderChart(byId('chart'), summary.buckets);
+      renderChart(byId('chart'), summary.buckets, summary.bucket_seconds);
       byId('bucket-width').textContent = summary.bucket_seconds ? formatDuration(summary.bucket_seconds) : 'bucket';
     } catch (error) {
       if (summaryState.key === key) summaryState.key = null; // failed: the next refresh tries again
