@@ -218,6 +218,17 @@ describe('explorer dashboard and charts in a browser', { skip }, () => {
     await legend.locator('.u-series').first().getByText('2026-11-04').waitFor();
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(18, 21, 27)', 'the dark scheme applies');
+    // The canvas was drawn again in the dark colours: the bottom model's bars and its swatch use --series-0.
+    const colours = await page.evaluate(() => {
+      const u = (document.querySelector('#dash-cost .plot') as any).uplot;
+      const k = u.series.length - 1; // stacked series are drawn top first: the bottom one is last
+      return {
+        variable: getComputedStyle(document.documentElement).getPropertyValue('--series-0').trim(),
+        stroke: u.series[k].stroke(u, k),
+        swatch: getComputedStyle(document.querySelector('#dash-models tbody tr .swatch') as Element).backgroundColor,
+      };
+    });
+    assert.deepEqual(colours, { variable: '#6d9bff', stroke: '#6d9bff', swatch: 'rgb(109, 155, 255)' });
     await shot('dashboard-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
@@ -325,6 +336,19 @@ describe('explorer dashboard and charts in a browser', { skip }, () => {
       weeks.map((w: any) => w.tokens_prompt + w.tokens_completion),
       'the token stack’s top is prompt + completion',
     );
+  });
+
+  test('a preset range with no records: the preset is pressed, the totals are zero and each chart says so', async () => {
+    await page.goto(DASHBOARD);
+    await dashboardReady();
+    await page.getByRole('button', { name: 'Last 24h' }).click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('range') === '24h');
+    assert.equal(url().searchParams.get('from'), null);
+    assert.equal(await page.getByRole('button', { name: 'Last 24h' }).getAttribute('aria-pressed'), 'true');
+    await page.locator('#dash-range').getByText('per hour').waitFor();
+    await page.waitForFunction(() => document.querySelector('#dash-stats [data-stat="count"]')?.getAttribute('data-value') === '0');
+    for (const id of ['dash-cost', 'dash-customers', 'dash-latency', 'dash-tokens'])
+      await page.locator(`#${id} .plot`).getByText('No records in this range.').waitFor();
   });
 
   test('the summary chart is uPlot with time and value ticks; hovering shows a bucket’s records and cost', async () => {

@@ -75,7 +75,7 @@ export function modelTable(rows, stacked, onPick) {
  * @param {(customer: string | null) => void} onPick
  */
 export function customerTable(rows, onPick) {
-  return el(
+  const details = el(
     'details',
     { class: 'chart-data' },
     el('summary', null, 'Table'),
@@ -120,4 +120,6 @@ export function customerTable(rows, onPick) {
       ),
     ),
   );
+  details.open = true; // beside a short chart there is room for the exact numbers
+  return details;
 }

@@ -123,7 +123,7 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
   }
 
   for (const button of presetButtons)
-    button.addEventListener('click', () => go({ ...readDashState(), preset: button.getAttribute('data-preset'), from: '', to: '' }));
+    button.addEventListener('click', () => go({ preset: button.getAttribute('data-preset'), from: '', to: '', interval: null }));
   controls.addEventListener('submit', (event) => {
     event.preventDefault();
     const from = Date.parse(`${fromInput.value}T00:00:00Z`);
@@ -133,7 +133,7 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
       error.hidden = false;
       return;
     }
-    go({ ...readDashState(), preset: null, from: isoOf(from / 1000), to: isoOf(to / 1000) });
+    go({ preset: null, from: isoOf(from / 1000), to: isoOf(to / 1000), interval: null }); // a new range picks its interval
   });
   intervalSelect.addEventListener('change', () => go({ ...readDashState(), interval: intervalSelect.value || null }));
 

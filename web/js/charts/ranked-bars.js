@@ -1,6 +1,6 @@
 import { el } from '../dom.js';
 import { niceMax } from './nice.js';
-import { alpha, chartTheme, onThemeChange } from './theme.js';
+import { chartTheme, fillOf, onThemeChange } from './theme.js';
 import { uPlot } from './uplot.js';
 
 /**
@@ -70,7 +70,7 @@ export function mountRankedBars(container, { onPick } = {}) {
           {
             label: s.label,
             stroke: s.color(theme),
-            fill: alpha(s.color(theme), theme.dark ? 0.8 : 0.75),
+            fill: fillOf(s.color(theme), theme),
             width: 0,
             paths: uPlot.paths.bars?.({ size: [0.7, 22] }),
             points: { show: false },

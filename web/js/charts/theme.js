@@ -37,12 +37,18 @@ export function onThemeChange(fn) {
   matchMedia(DARK_QUERY).addEventListener('change', () => fn());
 }
 
-/** A colour with an alpha, from #rrggbb. */
-export function alpha(hex, a) {
+const rgb = (hex) => {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!m) return hex;
-  return `rgba(${m
-    .slice(1)
-    .map((h) => parseInt(h, 16))
-    .join(', ')}, ${a})`;
+  return m ? m.slice(1).map((h) => parseInt(h, 16)) : null;
+};
+
+/**
+ * An opaque fill: the colour mixed with the card's background (share of the colour: amount). Stacked bars
+ * overlap (each is drawn from zero), so a translucent fill would blend with the series under it.
+ */
+export function fillOf(hex, theme, amount = 0.78) {
+  const c = rgb(hex);
+  const bg = rgb(theme.card) ?? [255, 255, 255];
+  if (!c) return hex;
+  return `rgb(${c.map((v, i) => Math.round(v * amount + bg[i] * (1 - amount))).join(', ')})`;
 }

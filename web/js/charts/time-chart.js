@@ -1,6 +1,6 @@
 import { el } from '../dom.js';
 import { niceMax } from './nice.js';
-import { alpha, chartTheme, onThemeChange } from './theme.js';
+import { chartTheme, fillOf, onThemeChange } from './theme.js';
 import { bucketLabel, timeTicks } from './time-axis.js';
 import { uPlot } from './uplot.js';
 
@@ -164,7 +164,7 @@ function options(spec, theme, width) {
           stroke: s.color,
           width: s.kind === 'line' ? 2 : 0,
           dash: s.dash,
-          fill: s.kind === 'bar' ? alpha(s.color, theme.dark ? 0.8 : 0.75) : undefined,
+          fill: s.kind === 'bar' ? fillOf(s.color, theme) : undefined,
           paths: s.kind === 'bar' ? bars : undefined,
           points: { show: s.kind === 'line' && spec.starts.length <= 60, size: 5, fill: s.color },
           spanGaps: false,
