@@ -18,6 +18,8 @@ const skip = browserSkipReason();
 const DAY0 = Date.UTC(2026, 10, 1); // 2026-11-01, a Sunday
 const DAYS = 7;
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'llama-local'];
+/** Rarer models on day 3: seven models in all, so the chart stacks the top six and "Other models". */
+const RARE = ['mistral-small', 'gemma-2', 'phi-3'];
 const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'];
 const FROM = '2026-11-01T00:00:00Z';
 const TO = '2026-11-08T00:00:00Z';
@@ -31,7 +33,7 @@ function seed(): Record<string, unknown>[] {
     for (let j = 0; j < n; j++) {
       const i = out.length;
       out.push({
-        field_4: MODELS[(i * 7 + day) % MODELS.length],
+        field_4: day === 3 && j < RARE.length * 2 ? RARE[j % RARE.length] : MODELS[(i * 7 + day) % MODELS.length],
         field_10: CUSTOMERS[(i * i + day) % CUSTOMERS.length],
         field_5: { sub_field_a: 200 + ((i * 37) % 900), sub_field_b: 30 + ((i * 11) % 200) },
         field_6: i % 13 === 5 ? null : Math.round((0.002 + ((i * 29) % 31) * 0.0017 + (day === 3 ? 0.01 : 0)) * 1e6) / 1e6,
@@ -210,7 +212,15 @@ describe('explorer dashboard and charts in a browser', { skip }, () => {
         .locator('.u-series')
         .evaluateAll((series) => series.map((s) => [s.querySelector('.u-label')?.textContent, s.querySelector('.u-value')?.textContent])),
     );
-    for (const r of rows) assert.equal(values[r.group.field_4], await formatted('formatCost', r.cost), r.group.field_4);
+    // The six models with the most cost over the range are stacked; the seventh is in "Other models".
+    const ranked = (await analytics({ group_by: 'field_4', measures: 'cost', order_by: '-cost' })).results.map((r: any) => r.group.field_4);
+    assert.equal(ranked.length, 7);
+    for (const r of rows.filter((x: any) => ranked.indexOf(x.group.field_4) < 6))
+      assert.equal(values[r.group.field_4], await formatted('formatCost', r.cost), r.group.field_4);
+    const other = rows.filter((x: any) => ranked.indexOf(x.group.field_4) >= 6);
+    assert.equal(other.length, 1);
+    assert.equal(values[ranked[6]], undefined);
+    assert.equal(values['Other models'], await formatted('formatCost', other[0].cost));
     await shot('dashboard-light');
     await page.emulateMedia({ colorScheme: 'dark' });
     await dashboardReady();
@@ -256,6 +266,7 @@ describe('explorer dashboard and charts in a browser', { skip }, () => {
     assert.deepEqual(await rowIds(), expected);
     assert.equal(await page.getByRole('link', { name: 'Records', exact: true }).getAttribute('aria-current'), 'page');
     assert.equal(await page.getByRole('textbox', { name: /^Start time/ }).inputValue(), bucket, 'the range shows in the filters');
+    await shot('dashboard-opened-records');
 
     await page.goBack(); // Back returns to the dashboard
     await dashboardReady();

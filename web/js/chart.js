@@ -9,14 +9,14 @@ const mounted = new WeakMap();
 
 const costTick = (v) => (v === 0 ? '$0' : v >= 1 ? `$${formatCompact(v)}` : formatCost(v));
 
-/** Every bucket from the first to the last, the ones the summary left out as empty (bounded: 5,000). */
+/** Every bucket from the first to the last, the ones the summary left out as empty: no records, $0 (bounded: 5,000). */
 function allBuckets(buckets, bucketSeconds) {
   const known = new Map(buckets.map((b) => [Date.parse(b.start) / 1000, b]));
   const first = Date.parse(buckets[0].start) / 1000;
   const last = Date.parse(buckets[buckets.length - 1].start) / 1000;
   if (!(bucketSeconds > 0) || (last - first) / bucketSeconds > 5000) return [...known.entries()];
   const out = [];
-  for (let s = first; s <= last; s += bucketSeconds) out.push([s, known.get(s) ?? { count: 0, cost: null }]);
+  for (let s = first; s <= last; s += bucketSeconds) out.push([s, known.get(s) ?? { count: 0, cost: 0 }]);
   return out;
 }
 
@@ -63,7 +63,7 @@ export function renderChart(container, buckets, bucketSeconds = null) {
       },
       { label: 'Cost (USD)', kind: 'line', scale: 'y2', color: theme.warn, values: rows.map(([, b]) => b.cost), format: formatCost },
     ],
-    y: { format: formatCompact },
+    y: { format: formatCompact, integer: true },
     y2: { format: costTick },
     height: 190,
   }));

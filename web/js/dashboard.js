@@ -265,7 +265,7 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
         { label: 'Prompt', kind: 'bar', stack: true, color: theme.accent, values: data.overTime.prompt, format: formatInt },
         { label: 'Completion', kind: 'bar', stack: true, color: theme.palette[1], values: data.overTime.completion, format: formatInt },
       ],
-      y: { format: formatCompact },
+      y: { format: formatCompact, integer: true },
     }));
   }
 

@@ -12,7 +12,7 @@ import { uPlot } from './uplot.js';
  * @typedef {{ label: string, values: (number | null)[], color: string, kind: 'bar' | 'line', scale?: 'y' | 'y2',
  *   stack?: boolean, dash?: number[], format: (v: number | null) => string }} TimeSeries
  * @typedef {{ starts: number[], bucketSeconds: number, range: [number, number], series: TimeSeries[],
- *   y: { format: (v: number) => string, label?: string }, y2?: { format: (v: number) => string, label?: string, max?: number },
+ *   y: { format: (v: number) => string, label?: string, integer?: boolean }, y2?: { format: (v: number) => string, label?: string, max?: number },
  *   height?: number, emptyText?: string }} TimeSpec
  * @typedef {(theme: import('./theme.js').ChartTheme) => TimeSpec} BuildSpec
  */
@@ -108,6 +108,11 @@ function seriesAt(plot, spec, index) {
   return null;
 }
 
+/** Tick steps for counts: whole numbers only. */
+const INTEGER_STEPS = [
+  1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8, 1e9,
+];
+
 /** @returns {any} uPlot's options */
 function options(spec, theme, width) {
   const tops = stacked(spec);
@@ -135,6 +140,7 @@ function options(spec, theme, width) {
         ...axis,
         scale: 'y',
         values: (_u, splits) => splits.map(spec.y.format),
+        incrs: spec.y.integer ? INTEGER_STEPS : undefined,
         size: 58,
         label: spec.y.label,
         labelSize: spec.y.label ? 16 : 0,
@@ -166,7 +172,7 @@ function options(spec, theme, width) {
           dash: s.dash,
           fill: s.kind === 'bar' ? fillOf(s.color, theme) : undefined,
           paths: s.kind === 'bar' ? bars : undefined,
-          points: { show: s.kind === 'line' && spec.starts.length <= 60, size: 5, fill: s.color },
+          points: { show: s.kind === 'line' && spec.starts.length <= 120, size: 5, fill: s.color },
           spanGaps: false,
           value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? '—' : s.format(s.values[idx] ?? null)),
         };
