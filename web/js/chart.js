@@ -9,7 +9,7 @@ const mounted = new WeakMap();
 
 const costTick = (v) => (v === 0 ? '$0' : v >= 1 ? `$${formatCompact(v)}` : formatCost(v));
 
-/** Every bucket from the first to the last, the ones the summary left out as empty: no records, $0 (bounded: 5,000). */
+/** Every bucket from the first to the last, with the ones the summary left out as empty (bounded: 5,000). */
 function allBuckets(buckets, bucketSeconds) {
   const known = new Map(buckets.map((b) => [Date.parse(b.start) / 1000, b]));
   const first = Date.parse(buckets[0].start) / 1000;
@@ -61,7 +61,14 @@ export function renderChart(container, buckets, bucketSeconds = null) {
         values: rows.map(([, b]) => b.count),
         format: formatInt,
       },
-      { label: 'Cost (USD)', kind: 'line', scale: 'y2', color: theme.warn, values: rows.map(([, b]) => b.cost), format: formatCost },
+      {
+        label: 'Cost (USD)',
+        kind: 'line',
+        scale: 'y2',
+        color: theme.warn,
+        values: rows.map(([, b]) => (b.count === 0 ? 0 : b.cost)),
+        format: formatCost,
+      },
     ],
     y: { format: formatCompact, integer: true },
     y2: { format: costTick },
