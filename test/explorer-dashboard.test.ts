@@ -174,6 +174,27 @@ describe('explorer dashboard and charts in a browser', { skip }, () => {
       customerRows,
       customers.map((c: any) => [c.group.field_10, String(c.cost), String(c.count), String(c.tokens_total)]),
     );
+    // The latency and token charts' numbers, per day, as their Data tables give them.
+    const daily = (await analytics({ interval: 'day', measures: 'latency_p50,latency_p95,error_rate,tokens_prompt,tokens_completion' }))
+      .results;
+    assert.equal(daily.length, 7);
+    const table = (id: string) =>
+      page
+        .locator(`#${id} tbody tr`)
+        .evaluateAll((rows) =>
+          rows.map((r) => [
+            r.getAttribute('data-bucket'),
+            ...[...r.querySelectorAll('[data-value]')].map((c) => c.getAttribute('data-value')),
+          ]),
+        );
+    assert.deepEqual(
+      await table('dash-latency-table'),
+      daily.map((d: any) => [d.bucket, String(d.latency_p50), String(d.latency_p95), String(d.error_rate)]),
+    );
+    assert.deepEqual(
+      await table('dash-tokens-table'),
+      daily.map((d: any) => [d.bucket, String(d.tokens_prompt), String(d.tokens_completion)]),
+    );
     // The ranking chart draws the same customers, largest first.
     const drawn = await page.evaluate(() => (document.querySelector('#dash-customers .plot') as any).uplot.data[1]);
     assert.deepEqual(
@@ -360,6 +381,26 @@ describe('explorer dashboard and charts in a browser', { skip }, () => {
     await page.waitForFunction(() => document.querySelector('#dash-stats [data-stat="count"]')?.getAttribute('data-value') === '0');
     for (const id of ['dash-cost', 'dash-customers', 'dash-latency', 'dash-tokens'])
       await page.locator(`#${id} .plot`).getByText('No records in this range.').waitFor();
+  });
+
+  test('on a phone (390 px) the dashboard fits the width: controls wrap, charts shrink', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(DASHBOARD);
+      await dashboardReady();
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        charts: [...document.querySelectorAll('.dash-chart .uplot, .dash-chart .figure-extra')].map((u) => u.getBoundingClientRect().right),
+      }));
+      assert.ok(widths.page <= 390, `the page is ${widths.page} px wide`);
+      assert.ok(
+        widths.charts.every((right) => right <= 390),
+        `charts end at ${widths.charts}`,
+      );
+      await shot('dashboard-phone');
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 900 });
+    }
   });
 
   test('the summary chart is uPlot with time and value ticks; hovering shows a bucket’s records and cost', async () => {

@@ -1,4 +1,5 @@
 import { PALETTE_SIZE } from './charts/theme.js';
+import { bucketLabel } from './charts/time-axis.js';
 import { el } from './dom.js';
 import { formatCost, formatInt } from './format.js';
 
@@ -122,4 +123,42 @@ export function customerTable(rows, onPick) {
   );
   details.open = true; // beside a short chart there is room for the exact numbers
   return details;
+}
+
+/**
+ * A chart's numbers per bucket, for reading them exactly (and for screen readers, which cannot read a canvas):
+ * one row per bucket that has records.
+ * @param {string} id
+ * @param {number[]} starts bucket starts (seconds)
+ * @param {number} bucketSeconds
+ * @param {{ label: string, values: (number | null)[], format: (v: number | null) => string }[]} columns
+ * @param {(number | null)[]} counts records per bucket (rows with none are left out)
+ */
+export function bucketTable(id, starts, bucketSeconds, columns, counts) {
+  return el(
+    'details',
+    { class: 'chart-data' },
+    el('summary', null, 'Data'),
+    el(
+      'table',
+      { class: 'data-table dash-table', id },
+      el('thead', null, el('tr', null, el('th', null, 'Bucket start'), ...columns.map((c) => el('th', { class: 'num' }, c.label)))),
+      el(
+        'tbody',
+        null,
+        ...starts.flatMap((start, i) =>
+          counts[i]
+            ? [
+                el(
+                  'tr',
+                  { 'data-bucket': new Date(start * 1000).toISOString().replace('.000Z', 'Z') },
+                  el('td', null, bucketLabel(start, bucketSeconds)),
+                  ...columns.map((c) => cell(c.values[i], c.format(c.values[i]))),
+                ),
+              ]
+            : [],
+        ),
+      ),
+    ),
+  );
 }

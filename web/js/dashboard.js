@@ -4,7 +4,7 @@ import { niceMax } from './charts/nice.js';
 import { mountTimeChart } from './charts/time-chart.js';
 import { isoOf, loadDashboard, OTHER_MODELS } from './dashboard-data.js';
 import { dashSearch, intervalOf, intervalSeconds, intervalsFor, PRESETS, rangeOf, readDashState } from './dashboard-state.js';
-import { customerTable, modelTable } from './dashboard-tables.js';
+import { bucketTable, customerTable, modelTable } from './dashboard-tables.js';
 import { el, fill } from './dom.js';
 import { formatCompact, formatCost, formatInt, formatPercent, formatSeconds } from './format.js';
 import { renderSummary } from './summary-view.js';
@@ -259,6 +259,20 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
       y: { format: secondsTick },
       y2: { format: formatPercent, max: Math.min(1, niceMax(Math.max(0.01, ...data.overTime.errorRate.map((v) => v ?? 0)))) },
     }));
+    fill(
+      latency.extra,
+      bucketTable(
+        'dash-latency-table',
+        data.starts,
+        width,
+        [
+          { label: 'p50', values: data.overTime.p50, format: formatSeconds },
+          { label: 'p95', values: data.overTime.p95, format: formatSeconds },
+          { label: 'Error rate', values: data.overTime.errorRate, format: formatPercent },
+        ],
+        data.overTime.count,
+      ),
+    );
     tokenChart.update((theme) => ({
       ...x,
       series: [
@@ -267,6 +281,19 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
       ],
       y: { format: formatCompact, integer: true },
     }));
+    fill(
+      tokens.extra,
+      bucketTable(
+        'dash-tokens-table',
+        data.starts,
+        width,
+        [
+          { label: 'Prompt', values: data.overTime.prompt, format: formatInt },
+          { label: 'Completion', values: data.overTime.completion, format: formatInt },
+        ],
+        data.overTime.count,
+      ),
+    );
   }
 
   return {
