@@ -334,6 +334,32 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await rowIds(), models);
     });
 
+    test('each tab keeps its view; a bucket in the latency table opens its records, slowest first', async () => {
+      await page.goto(`${DASHBOARD.replace('interval=day', 'interval=week')}`);
+      await dashboardReady();
+      const dashboardUrl = page.url();
+      await page.getByRole('link', { name: 'Records', exact: true }).click();
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === null);
+      await page.locator('#rows tr[data-id]').first().waitFor();
+      await page.getByRole('link', { name: 'Dashboard' }).click();
+      await page.waitForFunction((u) => location.href === u, dashboardUrl);
+      await dashboardReady();
+
+      await page.goto(DASHBOARD);
+      await dashboardReady();
+      await page.locator('#dash-latency summary').click();
+      await page.locator('#dash-latency-table').getByRole('button', { name: '2026-11-03' }).click();
+      const filters = { timestamp: { operator: 'lt', value: ['2026-11-04T00:00:00Z'] } };
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === null);
+      assert.equal(url().searchParams.get('param_a'), '2026-11-03T00:00:00Z');
+      assert.equal(url().searchParams.get('param_d'), '-field_7');
+      assert.deepEqual(JSON.parse(url().searchParams.get('filters') ?? 'null'), filters);
+      const expected = await listIds({ param_a: '2026-11-03T00:00:00Z', filters: JSON.stringify(filters), param_d: '-field_7' });
+      assert.ok(expected.length > 3);
+      await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, expected.length);
+      assert.deepEqual(await rowIds(), expected);
+    });
+
     test('the range picker and the interval: two days by hour, then the week by week', async () => {
       await page.goto(`/?view=dashboard&from=${FROM}&to=${TO}`);
       await dashboardReady();

@@ -133,8 +133,9 @@ export function customerTable(rows, onPick) {
  * @param {number} bucketSeconds
  * @param {{ label: string, values: (number | null)[], format: (v: number | null) => string }[]} columns
  * @param {(number | null)[]} counts records per bucket (rows with none are left out)
+ * @param {(index: number) => void} onPick opens a bucket's records (its start is a button, for the keyboard)
  */
-export function bucketTable(id, starts, bucketSeconds, columns, counts) {
+export function bucketTable(id, starts, bucketSeconds, columns, counts, onPick) {
   return el(
     'details',
     { class: 'chart-data' },
@@ -152,7 +153,11 @@ export function bucketTable(id, starts, bucketSeconds, columns, counts) {
                 el(
                   'tr',
                   { 'data-bucket': new Date(start * 1000).toISOString().replace('.000Z', 'Z') },
-                  el('td', null, bucketLabel(start, bucketSeconds)),
+                  el(
+                    'td',
+                    null,
+                    el('button', { type: 'button', class: 'link', on: { click: () => onPick(i) } }, bucketLabel(start, bucketSeconds)),
+                  ),
                   ...columns.map((c) => cell(c.values[i], c.format(c.values[i]))),
                 ),
               ]

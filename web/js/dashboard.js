@@ -271,6 +271,7 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
           { label: 'Error rate', values: data.overTime.errorRate, format: formatPercent },
         ],
         data.overTime.count,
+        (index) => openRange({}, index, '-field_7'),
       ),
     );
     tokenChart.update((theme) => ({
@@ -292,6 +293,7 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
           { label: 'Completion', values: data.overTime.completion, format: formatInt },
         ],
         data.overTime.count,
+        (index) => openRange({}, index),
       ),
     );
   }

@@ -1,7 +1,6 @@
 import { api, ApiError, serverNow } from './api.js';
 import { renderChart } from './chart.js';
 import { createDashboard } from './dashboard.js';
-import { isDashboardView } from './dashboard-state.js';
 import { createDetailPanel } from './detail-panel.js';
 import { announce, byId } from './dom.js';
 import { createFilterBuilder, FilterInputError } from './filter-builder.js';
@@ -11,6 +10,7 @@ import { createRecordsTable } from './records-table.js';
 import { session } from './session.js';
 import { renderSummary } from './summary-view.js';
 import { traceSection } from './trace-waterfall.js';
+import { createViewTabs } from './view-tabs.js';
 import { DEFAULT_SORT, readView, writeView } from './view-state.js';
 
 /** Boot: sign in (or reuse this tab's key), then run the explorer on the view in the URL. */
@@ -147,39 +147,18 @@ function startExplorer(catalogue) {
       showView(readView());
     },
   });
-  let recordsSearch = location.search;
-  /** Shows the tab the URL names; true on the dashboard. */
-  function showTab() {
-    const tab = isDashboardView() ? 'dashboard' : 'records';
-    byId('explorer').setAttribute('data-view', tab);
-    for (const link of document.querySelectorAll('[data-tab]')) {
-      if (link.getAttribute('data-tab') === tab) link.setAttribute('aria-current', 'page');
-      else link.removeAttribute('aria-current');
-    }
-    if (tab === 'dashboard') dashboard.show();
-    else dashboard.hide();
-    return tab === 'dashboard';
-  }
-  for (const link of document.querySelectorAll('[data-tab]')) {
-    link.addEventListener('click', (event) => {
-      event.preventDefault();
-      if (link.getAttribute('aria-current') === 'page') return;
-      const dashboardTab = link.getAttribute('data-tab') === 'dashboard';
-      history.pushState(
-        null,
-        '',
-        `${location.pathname}${dashboardTab ? new URL(/** @type {HTMLAnchorElement} */ (link).href).search : recordsSearch}`,
-      );
+  const tabs = createViewTabs({
+    dashboard,
+    onSwitch: () => {
       showView(readView());
       void refresh();
-    });
-  }
+    },
+  });
 
   let listRequest = null;
   /** Loads one page of the view in the URL, then its summary (which never holds the table up). */
   async function refresh(fresh = new Set()) {
-    if (showTab()) return;
-    recordsSearch = location.search;
+    if (tabs.show()) return; // the dashboard tab loads its own data
     const view = readView();
     listRequest?.abort();
     const controller = new AbortController();
