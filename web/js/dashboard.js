@@ -299,16 +299,15 @@ export function createDashboard({ root, serverNow, onOpenRecords }) {
   }
 
   return {
-    /** Shows the dashboard for the URL's state; loads only what changed. */
+    /** Shows the dashboard for the URL's state: loads again when it was hidden or the state changed. */
     show() {
+      const returning = root.hidden; // back from the records tab: records may have arrived since
       root.hidden = false;
-      void show();
+      void show(returning);
     },
     hide() {
       root.hidden = true;
       controller?.abort();
     },
-    /** Loads again (new records). */
-    reload: () => show(true),
   };
 }
