@@ -4,7 +4,8 @@ import { formatCost, formatInt, formatSeconds, formatTime, prettyJson } from './
 import { rawJsonView } from './json-view.js';
 import { typeLabel } from './labels.js';
 
-const isEmpty = (v) => v === null || v === undefined || v === '' || (typeof v === 'object' && Object.keys(v).length === 0);
+const isEmpty = (v) =>
+  v === null || v === undefined || v === '' || (typeof v === 'object' && !(v instanceof Node) && Object.keys(v).length === 0);
 const text = (v) => (v === null || v === undefined || v === '' ? '—' : typeof v === 'string' ? v : prettyJson(v));
 
 /** A <dl> of label → value pairs, skipping empty values unless asked. */

@@ -79,7 +79,7 @@ function turnNode({ record, messages, skipped }, onOpen) {
     'li',
     { class: 'thread-turn', 'data-id': record.id },
     head,
-    skipped > 0 ? el('p', { class: 'hint' }, `${formatInt(skipped)} earlier message${skipped === 1 ? '' : 's'} shown above`) : null,
+    skipped > 0 ? el('p', { class: 'hint' }, `Resends the ${formatInt(skipped)} message${skipped === 1 ? '' : 's'} above, then:`) : null,
     body ?? el('p', { class: 'muted' }, '(no messages)'),
   );
 }
