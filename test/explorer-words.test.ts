@@ -294,6 +294,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(priced.count, seeded.length - UNPRICED_COUNT);
       await eventually(async () => assert.deepEqual(await rowIds(), idsOf(priced)));
       assert.equal(await page.locator('#rows tr[data-id]').first().locator('td[data-field="field_6"]').innerText(), '$0.9');
+      await page.getByText(`${priced.count} matching with a price`).waitFor();
       const note = page.locator('#unpriced-note');
       await note.getByText(`${UNPRICED_COUNT} calls have no price`).waitFor();
       await shot('cost-sort');

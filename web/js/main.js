@@ -205,7 +205,7 @@ function startExplorer(catalogue) {
         records.map((r) => r.id),
       );
       const pages = Math.max(1, Math.ceil(page.count / view.pageSize));
-      byId('record-count').textContent = `${formatInt(page.count)} matching`;
+      byId('record-count').textContent = `${formatInt(page.count)} matching${unpricedView ? ' with a price' : ''}`;
       byId('page-info').textContent = `Page ${view.page} of ${formatInt(pages)}`;
       /** @type {HTMLButtonElement} */ (byId('prev-page')).disabled = view.page <= 1;
       /** @type {HTMLButtonElement} */ (byId('next-page')).disabled = page.next === null;
