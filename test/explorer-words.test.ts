@@ -262,6 +262,9 @@ for (const kind of STORE_KINDS) {
       await view.locator('.thread-turn').nth(1).getByText('Resends the 3 messages above, then:').waitFor();
       await view.locator('.thread-turn').nth(2).getByText('Resends the 5 messages above, then:').waitFor();
       await shot('thread');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot('thread-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
       await page.reload(); // the thread view is in the URL
       await panel().locator('#thread-view[aria-busy="false"] .thread-turn').first().waitFor();
       await panel().locator('.thread-turn').nth(2).getByRole('button', { name: 'Open record' }).click();
