@@ -156,7 +156,7 @@ for (const kind of STORE_KINDS) {
       await eventually(async () => assert.equal(await page.getByLabel('Filter 1 value').inputValue(), 'embedding'));
     });
 
-    test('at 1440×900 the filters and summary fold, the table shows ≥ 12 rows above the fold, and the choice is kept', async () => {
+    test('at 1440×900 the filters and summary fold, the table shows ≥ 12 rows above the fold, and the choice is kept', async (tc) => {
       await page.getByRole('button', { name: 'Clear all' }).click();
       await eventually(async () => assert.equal((await rowIds()).length, 41));
       await page.locator('[data-stat="count"]').getByText('41').waitFor();
@@ -168,6 +168,7 @@ for (const kind of STORE_KINDS) {
       await page.getByRole('button', { name: 'Hide filters' }).click();
       await page.getByRole('button', { name: 'Hide summary' }).click();
       const folded = await visibleRows();
+      tc.diagnostic(`rows above the fold at 1440×900: ${unfolded} unfolded, ${folded} folded`);
       assert.ok(folded >= 12, `${folded} rows above the fold when folded (${unfolded} unfolded)`);
       assert.ok(folded > unfolded + 4, `folding gains rows: ${unfolded} → ${folded}`);
       assert.equal(await page.locator('#filter-form').isVisible(), false);
