@@ -63,5 +63,12 @@ export const api = {
       { filters: JSON.stringify({ field_13: { operator: '', value: [traceId] } }), param_d: 'timestamp', param_c: limit, count: 'false' },
       { signal },
     ),
+  /** One thread: the records with this field_11, by time, at most limit of them (next is set when there are more). */
+  thread: (threadId, limit, signal) =>
+    apiGet(
+      '/api/records/list/',
+      { filters: JSON.stringify({ field_11: { operator: '', value: [threadId] } }), param_d: 'timestamp', param_c: limit, count: 'false' },
+      { signal },
+    ),
   record: (id, signal) => apiGet(`/api/records/${encodeURIComponent(id)}/`, {}, { signal }),
 };

@@ -2,14 +2,20 @@ import { renderConversation } from './conversation.js';
 import { el, fill } from './dom.js';
 import { formatCost, formatInt, formatSeconds, formatTime, prettyJson } from './format.js';
 import { rawJsonView } from './json-view.js';
+import { typeLabel } from './labels.js';
 
-const isEmpty = (v) => v === null || v === undefined || v === '' || (typeof v === 'object' && Object.keys(v).length === 0);
+const isEmpty = (v) =>
+  v === null || v === undefined || v === '' || (typeof v === 'object' && !(v instanceof Node) && Object.keys(v).length === 0);
 const text = (v) => (v === null || v === undefined || v === '' ? '—' : typeof v === 'string' ? v : prettyJson(v));
 
 /** A <dl> of label → value pairs, skipping empty values unless asked. */
 function pairs(entries, { keepEmpty = false } = {}) {
   const kept = entries.filter(([, v]) => keepEmpty || !isEmpty(v));
-  return el('dl', { class: 'kv' }, ...kept.flatMap(([label, v]) => [el('dt', null, label), el('dd', null, text(v))]));
+  return el(
+    'dl',
+    { class: 'kv' },
+    ...kept.flatMap(([label, v]) => [el('dt', null, label), el('dd', null, v instanceof Node ? v : text(v))]),
+  );
 }
 
 const section = (title, id, ...children) => el('section', { 'aria-labelledby': id }, el('h3', { id }, title), ...children);
@@ -76,32 +82,35 @@ function tools(r) {
   );
 }
 
+/** Metadata keys and values side by side, a key over its value on a narrow panel. */
 function metadata(r) {
-  if (isEmpty(r.field_9)) return null;
+  if (isEmpty(r.field_9) || typeof r.field_9 !== 'object') return null;
   return section(
     'Metadata',
     'record-metadata',
     el(
-      'table',
-      { class: 'meta' },
-      el(
-        'tbody',
-        null,
-        ...Object.entries(r.field_9).map(([k, v]) =>
-          el('tr', null, el('th', { scope: 'row' }, k), el('td', null, typeof v === 'string' ? v : JSON.stringify(v))),
-        ),
-      ),
+      'dl',
+      { class: 'kv meta' },
+      ...Object.entries(r.field_9).flatMap(([k, v]) => [
+        el('dt', { 'data-key': k }, k),
+        el('dd', { 'data-key': k }, typeof v === 'string' ? v : JSON.stringify(v)),
+      ]),
     ),
   );
 }
+
+/** An id as a link to the table filtered by it (thread, trace, customer), with the text alone without links. */
+const linked = (links, field, value, extra = null) =>
+  isEmpty(value) || !links ? value : el('span', { class: 'id-links' }, links.filter(field, value), extra);
 
 /**
  * The record's detail: problems first, then what it was, usage and cost, its trace (when it has one), conversation,
  * tools, metadata, raw JSON.
  * @param {any} r
  * @param {HTMLElement | null} [trace] the Trace section (trace-waterfall.js), filled as it loads
+ * @param {{ filter: (field: string, value: string) => Node, thread: (id: string) => Node } | null} [links] view links
  */
-export function renderRecord(r, trace = null) {
+export function renderRecord(r, trace = null, links = null) {
   return [
     ...problems(r),
     section(
@@ -109,13 +118,13 @@ export function renderRecord(r, trace = null) {
       'record-overview',
       pairs([
         ['Time (UTC)', formatTime(r.timestamp)],
-        ['Type', r.field_3],
+        ['Type', typeLabel(r.field_3)],
         ['Model', r.field_4],
         ['Status', `${r.status} (HTTP ${r.field_18})`],
-        ['Customer', r.field_10],
-        ['Thread', r.field_11],
+        ['Customer', linked(links, 'field_10', r.field_10)],
+        ['Thread', linked(links, 'field_11', r.field_11, isEmpty(r.field_11) || !links ? null : links.thread(r.field_11))],
         ['Custom id', r.field_12],
-        ['Trace', r.field_13],
+        ['Trace', linked(links, 'field_13', r.field_13)],
         ['Trace names', [r.field_14, r.field_15].filter(Boolean).join(' / ')],
       ]),
     ),
@@ -148,7 +157,7 @@ export function renderRecord(r, trace = null) {
  * the id, so the caller can put focus back on the row. trace(record, signal, options) gives the record's Trace
  * section or null; its request is cancelled when the panel shows something else or closes.
  */
-export function createDetailPanel({ panel, title, body, closeButton, onClose, trace }) {
+export function createDetailPanel({ panel, title, body, closeButton, onClose, trace, links = null }) {
   let openId = null;
   let traceRequest = null;
   const cancelTrace = () => {
@@ -187,7 +196,17 @@ export function createDetailPanel({ panel, title, body, closeButton, onClose, tr
     show: (record, options = {}) => {
       const controller = new AbortController();
       const section = trace ? trace(record, controller.signal, options) : null;
-      open(record.id, `Record ${record.id}`, ...renderRecord(record, section));
+      open(record.id, `Record ${record.id}`, ...renderRecord(record, section, links));
+      traceRequest = controller;
+    },
+    /**
+     * Something other than a record (a thread): key is what openId reads while it shows; build gets a signal that is
+     * aborted when the panel shows something else or closes.
+     * @param {string} key @param {string} heading @param {(signal: AbortSignal) => Node[]} build
+     */
+    showOther: (key, heading, build) => {
+      const controller = new AbortController();
+      open(key, heading, ...build(controller.signal));
       traceRequest = controller;
     },
     failed: (id, message) => open(id, `Record ${id}`, el('p', { class: 'error-text' }, message)),

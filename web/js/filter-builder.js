@@ -1,8 +1,9 @@
 import { el, fill } from './dom.js';
 import { formatValue, parseValue } from './filter-values.js';
+import { fieldLabel, fieldTitle, typeEntries, typeLabel, typeValue } from './labels.js';
 
 /** Readable names for the API's operators; the operators themselves come from /api/meta/fields. */
-const OPERATOR_LABELS = {
+export const OPERATOR_LABELS = {
   '': 'equals',
   not: 'does not equal',
   lt: '<',
@@ -28,13 +29,10 @@ export class FilterInputError extends Error {
   }
 }
 
-const shortDescription = (text) => {
-  const first = text
-    .split(/(?<!e\.g)[.:;(]\s/)[0]
-    .trim()
-    .replace(/[.:;]$/, ''); // the first clause; "e.g." does not end one
-  return first.length > 42 ? `${first.slice(0, 40)}…` : first;
-};
+/** field_3 is typed and shown in words (chat, embedding…); the API gets type_a… (labels.js). */
+const TYPE_FIELD = 'field_3';
+const toWords = (name, values) => (name === TYPE_FIELD ? values.map((v) => (typeof v === 'string' ? typeLabel(v) : v)) : values);
+const toWire = (name, values) => (name === TYPE_FIELD ? values.map((v) => (typeof v === 'string' ? typeValue(v) : v)) : values);
 
 /**
  * The filter builder: one row per filter (field, operator, value), for every filterable field in the
@@ -49,7 +47,15 @@ export function createFilterBuilder({ catalogue, list }) {
 
   const datalists = fields
     .filter((f) => f.values)
-    .map((f) => el('datalist', { id: `values-${f.name}` }, ...f.values.map((v) => el('option', { value: v }))));
+    .map((f) =>
+      el(
+        'datalist',
+        { id: `values-${f.name}` },
+        ...(f.name === TYPE_FIELD
+          ? typeEntries().map(([wire, word]) => el('option', { value: word }, wire))
+          : f.values.map((v) => el('option', { value: v }))),
+      ),
+    );
   list.after(...datalists);
 
   const kindOf = (row) => (row.fieldSelect.value === META_OPTION ? 'meta' : (byName.get(row.fieldSelect.value)?.kind ?? 'text'));
@@ -64,6 +70,7 @@ export function createFilterBuilder({ catalogue, list }) {
     row.nullSelect.hidden = !isNull;
     row.nullLabel.hidden = !isNull;
     const field = byName.get(row.fieldSelect.value);
+    row.fieldSelect.title = isMeta ? `${prefix}<key> · metadata key` : fieldTitle(row.fieldSelect.value);
     if (field?.values) row.valueInput.setAttribute('list', `values-${field.name}`);
     else row.valueInput.removeAttribute('list');
     const kind = kindOf(row);
@@ -77,8 +84,8 @@ export function createFilterBuilder({ catalogue, list }) {
     const fieldSelect = el(
       'select',
       { id: `filter-field-${n}`, class: 'field' },
-      ...fields.map((f) => el('option', { value: f.name, title: f.description }, `${f.name} · ${shortDescription(f.description)}`)),
-      el('option', { value: META_OPTION }, `${prefix}<key> · metadata`),
+      ...fields.map((f) => el('option', { value: f.name, title: fieldTitle(f.name) }, fieldLabel(f.name))),
+      el('option', { value: META_OPTION, title: `${prefix}<key> · a metadata key` }, 'Metadata key…'),
     );
     fieldSelect.value = isMeta ? META_OPTION : byName.has(name) ? name : fields[0].name;
     const metaKey = el('input', {
@@ -97,7 +104,8 @@ export function createFilterBuilder({ catalogue, list }) {
     operatorSelect.value = catalogue.operators.includes(spec.operator ?? '') ? (spec.operator ?? '') : '';
     const kind = isMeta ? 'meta' : (byName.get(fieldSelect.value)?.kind ?? 'text');
     const valueInput = el('input', { id: `filter-value-${n}`, class: 'value', type: 'text', spellcheck: 'false', autocomplete: 'off' });
-    valueInput.value = operatorSelect.value === 'isnull' ? '' : formatValue(spec.value, operatorSelect.value, kind);
+    const shown = Array.isArray(spec.value) ? toWords(name, spec.value) : spec.value;
+    valueInput.value = operatorSelect.value === 'isnull' ? '' : formatValue(shown, operatorSelect.value, kind);
     const nullSelect = el(
       'select',
       { id: `filter-null-${n}` },
@@ -162,10 +170,11 @@ export function createFilterBuilder({ catalogue, list }) {
         const key = r.metaKey.value.trim();
         if (isMeta && key === '') throw new FilterInputError('Give the metadata key to filter on.', r.metaKey);
         const name = isMeta ? `${prefix}${key}` : r.fieldSelect.value;
-        if (name in filters) throw new FilterInputError(`${name} is filtered twice; the API takes one filter per field.`, r.fieldSelect);
+        if (name in filters)
+          throw new FilterInputError(`${fieldLabel(name)} (${name}) is filtered twice; the API takes one filter per field.`, r.fieldSelect);
         const operator = r.operatorSelect.value;
         const value = parseValue(operator === 'isnull' ? r.nullSelect.value : r.valueInput.value, operator, kindOf(r));
-        filters[name] = { operator, value };
+        filters[name] = { operator, value: operator === 'isnull' ? value : toWire(name, value) };
       }
       return filters;
     },

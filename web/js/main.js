@@ -1,19 +1,28 @@
 import { api, ApiError, serverNow } from './api.js';
 import { renderChart } from './chart.js';
+import { makeCollapsible } from './collapsible.js';
+import { costSortViews } from './cost-sort.js';
 import { createDashboard } from './dashboard.js';
 import { createDetailPanel } from './detail-panel.js';
-import { announce, byId } from './dom.js';
+import { announce, byId, fill } from './dom.js';
 import { createFilterBuilder, FilterInputError } from './filter-builder.js';
+import { describeFilters } from './filter-words.js';
 import { formatDuration, formatInt } from './format.js';
+import { fieldLabel, useCatalogue } from './labels.js';
 import { createLiveTail } from './live-tail.js';
 import { createRecordsTable } from './records-table.js';
 import { session } from './session.js';
 import { renderSummary } from './summary-view.js';
+import { threadSection } from './thread-view.js';
 import { traceSection } from './trace-waterfall.js';
-import { createViewTabs } from './view-tabs.js';
+import { filteredView, threadView, viewLink } from './view-links.js';
 import { DEFAULT_SORT, readView, writeView } from './view-state.js';
+import { createViewTabs } from './view-tabs.js';
 
 /** Boot: sign in (or reuse this tab's key), then run the explorer on the view in the URL. */
+
+/** The panel's openId while it shows a thread: this prefix and the thread id (record ids start with record_). */
+const THREAD_KEY = 'thread:';
 
 function showSignIn(message = '') {
   byId('explorer').hidden = true;
@@ -73,6 +82,19 @@ function startExplorer(catalogue) {
     showError(error instanceof Error ? error.message : String(error));
   };
 
+  useCatalogue(catalogue);
+  const filtersCard = makeCollapsible({
+    name: 'filters',
+    card: byId('filters'),
+    button: /** @type {HTMLButtonElement} */ (byId('toggle-filters')),
+    what: 'filters',
+  });
+  makeCollapsible({
+    name: 'summary',
+    card: byId('summary'),
+    button: /** @type {HTMLButtonElement} */ (byId('toggle-summary')),
+    what: 'summary',
+  });
   const builder = createFilterBuilder({ catalogue, list: byId('filter-rows') });
   const sinceInput = /** @type {HTMLInputElement} */ (byId('since'));
   const pageSize = /** @type {HTMLSelectElement} */ (byId('page-size'));
@@ -92,9 +114,19 @@ function startExplorer(catalogue) {
     body: byId('detail-body'),
     closeButton: byId('close-detail'),
     onClose: (id) => {
+      if (id.startsWith(THREAD_KEY)) {
+        writeView({ ...readView(), thread: null }, { push: false });
+        byId('records-title').focus();
+        return;
+      }
       writeView({ ...readView(), record: null }, { push: false });
       table.markOpen(null);
       if (!table.focus(id)) byId('records-title').focus();
+    },
+    links: {
+      filter: (field, value) =>
+        viewLink(filteredView(field, value), value, navigate, `Show every record with this ${fieldLabel(field).toLowerCase()} (${field})`),
+      thread: (id) => viewLink(threadView(id), 'read the thread', navigate, `Every record of thread ${id} in order, as one conversation`),
     },
     trace: (record, signal, { fromTrace = false } = {}) =>
       traceSection(record, {
@@ -116,6 +148,21 @@ function startExplorer(catalogue) {
     onError: fail,
   });
 
+  /** Shows a thread (field_11) in the panel as one conversation. */
+  function showThread(threadId) {
+    table.markOpen(null);
+    detail.showOther(`${THREAD_KEY}${threadId}`, `Thread ${threadId}`, (signal) => [
+      threadSection(threadId, {
+        list: (id, limit, listSignal) => api.thread(id, limit, listSignal),
+        onOpen: (record) => {
+          writeView({ ...readView(), thread: null, record: record.id }); // Back returns to the thread
+          void openRecord(record.id, record);
+        },
+        signal,
+      }),
+    ]);
+  }
+
   /** Opens a record in the panel: the one given (from the page or a trace), else fetched by id. */
   async function openRecord(id, known = records.find((r) => r.id === id), options = {}) {
     writeView({ ...readView(), record: id }, { push: false });
@@ -133,6 +180,7 @@ function startExplorer(catalogue) {
   function showView(view) {
     builder.show(view.filters);
     sinceInput.value = view.since;
+    byId('filters-line').textContent = describeFilters(view);
     const size = String(view.pageSize);
     if (![...pageSize.options].some((o) => o.value === size)) pageSize.append(new Option(size, size));
     pageSize.value = size;
@@ -165,8 +213,10 @@ function startExplorer(catalogue) {
     listRequest = controller;
     byId('records').setAttribute('aria-busy', 'true');
     const requestedAt = serverNow();
+    const { listView, unpricedView } = costSortViews(view, catalogue.sort_options);
+    void showUnpriced(unpricedView, controller.signal);
     try {
-      const page = await api.list(view, controller.signal);
+      const page = await api.list(listView, controller.signal);
       errorBanner.hidden = true;
       records = page.results;
       table.render(records, view.sort, { fresh, openId: detail.openId });
@@ -175,7 +225,7 @@ function startExplorer(catalogue) {
         records.map((r) => r.id),
       );
       const pages = Math.max(1, Math.ceil(page.count / view.pageSize));
-      byId('record-count').textContent = `${formatInt(page.count)} matching`;
+      byId('record-count').textContent = `${formatInt(page.count)} matching${unpricedView ? ' with a price' : ''}`;
       byId('page-info').textContent = `Page ${view.page} of ${formatInt(pages)}`;
       /** @type {HTMLButtonElement} */ (byId('prev-page')).disabled = view.page <= 1;
       /** @type {HTMLButtonElement} */ (byId('next-page')).disabled = page.next === null;
@@ -186,7 +236,35 @@ function startExplorer(catalogue) {
     }
     // After the page: on one SQLite process the summary's scans would otherwise hold the table up.
     if (listRequest === controller) void loadSummary(view, fresh.size > 0);
-    if (view.record && detail.openId !== view.record) void openRecord(view.record);
+    if (view.thread) {
+      if (detail.openId !== `${THREAD_KEY}${view.thread}`) showThread(view.thread);
+    } else if (view.record && detail.openId !== view.record) void openRecord(view.record);
+  }
+
+  /** Sorted by cost, most expensive first: the unpriced calls are set aside; a note counts them and links to them. */
+  async function showUnpriced(unpricedView, signal) {
+    const note = byId('unpriced-note');
+    if (!unpricedView) {
+      note.hidden = true;
+      return;
+    }
+    try {
+      const { count } = await api.list({ ...unpricedView, pageSize: 1 }, signal);
+      if (signal.aborted) return;
+      note.hidden = count === 0;
+      const calls = `${formatInt(count)} call${count === 1 ? ' has' : 's have'} no price`;
+      fill(note, `${calls}, so they are set aside from this sort: `, viewLink(unpricedView, 'show them', navigate));
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /** Moves to a view given whole (a link's): it closes the panel unless the view opens something in it. */
+  function navigate(view) {
+    writeView(view);
+    showView(view);
+    if (!view.record && !view.thread) detail.close();
+    void refresh();
   }
 
   /**
@@ -230,6 +308,7 @@ function startExplorer(catalogue) {
   /** Moves to a new view: it goes into the URL (so Back works and it can be shared), then loads. */
   function go(changes) {
     writeView({ ...readView(), ...changes });
+    byId('filters-line').textContent = describeFilters(readView());
     void refresh();
   }
 
@@ -239,6 +318,7 @@ function startExplorer(catalogue) {
       go({ filters: builder.read(), since: sinceInput.value.trim(), page: 1, record: null });
     } catch (error) {
       if (!(error instanceof FilterInputError)) throw error;
+      filtersCard.expand();
       showError(error.message);
       error.control.focus();
     }
@@ -271,7 +351,7 @@ function startExplorer(catalogue) {
   window.addEventListener('popstate', () => {
     const view = readView();
     showView(view);
-    if (!view.record) detail.close();
+    if (!view.record && !view.thread) detail.close();
     void refresh();
   });
 

@@ -1,17 +1,23 @@
 import { el, fill } from './dom.js';
 import { formatCost, formatInt, formatSeconds, formatTime } from './format.js';
+import { fieldLabel, fieldTitle, typeLabel } from './labels.js';
+import { previewOf } from './preview.js';
 
-/** The table's columns: the record field each shows and how. */
+/** The table's columns: the record field each shows and how; headings are labels.js's words unless given. */
 const COLUMNS = [
   { field: 'timestamp', label: 'Time (UTC)', format: formatTime },
-  { field: 'field_3', label: 'Type' },
-  { field: 'field_4', label: 'Model' },
-  { field: 'field_10', label: 'Customer' },
-  { field: 'status', label: 'Status', badge: true },
+  { field: 'field_3', format: typeLabel, wire: true },
+  { field: 'field_4' },
+  { field: 'preview', label: 'Call', preview: true },
+  { field: 'field_10' },
+  { field: 'status', badge: true },
   { field: 'sub_field_total', label: 'Tokens', format: formatInt, numeric: true },
-  { field: 'field_6', label: 'Cost', format: formatCost, numeric: true },
-  { field: 'field_7', label: 'Latency', format: formatSeconds, numeric: true },
+  { field: 'field_6', format: formatCost, numeric: true },
+  { field: 'field_7', format: formatSeconds, numeric: true },
 ];
+const labelOf = (column) => column.label ?? fieldLabel(column.field);
+const titleOf = (column) =>
+  column.preview ? 'The last user message → the start of the output (field_1 → field_2)' : fieldTitle(column.field);
 
 /** "-field_6" → {field: "field_6", descending: true}, with option_1..option_4 resolved. */
 export function parseSort(sort, sortOptions) {
@@ -61,16 +67,17 @@ export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) 
       ...COLUMNS.map((c) => {
         const active = current.field === c.field;
         const ariaSort = active ? (current.descending ? 'descending' : 'ascending') : null;
-        if (!sortable.has(c.field)) return el('th', { scope: 'col', class: c.numeric ? 'num' : null }, c.label);
+        const cls = c.numeric ? 'num' : c.preview ? 'preview' : null;
+        if (!sortable.has(c.field)) return el('th', { scope: 'col', class: cls, title: titleOf(c), 'data-field': c.field }, labelOf(c));
         const next = active && !current.descending ? `-${c.field}` : c.field;
-        const label = `${c.label}: sort ${next.startsWith('-') ? 'descending' : 'ascending'}`;
+        const label = `${labelOf(c)}: sort ${next.startsWith('-') ? 'descending' : 'ascending'}`;
         return el(
           'th',
-          { scope: 'col', class: c.numeric ? 'num' : null, 'aria-sort': ariaSort, 'data-field': c.field },
+          { scope: 'col', class: cls, 'aria-sort': ariaSort, 'data-field': c.field, title: titleOf(c) },
           el(
             'button',
             { type: 'button', class: 'sort', 'aria-label': label, on: { click: () => onSort(next) } },
-            c.label,
+            labelOf(c),
             el('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (current.descending ? '▼' : '▲') : ''),
           ),
         );
@@ -79,10 +86,20 @@ export function createRecordsTable({ catalogue, header, body, onSort, onOpen }) 
   }
 
   function cell(column, record) {
+    if (column.preview) {
+      const { input, output } = previewOf(record);
+      return el(
+        'td',
+        { class: 'preview', title: `${input}\n→ ${output}` },
+        el('span', { class: 'preview-in' }, input || '—'),
+        output ? el('span', { class: 'preview-out' }, ` → ${output}`) : null,
+      );
+    }
     const value = record[column.field];
     if (column.badge) return el('td', null, el('span', { class: `badge ${value === 'error' ? 'error' : 'success'}` }, String(value ?? '')));
     const text = column.format ? column.format(value) : value === null || value === undefined ? '—' : String(value);
-    return el('td', { class: column.numeric ? 'num' : null, title: column.field === 'timestamp' ? value : text }, text);
+    const title = column.field === 'timestamp' || column.wire ? value : text;
+    return el('td', { class: column.numeric ? 'num' : null, title, 'data-field': column.field }, text);
   }
 
   return {

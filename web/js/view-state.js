@@ -1,5 +1,5 @@
 /**
- * The view (start time, filters, page, page size, sort, open record) lives in the page's query string, in
+ * The view (start time, filters, page, page size, sort, open record or thread) lives in the page's query string, in
  * the API's own names, so a view can be shared, bookmarked and reloaded. Defaults are left out.
  */
 
@@ -8,7 +8,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * @typedef {{ since: string, filters: Record<string, {operator: string, value: unknown[]}>, page: number,
- *   pageSize: number, sort: string, record: string | null }} View
+ *   pageSize: number, sort: string, record: string | null, thread: string | null }} View
  */
 
 /** @returns {View} */
@@ -30,6 +30,7 @@ export function readView(search = location.search) {
     pageSize: positive(q.get('param_c'), DEFAULT_PAGE_SIZE),
     sort: q.get('param_d') || DEFAULT_SORT,
     record: q.get('record'),
+    thread: q.get('thread'),
   };
 }
 
@@ -42,6 +43,7 @@ export function viewSearch(view) {
   if (view.pageSize !== DEFAULT_PAGE_SIZE) q.set('param_c', String(view.pageSize));
   if (view.sort !== DEFAULT_SORT) q.set('param_d', view.sort);
   if (view.record) q.set('record', view.record);
+  if (view.thread) q.set('thread', view.thread);
   const text = q.toString();
   return text ? `?${text}` : '';
 }
