@@ -108,6 +108,12 @@ function seriesAt(plot, spec, index) {
   return null;
 }
 
+/** The indexes of values with no value on either side. */
+function isolated(values) {
+  const missing = (i) => values[i] === null || values[i] === undefined;
+  return values.flatMap((_, i) => (!missing(i) && missing(i - 1) && missing(i + 1) ? [i] : []));
+}
+
 /** Tick steps for counts: whole numbers only. */
 const INTEGER_STEPS = [
   1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8, 1e9,
@@ -172,7 +178,13 @@ function options(spec, theme, width) {
           dash: s.dash,
           fill: s.kind === 'bar' ? fillOf(s.color, theme) : undefined,
           paths: s.kind === 'bar' ? bars : undefined,
-          points: { show: s.kind === 'line' && spec.starts.length <= 120, size: 5, fill: s.color },
+          points: {
+            show: s.kind === 'line' && spec.starts.length <= 40,
+            // Past 40 buckets only a value between two gaps gets its dot: a line cannot show it.
+            filter: (_u, _si, show) => (show || s.kind !== 'line' ? null : isolated(s.values)),
+            size: 5,
+            fill: s.color,
+          },
           spanGaps: false,
           value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? '—' : s.format(s.values[idx] ?? null)),
         };
