@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WEB_ROOT } from '../src/http/web.ts';
+import { VENDOR_ROUTES } from '../src/http/web-vendor.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { errorCodeOf, sleep } from './helpers/http.ts';
 import { listen, rawConnection } from './helpers/listen.ts';
@@ -61,7 +62,11 @@ describe('every route is authenticated or open by name', () => {
     assert.ok(apiRoutes().length >= 8, `the routes were collected: ${routes.join('; ')}`);
     assert.ok(apiRoutes().includes('POST /v1/traces'), 'OTLP/HTTP traces are authenticated');
     const open = routes.filter((r) => !authenticated(r));
-    assert.deepEqual(open.sort(), [...OPEN, ...explorerFiles()].sort(), 'a route outside /api must be added to OPEN on purpose');
+    assert.deepEqual(
+      open.sort(),
+      [...OPEN, ...explorerFiles(), ...VENDOR_ROUTES.map((r) => `GET ${r}`)].sort(),
+      'a route outside /api must be added to OPEN on purpose',
+    );
   });
 
   test('every /api and /v1 route without a key is 401 unauthorized; every open route answers without one', async () => {

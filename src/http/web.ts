@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { fileURLToPath } from 'node:url';
+import { registerVendorFiles } from './web-vendor.ts';
 
 /** The explorer's files (plain HTML, CSS and ES modules; no build step). */
 export const WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
@@ -28,5 +29,6 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
     });
     // wildcard: false routes exactly the files present at start, so unknown paths keep the JSON 404.
     await scope.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', wildcard: false, decorateReply: false });
+    registerVendorFiles(scope); // the charting library, from node_modules
   });
 }

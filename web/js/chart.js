@@ -1,71 +1,103 @@
-import { el, fill, svg } from './dom.js';
-import { formatCompact, formatCost, formatTime } from './format.js';
+import { mountTimeChart } from './charts/time-chart.js';
+import { el, fill } from './dom.js';
+import { formatCompact, formatCost, formatDuration, formatInt, formatTime } from './format.js';
 
-const H = 170;
-const PAD = { left: 44, right: 56, top: 12, bottom: 24 };
+/** The summary's chart: records (bars, left scale) and cost (line, right scale) per time bucket, drawn by uPlot. */
 
-/** A "nice" axis maximum at or above n: 1, 2 or 5 times a power of ten. */
-function niceMax(n) {
-  if (!(n > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(n));
-  return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= n) ?? 10 * p;
+/** @type {WeakMap<HTMLElement, { chart: ReturnType<typeof mountTimeChart>, plotBox: HTMLElement, table: HTMLElement }>} */
+const mounted = new WeakMap();
+
+const costTick = (v) => (v === 0 ? '$0' : v >= 1 ? `$${formatCompact(v)}` : formatCost(v));
+
+/** Every bucket from the first to the last, with the ones the summary left out as empty (bounded: 5,000). */
+function allBuckets(buckets, bucketSeconds) {
+  const known = new Map(buckets.map((b) => [Date.parse(b.start) / 1000, b]));
+  const first = Date.parse(buckets[0].start) / 1000;
+  const last = Date.parse(buckets[buckets.length - 1].start) / 1000;
+  if (!(bucketSeconds > 0) || (last - first) / bucketSeconds > 5000) return [...known.entries()];
+  const out = [];
+  for (let s = first; s <= last; s += bucketSeconds) out.push([s, known.get(s) ?? { count: 0, cost: 0 }]);
+  return out;
 }
 
 /**
- * Records (bars, left axis) and cost (line, right axis) per time bucket, drawn as inline SVG.
  * @param {HTMLElement} container
  * @param {{ start: string, count: number, cost: number | null }[]} buckets
+ * @param {number | null} [bucketSeconds]
  */
-export function renderChart(container, buckets) {
+export function renderChart(container, buckets, bucketSeconds = null) {
+  let parts = mounted.get(container);
+  if (!parts) {
+    const plotBox = el('div', { class: 'plot' });
+    const table = el('details', { class: 'chart-data' });
+    parts = { chart: mountTimeChart(plotBox), plotBox, table };
+    mounted.set(container, parts);
+  }
   if (buckets.length === 0) {
+    container.removeAttribute('role');
+    container.removeAttribute('aria-label');
     fill(container, el('p', { class: 'empty' }, 'No records in this view.'));
     return;
   }
-  // One SVG unit per CSS pixel, so labels keep their size at any width.
-  const W = Math.max(360, Math.round(container.clientWidth || 720));
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const maxCount = niceMax(Math.max(...buckets.map((b) => b.count)));
-  const maxCost = niceMax(Math.max(0, ...buckets.map((b) => b.cost ?? 0)));
-  const step = plotW / buckets.length;
-  const barW = Math.max(1, Math.min(step * 0.8, 48));
-  const x = (i) => PAD.left + i * step;
-  const yCount = (n) => PAD.top + plotH - (n / maxCount) * plotH;
-  const yCost = (c) => PAD.top + plotH - (c / maxCost) * plotH;
+  const width = bucketSeconds ?? 60;
+  const rows = allBuckets(buckets, width);
   const total = buckets.reduce((n, b) => n + b.count, 0);
   const busiest = buckets.reduce((a, b) => (b.count > a.count ? b : a));
-  const description = `${total} records from ${formatTime(buckets[0].start)} to ${formatTime(buckets[buckets.length - 1].start)} UTC; the busiest bucket, starting ${formatTime(busiest.start)}, has ${busiest.count}.`;
-
-  const bars = buckets.map((b, i) =>
-    svg(
-      'rect',
-      {
-        class: 'bar',
-        x: x(i) + (step - barW) / 2,
-        y: yCount(b.count),
-        width: barW,
-        height: Math.max(0, PAD.top + plotH - yCount(b.count)),
-      },
-      svg('title', null, `${formatTime(b.start)} UTC: ${b.count} records, ${formatCost(b.cost)}`),
-    ),
+  container.setAttribute('role', 'group');
+  container.setAttribute(
+    'aria-label',
+    `Records and cost over time. ${total} records from ${formatTime(buckets[0].start)} to ${formatTime(buckets[buckets.length - 1].start)} UTC; the busiest bucket, starting ${formatTime(busiest.start)}, has ${busiest.count}.`,
   );
-  const points = buckets.map((b, i) => `${x(i) + step / 2},${yCost(b.cost ?? 0)}`).join(' ');
-  const label = (attrs, text) => svg('text', { class: 'label', ...attrs }, text);
+  fill(container, parts.plotBox, parts.table);
+  parts.chart.update((theme) => ({
+    starts: rows.map(([s]) => s),
+    bucketSeconds: width,
+    range: [rows[0][0], rows[rows.length - 1][0] + width],
+    series: [
+      {
+        label: `Records per ${formatDuration(width)}`,
+        kind: 'bar',
+        color: theme.accent,
+        values: rows.map(([, b]) => b.count),
+        format: formatInt,
+      },
+      {
+        label: 'Cost (USD)',
+        kind: 'line',
+        scale: 'y2',
+        color: theme.warn,
+        values: rows.map(([, b]) => (b.count === 0 ? 0 : b.cost)),
+        format: formatCost,
+      },
+    ],
+    y: { format: formatCompact, integer: true },
+    y2: { format: costTick },
+    height: 190,
+  }));
   fill(
-    container,
-    svg(
-      'svg',
-      { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Records and cost over time. ${description}` },
-      svg('line', { class: 'axis', x1: PAD.left, x2: W - PAD.right, y1: PAD.top + plotH, y2: PAD.top + plotH }),
-      svg('line', { class: 'axis', x1: PAD.left, x2: W - PAD.right, y1: PAD.top, y2: PAD.top }),
-      ...bars,
-      svg('polyline', { class: 'cost-line', points }),
-      label({ x: PAD.left - 6, y: PAD.top + 4, 'text-anchor': 'end' }, formatCompact(maxCount)),
-      label({ x: PAD.left - 6, y: PAD.top + plotH, 'text-anchor': 'end' }, '0'),
-      label({ x: W - PAD.right + 6, y: PAD.top + 4 }, maxCost >= 1 ? `$${formatCompact(maxCost)}` : formatCost(maxCost)),
-      label({ x: W - PAD.right + 6, y: PAD.top + plotH }, '$0'),
-      label({ x: PAD.left, y: H - 6 }, formatTime(buckets[0].start)),
-      label({ x: W - PAD.right, y: H - 6, 'text-anchor': 'end' }, formatTime(buckets[buckets.length - 1].start)),
+    parts.table,
+    el('summary', null, 'Data'),
+    el(
+      'table',
+      { class: 'data-table' },
+      el(
+        'thead',
+        null,
+        el('tr', null, el('th', null, 'Bucket start (UTC)'), el('th', { class: 'num' }, 'Records'), el('th', { class: 'num' }, 'Cost')),
+      ),
+      el(
+        'tbody',
+        null,
+        ...buckets.map((b) =>
+          el(
+            'tr',
+            { 'data-start': b.start },
+            el('td', null, formatTime(b.start)),
+            el('td', { class: 'num', 'data-value': String(b.count) }, formatInt(b.count)),
+            el('td', { class: 'num', 'data-value': String(b.cost) }, formatCost(b.cost)),
+          ),
+        ),
+      ),
     ),
   );
 }

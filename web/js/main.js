@@ -2,6 +2,7 @@ import { api, ApiError, serverNow } from './api.js';
 import { renderChart } from './chart.js';
 import { makeCollapsible } from './collapsible.js';
 import { costSortViews } from './cost-sort.js';
+import { createDashboard } from './dashboard.js';
 import { createDetailPanel } from './detail-panel.js';
 import { announce, byId, fill } from './dom.js';
 import { createFilterBuilder, FilterInputError } from './filter-builder.js';
@@ -15,7 +16,8 @@ import { renderSummary } from './summary-view.js';
 import { threadSection } from './thread-view.js';
 import { traceSection } from './trace-waterfall.js';
 import { filteredView, threadView, viewLink } from './view-links.js';
-import { readView, writeView } from './view-state.js';
+import { DEFAULT_SORT, readView, writeView } from './view-state.js';
+import { createViewTabs } from './view-tabs.js';
 
 /** Boot: sign in (or reuse this tab's key), then run the explorer on the view in the URL. */
 
@@ -184,9 +186,27 @@ function startExplorer(catalogue) {
     pageSize.value = size;
   }
 
+  // The dashboard tab (dashboard.js): while the URL says ?view=dashboard, refresh() hands over to it.
+  const dashboard = createDashboard({
+    root: byId('dashboard-root'),
+    serverNow,
+    onOpenRecords: ({ since, filters, sort }) => {
+      go({ since, filters, sort: sort ?? DEFAULT_SORT, page: 1, record: null });
+      showView(readView());
+    },
+  });
+  const tabs = createViewTabs({
+    dashboard,
+    onSwitch: () => {
+      showView(readView());
+      void refresh();
+    },
+  });
+
   let listRequest = null;
   /** Loads one page of the view in the URL, then its summary (which never holds the table up). */
   async function refresh(fresh = new Set()) {
+    if (tabs.show()) return; // the dashboard tab loads its own data
     const view = readView();
     listRequest?.abort();
     const controller = new AbortController();
@@ -268,7 +288,7 @@ function startExplorer(catalogue) {
     try {
       const summary = await api.summary(view, controller.signal);
       renderSummary(byId('summary-stats'), summary);
-      renderChart(byId('chart'), summary.buckets);
+      renderChart(byId('chart'), summary.buckets, summary.bucket_seconds);
       byId('bucket-width').textContent = summary.bucket_seconds ? formatDuration(summary.bucket_seconds) : 'bucket';
     } catch (error) {
       if (summaryState.key === key) summaryState.key = null; // failed: the next refresh tries again
