@@ -1,4 +1,5 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { calcPrice, type Usage } from '@pydantic/genai-prices';
+import type { UsageDetail, UsageDetails } from '../fields/usage-details.ts';
 
 /**
  * Prices come from @pydantic/genai-prices, a maintained catalogue of providers and models with tiered and
@@ -17,12 +18,36 @@ type Resolved = { model: string; providerId?: string; linear: Linear | null } | 
 
 const resolved = new Map<string, Resolved>();
 const CACHE_LIMIT = 10_000;
-/** Price keys that only apply to usage Tally never reports (so they always contribute 0). */
+/**
+ * Price keys for usage the shortcut never sees (so they contribute 0): a call with field_5's extension counts (cache,
+ * reasoning, audio) is always priced by calcPrice, the shortcut only prices plain prompt and completion counts.
+ */
 const ZERO_USAGE_KEYS = /^(cache_|input_audio|output_audio|cache_audio|web_searches|storage_searches|file_searches|image)/;
 
 function libraryPrice(model: string, providerId: string | undefined, input: number, output: number) {
   return calcPrice({ input_tokens: input, output_tokens: output }, model, providerId ? { providerId } : undefined);
 }
+
+/** The library's usage key for each of field_5's extension counts (its prices/units.yml). */
+const LIBRARY_KEYS: Readonly<Record<UsageDetail, string>> = {
+  cache_read_input_tokens: 'cache_read_tokens',
+  cache_write_input_tokens: 'cache_write_tokens',
+  audio_input_tokens: 'input_audio_tokens',
+  audio_cache_read_input_tokens: 'cache_audio_read_tokens',
+  reasoning_output_tokens: 'output_reasoning_tokens',
+  audio_output_tokens: 'output_audio_tokens',
+};
+
+/** A call's usage as calcPrice takes it: input_tokens and output_tokens include their parts (cache, reasoning, audio). */
+export function libraryUsage(prompt: number | null, completion: number | null, details: UsageDetails | null): Usage {
+  const usage: Usage = { input_tokens: prompt ?? 0, output_tokens: completion ?? 0 };
+  if (details) for (const [name, n] of Object.entries(details)) usage[LIBRARY_KEYS[name as UsageDetail]] = n;
+  return usage;
+}
+
+/** A total as Tally stores it: null when not finite, rounded to 12 decimal places to drop float noise (0.010499999999999999). */
+export const roundedCost = (total: number | undefined): number | null =>
+  total === undefined || !Number.isFinite(total) ? null : Math.round(total * 1e12) / 1e12;
 
 /** The library's per-unit arithmetic (de/_e in its source), for one direction. */
 function part(price: MtokPrice | undefined, tokens: number, inputTokens: number): number {
@@ -115,19 +140,31 @@ export function isKnownModel(model: string | null): boolean {
   return model !== null && resolve(model) !== null;
 }
 
-/** Cost in USD of a call from its prompt and completion token counts; null when the model is unknown. */
-export function priceCall(model: string | null, promptTokens: number | null, completionTokens: number | null): number | null {
+/**
+ * Cost in USD of a call from its prompt and completion token counts and field_5's extension counts (each part of its
+ * count: cache reads and writes, reasoning, audio), by the catalogue; null when the model is unknown.
+ */
+export function priceCall(
+  model: string | null,
+  promptTokens: number | null,
+  completionTokens: number | null,
+  details: UsageDetails | null = null,
+): number | null {
   if (model === null || (promptTokens === null && completionTokens === null)) return null;
   const entry = resolve(model);
   if (!entry) return null;
   try {
-    const total = entry.linear
-      ? linearPrice(entry.linear, promptTokens ?? 0, completionTokens ?? 0)
-      : libraryPrice(entry.model, entry.providerId, promptTokens ?? 0, completionTokens ?? 0)?.total_price;
-    if (total === undefined || !Number.isFinite(total)) return null;
-    return Math.round(total * 1e12) / 1e12; // drop float noise such as 0.010499999999999999
+    if (details !== null) {
+      const usage = libraryUsage(promptTokens, completionTokens, details);
+      return roundedCost(calcPrice(usage, entry.model, entry.providerId ? { providerId: entry.providerId } : undefined)?.total_price);
+    }
+    return roundedCost(
+      entry.linear
+        ? linearPrice(entry.linear, promptTokens ?? 0, completionTokens ?? 0)
+        : libraryPrice(entry.model, entry.providerId, promptTokens ?? 0, completionTokens ?? 0)?.total_price,
+    );
   } catch {
-    return null;
+    return null; // usage the price cannot split (e.g. cached audio on a model that prices it, not sent)
   }
 }
 
@@ -142,4 +179,40 @@ export function libraryPriceCall(model: string, promptTokens: number, completion
   if (!entry) return null;
   const total = libraryPrice(entry.model, entry.providerId, promptTokens, completionTokens)?.total_price;
   return total === undefined || !Number.isFinite(total) ? null : Math.round(total * 1e12) / 1e12;
+}
+
+/** The prices an admin set (USD per 1M tokens), as the library's price keys. */
+export interface CustomPrice {
+  input: number;
+  output: number;
+  cacheRead: number | null;
+  cacheWrite: number | null;
+}
+
+/**
+ * Cost in USD of a call at a custom price, computed by calcPrice on a one-model provider holding that price, so that
+ * cache reads and writes get their own prices when set (else the input price), and every other part of a count (audio,
+ * reasoning) is priced as the count it is part of. Null without token counts.
+ */
+export function customCost(
+  price: CustomPrice,
+  promptTokens: number | null,
+  completionTokens: number | null,
+  details: UsageDetails | null = null,
+): number | null {
+  if (promptTokens === null && completionTokens === null) return null;
+  const prices: Record<string, number> = { input_mtok: price.input, output_mtok: price.output };
+  if (price.cacheRead !== null) prices.cache_read_mtok = price.cacheRead;
+  if (price.cacheWrite !== null) prices.cache_write_mtok = price.cacheWrite;
+  const provider = {
+    id: 'tally-custom',
+    name: 'Tally custom prices',
+    api_pattern: '',
+    models: [{ id: 'custom', match: { equals: 'custom' }, prices }],
+  };
+  try {
+    return roundedCost(calcPrice(libraryUsage(promptTokens, completionTokens, details), 'custom', { provider })?.total_price);
+  } catch {
+    return null;
+  }
 }
