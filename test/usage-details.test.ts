@@ -100,6 +100,27 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(Object.keys(nulls.field_5), ['sub_field_a', 'sub_field_b', 'sub_field_c'], 'a null detail is not sent');
     });
 
+    test('/openapi.json documents the details as an extension of field_5, in the create and the record schemas', async () => {
+      const doc = (await t.request('GET', '/openapi.json')).body;
+      const input = doc.components.schemas.CreateRecord.properties.field_5;
+      const usage = (input.anyOf ?? [input]).find((s: any) => s.properties) ?? input;
+      assert.match(JSON.stringify(usage.properties.cache_read_input_tokens), /Extension: prompt tokens read from the prompt cache/);
+      assert.equal(usage.additionalProperties, false, 'unknown keys are still refused');
+      const output = doc.components.schemas.Record.properties.field_5.properties;
+      assert.deepEqual(Object.keys(output), [
+        'sub_field_a',
+        'sub_field_b',
+        'sub_field_c',
+        'cache_read_input_tokens',
+        'cache_write_input_tokens',
+        'audio_input_tokens',
+        'audio_cache_read_input_tokens',
+        'reasoning_output_tokens',
+        'audio_output_tokens',
+      ]);
+      assert.equal(doc.components.schemas.Record.properties.usage_details, undefined, 'the column is not a field of the wire record');
+    });
+
     test("a client's field_6 still wins; an unknown model stays null", async () => {
       const field_5 = { sub_field_a: 100, sub_field_b: 10, cache_read_input_tokens: 50 };
       assert.equal((await t.create({ field_4: 'gpt-4o', field_5, field_6: 0.25 })).field_6, 0.25);
