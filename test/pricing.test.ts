@@ -55,6 +55,43 @@ describe('pricing shortcut', () => {
     );
   });
 
+  test('calls with usage details are priced exactly as calcPrice prices them on the whole catalogue', () => {
+    const part = (of: number, share: number) => Math.floor(of * share);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          ...MODELS,
+          'gpt-4o-realtime-preview',
+          'gemini-2.0-flash-lite',
+          'gemini-3.1-flash-live-preview',
+          'claude-opus-4-20250514',
+        ),
+        fc.nat(3_000_000),
+        fc.nat(500_000),
+        fc.array(fc.double({ min: 0, max: 0.5, noNaN: true }), { minLength: 6, maxLength: 6 }),
+        fc.boolean(),
+        (model, input, output, shares, sparse) => {
+          const [cr, cw, ai, acr, ro, ao] = shares;
+          const details: Record<string, number> = {
+            cache_read_input_tokens: part(input, cr),
+            cache_write_input_tokens: part(input, cw),
+            audio_input_tokens: part(input, ai),
+            reasoning_output_tokens: part(output, ro),
+            audio_output_tokens: part(output, ao),
+          };
+          details.audio_cache_read_input_tokens = part(Math.min(details.cache_read_input_tokens, details.audio_input_tokens), acr);
+          if (sparse) for (const k of Object.keys(details)) if (details[k] % 2 === 1) delete details[k];
+          assert.equal(
+            priceCall(model, input, output, details),
+            libraryPriceCall(model, input, output, details),
+            `${model} ${input} ${output} ${JSON.stringify(details)}`,
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   test('tier boundaries are priced as the library prices them', () => {
     for (const input of [127_999, 128_000, 128_001, 199_999, 200_000, 200_001]) {
       for (const m of ['gemini-1.5-pro', 'gemini-2.5-pro'])

@@ -1,4 +1,4 @@
-import { calcPrice, type Usage } from '@pydantic/genai-prices';
+import { calcPrice, type Provider, type Usage } from '@pydantic/genai-prices';
 import type { UsageDetail, UsageDetails } from '../fields/usage-details.ts';
 
 /**
@@ -14,7 +14,11 @@ import type { UsageDetail, UsageDetails } from '../fields/usage-details.ts';
 /** A price per million tokens: flat, or tiered by the call's input tokens (the library's TieredPrices). */
 type MtokPrice = number | { base: number; tiers: { start: number; price: number }[] };
 type Linear = { input: MtokPrice | undefined; output: MtokPrice | undefined };
-type Resolved = { model: string; providerId?: string; linear: Linear | null } | null;
+/**
+ * `single`: the model's provider holding only the model's entry, for calls with usage details: calcPrice on it skips
+ * matching the name against the whole catalogue (~20 µs a call) and prices exactly as on the whole catalogue.
+ */
+type Resolved = { model: string; providerId?: string; linear: Linear | null; single: Provider | null } | null;
 
 const resolved = new Map<string, Resolved>();
 const CACHE_LIMIT = 10_000;
@@ -124,12 +128,15 @@ function resolve(model: string): Resolved {
   let result: Resolved = null;
   if (found) {
     let linear: Linear | null = null;
+    let single: Provider | null = null;
     try {
       linear = linearOf(found.model, found.providerId);
+      const sample = libraryPrice(found.model, found.providerId, 0, 0);
+      if (sample) single = { ...sample.provider, models: [sample.model] };
     } catch {
       linear = null;
     }
-    result = { ...found, linear };
+    result = { ...found, linear, single };
   }
   if (resolved.size >= CACHE_LIMIT) resolved.clear();
   resolved.set(model, result);
@@ -156,7 +163,8 @@ export function priceCall(
   try {
     if (details !== null) {
       const usage = libraryUsage(promptTokens, completionTokens, details);
-      return roundedCost(calcPrice(usage, entry.model, entry.providerId ? { providerId: entry.providerId } : undefined)?.total_price);
+      const options = entry.single ? { provider: entry.single } : entry.providerId ? { providerId: entry.providerId } : undefined;
+      return roundedCost(calcPrice(usage, entry.model, options)?.total_price);
     }
     return roundedCost(
       entry.linear
@@ -173,12 +181,21 @@ export function pricedByShortcut(model: string): boolean {
   return resolve(model)?.linear != null;
 }
 
-/** The price the library itself computes, bypassing the shortcut (for tests that prove the two agree). */
-export function libraryPriceCall(model: string, promptTokens: number, completionTokens: number): number | null {
+/** The price the library itself computes on the whole catalogue, bypassing both shortcuts (for tests that prove they agree). */
+export function libraryPriceCall(
+  model: string,
+  promptTokens: number,
+  completionTokens: number,
+  details: UsageDetails | null = null,
+): number | null {
   const entry = resolve(model);
   if (!entry) return null;
-  const total = libraryPrice(entry.model, entry.providerId, promptTokens, completionTokens)?.total_price;
-  return total === undefined || !Number.isFinite(total) ? null : Math.round(total * 1e12) / 1e12;
+  const usage = libraryUsage(promptTokens, completionTokens, details);
+  try {
+    return roundedCost(calcPrice(usage, entry.model, entry.providerId ? { providerId: entry.providerId } : undefined)?.total_price);
+  } catch {
+    return null;
+  }
 }
 
 /** The prices an admin set (USD per 1M tokens), as the library's price keys. */
