@@ -81,7 +81,7 @@ for (const kind of STORE_KINDS) {
         audio_input_tokens: 3000,
         audio_cache_read_input_tokens: 800,
       };
-      const r = await t.create({ field_4: 'gemini-2.0-flash-lite', field_5 });
+      const r = await t.create({ field_4: 'gemini-2.0-flash', field_5 });
       const usage = {
         input_tokens: 4000,
         output_tokens: 500,
@@ -89,7 +89,10 @@ for (const kind of STORE_KINDS) {
         input_audio_tokens: 3000,
         cache_audio_read_tokens: 800,
       };
-      assert.equal(r.field_6, library(usage, 'gemini-2.0-flash-lite', 'google'));
+      assert.equal(r.field_6, library(usage, 'gemini-2.0-flash', 'google'));
+      const { audio_cache_read_input_tokens: _, ...uncached } = field_5;
+      const withoutPart = await t.create({ field_4: 'gemini-2.0-flash', field_5: uncached });
+      assert.equal(withoutPart.field_6, null, 'without the cached audio count the library cannot split the price: null, never a guess');
     });
 
     test('a record without details reads exactly as before (three members), and its cost is the plain price', async () => {
