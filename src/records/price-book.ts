@@ -105,9 +105,19 @@ export async function startPriceBook(store: Store, log: Logger, everyMs = PRICE_
     );
     return reading;
   };
+  let failing = false; // one warning per outage, not one every few seconds
   const tick = () => {
     refresh()
-      .catch((err) => log.warn({ err }, 'could not read the custom model prices; the ones read before stay in use'))
+      .then(
+        () => {
+          if (failing) log.info('the custom model prices are read again');
+          failing = false;
+        },
+        (err) => {
+          if (!failing) log.warn({ err }, 'could not read the custom model prices; the ones read before stay in use');
+          failing = true;
+        },
+      )
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, everyMs).unref();
       });
