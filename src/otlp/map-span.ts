@@ -281,7 +281,11 @@ const usageDetailAttributes = (r: Reader): Record<UsageDetail, number | undefine
   ),
   audio_input_tokens: r.count('llm.token_count.prompt_details.audio'),
   audio_cache_read_input_tokens: undefined,
-  reasoning_output_tokens: r.count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning'),
+  reasoning_output_tokens: r.count(
+    'gen_ai.usage.reasoning.output_tokens',
+    'gen_ai.usage.reasoning_tokens',
+    'llm.token_count.completion_details.reasoning',
+  ),
   audio_output_tokens: r.count('llm.token_count.completion_details.audio'),
 });
 
