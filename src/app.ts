@@ -25,6 +25,8 @@ import { serverTimeouts } from './http/server-options.ts';
 import { startIdempotencyPurge } from './records/idempotency-purge.ts';
 import { startRetention, type Retention } from './records/retention.ts';
 import { createRecordsService } from './records/service.ts';
+import { PRICE_CATALOGUE } from './records/price-catalogue.ts';
+import { startPriceBook } from './records/price-book.ts';
 import { createAnalyticsService } from './records/analytics-service.ts';
 import { createSummaryService } from './records/summary-service.ts';
 import { createOtlpIngest } from './otlp/ingest.ts';
@@ -32,6 +34,7 @@ import { registerKeyRoutes } from './routes/keys.ts';
 import { registerLifecycleRoutes } from './routes/lifecycle.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerOtlpRoutes } from './routes/otlp.ts';
+import { registerPriceRoutes } from './routes/prices.ts';
 import { registerRecordRoutes } from './routes/records.ts';
 import { registerAnalyticsRoutes } from './routes/analytics.ts';
 import { registerSummaryRoutes } from './routes/summary.ts';
@@ -118,7 +121,8 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     onCommit: metrics.committed,
     onDeadLetter: metrics.deadLettered,
   });
-  const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed });
+  const prices = await startPriceBook(deps.store, deps.logger); // custom prices (docs/derived-fields.md#custom-prices)
+  const service = createRecordsService(deps.store, queue, { onBatchCommit: metrics.committed, prices });
   const stopPurge = startIdempotencyPurge(deps.store, deps.logger);
   const retention = startRetention(deps.store, config.retentionDays, deps.logger);
   const limiter =
@@ -134,6 +138,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     registerMetaRoutes(api);
     registerKeyRoutes(api, deps.store);
     registerLifecycleRoutes(api, deps.store);
+    registerPriceRoutes(api, deps.store, prices);
   });
   await registerOtlpScope(http, authenticate, (v1) => {
     const held = {
@@ -159,7 +164,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
   await http.register(swagger, { mode: 'static', specification: { document: document as never } });
   await http.register(swaggerUi, { routePrefix: '/docs' });
   http.get('/openapi.json', async () => document);
-  http.get('/healthz', async () => ({ status: 'ok' }));
+  http.get('/healthz', async () => ({ status: 'ok', details: { price_catalogue: PRICE_CATALOGUE } }));
   http.get('/readyz', async () => {
     if (closing) throw new AppError('shutting_down', 'The server is shutting down');
     try {
@@ -182,6 +187,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     async close() {
       closing = true;
       stopPurge();
+      prices.stop();
       await retention.stop();
       await http.close();
       await queue.drain();

@@ -6,6 +6,7 @@ import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
 import type { Store } from './store/types.ts';
 import { parseRetentionDays, setOrgRetention } from './records/retention.ts';
+import { listModelPrices, parsePrice, parsePriceKey, removeModelPrices, setModelPrice, toModelPriceJson } from './records/model-prices.ts';
 
 const USAGE = `Usage:
   tally keys create --org <org_id> [--scope ingest|read|admin] [--name <text>]
@@ -14,6 +15,13 @@ const USAGE = `Usage:
   tally keys revoke <key_id>         revoke a key (every server on the store refuses it within 5 s)
   tally orgs retention --org <org_id> --days <n>
                                      keep the org's records n days (0 clears the override: TALLY_RETENTION_DAYS)
+  tally prices set --model <name or pattern> --input <USD per 1M> --output <USD per 1M>
+                   [--cache-read <USD per 1M>] [--cache-write <USD per 1M>] [--org <org_id>] [--from <ISO time>]
+                                     price a model (* in a pattern: any characters) for the org, or the whole server
+                                     without --org; from the time given, else always (running servers: within 5 s)
+  tally prices list [--org <org_id>] the prices in effect for the org (its own, then the server's), or every price
+  tally prices remove --model <name or pattern> [--org <org_id>] [--from <ISO time> | always]
+                                     remove the pattern's prices (all of them, or the one from that time)
   tally audit --org <org_id>         the org's audit log, newest first, one entry a line
   tally serve                        start the server (same as npm start)`;
 
@@ -82,6 +90,7 @@ function commandFor(group: string | undefined, action: string | undefined, rest:
       );
     };
   }
+  if (group === 'prices') return pricesCommand(action, rest);
   if (group !== 'keys') return null;
   if (action === 'create') {
     const { values } = parse(rest, ['org', 'scope', 'name']);
@@ -125,7 +134,90 @@ function commandFor(group: string | undefined, action: string | undefined, rest:
   return null;
 }
 
-const OPTIONS = { org: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' } } as const;
+/** `tally prices set|list|remove` (docs/derived-fields.md#custom-prices). */
+function pricesCommand(action: string | undefined, rest: string[]): ((store: Store) => Promise<void>) | null {
+  const PRICE_OPTIONS = ['input', 'output', 'cache-read', 'cache-write'] as const;
+  const { values } = parse(joinDashValues(rest, PRICE_OPTIONS), ['org', 'model', 'from', ...PRICE_OPTIONS]);
+  const org = values.org === undefined ? null : orgOf(values.org);
+  const scope = org === null ? 'the whole server' : `org ${org}`;
+  if (action === 'set') {
+    if (values.model === undefined) throw new UsageError('--model <name or pattern> is required');
+    const row = checked(() =>
+      parsePrice(
+        {
+          model: values.model,
+          input: values.input,
+          output: values.output,
+          cache_read: values['cache-read'],
+          cache_write: values['cache-write'],
+          effective_from: values.from,
+        },
+        org,
+      ),
+    );
+    return async (store) => {
+      await setModelPrice(store, row, 'cli');
+      const from = toModelPriceJson(row).effective_from;
+      process.stdout.write(
+        `Set the price of ${JSON.stringify(row.model)} for ${scope}${from === null ? '' : ` from ${from}`}: $${row.input} input, $${row.output} output per 1M tokens` +
+          `${row.cacheRead === null ? '' : `, $${row.cacheRead} cache read`}${row.cacheWrite === null ? '' : `, $${row.cacheWrite} cache write`}. ` +
+          'Running servers price new records with it within 5 seconds; stored records keep their cost.\n',
+      );
+    };
+  }
+  if (action === 'list') {
+    if (Object.keys(values).some((k) => k !== 'org')) throw new UsageError('`tally prices list` takes --org only');
+    return async (store) => {
+      const rows = (await listModelPrices(store, org ?? undefined)).map(toModelPriceJson);
+      if (rows.length === 0)
+        process.stderr.write(
+          `tally: no custom prices${org === null ? '' : ` for org ${org} or the server`}; the catalogue prices every model\n`,
+        );
+      for (const p of rows) {
+        process.stdout.write(
+          `${p.org_id ?? '(server)'}  ${JSON.stringify(p.model)}  input ${p.input}  output ${p.output}  cache_read ${p.cache_read ?? '-'}  ` +
+            `cache_write ${p.cache_write ?? '-'}  from ${p.effective_from ?? 'always'}  set ${p.created}\n`,
+        );
+      }
+    };
+  }
+  if (action === 'remove') {
+    if (values.model === undefined) throw new UsageError('--model <name or pattern> is required');
+    if (PRICE_OPTIONS.some((k) => values[k] !== undefined)) throw new UsageError('`tally prices remove` takes --model, --org and --from');
+    const key = checked(() => parsePriceKey(values.model, values.from, org));
+    return async (store) => {
+      const n = await removeModelPrices(store, key, 'cli');
+      process.stdout.write(
+        `Removed ${n} price${n === 1 ? '' : 's'} of ${JSON.stringify(key.model)} for ${scope}. Running servers stop using ${n === 1 ? 'it' : 'them'} within 5 seconds.\n`,
+      );
+    };
+  }
+  return null;
+}
+
+/** "--input -1" would read as an option: joined as "--input=-1", so that the value is refused for what it is. */
+function joinDashValues(args: string[], names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : null;
+    if (name !== null && names.includes(name) && args[i + 1]?.startsWith('-') && args[i + 1] !== '--') out.push(`--${name}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+const OPTIONS = {
+  org: { type: 'string' },
+  scope: { type: 'string' },
+  name: { type: 'string' },
+  days: { type: 'string' },
+  model: { type: 'string' },
+  input: { type: 'string' },
+  output: { type: 'string' },
+  'cache-read': { type: 'string' },
+  'cache-write': { type: 'string' },
+  from: { type: 'string' },
+} as const;
 
 /** The options and positionals of a command; one it does not take, or a missing or extra positional, is a usage error. */
 function parse(args: string[], allowed: (keyof typeof OPTIONS)[], positionals = 0) {

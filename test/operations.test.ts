@@ -20,7 +20,12 @@ for (const kind of STORE_KINDS) {
       try {
         const health = await t.request('GET', '/healthz', undefined, { authorization: '' });
         assert.equal(health.status, 200, 'no API key needed');
-        assert.deepEqual(health.body, { status: 'ok' });
+        assert.equal(health.body.status, 'ok');
+        assert.equal(
+          health.body.details.price_catalogue.library,
+          '@pydantic/genai-prices',
+          'and the price catalogue (price-catalogue.test.ts)',
+        );
         const ready = await t.request('GET', '/readyz', undefined, { authorization: '' });
         assert.equal(ready.status, 200);
         assert.deepEqual(ready.body, { status: 'ready' });

@@ -45,6 +45,10 @@ const NEEDS: Record<string, Scope> = {
   'HEAD /api/records/export': 'read',
   'POST /api/records/export': 'read',
   'HEAD /api/audit': 'admin',
+  'GET /api/prices': 'admin',
+  'HEAD /api/prices': 'admin',
+  'POST /api/prices': 'admin',
+  'DELETE /api/prices': 'admin',
   'POST /v1/traces': 'ingest',
   'POST /v1/logs': 'ingest',
 };
@@ -57,6 +61,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/records/summary': {},
   'POST /api/records/analytics': {},
   'POST /api/keys': { scope: 'read', name: 'made by the scope matrix' },
+  'POST /api/prices': { model: 'scope-matrix-model', input: 1, output: 2 },
   'POST /v1/traces': { resourceSpans: [] },
   'POST /v1/logs': { resourceLogs: [] },
 };

@@ -1,4 +1,4 @@
-import { BODY_INPUT, IDENTIFIER, TOOL_CHOICE, TOOL_DEFINITION, USAGE_INPUT, nullable } from './value-schemas.ts';
+import { BODY_INPUT, IDENTIFIER, TOOL_CHOICE, TOOL_DEFINITION, USAGE_DETAILS_OUTPUT, USAGE_INPUT, nullable } from './value-schemas.ts';
 
 /**
  * The one field registry: every name of the wire API is declared here once. It drives
@@ -28,7 +28,9 @@ export type Storage =
   | { kind: 'body'; column: string } // a large text column (prompts, outputs), filterable but not sortable
   | { kind: 'json'; column: string } // a JSON document kept as text, returned parsed
   | { kind: 'bool'; column: string } // 0/1
-  | { kind: 'composed'; members: Readonly<Record<string, string>> } // an object of other fields' columns: wire member → column
+  // An object of other fields' columns (wire member → column); `extra`: a JSON column whose object's members follow
+  // (when it holds one), as field_5's extension counts do.
+  | { kind: 'composed'; members: Readonly<Record<string, string>>; extra?: string }
   | { kind: 'derived' } // not stored: rebuilt from other columns whenever a record is read (store/row-to-record.ts)
   | { kind: 'none' }; // not stored at all (write options)
 
@@ -178,7 +180,8 @@ const DECLARED = [
   scalarText('field_4', 'Model name, e.g. gpt-4o-mini; used to price the call and estimate tokens.'),
   {
     name: 'field_5',
-    description: 'Token usage: sub_field_a prompt tokens, sub_field_b completion tokens, sub_field_c total.',
+    description:
+      'Token usage: sub_field_a prompt tokens, sub_field_b completion tokens, sub_field_c total; extension: the cache, reasoning and audio parts of those counts, returned when sent (docs/derived-fields.md).',
     input: USAGE_INPUT,
     output: {
       type: 'object',
@@ -186,10 +189,16 @@ const DECLARED = [
         sub_field_a: { type: ['integer', 'null'] },
         sub_field_b: { type: ['integer', 'null'] },
         sub_field_c: { type: ['integer', 'null'] },
+        ...USAGE_DETAILS_OUTPUT,
       },
     },
-    // Kept as the flattened counts, which filter and sort; the input is read by records/derive.ts.
-    storage: { kind: 'composed', members: { sub_field_a: 'sub_field_a', sub_field_b: 'sub_field_b', sub_field_c: 'sub_field_total' } },
+    // Kept as the flattened counts, which filter and sort, and the extension counts in usage_details; the input is read
+    // by records/derive.ts.
+    storage: {
+      kind: 'composed',
+      members: { sub_field_a: 'sub_field_a', sub_field_b: 'sub_field_b', sub_field_c: 'sub_field_total' },
+      extra: 'usage_details',
+    },
   },
   {
     ...seconds(
@@ -306,6 +315,12 @@ const DECLARED = [
     sortable: true,
   },
   {
+    name: 'usage_details',
+    description: "field_5's extension counts as one JSON object (null when none were sent); returned inside field_5.",
+    computed: true,
+    storage: { kind: 'json', column: 'usage_details' },
+  },
+  {
     name: 'tokens_estimated',
     description: 'True when sub_field_a/sub_field_b were estimated with a tokenizer because the client sent no counts.',
     computed: true,
@@ -387,6 +402,8 @@ export function registryProblems(fields: readonly FieldDef[], sortOptions: Reado
       for (const [member, column] of Object.entries(s.members)) {
         if (!columns.has(column)) problems.push(`${f.name}.${member}: composed from ${column}, which no field stores`);
       }
+      if (s.extra !== undefined && fields.find((g) => 'column' in g.storage && g.storage.column === s.extra)?.storage.kind !== 'json')
+        problems.push(`${f.name}: its extra members come from ${s.extra}, which no field stores as json`);
     }
     if (f.default !== undefined && (!f.input || f.computed))
       problems.push(`${f.name}: a default is for a field the client sends and the server does not compute`);

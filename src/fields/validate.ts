@@ -5,6 +5,7 @@ import { guardJsonValue } from './input-guard.ts';
 import type { Field } from './registry.ts';
 import { createRecordSchema } from './schema.ts';
 import type { SchemaType } from './schema-type.ts';
+import { usageProblems } from './usage-details.ts';
 import { IDENTIFIER_MAX_BYTES } from './value-schemas.ts';
 
 /** The names a field is sent under: its own and its old ones (aliases). */
@@ -89,6 +90,8 @@ export function validateCreateBody(body: unknown): CreateInput {
   for (const [key, value] of Object.entries(body)) {
     if (!details.some((d) => d.field === key)) guardJsonValue(value, key, details);
   }
+  if (!details.some((d) => d.field?.startsWith('field_5')))
+    details.push(...usageProblems((body as { field_5?: Record<string, unknown> }).field_5));
   if (details.length > 0) {
     throw new AppError('validation_error', `The record is invalid: ${details.length} problem(s)`, details);
   }

@@ -64,5 +64,33 @@ export const USAGE_INPUT = {
     sub_field_a: nullable({ ...TOKENS, description: 'Prompt (input) tokens.' }),
     sub_field_b: nullable({ ...TOKENS, description: 'Completion (output) tokens.' }),
     sub_field_c: nullable({ ...TOKENS, description: 'Total tokens.' }),
+    // Extension (docs/derived-fields.md#usage-details): parts of the counts above that the price catalogue prices apart.
+    cache_read_input_tokens: nullable({
+      ...TOKENS,
+      description: 'Extension: prompt tokens read from the prompt cache (part of sub_field_a).',
+    }),
+    cache_write_input_tokens: nullable({
+      ...TOKENS,
+      description: 'Extension: prompt tokens written to the prompt cache (part of sub_field_a).',
+    }),
+    audio_input_tokens: nullable({ ...TOKENS, description: 'Extension: audio prompt tokens (part of sub_field_a).' }),
+    audio_cache_read_input_tokens: nullable({
+      ...TOKENS,
+      description: 'Extension: audio prompt tokens read from the cache (part of cache_read_input_tokens and of audio_input_tokens).',
+    }),
+    reasoning_output_tokens: nullable({ ...TOKENS, description: 'Extension: reasoning (thinking) tokens (part of sub_field_b).' }),
+    audio_output_tokens: nullable({ ...TOKENS, description: 'Extension: audio completion tokens (part of sub_field_b).' }),
   },
+} as const;
+
+const DETAIL_OUTPUT = { type: 'integer', description: 'Extension, present when sent: see field_5 on create.' } as const;
+
+/** The extension counts in field_5's reply: each present only when it was sent (docs/derived-fields.md#usage-details). */
+export const USAGE_DETAILS_OUTPUT = {
+  cache_read_input_tokens: DETAIL_OUTPUT,
+  cache_write_input_tokens: DETAIL_OUTPUT,
+  audio_input_tokens: DETAIL_OUTPUT,
+  audio_cache_read_input_tokens: DETAIL_OUTPUT,
+  reasoning_output_tokens: DETAIL_OUTPUT,
+  audio_output_tokens: DETAIL_OUTPUT,
 } as const;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../errors.ts';
+import { PRICE_CATALOGUE } from '../records/price-catalogue.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -22,6 +23,12 @@ export interface Metrics {
 export function createMetrics(source: { queueDepth: () => number; queueBytes: () => number }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'tally_price_catalogue_info',
+    help: 'The bundled price catalogue (@pydantic/genai-prices): its version and the day it was published; always 1',
+    labelNames: ['library', 'version', 'released'],
+    registers: [registry],
+  }).set({ library: PRICE_CATALOGUE.library, version: PRICE_CATALOGUE.version, released: PRICE_CATALOGUE.released ?? 'unknown' }, 1);
   const recordsStored = new Counter({ name: 'tally_records_stored_total', help: 'Records committed to the store', registers: [registry] });
   const commitSeconds = new Histogram({
     name: 'tally_write_commit_seconds',

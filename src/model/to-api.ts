@@ -12,10 +12,12 @@ function reader(field: FieldDef): ((row: Row) => unknown) | null {
       return null;
     case 'composed': {
       const members = Object.entries(s.members);
+      const extra = s.extra;
       return (row) => {
         const value: Record<string, unknown> = {};
         for (const [member, column] of members) value[member] = row[column] ?? null;
-        return value;
+        const more = extra === undefined ? null : row[extra];
+        return more !== null && typeof more === 'object' ? Object.assign(value, more) : value;
       };
     }
     case 'derived':

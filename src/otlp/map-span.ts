@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecordType } from '../fields/registry.ts';
+import { usageDetailsOf, type UsageDetail } from '../fields/usage-details.ts';
 import { derivedRecordId } from '../model/ids.ts';
 import { formatTimestamp, parseTimestamp } from '../time.ts';
 import { SpanProblem, type AttrValue, type Attributes } from './attributes.ts';
@@ -263,6 +264,32 @@ function metadataOf(r: Reader, span: OtlpSpan, resource: Attributes): Record<str
 }
 
 /**
+ * field_5's extension counts (docs/otlp.md): OpenTelemetry's names (cache_write also as cache_creation), OpenLLMetry's
+ * Anthropic names, OpenInference's token_count details. Each is part of the input or output count, as they all send it.
+ */
+const usageDetailAttributes = (r: Reader): Record<UsageDetail, number | undefined> => ({
+  cache_read_input_tokens: r.count(
+    'gen_ai.usage.cache_read.input_tokens',
+    'gen_ai.usage.cache_read_input_tokens',
+    'llm.token_count.prompt_details.cache_read',
+  ),
+  cache_write_input_tokens: r.count(
+    'gen_ai.usage.cache_write.input_tokens',
+    'gen_ai.usage.cache_creation.input_tokens',
+    'gen_ai.usage.cache_creation_input_tokens',
+    'llm.token_count.prompt_details.cache_write',
+  ),
+  audio_input_tokens: r.count('llm.token_count.prompt_details.audio'),
+  audio_cache_read_input_tokens: undefined,
+  reasoning_output_tokens: r.count(
+    'gen_ai.usage.reasoning.output_tokens',
+    'gen_ai.usage.reasoning_tokens',
+    'llm.token_count.completion_details.reasoning',
+  ),
+  audio_output_tokens: r.count('llm.token_count.completion_details.audio'),
+});
+
+/**
  * A span as a create body, by otlp.md's tables: null fields are left out, so that the record gets what a create
  * without them gets (estimated tokens, a computed cost). The id is the span's own (derivedRecordId of its start
  * and a hash of org, trace id and span id), so that a span sent again is the same record. Throws SpanProblem
@@ -280,6 +307,7 @@ export function mapSpan(orgId: string, span: OtlpSpan, resource: Attributes): Sp
   const prompt = r.count('gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt');
   const completion = r.count('gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion');
   const total = r.count('gen_ai.usage.total_tokens', 'llm.token_count.total', 'llm.usage.total_tokens');
+  const details = usageDetailsOf(usageDetailAttributes(r));
   const status = statusOf(r, span);
   const service = resource.get('service.name');
   const body: Record<string, unknown> = {
@@ -287,9 +315,9 @@ export function mapSpan(orgId: string, span: OtlpSpan, resource: Attributes): Sp
     field_3: type,
     field_4: model,
     field_5:
-      prompt === undefined && completion === undefined && total === undefined
+      prompt === undefined && completion === undefined && total === undefined && details === null
         ? undefined
-        : { sub_field_a: prompt ?? null, sub_field_b: completion ?? null, sub_field_c: total ?? null },
+        : { sub_field_a: prompt ?? null, sub_field_b: completion ?? null, sub_field_c: total ?? null, ...details },
     field_6: r.amount('gen_ai.usage.cost', 'llm.cost.total'),
     field_1: inputOf(r, span, type),
     field_2: outputOf(r, span, type),

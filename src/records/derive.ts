@@ -2,7 +2,9 @@ import { FIELDS } from '../fields/registry.ts';
 import type { CreateInput } from '../fields/validate.ts';
 import { asBodyString, extractField22, extractField23 } from '../model/extract.ts';
 import { newRecordId } from '../model/ids.ts';
-import { isKnownModel, priceCall } from './pricing.ts';
+import { usageDetailsOf } from '../fields/usage-details.ts';
+import { NO_CUSTOM_PRICES, type PriceFinder } from './price-book.ts';
+import { customCost, isKnownModel, priceCall } from './pricing.ts';
 import type { ComputedData, RecordData, SentData } from '../model/record.ts';
 import { nowMicros, parseTimestamp } from '../time.ts';
 import { estimateTokens } from './tokens.ts';
@@ -65,15 +67,24 @@ function sentData(input: CreateInput): SentData {
  * Turns a validated create body into the record to store, computing every derived field once, at ingest. Its id
  * is a new one, or the one given (an OTLP span's, derived from the span so that a span sent twice is one record).
  */
-export function deriveRecord(input: CreateInput, orgId: string, id: string = newRecordId()): RecordData {
+export function deriveRecord(
+  input: CreateInput,
+  orgId: string,
+  id: string = newRecordId(),
+  prices: PriceFinder = NO_CUSTOM_PRICES,
+): RecordData {
   const sent = sentData(input);
   const model = sent.field_4;
   const usage = input.field_5;
   let prompt = num(usage?.sub_field_a);
   let completion = num(usage?.sub_field_b);
   const total = num(usage?.sub_field_c);
+  const details = usageDetailsOf(usage);
+  const ts = typeof input.timestamp === 'string' ? (parseTimestamp(input.timestamp) as number) : nowMicros();
+  // A price an admin set beats the catalogue's (docs/derived-fields.md#custom-prices); a client's own field_6 beats both.
+  const custom = model === null || input.field_6 != null ? null : prices.find(orgId, model, ts);
   let estimated = false;
-  if (model !== null && isKnownModel(model)) {
+  if (model !== null && (custom !== null || isKnownModel(model))) {
     if (prompt === null && input.field_1 != null && total === null) {
       prompt = estimateTokens(model, input.field_1);
       estimated = true;
@@ -86,8 +97,8 @@ export function deriveRecord(input: CreateInput, orgId: string, id: string = new
   const computed: ComputedData = {
     id,
     org_id: orgId,
-    ts: typeof input.timestamp === 'string' ? (parseTimestamp(input.timestamp) as number) : nowMicros(),
-    field_6: input.field_6 ?? priceCall(model, prompt, completion),
+    ts,
+    field_6: input.field_6 ?? (custom ? customCost(custom, prompt, completion, details) : priceCall(model, prompt, completion, details)),
     field_22: extractField22(sent.field_3, input.field_1),
     field_23: extractField23(sent.field_3, input.field_2),
     sub_field_a: prompt,
@@ -95,6 +106,7 @@ export function deriveRecord(input: CreateInput, orgId: string, id: string = new
     sub_field_total: total ?? (prompt !== null || completion !== null ? (prompt ?? 0) + (completion ?? 0) : null),
     rate: outputRate(completion, sent.field_7, sent.field_8),
     status: sent.field_18 < 400 ? 'success' : 'error',
+    usage_details: details,
     tokens_estimated: estimated,
   };
   return Object.assign(sent, computed);

@@ -23,10 +23,12 @@ function emitter(field: FieldDef): Emit | null {
       key: `${JSON.stringify(member)}:`,
       emit: scalar(COLUMN_INDEX.get(column)!),
     }));
+    const extra = s.extra === undefined ? -1 : COLUMN_INDEX.get(s.extra)!;
     return (r, d) => {
       let out = '{';
       for (let i = 0; i < members.length; i++) out += (i === 0 ? '' : ',') + members[i].key + members[i].emit(r, d);
-      return `${out}}`;
+      const more = extra < 0 ? null : (r.values[extra] as string | null); // an object's JSON text: its members follow
+      return more !== null && more.length > 2 ? `${out},${more.slice(1)}` : `${out}}`;
     };
   }
   if (s.kind === 'derived') {

@@ -7,6 +7,7 @@ import { encodeRecord, idOf, type IdempotencyRow } from '../store/encoded-record
 import type { Store, WirePage } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
+import { NO_CUSTOM_PRICES, type PriceFinder } from './price-book.ts';
 import { createIdempotency, type Claim, type Executed, type IdempotencyRequest, type WriteOutcome } from './idempotency.ts';
 import type { ApiRecord } from '../model/record.ts';
 import { recordJson } from './record-json.ts';
@@ -45,13 +46,16 @@ function wirePage(json: string): WirePage {
 export interface RecordsServiceOptions {
   /** After a batch commits: its record count and how long the transaction took. */
   onBatchCommit?: (records: number, seconds: number) => void;
+  /** The custom prices an admin set (price-book.ts); none by default. */
+  prices?: PriceFinder;
 }
 
 export function createRecordsService(store: Store, queue: WriteQueue, opts: RecordsServiceOptions = {}): RecordsService {
   const idempotency = createIdempotency(store);
+  const prices = opts.prices ?? NO_CUSTOM_PRICES;
 
   async function create(orgId: string, input: CreateInput, claim?: Claim): Promise<Executed> {
-    const data = deriveRecord(input, orgId);
+    const data = deriveRecord(input, orgId, undefined, prices);
     const record = encodeRecord(data);
     const options = input.field_21 as { option_a?: boolean | null } | null | undefined;
     const durable = options?.option_a !== false;
@@ -79,7 +83,7 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
     function* encoded() {
       try {
         for (const input of inputs) {
-          const record = encodeRecord(deriveRecord(input, orgId));
+          const record = encodeRecord(deriveRecord(input, orgId, undefined, prices));
           ids.push(idOf(record));
           // The key goes with the last record, when every id of the answer is known: one transaction holds them all.
           if (claim && ids.length === inputs.length) record.idempotency = claim(201, JSON.stringify({ count: ids.length, ids }));
@@ -124,7 +128,7 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
       );
     },
     write(orgId, input, id) {
-      return queue.write(encodeRecord(deriveRecord(input, orgId, id)));
+      return queue.write(encodeRecord(deriveRecord(input, orgId, id, prices)));
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

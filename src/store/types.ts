@@ -86,6 +86,28 @@ export interface AuditEntry {
   details: string;
 }
 
+/**
+ * A price an admin set for a model name or pattern (docs/derived-fields.md#custom-prices), in USD per 1M tokens.
+ * orgId null: the whole server's. effectiveFrom: microseconds, null for always. createdAt: ms since the epoch.
+ */
+export interface ModelPriceRow {
+  orgId: string | null;
+  model: string;
+  effectiveFrom: number | null;
+  input: number;
+  output: number;
+  cacheRead: number | null;
+  cacheWrite: number | null;
+  createdAt: number;
+}
+
+/** Which prices a removal takes: a pattern's in a scope, at one effective-from time or (undefined) all of them. */
+export interface ModelPriceKey {
+  orgId: string | null;
+  model: string;
+  effectiveFrom?: number | null;
+}
+
 /** Everything Tally asks of a database. Driver types never leave the implementations. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
@@ -174,6 +196,12 @@ export interface Store {
   setRetention(orgId: string, days: number | null, audit: Omit<AuditEntry, 'orgId'>): Promise<void>;
   /** Every org with its retention override (null: the default). */
   orgRetention(): Promise<{ orgId: string; days: number | null }[]>;
+  /** Every custom price, of every org and the server's (bounded by model-prices.ts's limit per scope). */
+  modelPrices(): Promise<ModelPriceRow[]>;
+  /** Sets a price (replacing the one of the same scope, model and effective-from) with its audit entry, if any, in one transaction. */
+  setModelPrice(row: ModelPriceRow, audit: AuditEntry | null): Promise<void>;
+  /** Removes the prices the key names, with the audit entry, if any, in one transaction; resolves with how many. */
+  removeModelPrices(key: ModelPriceKey, audit: AuditEntry | null): Promise<number>;
   /** Appends an entry to the audit log. */
   appendAudit(entry: AuditEntry): Promise<void>;
   /** The org's audit log, newest first. */

@@ -297,4 +297,24 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       ALTER TABLE orgs ADD COLUMN retention_days integer;
     `,
   },
+  {
+    version: 13,
+    name: 'usage details and custom model prices',
+    sql: `
+      -- As SQLite's migration 15: field_5's extension counts as JSON text, and the prices an admin sets (org_id ''
+      -- is the whole server's; effective_from in microseconds, -9007199254740991 (-(2^53 - 1)) for "always").
+      ALTER TABLE records ADD COLUMN usage_details text;
+      CREATE TABLE model_prices (
+        org_id text COLLATE "C" NOT NULL,
+        model text COLLATE "C" NOT NULL,
+        effective_from bigint NOT NULL,
+        input_mtok double precision NOT NULL,
+        output_mtok double precision NOT NULL,
+        cache_read_mtok double precision,
+        cache_write_mtok double precision,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (org_id, model, effective_from)
+      );
+    `,
+  },
 ];

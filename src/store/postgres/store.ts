@@ -4,7 +4,8 @@ import { rowToRecord } from '../row-to-record.ts';
 import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary } from '../sql/summary.ts';
 import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
-import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
+import { PRICE_COLUMNS, priceKeyWhere, priceRow, priceValues } from '../price-rows.ts';
+import type { AuditEntry, KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
 import { postgresAnalyticsDialect } from './analytics.ts';
 import { createAvailability } from './availability.ts';
 import { postgresDialect } from './dialect.ts';
@@ -46,6 +47,14 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
   const pools = createPools(config, { poolSize: opts.poolSize, queryTimeoutMs: budgetMs, log: opts.log });
   const pool = pools.main;
   const { run } = createAvailability(opts.log);
+  const insertAudit = (client: { query(text: string, values: unknown[]): Promise<unknown> }, a: AuditEntry) =>
+    client.query('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)', [
+      a.orgId,
+      a.at,
+      a.actor,
+      a.action,
+      a.details,
+    ]);
   const rows = async (text: string, values: unknown[], name?: string) =>
     (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
   const reading = createReadRunner(pools.read, budgetMs);
@@ -237,6 +246,34 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
         orgId: r.id as string,
         days: r.retention_days === null ? null : Number(r.retention_days),
       }));
+    },
+    async modelPrices() {
+      return (await run(() => rows(`SELECT ${PRICE_COLUMNS} FROM model_prices`, []))).map(priceRow);
+    },
+    async setModelPrice(row, audit) {
+      await run(() =>
+        inTransaction(pool, async (client) => {
+          await client.query(
+            `INSERT INTO model_prices (${PRICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, model, effective_from) ` +
+              'DO UPDATE SET input_mtok = excluded.input_mtok, output_mtok = excluded.output_mtok, ' +
+              'cache_read_mtok = excluded.cache_read_mtok, cache_write_mtok = excluded.cache_write_mtok, created_at = excluded.created_at',
+            priceValues(row),
+          );
+          if (audit) await insertAudit(client, audit);
+        }),
+      );
+    },
+    async removeModelPrices(key, audit) {
+      const { where, values } = priceKeyWhere(key);
+      let n = 0;
+      const numbered = where.replace(/\?/g, () => `$${++n}`);
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const done = await client.query(`DELETE FROM model_prices WHERE ${numbered}`, values);
+          if (audit) await insertAudit(client, audit);
+          return done.rowCount ?? 0;
+        }),
+      );
     },
     async appendAudit(entry) {
       await run(() =>

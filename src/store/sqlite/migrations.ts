@@ -253,4 +253,25 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       ALTER TABLE orgs ADD COLUMN retention_days INTEGER;
     `,
   },
+  {
+    version: 15,
+    name: 'usage details and custom model prices',
+    sql: `
+      -- field_5's extension counts (cache, reasoning, audio) as one JSON object; NULL when none were sent.
+      ALTER TABLE records ADD COLUMN usage_details TEXT;
+      -- Prices an admin sets per model name or pattern (docs/derived-fields.md#custom-prices). org_id '' is the
+      -- whole server's; effective_from is microseconds, -9007199254740991 (-(2^53 - 1)) for "always". Prices are USD per 1M tokens.
+      CREATE TABLE model_prices (
+        org_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        effective_from INTEGER NOT NULL,
+        input_mtok REAL NOT NULL,
+        output_mtok REAL NOT NULL,
+        cache_read_mtok REAL,
+        cache_write_mtok REAL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (org_id, model, effective_from)
+      );
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RECORD_COLUMNS, TIMESTAMP_COLUMN } from '../columns.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { apiKeyRow, auditEntry, generateKeyId } from '../key-rows.ts';
+import { PRICE_COLUMNS, priceRow } from '../price-rows.ts';
 import type { KeyGrant, ListQuery, ListResult, Store } from '../types.ts';
 import { createCountMemo } from './count-memo.ts';
 import { memoKey } from './list-read.ts';
@@ -51,6 +52,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const keyByIdStmt = db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`);
   const auditStmt = db.prepare('SELECT org_id, at, actor, action, details FROM audit_log WHERE org_id = ? ORDER BY seq DESC');
   const anyKeyStmt = db.prepare('SELECT 1 FROM api_keys LIMIT 1');
+  const pricesStmt = db.prepare(`SELECT ${PRICE_COLUMNS} FROM model_prices`);
   const retentionStmt = db.prepare('SELECT id AS orgId, retention_days AS days FROM orgs ORDER BY id');
   const ensureOrg = db.prepare('INSERT INTO orgs (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
   const ensureKey = db.prepare(
@@ -156,6 +158,15 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     },
     async orgRetention() {
       return (retentionStmt.all() as { orgId: string; days: number | null }[]).map((r) => ({ ...r }));
+    },
+    async modelPrices() {
+      return (pricesStmt.all() as Record<string, unknown>[]).map(priceRow);
+    },
+    async setModelPrice(row, audit) {
+      await writer.writeOrg({ setPrice: row, audit });
+    },
+    async removeModelPrices(key, audit) {
+      return writer.writeOrg({ removePrices: key, audit });
     },
     async appendAudit(entry) {
       await writer.writeOrg({ audit: entry });
