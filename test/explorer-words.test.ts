@@ -156,18 +156,28 @@ for (const kind of STORE_KINDS) {
       await eventually(async () => assert.equal(await page.getByLabel('Filter 1 value').inputValue(), 'embedding'));
     });
 
-    test('at 1440×900 the filters and summary fold, the table shows ≥ 12 rows above the fold, and the choice is kept', async (tc) => {
+    test('at 1440×900 the filters and summary start folded, the table shows ≥ 12 rows above the fold, and a choice is kept', async (tc) => {
       await page.getByRole('button', { name: 'Clear all' }).click();
       await eventually(async () => assert.equal((await rowIds()).length, 41));
+      // A first visit: no choice stored, a 900 px high screen.
+      await page.evaluate(() => localStorage.removeItem('tally.explorer.collapsed'));
+      await page.reload();
+      await page.locator('#rows tr[data-id]').first().waitFor();
       await page.locator('[data-stat="count"]').getByText('41').waitFor();
       const visibleRows = () =>
         page
           .locator('#rows tr[data-id]')
           .evaluateAll((rows) => rows.filter((r) => r.getBoundingClientRect().bottom <= window.innerHeight).length);
+      const folded = await visibleRows();
+      assert.equal(await page.locator('#filter-form').isVisible(), false, 'the filters start folded on a 900 px screen');
+      assert.equal(await page.locator('#chart').isVisible(), false, 'the summary starts folded on a 900 px screen');
+      assert.equal(await page.evaluate(() => localStorage.getItem('tally.explorer.collapsed')), null, 'nothing stored by default');
+      await page.getByRole('button', { name: 'Show filters' }).click();
+      await page.getByRole('button', { name: 'Show summary' }).click();
       const unfolded = await visibleRows();
       await page.getByRole('button', { name: 'Hide filters' }).click();
       await page.getByRole('button', { name: 'Hide summary' }).click();
-      const folded = await visibleRows();
+      assert.equal(await visibleRows(), folded);
       tc.diagnostic(`rows above the fold at 1440×900: ${unfolded} unfolded, ${folded} folded`);
       assert.ok(folded >= 12, `${folded} rows above the fold when folded (${unfolded} unfolded)`);
       assert.ok(folded > unfolded + 4, `folding gains rows: ${unfolded} → ${folded}`);

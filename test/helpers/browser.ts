@@ -41,6 +41,16 @@ export async function launchBrowser(baseURL: string): Promise<{ context: Browser
     timeout: 30_000,
   });
   context.setDefaultTimeout(10_000);
+  // A screen under 1,000 px high starts with the explorer's filter and summary cards folded (web/js/collapsible.js);
+  // the tests were written against unfolded cards, so each tab starts as a user who unfolded them. A test of the
+  // default removes the choice (the marker in sessionStorage keeps this from putting it back on a reload).
+  await context.addInitScript(() => {
+    if (sessionStorage.getItem('tally.test.unfolded')) return;
+    sessionStorage.setItem('tally.test.unfolded', '1');
+    if (!localStorage.getItem('tally.explorer.collapsed')) {
+      localStorage.setItem('tally.explorer.collapsed', JSON.stringify({ filters: false, summary: false }));
+    }
+  });
   return {
     context,
     async close() {
