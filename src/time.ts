@@ -41,6 +41,11 @@ export function parseTimestamp(text: string): number | null {
 const MIN_US = Date.UTC(1700, 0, 1) * 1000;
 const MAX_US = Date.UTC(2200, 11, 31, 23, 59, 59) * 1000 + 999_999;
 
+/** Whether an instant in microseconds is within the years a timestamp may have (1700-2200), as parseTimestamp checks. */
+export function isTimestampInRange(us: number): boolean {
+  return us >= MIN_US && us <= MAX_US;
+}
+
 /** The UTC date, time of day and microseconds of an instant given in microseconds (before 1970 too). */
 export function timestampParts(us: number) {
   const ms = Math.floor(us / 1000);

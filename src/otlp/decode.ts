@@ -32,11 +32,20 @@ export interface Scope {
   version: string;
 }
 
-type Long = { toString(): string };
+type Long = { low?: unknown; high?: unknown; toString(): string };
 export type Message = Record<string, unknown>;
 
-export const nanos = (v: unknown): bigint =>
-  v == null ? 0n : typeof v === 'number' ? BigInt(Math.max(0, Math.trunc(v))) : BigInt((v as Long).toString());
+/**
+ * A fixed64 time in nanoseconds: protobufjs gives a Long (its two 32-bit halves, read here as unsigned, as its
+ * toString would, at a fraction of the cost of that decimal conversion), or a number (OTLP/JSON).
+ */
+export function nanos(v: unknown): bigint {
+  if (v == null) return 0n;
+  if (typeof v === 'number') return BigInt(Math.max(0, Math.trunc(v)));
+  const { low, high } = v as Long;
+  if (typeof low === 'number' && typeof high === 'number') return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+  return BigInt((v as Long).toString());
+}
 export const hex = (v: unknown): string =>
   v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') : '';
 
