@@ -4,8 +4,11 @@ import type { ErrorCode } from '../errors.ts';
 
 export interface Metrics {
   readonly registry: Registry;
-  /** After a commit: records stored and how long the transaction took. */
-  committed(records: number, seconds: number): void;
+  /**
+   * After a commit: its records, how long the transaction took, and how many it inserted (tally_records_stored_total
+   * counts these: a record the store held already is not stored again).
+   */
+  committed(records: number, seconds: number, inserted: number): void;
   /** A request answered with a coded error. */
   rejected(code: ErrorCode): void;
   /** Accepted records the store refused: set aside in dead_letters, or dropped when even that failed. */
@@ -22,7 +25,11 @@ export interface Metrics {
 export function createMetrics(source: { queueDepth: () => number; queueBytes: () => number }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const recordsStored = new Counter({ name: 'tally_records_stored_total', help: 'Records committed to the store', registers: [registry] });
+  const recordsStored = new Counter({
+    name: 'tally_records_stored_total',
+    help: 'Records inserted into the store (a record it held already, as an OTLP span sent again, is not counted again)',
+    registers: [registry],
+  });
   const commitSeconds = new Histogram({
     name: 'tally_write_commit_seconds',
     help: 'Duration of one group commit (one transaction and its fsync)',
@@ -83,8 +90,8 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
   });
   return {
     registry,
-    committed(records, seconds) {
-      recordsStored.inc(records);
+    committed(records, seconds, inserted) {
+      recordsStored.inc(inserted);
       commitSeconds.observe(seconds);
       batchRecords.observe(records);
     },

@@ -45,8 +45,9 @@ export interface OtlpIngestOptions {
   /** Held events by outcome, once per join. */
   onHeldEvents?: (outcome: HeldOutcomeLabel, events: number) => void;
   /**
-   * At the end of each slice of a request's work on the event loop, before it lets others run: how many spans (or log
-   * records) the slice read, 0 for a step of a JSON body's parse. For tests: no slice reads more than SLICE_ITEMS.
+   * At the end of each slice of a request's work on the event loop (before it lets others run, and after its last
+   * item): how many spans (or log records) the slice read, 0 for a step of a JSON body's parse. For tests: no slice
+   * reads more than SLICE_ITEMS.
    */
   onSlice?: (items: number) => void;
 }
@@ -82,11 +83,14 @@ function resultOf(reasons: readonly string[]): ExportResult {
 }
 
 /** A request's work cut in slices of at most SLICE_ITEMS items, the event loop served between two. */
-function slicer(onSlice: OtlpIngestOptions['onSlice']): { item(): Promise<void>; end(): Promise<void> } {
+function slicer(onSlice: OtlpIngestOptions['onSlice']): { item(): Promise<void>; end(): Promise<void>; done(): void } {
   let items = 0;
-  const end = async () => {
+  const done = () => {
     onSlice?.(items);
     items = 0;
+  };
+  const end = async () => {
+    done();
     await yieldToLoop();
   };
   return {
@@ -95,7 +99,10 @@ function slicer(onSlice: OtlpIngestOptions['onSlice']): { item(): Promise<void>;
       if (items === SLICE_ITEMS) await end();
       items++;
     },
+    /** Ends a slice and lets the event loop serve others. */
     end,
+    /** Ends the last slice (what follows waits on the store). */
+    done,
   };
 }
 
@@ -175,6 +182,7 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
           break;
         }
       }
+      slice.done();
       count('ignored', ignored);
 
       const failures = await Promise.all(written.map((w) => w.failure));
@@ -228,6 +236,7 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
           throw new AppError('bad_request', `The body is not an OTLP ExportLogsServiceRequest (${encoding}): ${err.message}`);
         throw err;
       }
+      slice.done();
       if (events.length > 0) await join(orgId, events, []);
       countLogs('accepted', accepted);
       countLogs('ignored', ignored.not_genai + ignored.no_span + ignored.no_content);
