@@ -6,8 +6,18 @@
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/** The last text parseTimestamp read and its result: a record's timestamp is read by its validation, then by derive. */
+let last: { text: string; us: number | null } = { text: '', us: null };
+
 /** Parses an ISO 8601 date or date-time (years 1700-2200); a missing offset means UTC. Null when invalid. */
 export function parseTimestamp(text: string): number | null {
+  if (text === last.text) return last.us;
+  const us = parseIso(text);
+  last = { text, us };
+  return us;
+}
+
+function parseIso(text: string): number | null {
   const m = ISO.exec(text);
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;

@@ -142,7 +142,8 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
       const reject = (spanId: string, reason: string) => reasons.push(spanId ? `span ${spanId.slice(0, 32)}: ${reason}` : reason);
       // Each record goes to the write queue as soon as it is made, so that the store writes the first slices while the
       // event loop reads the next; each write's outcome is taken at once (no rejection is left unhandled meanwhile).
-      const written: { input: CreateInput; failure: Promise<{ err: unknown } | null> }[] = [];
+      // Only the span's ids are kept for after the commit: the create body is garbage as soon as it is encoded.
+      const written: { traceId: string; spanId: string; empty: boolean; failure: Promise<{ err: unknown } | null> }[] = [];
       const ids = new Set<string>();
       let ignored = 0;
       let refusal: unknown = null;
@@ -176,7 +177,12 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
             () => null,
             (err: unknown) => ({ err }),
           );
-          written.push({ input, failure });
+          written.push({
+            traceId: span.traceId,
+            spanId: span.spanId,
+            empty: input.field_1 == null || input.field_2 == null,
+            failure,
+          });
         } catch (err) {
           refusal = err; // the queue is full: what it took is committed below, and the exporter retries the rest
           break;
@@ -191,14 +197,12 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
       for (const [i, failure] of failures.entries()) {
         if (failure === null) accepted++;
         else if (failure.err instanceof AppError && failure.err.code === 'unstorable_record')
-          reject(written[i].input.field_12 ?? '', failure.err.message);
+          reject(written[i].spanId, failure.err.message);
         else throw failure.err; // store_unavailable: a 503, retried by the exporter; what was committed is not stored twice
       }
       // After the records commit, so that events held meanwhile by a logs request are found (Store.joinSpanEvents).
-      const open = written.flatMap(({ input }, i) =>
-        (input.field_1 == null || input.field_2 == null) && failures[i] === null && input.field_13 && input.field_12
-          ? [{ traceId: input.field_13, spanId: input.field_12, recordTail: recordTail(orgId, input.field_13, input.field_12) }]
-          : [],
+      const open = written.flatMap(({ traceId, spanId, empty }, i) =>
+        empty && failures[i] === null ? [{ traceId, spanId, recordTail: recordTail(orgId, traceId, spanId) }] : [],
       );
       if (open.length > 0) await join(orgId, [], open);
       count('accepted', accepted);
