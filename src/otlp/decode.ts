@@ -189,8 +189,8 @@ export function fromJson(type: protobuf.Type, value: Message, where: string): Me
 
 /**
  * An OTLP/JSON body as an object, in three steps (check the UTF-8, decode it, parse it) with `between` run after
- * each of the first two: each step is a single call that cannot be cut, and for a 512-span request (1.3 MB)
- * each takes a few ms at most (docs/otlp.md), where the three together took twice the longest.
+ * each: each step is a single call that cannot be cut, and for a 512-span request (1.3 MB) each takes a few ms at
+ * most (docs/otlp.md), where the three together took twice the longest.
  */
 export async function jsonRequest(body: Uint8Array, between: () => Promise<void>): Promise<Message> {
   if (!isUtf8(body)) throw new OtlpDecodeError('The body is not valid UTF-8');
@@ -203,6 +203,7 @@ export async function jsonRequest(body: Uint8Array, between: () => Promise<void>
   } catch (err) {
     throw new OtlpDecodeError(`The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  await between();
   return object(parsed, 'The body');
 }
 
