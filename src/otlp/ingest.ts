@@ -64,6 +64,13 @@ export interface HeldEvents {
  * holds whatever the machine's speed and a test can check it.
  */
 export const SLICE_ITEMS = 32;
+
+/**
+ * Records a traces request hands to the write queue together (four slices' worth), so that the store commits them
+ * in one group while the event loop reads the next spans. Handed over span by span, each slice was a commit of its
+ * own, and the writer's cost per record rose by a fifth (each commit has its own count updates and fsync).
+ */
+export const HANDOVER_SPANS = 128;
 /** The reasons partial_success lists; the count covers every rejected span. */
 const REASONS_LISTED = 10;
 
@@ -108,9 +115,9 @@ function slicer(onSlice: OtlpIngestOptions['onSlice']): { item(): Promise<void>;
 
 /**
  * OTLP ingest. Traces: read the request's outer levels first, so that a body that does not decode stores nothing;
- * then span by span: read, map (map-span.ts), validate as a create body, and hand to the records service's write,
- * the path of any create (derive, pricing, the write queue's group commit, the counts), so that the store commits
- * the first spans while the rest are read; once every record is committed, the records with an empty field_1 or
+ * then span by span: read, map (map-span.ts), validate as a create body, and hand to the records service's write
+ * (HANDOVER_SPANS at a time), the path of any create (derive, pricing, the write queue's group commit, the counts),
+ * so that the store commits the first spans while the rest are read; once every record is committed, the records with an empty field_1 or
  * field_2 take the events held for their spans. Logs: decode and map (map-event.ts) every log record first, then
  * hold and join the GenAI events in the store (Store.joinSpanEvents). The work is cut in slices of SLICE_ITEMS.
  */
@@ -140,13 +147,31 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
       }
       const reasons: string[] = [];
       const reject = (spanId: string, reason: string) => reasons.push(spanId ? `span ${spanId.slice(0, 32)}: ${reason}` : reason);
-      // Each record goes to the write queue as soon as it is made, so that the store writes the first slices while the
-      // event loop reads the next; each write's outcome is taken at once (no rejection is left unhandled meanwhile).
-      // Only the span's ids are kept for after the commit: the create body is garbage as soon as it is encoded.
+      // Records go to the write queue HANDOVER_SPANS at a time, so that the store writes them while the event loop reads
+      // the next spans; each write's outcome is taken at once (no rejection is left unhandled meanwhile). Only the
+      // span's ids are kept for after the commit: the create body is garbage as soon as it is encoded.
       const written: { traceId: string; spanId: string; empty: boolean; failure: Promise<{ err: unknown } | null> }[] = [];
+      let ready: { input: CreateInput; id: string; traceId: string; spanId: string }[] = [];
+      let refusal: unknown = null;
+      /** Hands the ready records to the write queue; false once the queue refused one (it is full). */
+      const handOver = (): boolean => {
+        for (const { input, id, traceId, spanId } of ready) {
+          try {
+            const failure = records.write(orgId, input, id).then(
+              () => null,
+              (err: unknown) => ({ err }),
+            );
+            written.push({ traceId, spanId, empty: input.field_1 == null || input.field_2 == null, failure });
+          } catch (err) {
+            refusal = err; // the queue is full: what it took is committed below, and the exporter retries the rest
+            break;
+          }
+        }
+        ready = [];
+        return refusal === null;
+      };
       const ids = new Set<string>();
       let ignored = 0;
-      let refusal: unknown = null;
       for (const pending of spans) {
         await slice.item();
         const span = pending.read();
@@ -172,22 +197,10 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
         }
         if (ids.has(id)) continue; // the same span twice in one request: one record
         ids.add(id);
-        try {
-          const failure = records.write(orgId, input, id).then(
-            () => null,
-            (err: unknown) => ({ err }),
-          );
-          written.push({
-            traceId: span.traceId,
-            spanId: span.spanId,
-            empty: input.field_1 == null || input.field_2 == null,
-            failure,
-          });
-        } catch (err) {
-          refusal = err; // the queue is full: what it took is committed below, and the exporter retries the rest
-          break;
-        }
+        ready.push({ input, id, traceId: span.traceId, spanId: span.spanId });
+        if (ready.length === HANDOVER_SPANS && !handOver()) break;
       }
+      handOver();
       slice.done();
       count('ignored', ignored);
 
