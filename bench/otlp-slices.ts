@@ -1,7 +1,7 @@
 /**
  * How long each slice of an OTLP request holds the event loop: `tsx bench/otlp-slices.ts [requests=20]`. Sends the
  * otlp scenario's 512-span request, as protobuf and as OTLP/JSON, through the real ingest, records service, write
- * queue and a SQLite store in a temporary directory, and prints each encoding's slices (ingest.ts SLICE_ITEMS):
+ * queue and a SQLite store in a temporary directory, and prints each encoding's slices (slicer.ts SLICE_ITEMS):
  * count, p50, p99 and longest, in ms. A slice is timed from the turn of the event loop that resumed it to its end
  * (onSlice). On a shared machine the longest include the time the process was not scheduled at all, so it also
  * prints the longest of the slices' fastest times (each slice of the request, fastest over the requests).

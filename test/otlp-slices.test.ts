@@ -29,7 +29,7 @@ const body = (req: Record<string, unknown>, encoding: Encoding, pb: (r: Record<s
 
 /**
  * How a request's work is cut for the event loop, checked by its structure rather than by a clock: the OTLP ingest
- * reports each slice (ingest.ts onSlice) on the real records service, write queue and store.
+ * reports each slice (slicer.ts, via the ingest's onSlice) on the real records service, write queue and store.
  */
 for (const kind of STORE_KINDS) {
   describe(`OTLP work in slices [${kind}]`, () => {

@@ -1,4 +1,3 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AppError } from '../errors.ts';
 import { validateCreateBody, type CreateInput } from '../fields/validate.ts';
 import type { RecordsService } from '../records/service.ts';
@@ -10,6 +9,9 @@ import { logRecords } from './decode-logs.ts';
 import { mapLogRecord } from './map-event.ts';
 import { mapSpan, recordTail } from './map-span.ts';
 import type { ExportResult } from './reply.ts';
+import { slicer } from './slicer.ts';
+
+export { SLICE_ITEMS } from './slicer.ts';
 
 /** What became of a span: made into a record and committed (a span sent again included), rejected, or ignored (not an LLM span). */
 export type SpanOutcomeLabel = 'accepted' | 'rejected' | 'ignored';
@@ -44,11 +46,7 @@ export interface OtlpIngestOptions {
   onLogRecords?: (outcome: LogOutcomeLabel, records: number) => void;
   /** Held events by outcome, once per join. */
   onHeldEvents?: (outcome: HeldOutcomeLabel, events: number) => void;
-  /**
-   * At the end of each slice of a request's work on the event loop (before it lets others run, and after its last
-   * item): how many spans (or log records) the slice read, 0 for a step of a JSON body's parse. For tests: no slice
-   * reads more than SLICE_ITEMS.
-   */
+  /** At the end of each slice of a request's work on the event loop (slicer.ts): how many items it read. For tests. */
   onSlice?: (items: number) => void;
 }
 
@@ -57,13 +55,6 @@ export interface HeldEvents {
   store: Pick<Store, 'joinSpanEvents'>;
   bounds: HeldEventBounds;
 }
-
-/**
- * Spans (or log records) a request reads, maps, validates and hands to the write queue before it lets the event loop
- * serve others: at 30-60 µs a span, 1-2 ms of work (docs/otlp.md). A count rather than a clock, so that the bound
- * holds whatever the machine's speed and a test can check it.
- */
-export const SLICE_ITEMS = 32;
 
 /**
  * Records a traces request hands to the write queue together (four slices' worth), so that the store commits them
@@ -89,37 +80,14 @@ function resultOf(reasons: readonly string[]): ExportResult {
   return { rejected: reasons.length, errorMessage: reasons.length > 0 ? `${listed}${more}` : '' };
 }
 
-/** A request's work cut in slices of at most SLICE_ITEMS items, the event loop served between two. */
-function slicer(onSlice: OtlpIngestOptions['onSlice']): { item(): Promise<void>; end(): Promise<void>; done(): void } {
-  let items = 0;
-  const done = () => {
-    onSlice?.(items);
-    items = 0;
-  };
-  const end = async () => {
-    done();
-    await yieldToLoop();
-  };
-  return {
-    /** Before each item: ends the slice first when it is full. */
-    async item() {
-      if (items === SLICE_ITEMS) await end();
-      items++;
-    },
-    /** Ends a slice and lets the event loop serve others. */
-    end,
-    /** Ends the last slice (what follows waits on the store). */
-    done,
-  };
-}
-
 /**
  * OTLP ingest. Traces: read the request's outer levels first, so that a body that does not decode stores nothing;
  * then span by span: read, map (map-span.ts), validate as a create body, and hand to the records service's write
  * (HANDOVER_SPANS at a time), the path of any create (derive, pricing, the write queue's group commit, the counts),
- * so that the store commits the first spans while the rest are read; once every record is committed, the records with an empty field_1 or
- * field_2 take the events held for their spans. Logs: decode and map (map-event.ts) every log record first, then
- * hold and join the GenAI events in the store (Store.joinSpanEvents). The work is cut in slices of SLICE_ITEMS.
+ * so that the store commits the first spans while the rest are read; once every record is committed, the records
+ * with an empty field_1 or field_2 take the events held for their spans. Logs: decode and map (map-event.ts) every
+ * log record first, then hold and join the GenAI events in the store (Store.joinSpanEvents). The work is cut in
+ * slices of SLICE_ITEMS (slicer.ts).
  */
 export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts: OtlpIngestOptions = {}): OtlpIngest {
   const count = (outcome: SpanOutcomeLabel, n: number) => {
