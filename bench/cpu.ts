@@ -1,5 +1,6 @@
 /**
- * CPU per request, by thread: `tsx bench/cpu.ts [durable|async|batch|floor|fastify] [seconds] [connections]` (TALLY_LOG_LEVEL passes through).
+ * CPU per request, by thread: `tsx bench/cpu.ts [durable|async|batch|otlp|floor|fastify] [seconds] [connections]` (TALLY_LOG_LEVEL
+ * passes through; BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there, --cpu-prof).
  * Runs the same create load as the ingest scenario against one server and reads each of the server's threads'
  * CPU time (utime + stime from /proc/<pid>/task/<tid>/stat) before and after, and the load generator's own
  * (process.cpuUsage), divided by the requests served. Not part of `npm run bench`: it explains the ratio.
@@ -8,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runLoad } from './load.ts';
+import { rollingRequest } from './otlp-body.ts';
 import { BENCH_KEY, startProcess, startTally } from './processes.ts';
 import { chatRecord } from './record-body.ts';
 
@@ -35,23 +37,30 @@ const mode = process.argv[2] ?? 'durable';
 const seconds = Number(process.argv[3] ?? 6);
 const connections = Number(process.argv[4] ?? 50);
 const batch = mode === 'batch';
+const otlp = mode === 'otlp' ? rollingRequest(512) : null; // 512-span protobuf requests, new spans each time
 const body = batch
   ? JSON.stringify({ records: Array.from({ length: 1000 }, (_, i) => chatRecord(i)) })
   : JSON.stringify(chatRecord(1, { field_21: { option_a: mode !== 'async' } }));
-const perRequest = batch ? 1000 : 1; // batch: the figures are per record
+const perRequest = batch ? 1000 : otlp ? 512 : 1; // batch and otlp: the figures are per record
+const env: Record<string, string> = {};
+if (process.env.TALLY_LOG_LEVEL) env.TALLY_LOG_LEVEL = process.env.TALLY_LOG_LEVEL;
+const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-cpu-'));
 const server =
   mode === 'floor'
     ? await startProcess('bench/floor-server.ts', {})
     : mode === 'fastify'
       ? await startProcess('bench/fastify-floor-server.ts', {})
-      : await startTally(dir, null, process.env.TALLY_LOG_LEVEL ? { TALLY_LOG_LEVEL: process.env.TALLY_LOG_LEVEL } : {});
+      : await startTally(dir, null, env, undefined, nodeArgs);
 try {
-  const url = server.url + (batch ? '/api/records/batch/' : '/api/records/create/');
-  await runLoad({ url, method: 'POST', body, key: BENCH_KEY, connections, seconds: 1 });
+  const url = server.url + (batch ? '/api/records/batch/' : otlp ? '/v1/traces' : '/api/records/create/');
+  const spec = otlp
+    ? { url, method: 'POST' as const, nextBody: otlp.next, contentType: 'application/x-protobuf', key: BENCH_KEY, connections }
+    : { url, method: 'POST' as const, body, key: BENCH_KEY, connections };
+  await runLoad({ ...spec, seconds: 1 });
   const before = threadTimes(server.pid);
   const cpu0 = process.cpuUsage();
-  const r = await runLoad({ url, method: 'POST', body, key: BENCH_KEY, connections, seconds });
+  const r = await runLoad({ ...spec, seconds });
   const cpu1 = process.cpuUsage(cpu0);
   const after = threadTimes(server.pid);
   const rows: [string, number][] = [];

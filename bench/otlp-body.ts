@@ -1,7 +1,8 @@
 import { validateCreateBody, type CreateInput } from '../src/fields/validate.ts';
 import { mapSpan } from '../src/otlp/map-span.ts';
 import { OTLP } from '../src/otlp/proto.ts';
-import { traceSpans } from '../src/otlp/decode.ts';
+import { protobufSpans } from '../src/otlp/decode.ts';
+import { SpanProblem } from '../src/otlp/attributes.ts';
 import { BENCH_ORG } from './processes.ts';
 import { chatRecord } from './record-body.ts';
 
@@ -125,9 +126,10 @@ export function rollingRequest(spans: number): { body: Buffer; next(): Buffer } 
 export function otlpRowBodies(n: number): CreateInput[] {
   const out: CreateInput[] = [];
   const body = otlpRequest(0, n, BigInt(Date.now()) * 1_000_000n);
-  for (const item of traceSpans(body, 'protobuf')) {
-    if (!('spanId' in item.span)) throw item.span;
-    const mapped = mapSpan(BENCH_ORG, item.span, item.resource);
+  for (const pending of protobufSpans(body)) {
+    const span = pending.read();
+    if (span instanceof SpanProblem) throw span;
+    const mapped = mapSpan(BENCH_ORG, span, pending.resource);
     if (mapped.kind !== 'record') throw new Error('a bench span was ignored');
     out.push(validateCreateBody(mapped.body));
   }

@@ -52,9 +52,14 @@ async function waitReady(url: string, child: ChildProcess, stderr: () => string)
  * Starts an entry point (relative to the repo root: TypeScript through tsx, or compiled JavaScript as is) with
  * PORT set, and waits for /healthz.
  */
-export async function startProcess(entry: string, env: Record<string, string>, onStdout?: (text: string) => void): Promise<ServedProcess> {
+export async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  onStdout?: (text: string) => void,
+  nodeArgs: readonly string[] = [],
+): Promise<ServedProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry])], {
     cwd: ROOT,
     env: { ...process.env, ...env, HOST, PORT: String(port) },
     stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'], // the JSON logs are discarded unless asked for
@@ -100,6 +105,7 @@ export function startTally(
   databaseUrl: string | null,
   env: Record<string, string> = {},
   onStdout?: (text: string) => void,
+  nodeArgs: readonly string[] = [],
 ): Promise<ServedProcess> {
   const store: Record<string, string> = databaseUrl ? { TALLY_DATABASE_URL: databaseUrl } : {};
   if (!built) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
@@ -108,5 +114,6 @@ export function startTally(
     'dist/server.js',
     { TALLY_DATA_DIR: dataDir, TALLY_INIT_ORG_ID: BENCH_ORG, TALLY_INIT_API_KEY: BENCH_KEY, ...store, ...env },
     onStdout,
+    nodeArgs,
   );
 }

@@ -6,8 +6,18 @@
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/** The last text parseTimestamp read and its result: a record's timestamp is read by its validation, then by derive. */
+let last: { text: string; us: number | null } = { text: '', us: null };
+
 /** Parses an ISO 8601 date or date-time (years 1700-2200); a missing offset means UTC. Null when invalid. */
 export function parseTimestamp(text: string): number | null {
+  if (text === last.text) return last.us;
+  const us = parseIso(text);
+  last = { text, us };
+  return us;
+}
+
+function parseIso(text: string): number | null {
   const m = ISO.exec(text);
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;
@@ -40,6 +50,11 @@ export function parseTimestamp(text: string): number | null {
 // Microseconds stay exact in a double only within about ±285 years of 1970; accept 1700-2200.
 const MIN_US = Date.UTC(1700, 0, 1) * 1000;
 const MAX_US = Date.UTC(2200, 11, 31, 23, 59, 59) * 1000 + 999_999;
+
+/** Whether an instant in microseconds is within the years a timestamp may have (1700-2200), as parseTimestamp checks. */
+export function isTimestampInRange(us: number): boolean {
+  return us >= MIN_US && us <= MAX_US;
+}
 
 /** The UTC date, time of day and microseconds of an instant given in microseconds (before 1970 too). */
 export function timestampParts(us: number) {

@@ -41,6 +41,12 @@ for (const kind of STORE_KINDS) {
       return res.body as { count: number; results: any[] };
     };
     const byTrace = async (traceId: string) => (await list({ field_13: { operator: '', value: [traceId] } })).results;
+    const recordsStored = async () => {
+      const text = await t.app.metrics.registry.getSingleMetricAsString('tally_records_stored_total');
+      const m = /^tally_records_stored_total (\d+)$/m.exec(text);
+      assert.ok(m, text);
+      return Number(m[1]);
+    };
 
     for (const encoding of ENCODINGS) {
       test(`${encoding}: a chat span becomes a record with otlp.md's fields; the reply is an empty ExportTraceServiceResponse`, async () => {
@@ -89,6 +95,7 @@ for (const kind of STORE_KINDS) {
         const tag = `retry-${encoding}`;
         const spans = [chat({ 'app.tag': tag }), chat({ 'app.tag': tag })];
         const before = (await list()).count;
+        const storedBefore = await recordsStored();
         // three times, then the same span twice in one request
         for (const req of [request(spans), request(spans), request(spans), request([spans[0], spans[0]])]) {
           const res = await sendTraces(t, req, encoding);
@@ -96,6 +103,7 @@ for (const kind of STORE_KINDS) {
           assert.deepEqual(decodeTraceResponse(res.raw, encoding), { rejectedSpans: 0, errorMessage: '' }, 'a resend is a success');
         }
         assert.equal((await list()).count, before + 2, 'the org count');
+        assert.equal(await recordsStored(), storedBefore + 2, 'tally_records_stored_total counts only the records inserted');
         assert.equal((await list({ field_9__app_tag: { operator: '', value: [tag] } })).count, 0, 'unrelated key');
         assert.equal((await list({ 'field_9__app.tag': { operator: '', value: [tag] } })).count, 2, 'the metadata count');
         assert.equal((await byTrace(spans[0].traceId as string)).length, 1);

@@ -1,7 +1,7 @@
 import { validateCreateBody } from '../../src/fields/validate.ts';
 import { validateBatchBody } from '../../src/fields/validate-batch.ts';
 import { SpanProblem } from '../../src/otlp/attributes.ts';
-import { traceSpans } from '../../src/otlp/decode.ts';
+import { protobufSpans } from '../../src/otlp/decode.ts';
 import { mapSpan } from '../../src/otlp/map-span.ts';
 import type { BenchContext } from '../context.ts';
 import { runLoad } from '../load.ts';
@@ -42,15 +42,19 @@ export async function otlpScenario(ctx: BenchContext, target: BenchTarget): Prom
   const spanBody = Buffer.from(rolling.body);
   // as /v1/traces reads a request: each span decoded, mapped and validated as a create body
   const spanUs = perItem(SPANS, 2000, () => {
-    for (const item of traceSpans(spanBody, 'protobuf')) {
-      if (item.span instanceof SpanProblem) throw item.span;
-      const mapped = mapSpan(BENCH_ORG, item.span, item.resource);
+    for (const pending of protobufSpans(spanBody)) {
+      const span = pending.read();
+      if (span instanceof SpanProblem) throw span;
+      const mapped = mapSpan(BENCH_ORG, span, pending.resource);
       if (mapped.kind !== 'record') throw new Error('a bench span was ignored');
       validateCreateBody(mapped.body);
     }
   });
   const decodeUs = perItem(SPANS, 500, () => {
-    for (const item of traceSpans(spanBody, 'protobuf')) if (item.span instanceof SpanProblem) throw item.span;
+    for (const pending of protobufSpans(spanBody)) {
+      const span = pending.read();
+      if (span instanceof SpanProblem) throw span;
+    }
   });
   // as /api/records/batch/ reads a request: the JSON parsed, each record validated
   const batchText = JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => chatRecord(i)) });

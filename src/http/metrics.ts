@@ -5,8 +5,11 @@ import { PRICE_CATALOGUE } from '../records/price-catalogue.ts';
 
 export interface Metrics {
   readonly registry: Registry;
-  /** After a commit: records stored and how long the transaction took. */
-  committed(records: number, seconds: number): void;
+  /**
+   * After a commit: its records, how long the transaction took, and how many it inserted (tally_records_stored_total
+   * counts these: a record the store held already is not stored again).
+   */
+  committed(records: number, seconds: number, inserted: number): void;
   /** A request answered with a coded error. */
   rejected(code: ErrorCode): void;
   /** Accepted records the store refused: set aside in dead_letters, or dropped when even that failed. */
@@ -29,7 +32,11 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     labelNames: ['library', 'version', 'released'],
     registers: [registry],
   }).set({ library: PRICE_CATALOGUE.library, version: PRICE_CATALOGUE.version, released: PRICE_CATALOGUE.released ?? 'unknown' }, 1);
-  const recordsStored = new Counter({ name: 'tally_records_stored_total', help: 'Records committed to the store', registers: [registry] });
+  const recordsStored = new Counter({
+    name: 'tally_records_stored_total',
+    help: 'Records inserted into the store (a record it held already, as an OTLP span sent again, is not counted again)',
+    registers: [registry],
+  });
   const commitSeconds = new Histogram({
     name: 'tally_write_commit_seconds',
     help: 'Duration of one group commit (one transaction and its fsync)',
@@ -90,8 +97,8 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
   });
   return {
     registry,
-    committed(records, seconds) {
-      recordsStored.inc(records);
+    committed(records, seconds, inserted) {
+      recordsStored.inc(inserted);
       commitSeconds.observe(seconds);
       batchRecords.observe(records);
     },

@@ -70,8 +70,7 @@ function* protobufLogs(body: Uint8Array): Generator<LogItem> {
   }
 }
 
-function* jsonLogs(body: Uint8Array): Generator<LogItem> {
-  const request = jsonRequest(body);
+function* jsonLogs(request: Message): Generator<LogItem> {
   for (const [r, rlValue] of list(request.resourceLogs, 'resourceLogs').entries()) {
     const where = `resourceLogs[${r}]`;
     const rl = object(rlValue, where);
@@ -99,9 +98,10 @@ function* jsonLogs(body: Uint8Array): Generator<LogItem> {
 }
 
 /**
- * The log records of an ExportLogsServiceRequest, one at a time (as traceSpans gives spans). Throws
- * OtlpDecodeError while iterating when the body does not decode; the caller reads every record before storing any.
+ * The log records of an ExportLogsServiceRequest, one at a time. Throws OtlpDecodeError while iterating when the
+ * body does not decode; the caller reads every record before storing any. `between` runs between the steps of a
+ * JSON body's parse (jsonRequest).
  */
-export function logRecords(body: Uint8Array, encoding: Encoding): Generator<LogItem> {
-  return encoding === 'protobuf' ? protobufLogs(body) : jsonLogs(body);
+export async function logRecords(body: Uint8Array, encoding: Encoding, between: () => Promise<void>): Promise<Iterable<LogItem>> {
+  return encoding === 'protobuf' ? protobufLogs(body) : jsonLogs(await jsonRequest(body, between));
 }

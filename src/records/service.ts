@@ -44,8 +44,8 @@ function wirePage(json: string): WirePage {
 }
 
 export interface RecordsServiceOptions {
-  /** After a batch commits: its record count and how long the transaction took. */
-  onBatchCommit?: (records: number, seconds: number) => void;
+  /** After a batch commits: its record count, how long the transaction took, and how many records it inserted. */
+  onBatchCommit?: (records: number, seconds: number, inserted: number) => void;
   /** The custom prices an admin set (price-book.ts); none by default. */
   prices?: PriceFinder;
 }
@@ -95,8 +95,9 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
       }
     }
     const started = performance.now();
+    let inserted: number;
     try {
-      await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
+      inserted = await store.insert(encoded()); // one transaction, durable on return; the items' field_21 is not consulted
     } catch (err) {
       if (encodeError !== null) throw (encodeError as { err: unknown }).err; // our bug, not the store's: nothing was saved either way
       if (isStoreUnavailable(err))
@@ -104,7 +105,7 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
       const reason = err instanceof Error ? err.message : String(err);
       throw new AppError('unstorable_record', `The store refused a record of this batch; nothing was saved (${reason.slice(0, 200)})`);
     }
-    opts.onBatchCommit?.(ids.length, (performance.now() - started) / 1000);
+    opts.onBatchCommit?.(ids.length, (performance.now() - started) / 1000, inserted);
     return { status: 201, json: JSON.stringify({ count: ids.length, ids }), settled: Promise.resolve() };
   }
 

@@ -127,8 +127,10 @@ export interface Store {
    * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
    * they come). If it throws, nothing is stored and the promise rejects: with AppError store_unavailable when the
    * store cannot be reached or cannot write now (worth a retry), with any other error when it refused the records.
+   * Resolves with how many records it inserted: a record whose id the org already holds (an OTLP span sent again)
+   * is skipped, and one whose Idempotency-Key claim finds its own outcome committed already is not written again.
    */
-  insert(records: Iterable<EncodedRecord>): Promise<void>;
+  insert(records: Iterable<EncodedRecord>): Promise<number>;
   /**
    * Sets aside accepted records the store refused to insert (one transaction): kept in dead_letters as the JSON of
    * their columns, with the reason, so that nothing answered 202 disappears without a trace.

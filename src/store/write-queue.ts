@@ -45,8 +45,11 @@ export interface WriteQueueOptions {
    */
   maxFlights?: number;
   log: Logger;
-  /** Called after each successful commit, with its record count and duration. */
-  onCommit?: (records: number, seconds: number) => void;
+  /**
+   * Called after each successful commit, with its record count, its duration, and how many of its records the store
+   * inserted (fewer when it held some already: an OTLP span sent again).
+   */
+  onCommit?: (records: number, seconds: number, inserted: number) => void;
   /** Called for accepted records the store refused: set aside in dead_letters, or dropped when even that failed. */
   onDeadLetter?: (outcome: 'stored' | 'dropped', records: number) => void;
 }
@@ -151,8 +154,9 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       return;
     }
     const started = performance.now();
+    let inserted: number;
     try {
-      await store.insert(group.map((p) => p.record));
+      inserted = await store.insert(group.map((p) => p.record));
     } catch (err) {
       if (isStoreUnavailable(err)) {
         opts.log.error({ err, batch: group.length }, 'commit failed: the store is unavailable');
@@ -175,7 +179,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     opts.log.debug({ batch: group.length }, 'committed'); // group-commit sizes, read by the benchmark
     for (const p of group) p.resolve();
     try {
-      opts.onCommit?.(group.length, (performance.now() - started) / 1000);
+      opts.onCommit?.(group.length, (performance.now() - started) / 1000, inserted);
     } catch (err) {
       opts.log.error({ err }, 'onCommit failed'); // never turns a committed group into a failed one
     }

@@ -68,17 +68,18 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     readConcurrency: pools.readSize,
     async insert(input) {
       const records = Array.isArray(input) ? input : [...input];
-      if (records.length === 0) return;
+      if (records.length === 0) return 0;
       const keys = records.flatMap((r) => (r.idempotency ? [r.idempotency] : []));
-      // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on).
-      if (keys.length === 0) await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }));
-      else
-        await run(() =>
-          inTransaction(pool, async (client) => {
-            for (const k of keys) await claimIdempotencyKey(client, k);
-            await client.query({ ...INSERT_RECORDS, values: insertValues(records) }); // a lost reply's retry inserts nothing twice
-          }),
-        );
+      // A single statement commits on its own: the promise settles after COMMIT (synchronous_commit = on). Its row
+      // count is the rows ON CONFLICT DO NOTHING let in.
+      if (keys.length === 0) return (await run(() => pool.query({ ...INSERT_RECORDS, values: insertValues(records) }))).rowCount ?? 0;
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          for (const k of keys) await claimIdempotencyKey(client, k);
+          // a lost reply's retry inserts nothing twice
+          return (await client.query({ ...INSERT_RECORDS, values: insertValues(records) })).rowCount ?? 0;
+        }),
+      );
     },
     async deadLetter(entries) {
       const rows = entries.map((e) => deadLetterRow(e));

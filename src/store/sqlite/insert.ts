@@ -13,9 +13,9 @@ type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
  * on the given connection, inside whatever transaction is open: the counts of each call are added up once. Calling
  * it several times in one transaction (a batch written in chunks) gives the same rows and counts as one call with
  * every record, as several transactions would: each call's counts are additive, and metaCountWriter reads the
- * record_meta rows earlier calls wrote.
+ * record_meta rows earlier calls wrote. Returns how many records it inserted (a record whose id the org holds is not).
  */
-export function createRowWriter(db: Database.Database): (records: Row[]) => void {
+export function createRowWriter(db: Database.Database): (records: Row[]) => number {
   // A record whose id the org already holds is skipped, and counts nothing: PostgreSQL's insert does the same (ON
   // CONFLICT DO NOTHING, its counts kept by triggers that see only inserted rows). Ids the server makes never meet
   // one; an OTLP span sent again does (its id is derived from the span).
@@ -57,15 +57,18 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => void
         perValue.add(org, k, tag, value);
       }
     }
-    for (const [org, n] of perOrg) addCount.run(org, n);
+    let inserted = 0;
+    for (const [org, n] of perOrg) {
+      addCount.run(org, n);
+      inserted += n;
+    }
     addMetaCounts(perValue); // after the record_meta rows: it counts them
+    return inserted;
   };
 }
 
-/** createRowWriter's insert as one IMMEDIATE transaction of its own. */
-export function createInserter(db: Database.Database): (records: Row[]) => void {
+/** createRowWriter's insert as one IMMEDIATE transaction of its own; returns how many records it inserted. */
+export function createInserter(db: Database.Database): (records: Row[]) => number {
   const insertMany = db.transaction(createRowWriter(db));
-  return (records) => {
-    if (records.length > 0) insertMany.immediate(records);
-  };
+  return (records) => (records.length > 0 ? insertMany.immediate(records) : 0);
 }

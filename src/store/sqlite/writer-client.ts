@@ -15,8 +15,9 @@ export interface WriterClient {
    * consumed at once, synchronously; every CHUNK records are posted as they come, so the thread inserts them while
    * the rest are still being produced (a lazy iterable that encodes as it goes overlaps the two). Rejects, with
    * nothing stored, when the insert fails (store_unavailable when worth a retry, errors.ts) or the iterable throws.
+   * Resolves with how many records were inserted (Store.insert).
    */
-  insert(records: Iterable<EncodedRecord>): Promise<void>;
+  insert(records: Iterable<EncodedRecord>): Promise<number>;
   /** Stores the rows in dead_letters, in one transaction. */
   deadLetter(rows: DeadLetterRow[]): Promise<void>;
   /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many. */
@@ -90,7 +91,7 @@ export function startWriter(file: string): WriterClient {
       worker ??= spawn();
       const w = worker;
       const id = nextId++;
-      const done = new Promise<void>((resolve, reject) => waiting.set(id, { resolve: () => resolve(), reject }));
+      const done = new Promise<number>((resolve, reject) => waiting.set(id, { resolve: (reply) => resolve(reply.changes ?? 0), reject }));
       const post = (part: WriteRequest['part'], rows: WriteRequest['records']) => {
         w.ref(); // a pending insert keeps the process alive; the last answer unrefs (spawn)
         w.postMessage({ id, part, records: rows } satisfies WriteRequest);
@@ -112,7 +113,7 @@ export function startWriter(file: string): WriterClient {
       }
       if (posted === 0 && chunk.length === 0) {
         waiting.delete(id);
-        return Promise.resolve();
+        return Promise.resolve(0);
       }
       post(posted === 0 ? 'whole' : 'last', chunk);
       return done;

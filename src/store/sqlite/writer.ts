@@ -44,7 +44,7 @@ export interface WriteReply {
   error?: string;
   /** SQLite's result code (SQLITE_FULL, SQLITE_CONSTRAINT_UNIQUE, ...), when the error has one. */
   code?: string;
-  /** Rows a chore changed. */
+  /** Rows a chore changed; records an insert inserted. */
   changes?: number;
   /** What a chore answers beyond a count. */
   result?: unknown;
@@ -73,8 +73,8 @@ interface Failure {
   error: string;
   code?: string;
 }
-/** The chunked insert whose transaction is open, and the first error it met. */
-let open: { id: number; error: Failure | null } | null = null;
+/** The chunked insert whose transaction is open, the first error it met, and how many records its chunks inserted. */
+let open: { id: number; error: Failure | null; inserted: number } | null = null;
 
 const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
@@ -90,7 +90,7 @@ function rollback(): void {
 function chunk(msg: WriteRequest): void {
   if (msg.part === 'first') {
     rollback(); // never left open by an earlier insert; a guard, not a path
-    open = { id: msg.id, error: null };
+    open = { id: msg.id, error: null, inserted: 0 };
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -103,7 +103,7 @@ function chunk(msg: WriteRequest): void {
   }
   if (open.error === null && msg.part !== 'abort') {
     try {
-      writeRows(msg.records);
+      open.inserted += writeRows(msg.records);
     } catch (err) {
       open.error = failure(err);
       rollback();
@@ -119,7 +119,7 @@ function chunk(msg: WriteRequest): void {
       }
     }
     if (open.error !== null) rollback();
-    reply(msg.id, open.error);
+    reply(msg.id, open.error, open.error === null ? open.inserted : undefined);
     open = null;
   }
 }
@@ -152,10 +152,7 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
   } else if (msg.part !== 'whole') {
     chunk(msg);
   } else {
-    run(msg.id, () => {
-      insert(msg.records);
-      return undefined;
-    });
+    run(msg.id, () => insert(msg.records));
   }
 });
 
