@@ -1,5 +1,7 @@
 import type { Measure } from '../query/analytics-params.ts';
 import type { Condition, Target } from '../query/filters.ts';
+import type { SketchPairs } from './rollup/sketch.ts';
+import type { RollupTable, SumName } from './rollup/tables.ts';
 
 /** What an analytics read asks of a store: the parsed request (query/analytics-params.ts) without its wire form. */
 export interface AnalyticsQuery {
@@ -31,6 +33,25 @@ export interface AnalyticsRow {
 }
 
 export interface AnalyticsData {
-  source: 'scan';
+  source: 'scan' | 'rollup';
   rows: AnalyticsRow[];
+}
+
+/** A read of rollup rows (store/rollup/tables.ts): the org's rows of one table in [from, to), some dimensions narrowed. */
+export interface RollupRead {
+  table: RollupTable['name'];
+  /** Microseconds, multiples of the table's grain. */
+  from: number;
+  to: number;
+  /** Each listed dimension must hold one of the encoded keys (tables.ts encodeKey). */
+  where: { dim: string; keys: string[] }[];
+}
+
+/** A rollup row as read: its start, its dimensions' encoded keys (in the table's order), sums and sketches. */
+export interface RollupRow {
+  t: number;
+  keys: string[];
+  sums: Record<SumName, number>;
+  lat: SketchPairs;
+  ttft: SketchPairs;
 }

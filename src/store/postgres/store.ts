@@ -20,6 +20,9 @@ import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
+import { jsonSketch } from '../rollup/sketch.ts';
+import { rollupReadSql, rollupRowOf } from '../sql/rollups.ts';
+import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
@@ -116,6 +119,25 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     },
     async analytics(orgId, q) {
       return read((rows) => runAnalytics(postgresAnalyticsDialect, rows, orgId, q));
+    },
+    async rollups(orgId, r) {
+      const params: unknown[] = [];
+      const sql = rollupReadSql(postgresDialect, params, orgId, r);
+      const found = await read(async (rows) => ((await rows('SELECT ready FROM rollups_state', []))[0]?.ready ? rows(sql, params) : null));
+      return found === null ? null : found.map((row) => rollupRowOf(r, row, (v) => jsonSketch(v as string | null)));
+    },
+    async rebuildRollups(orgId, from, to) {
+      return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));
+    },
+    async rollupsRebuilt() {
+      await run(() => pool.query('UPDATE rollups_state SET ready = true'));
+    },
+    async rollupOrgs() {
+      return (await run(() => rows(ROLLUP_ORGS_SQL, []))).map((r) => ({
+        orgId: r.org_id as string,
+        firstTs: r.first === null ? null : Number(r.first),
+        lastTs: r.last === null ? null : Number(r.last),
+      }));
     },
     async ensureApiKey(orgId, keyHash) {
       return run(async () => {
