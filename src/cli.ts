@@ -6,6 +6,7 @@ import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
 import type { Store } from './store/types.ts';
 import { parseRetentionDays, setOrgRetention } from './records/retention.ts';
+import { rebuildRollups } from './records/rollups-rebuild.ts';
 
 const USAGE = `Usage:
   tally keys create --org <org_id> [--scope ingest|read|admin] [--name <text>]
@@ -15,6 +16,9 @@ const USAGE = `Usage:
   tally orgs retention --org <org_id> --days <n>
                                      keep the org's records n days (0 clears the override: TALLY_RETENTION_DAYS)
   tally audit --org <org_id>         the org's audit log, newest first, one entry a line
+  tally rollups rebuild [--org <org_id>]
+                                     recompute the analytics rollups from the records (after an upgrade, or to
+                                     repair them), a transaction per org and day; writes may go on meanwhile
   tally serve                        start the server (same as npm start)`;
 
 /** A mistake in the command line: printed with the usage, exit code 2, nothing done. */
@@ -79,6 +83,18 @@ function commandFor(group: string | undefined, action: string | undefined, rest:
         days === null
           ? `Cleared the retention override of org ${org}: its records follow TALLY_RETENTION_DAYS (kept forever when unset).\n`
           : `Org ${org} keeps its records ${days} day${days === 1 ? '' : 's'}; older ones are deleted by the running server within minutes.\n`,
+      );
+    };
+  }
+  if (group === 'rollups' && action === 'rebuild') {
+    const { values } = parse(rest, ['org']);
+    const org = values.org === undefined ? undefined : orgOf(values.org);
+    return async (store) => {
+      const started = Date.now();
+      const done = await rebuildRollups(store, { orgId: org, progress: (line) => process.stderr.write(`${line}\n`) });
+      process.stdout.write(
+        `Rebuilt the rollups of ${done.orgs} org${done.orgs === 1 ? '' : 's'} from ${done.records} records ` +
+          `(${done.days} org-days) in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
       );
     };
   }
