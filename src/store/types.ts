@@ -142,6 +142,8 @@ export interface Store {
    * do not hold every record (records stored before they existed, and no rebuild since).
    */
   rollups(orgId: string, read: RollupRead): Promise<RollupRow[] | null>;
+  /** The first and last timestamp of the org's records at or after `since` (two index seeks); null when there are none. */
+  timeRange(orgId: string, since: number | null): Promise<{ first: number; last: number } | null>;
   /** Marks the rollups complete (after a whole rebuild): until then rollups() answers null on a store upgraded with records. */
   rollupsRebuilt(): Promise<void>;
   /**

@@ -129,6 +129,16 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));
     },
+    async timeRange(orgId, since) {
+      const [r] = await run(() =>
+        rows(
+          'SELECT (SELECT min(ts) FROM records WHERE org_id = $1 AND ts >= $2) AS first, (SELECT max(ts) FROM records WHERE org_id = $1 AND ts >= $2) AS last',
+          [orgId, since ?? -Number.MAX_SAFE_INTEGER],
+          'tally_time_range',
+        ),
+      );
+      return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
+    },
     async rollupsRebuilt() {
       await run(() => pool.query('UPDATE rollups_state SET ready = true'));
     },

@@ -66,6 +66,9 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     `SELECT o.org_id, (SELECT min(ts) FROM records WHERE org_id = o.org_id) AS first, (SELECT max(ts) FROM records WHERE org_id = o.org_id) AS last
      FROM (SELECT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_hour UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`,
   );
+  const timeRangeStmt = db.prepare(
+    'SELECT (SELECT min(ts) FROM records WHERE org_id = ? AND ts >= ?) AS first, (SELECT max(ts) FROM records WHERE org_id = ? AND ts >= ?) AS last',
+  );
   let open = true;
 
   return {
@@ -104,6 +107,13 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     },
     async rollups(orgId, read) {
       return (await readers.run({ kind: 'rollups', orgId, read })).rollups ?? null;
+    },
+    async timeRange(orgId, since) {
+      const r = timeRangeStmt.get(orgId, since ?? -Number.MAX_SAFE_INTEGER, orgId, since ?? -Number.MAX_SAFE_INTEGER) as {
+        first: number | null;
+        last: number | null;
+      };
+      return r.first === null || r.last === null ? null : { first: r.first, last: r.last };
     },
     rollupsRebuilt: () => writer.rebuildRollups({ ready: true }).then(() => undefined),
     rebuildRollups: (orgId, from, to) => writer.rebuildRollups({ orgId, from, to }),
