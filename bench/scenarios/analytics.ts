@@ -5,7 +5,9 @@ import { deriveRecord } from '../../src/records/derive.ts';
 import { encodeRecord } from '../../src/store/encoded-record.ts';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { createSqliteStore } from '../../src/store/sqlite/store.ts';
+import type { Store } from '../../src/store/types.ts';
 import type { BenchContext } from '../context.ts';
+import { openPgStore, pgSchemaVersion, withClient, withSearchPath } from '../pg.ts';
 import { BENCH_KEY, BENCH_ORG, startTally } from '../processes.ts';
 import { CUSTOMERS, MODELS, rng } from '../record-body.ts';
 import type { ResultRow } from '../report.ts';
@@ -18,12 +20,12 @@ import { storageFloor } from '../storage-floor.ts';
  * one request at a time: a 30-day range by day grouped by model, the top 20 customers by cost, hourly p95 latency of
  * one model, the explorer's unfiltered summary (each answered from the rollups), and the first as a scan for
  * reference. Then what the rollups cost ingest: the storage floor with and without them, interleaved, and the CPU per
- * record of each. SQLite only (PostgreSQL: not run yet).
+ * record of each (SQLite; on PostgreSQL the queries only, on a schema seeded once and kept).
  */
 
 const DAYS = 30;
 const CACHE = new URL('../.cache', import.meta.url).pathname;
-const SEED_VERSION = 1;
+const SEED_VERSION = 2; // 2: rollups_day
 
 /** A small record: model, customer, thread, tokens (so a cost), latency, TTFT, 2% errors; no bodies, no metadata. */
 function smallRecord(i: number): Record<string, unknown> {
@@ -43,6 +45,47 @@ function smallRecord(i: number): Record<string, unknown> {
 const LAST_TS = Date.UTC(2026, 0, 31) * 1000;
 const FIRST_TS = LAST_TS - DAYS * 86_400_000_000;
 
+/** Inserts n small records of BENCH_ORG, 1,000 a transaction, spread over the 30 days in time order. */
+async function seedInto(ctx: BenchContext, store: Store, n: number): Promise<void> {
+  await store.ensureApiKey(BENCH_ORG, hashApiKey(BENCH_KEY));
+  const step = (LAST_TS - FIRST_TS) / n;
+  const started = Date.now();
+  for (let from = 0; from < n; from += 1000) {
+    const batch = [];
+    for (let i = from; i < Math.min(n, from + 1000); i++) {
+      const record = deriveRecord(smallRecord(i), BENCH_ORG);
+      record.ts = Math.floor(FIRST_TS + i * step);
+      batch.push(encodeRecord(record));
+    }
+    await store.insert(batch);
+    if ((from + 1000) % 100_000 === 0)
+      ctx.log(`  seeded ${from + 1000} (${Math.round((from + 1000) / ((Date.now() - started) / 1000))}/s)`);
+  }
+  await store.close();
+}
+
+/** A PostgreSQL schema holding n small records, seeded once and kept (bench_analytics_*), read only. */
+async function seededPg(ctx: BenchContext, base: string, n: number): Promise<string> {
+  const schema = `bench_analytics_s${SEED_VERSION}_m${pgSchemaVersion()}_${n}`;
+  const url = withSearchPath(base, schema);
+  const done = await withClient(base, async (c) => {
+    const found = await c.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [
+      schema,
+      'bench_seeded',
+    ]);
+    return (found.rowCount ?? 0) > 0;
+  });
+  if (done) return url;
+  ctx.log(`analytics: seeding ${n} small records into PostgreSQL schema ${schema} (kept for later runs)`);
+  await withClient(base, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`));
+  await seedInto(ctx, await openPgStore(url), n);
+  await withClient(url, async (c) => {
+    await c.query('VACUUM (ANALYZE)');
+    await c.query('CREATE TABLE bench_seeded (at timestamptz NOT NULL DEFAULT now())');
+  });
+  return url;
+}
+
 /** A data directory holding n small records of BENCH_ORG: seeded once into bench/.cache/, copied for each run. */
 async function seeded(ctx: BenchContext, n: number): Promise<string> {
   const version = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
@@ -52,22 +95,7 @@ async function seeded(ctx: BenchContext, n: number): Promise<string> {
     const tmp = path.join(CACHE, `analytics-${n}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
-    const store = createSqliteStore(tmp);
-    await store.ensureApiKey(BENCH_ORG, hashApiKey(BENCH_KEY));
-    const step = (LAST_TS - FIRST_TS) / n;
-    const started = Date.now();
-    for (let from = 0; from < n; from += 1000) {
-      const batch = [];
-      for (let i = from; i < Math.min(n, from + 1000); i++) {
-        const record = deriveRecord(smallRecord(i), BENCH_ORG);
-        record.ts = Math.floor(FIRST_TS + i * step);
-        batch.push(encodeRecord(record));
-      }
-      await store.insert(batch);
-      if ((from + 1000) % 100_000 === 0)
-        ctx.log(`  seeded ${from + 1000} (${Math.round((from + 1000) / ((Date.now() - started) / 1000))}/s)`);
-    }
-    await store.close();
+    await seedInto(ctx, createSqliteStore(tmp), n);
     fs.renameSync(path.join(tmp, 'tally.db'), db);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -81,9 +109,10 @@ const iso = (us: number) => new Date(us / 1000).toISOString();
 
 export async function analyticsScenario(ctx: BenchContext): Promise<ResultRow[]> {
   const n = ctx.opts.analyticsRecords;
+  const base = ctx.opts.databaseUrl;
   const scenario = `analytics ${n.toLocaleString('en-US')}`;
-  const dir = await seeded(ctx, n);
-  const server = await startTally(dir, null);
+  const server =
+    base === null ? await startTally(await seeded(ctx, n), null) : await startTally(ctx.scratch('analytics'), await seededPg(ctx, base, n));
   const rows: ResultRow[] = [];
   const range = `param_a=${iso(FIRST_TS)}&end=${iso(LAST_TS)}`;
   const model = (i: number) => encodeURIComponent(JSON.stringify({ field_4: { operator: '', value: [MODELS[i % MODELS.length]] } }));
@@ -125,7 +154,7 @@ export async function analyticsScenario(ctx: BenchContext): Promise<ResultRow[]>
   } finally {
     await server.stop();
   }
-  rows.push(...rollupIngestCost(ctx));
+  if (base === null) rows.push(...rollupIngestCost(ctx));
   return rows;
 }
 

@@ -1,7 +1,6 @@
 import type { AnalyticsParams } from '../query/analytics-params.ts';
 import { formatInZone } from '../query/calendar.ts';
 import type { AnalyticsData, AnalyticsQuery, GroupValue } from '../store/analytics-types.ts';
-import { answerFromRollups } from './rollup-answer.ts';
 import { planRollup } from './rollup-plan.ts';
 import type { Store } from '../store/types.ts';
 import { formatTimestamp } from '../time.ts';
@@ -26,9 +25,9 @@ const isUtc = (tz: string) => ['UTC', 'ETC/UTC'].includes(tz.toUpperCase());
 
 /** From the rollups when a table can serve the request and holds every record (rollup-plan.ts), else the scan. */
 async function answer(store: Store, orgId: string, q: AnalyticsQuery): Promise<AnalyticsData> {
-  const plan = planRollup(q);
-  const rows = plan ? await store.rollups(orgId, plan.read) : null;
-  if (plan && rows) return { source: 'rollup', rows: answerFromRollups(q, plan.table, rows) };
+  const read = planRollup(q);
+  const rows = read ? await store.rollupAnalytics(orgId, read, q) : null;
+  if (rows) return { source: 'rollup', rows };
   return store.analytics(orgId, q);
 }
 

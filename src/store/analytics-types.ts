@@ -1,7 +1,6 @@
 import type { Measure } from '../query/analytics-params.ts';
 import type { Condition, Target } from '../query/filters.ts';
-import type { SketchPairs } from './rollup/sketch.ts';
-import type { RollupTable, SumName } from './rollup/tables.ts';
+import type { RollupTable } from './rollup/tables.ts';
 
 /** What an analytics read asks of a store: the parsed request (query/analytics-params.ts) without its wire form. */
 export interface AnalyticsQuery {
@@ -37,21 +36,17 @@ export interface AnalyticsData {
   rows: AnalyticsRow[];
 }
 
-/** A read of rollup rows (store/rollup/tables.ts): the org's rows of one table in [from, to), some dimensions narrowed. */
+/**
+ * A read of rollup rows (store/rollup/tables.ts): the org's rows of one or more ranges of tables with the same
+ * dimensions (whole days from rollups_day, the hours at the edges from rollups_hour), some dimensions narrowed.
+ */
 export interface RollupRead {
-  table: RollupTable['name'];
-  /** Microseconds, multiples of the table's grain. */
-  from: number;
-  to: number;
+  /** Microsecond ranges [from, to), each a multiple of its table's grain. */
+  parts: { table: RollupTable['name']; from: number; to: number }[];
   /** Each listed dimension must hold one of the encoded keys (tables.ts encodeKey). */
   where: { dim: string; keys: string[] }[];
-}
-
-/** A rollup row as read: its start, its dimensions' encoded keys (in the table's order), sums and sketches. */
-export interface RollupRow {
-  t: number;
-  keys: string[];
-  sums: Record<SumName, number>;
-  lat: SketchPairs;
-  ttft: SketchPairs;
+  /** The dimensions the answer groups by, in its order. */
+  groupBy: string[];
+  /** The sketches the measures need (the others are not read; without any, the sums are added up in SQL). */
+  sketches: ('lat' | 'ttft')[];
 }

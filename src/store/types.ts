@@ -4,7 +4,7 @@ import type { RecordData } from '../model/record.ts';
 import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { HeldEvent, HeldEventBounds, JoinOutcome, SpanRef } from './span-events.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
-import type { AnalyticsData, AnalyticsQuery, RollupRead, RollupRow } from './analytics-types.ts';
+import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from './analytics-types.ts';
 
 export interface ListQuery {
   conditions: Condition[];
@@ -138,10 +138,11 @@ export interface Store {
   /** Measures per bucket and group over the org's records in a range (docs/analytics.md); budgeted as list. */
   analytics(orgId: string, query: AnalyticsQuery): Promise<AnalyticsData>;
   /**
-   * The org's rows of a rollup table in a range (docs/analytics.md, Rollups); budgeted as list. Null when the rollups
-   * do not hold every record (records stored before they existed, and no rebuild since).
+   * The analytics answer from the org's rows of a rollup table in a range (docs/analytics.md, Rollups), added up
+   * where they are read; budgeted as list. Null when the rollups do not hold every record (records stored before they
+   * existed, and no rebuild since).
    */
-  rollups(orgId: string, read: RollupRead): Promise<RollupRow[] | null>;
+  rollupAnalytics(orgId: string, read: RollupRead, query: AnalyticsQuery): Promise<AnalyticsRow[] | null>;
   /** The first and last timestamp of the org's records at or after `since` (two index seeks); null when there are none. */
   timeRange(orgId: string, since: number | null): Promise<{ first: number; last: number } | null>;
   /** Marks the rollups complete (after a whole rebuild): until then rollups() answers null on a store upgraded with records. */

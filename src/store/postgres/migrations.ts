@@ -310,10 +310,16 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
     version: 12,
     name: 'rollups',
     sql: `
-      -- As SQLite's migration 14 (docs/analytics.md, store/rollup/tables.ts): measures pre-added per org, UTC hour, type,
+      -- As SQLite's migration 14 (docs/analytics.md, store/rollup/tables.ts): measures pre-added per org, UTC day or hour, type,
       -- model and status, and per org, UTC day and customer. Dimension values encoded ('v' and the text, 'n' for none).
       -- lat and ttft are percentile sketches as jsonb {"bin": count} (store/rollup/sketch.ts), NULL when empty.
       CREATE TABLE rollups_hour (
+        org_id text COLLATE "C" NOT NULL, t bigint NOT NULL,
+        field_3 text COLLATE "C" NOT NULL, field_4 text COLLATE "C" NOT NULL, status text COLLATE "C" NOT NULL,
+        ${ROLLUP_SUM_COLUMNS},
+        PRIMARY KEY (org_id, t, field_3, field_4, status)
+      );
+      CREATE TABLE rollups_day (
         org_id text COLLATE "C" NOT NULL, t bigint NOT NULL,
         field_3 text COLLATE "C" NOT NULL, field_4 text COLLATE "C" NOT NULL, status text COLLATE "C" NOT NULL,
         ${ROLLUP_SUM_COLUMNS},
@@ -364,6 +370,7 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
  */
 export function rollupApplySql(source: string, sign: 1 | -1): string {
   const tables = [
+    { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'] },
     { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'] },
     { name: 'rollups_customer_day', grain: 86_400_000_000, dims: ['field_10'] },
   ];

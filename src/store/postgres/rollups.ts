@@ -27,4 +27,5 @@ export async function rebuildRollupsOn(client: pg.PoolClient, orgId: string, fro
 
 /** Every org with records or rollup rows, and its records' first and last timestamps. */
 export const ROLLUP_ORGS_SQL = `SELECT o.org_id, (SELECT min(ts) FROM records WHERE org_id = o.org_id) AS first, (SELECT max(ts) FROM records WHERE org_id = o.org_id) AS last
-  FROM (SELECT DISTINCT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_hour UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`;
+  FROM (SELECT DISTINCT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_day UNION SELECT DISTINCT org_id FROM rollups_hour
+        UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`;

@@ -21,7 +21,7 @@ import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
 import { jsonSketch } from '../rollup/sketch.ts';
-import { rollupReadSql, rollupRowOf } from '../sql/rollups.ts';
+import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
 import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
@@ -120,11 +120,14 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async analytics(orgId, q) {
       return read((rows) => runAnalytics(postgresAnalyticsDialect, rows, orgId, q));
     },
-    async rollups(orgId, r) {
+    async rollupAnalytics(orgId, r, q) {
       const params: unknown[] = [];
-      const sql = rollupReadSql(postgresDialect, params, orgId, r);
+      const sql = rollupReadSql(postgresDialect, params, orgId, r, q.bucketStarts !== null);
       const found = await read(async (rows) => ((await rows('SELECT ready FROM rollups_state', []))[0]?.ready ? rows(sql, params) : null));
-      return found === null ? null : found.map((row) => rollupRowOf(r, row, (v) => jsonSketch(v as string | null)));
+      if (found === null) return null;
+      const columns = found.length === 0 ? [] : Object.keys(found[0]);
+      const arrays = found.map((row) => columns.map((c) => row[c]));
+      return answerRollupRows(r, q, arrays, (v) => jsonSketch(v as string | null));
     },
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));

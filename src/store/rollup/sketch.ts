@@ -75,9 +75,12 @@ export function sketchBytes(p: SketchPairs): Buffer | null {
   return b;
 }
 
-/** The pairs of SQLite's bytes (null: empty). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The pairs of SQLite's bytes (null: empty): a view of them when they are aligned, as a read needs no copy. */
 export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {
   if (!b || b.length === 0) return new Int32Array(0);
+  if (LITTLE_ENDIAN && b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out = new Int32Array(b.byteLength / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getInt32(i * 4, true);

@@ -64,7 +64,8 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   // Each org's first and last record by records_org_ts_cover (two seeks an org), and the orgs left with only rollups.
   const rollupOrgsStmt = db.prepare(
     `SELECT o.org_id, (SELECT min(ts) FROM records WHERE org_id = o.org_id) AS first, (SELECT max(ts) FROM records WHERE org_id = o.org_id) AS last
-     FROM (SELECT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_hour UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`,
+     FROM (SELECT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_day UNION SELECT DISTINCT org_id FROM rollups_hour
+           UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`,
   );
   const timeRangeStmt = db.prepare(
     'SELECT (SELECT min(ts) FROM records WHERE org_id = ? AND ts >= ?) AS first, (SELECT max(ts) FROM records WHERE org_id = ? AND ts >= ?) AS last',
@@ -105,8 +106,8 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     async analytics(orgId, query) {
       return (await readers.run({ kind: 'analytics', orgId, query })).analytics!;
     },
-    async rollups(orgId, read) {
-      return (await readers.run({ kind: 'rollups', orgId, read })).rollups ?? null;
+    async rollupAnalytics(orgId, read, query) {
+      return (await readers.run({ kind: 'rollups', orgId, read, query })).rollups ?? null;
     },
     async timeRange(orgId, since) {
       const r = timeRangeStmt.get(orgId, since ?? -Number.MAX_SAFE_INTEGER, orgId, since ?? -Number.MAX_SAFE_INTEGER) as {
