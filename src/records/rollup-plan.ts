@@ -38,7 +38,8 @@ export function planRollup(q: AnalyticsQuery): RollupRead | null {
     return { parts, where: typed, groupBy, sketches };
   }
   const customers = whereFor(q, ['field_10'], groupBy);
-  if (customers && on(DAY_US, [q.start, q.end, ...boundaries]))
+  // The customer table keeps no sketches: percentiles by customer are scans.
+  if (customers && sketches.length === 0 && on(DAY_US, [q.start, q.end, ...boundaries]))
     return { parts: [{ table: 'rollups_customer_day', from: q.start, to: q.end }], where: customers, groupBy, sketches };
   return null;
 }

@@ -3,6 +3,8 @@ const ROLLUP_SUM_COLUMNS = `n bigint NOT NULL, errors bigint NOT NULL, costed bi
         tp_n bigint NOT NULL, tp bigint NOT NULL, tc_n bigint NOT NULL, tc bigint NOT NULL, tt_n bigint NOT NULL, tt bigint NOT NULL,
         lat_n bigint NOT NULL, lat_sum double precision NOT NULL, rate_n bigint NOT NULL, rate_sum double precision NOT NULL,
         lat jsonb, ttft jsonb`;
+/** The same without the sketches (rollups_customer_day). */
+const ROLLUP_SUMS_ONLY = ROLLUP_SUM_COLUMNS.replace(',\n        lat jsonb, ttft jsonb', '');
 
 /** ln γ of the sketch (store/rollup/sketch.ts LN_GAMMA, for α = 0.005), as migration 12 bins values. */
 const LN_GAMMA_SQL = '0.010000083334583179';
@@ -327,7 +329,7 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       );
       CREATE TABLE rollups_customer_day (
         org_id text COLLATE "C" NOT NULL, t bigint NOT NULL, field_10 text COLLATE "C" NOT NULL,
-        ${ROLLUP_SUM_COLUMNS},
+        ${ROLLUP_SUMS_ONLY},
         PRIMARY KEY (org_id, t, field_10)
       );
       -- Whether the rollups hold every record: not when records were stored before this migration, until a rebuild.
@@ -370,13 +372,13 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
  */
 export function rollupApplySql(source: string, sign: 1 | -1): string {
   const tables = [
-    { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'] },
-    { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'] },
-    { name: 'rollups_customer_day', grain: 86_400_000_000, dims: ['field_10'] },
+    { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
+    { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
+    { name: 'rollups_customer_day', grain: 86_400_000_000, dims: ['field_10'], sketches: false },
   ];
   const bin = (v: string) => `CASE WHEN ${v} <= 0 THEN -2147483648 ELSE ceil(ln(${v}) / ${LN_GAMMA_SQL})::int END`;
   return tables
-    .map(({ name, grain, dims }) => {
+    .map(({ name, grain, dims, sketches }) => {
       const keys = dims.map((_, i) => `k${i}`);
       const by = ['org_id', 't', ...keys];
       const r =
@@ -416,7 +418,7 @@ export function rollupApplySql(source: string, sign: 1 | -1): string {
       const sketch = (col: string, alias: string) =>
         `LEFT JOIN (SELECT ${by.join(', ')}, jsonb_object_agg(b, c) AS ${alias} FROM (SELECT ${by.join(', ')}, ${bin(col)} AS b, ${sign} * count(*) AS c ` +
         `FROM r WHERE ${col} IS NOT NULL GROUP BY ${by.join(', ')}, ${by.length + 1}) bins GROUP BY ${by.join(', ')}) ${alias}_s USING (${by.join(', ')})`;
-      const cols = ['org_id', 't', ...dims, ...sumNames, 'lat', 'ttft'];
+      const cols = ['org_id', 't', ...dims, ...sumNames, ...(sketches ? ['lat', 'ttft'] : [])];
       const floats = new Map([
         ['cost', 'costed'],
         ['lat_sum', 'lat_n'],
@@ -428,13 +430,12 @@ export function rollupApplySql(source: string, sign: 1 | -1): string {
             ? `${s} = CASE WHEN x.${floats.get(s)} + excluded.${floats.get(s)} = 0 THEN 0 ELSE x.${s} + excluded.${s} END`
             : `${s} = x.${s} + excluded.${s}`,
         ),
-        'lat = tally_sketch_add(x.lat, excluded.lat)',
-        'ttft = tally_sketch_add(x.ttft, excluded.ttft)',
+        ...(sketches ? ['lat = tally_sketch_add(x.lat, excluded.lat)', 'ttft = tally_sketch_add(x.ttft, excluded.ttft)'] : []),
       ];
       const upsert =
         `WITH ${r} INSERT INTO ${name} AS x (${cols.join(', ')}) ` +
-        `SELECT g.*, lat_s.lat, ttft_s.ttft FROM (SELECT ${by.join(', ')}, ${sums.join(', ')} FROM r GROUP BY ${by.join(', ')}) g(${[...by, ...sumNames].join(', ')}) ` +
-        `${sketch('field_7', 'lat')} ${sketch('field_8', 'ttft')} ORDER BY ${by.join(', ')} ` +
+        `SELECT g.*${sketches ? ', lat_s.lat, ttft_s.ttft' : ''} FROM (SELECT ${by.join(', ')}, ${sums.join(', ')} FROM r GROUP BY ${by.join(', ')}) g(${[...by, ...sumNames].join(', ')}) ` +
+        `${sketches ? `${sketch('field_7', 'lat')} ${sketch('field_8', 'ttft')} ` : ''}ORDER BY ${by.join(', ')} ` +
         `ON CONFLICT (${['org_id', 't', ...dims].join(', ')}) DO UPDATE SET ${set.join(', ')};`;
       if (sign === 1) return upsert;
       const drop =

@@ -16,6 +16,8 @@ export const LN_GAMMA = Math.log(GAMMA);
 /** The bin of 0 (values are never negative: the registry's minimum is 0). */
 export const ZERO_BIN = -2147483648;
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** The bin of a value. */
 export function binOf(v: number): number {
   return v <= 0 ? ZERO_BIN : Math.ceil(Math.log(v) / LN_GAMMA);
@@ -70,12 +72,11 @@ export function addPairs(a: SketchPairs, b: SketchPairs): SketchPairs {
 /** SQLite's bytes of a sketch (little-endian int32 pairs); null for an empty one. */
 export function sketchBytes(p: SketchPairs): Buffer | null {
   if (p.length === 0) return null;
+  if (LITTLE_ENDIAN) return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   const b = Buffer.alloc(p.length * 4);
   for (let i = 0; i < p.length; i++) b.writeInt32LE(p[i], i * 4);
   return b;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The pairs of SQLite's bytes (null: empty): a view of them when they are aligned, as a read needs no copy. */
 export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {

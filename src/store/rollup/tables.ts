@@ -6,8 +6,9 @@ import { binOf, pairsOf, type SketchPairs } from './sketch.ts';
  * - rollups_day: per UTC day, type (field_3), model (field_4) and status: what a request over whole UTC days reads
  *   (at 1M records over 30 days of 20 models: ~1.2k rows).
  * - rollups_hour: the same per UTC hour, for whole hours and zones with whole-hour offsets (~25k rows there).
- * - rollups_customer_day: per UTC day and customer (field_10). An hourly table per customer would hold about one
- *   row per record at a thousand customers (no rollup at all) and cost ingest a row write per record.
+ * - rollups_customer_day: per UTC day and customer (field_10), sums only (no sketches). An hourly table per customer
+ *   would hold about one row per record at a thousand customers (no rollup at all) and cost ingest a row write per
+ *   record; sketches would make each of its rows ~10 times wider, and a group commit touches hundreds of them.
  * A dimension's value is kept encoded: 'v' and its text, or 'n' for no value (NULL), so that it can be in a key.
  */
 export interface RollupTable {
@@ -16,6 +17,8 @@ export interface RollupTable {
   grain: number;
   /** The field names of its dimensions (text columns of records with the same names). */
   dims: readonly string[];
+  /** Whether it keeps the latency and TTFT sketches (lat, ttft). */
+  sketches: boolean;
 }
 
 export const HOUR_US = 3_600_000_000;
@@ -23,9 +26,9 @@ export const DAY_US = 24 * HOUR_US;
 
 /** In the order the planner tries them: the smallest that can serve a request answers it. */
 export const ROLLUP_TABLES: readonly RollupTable[] = [
-  { name: 'rollups_day', grain: DAY_US, dims: ['field_3', 'field_4', 'status'] },
-  { name: 'rollups_hour', grain: HOUR_US, dims: ['field_3', 'field_4', 'status'] },
-  { name: 'rollups_customer_day', grain: DAY_US, dims: ['field_10'] },
+  { name: 'rollups_day', grain: DAY_US, dims: ['field_3', 'field_4', 'status'], sketches: true },
+  { name: 'rollups_hour', grain: HOUR_US, dims: ['field_3', 'field_4', 'status'], sketches: true },
+  { name: 'rollups_customer_day', grain: DAY_US, dims: ['field_10'], sketches: false },
 ];
 
 /**
@@ -87,12 +90,12 @@ export const decodeKey = (k: string): string | null => (k === 'n' ? null : k.sli
 /** The start of the grain that holds ts (microseconds, floor). */
 export const floorTo = (ts: number, grain: number): number => ts - (((ts % grain) + grain) % grain);
 
-/** One row's change: its key, the sums to add (negative for deletions) and the sketches' bin counts to add. */
-export interface RollupChange {
+/** One row's change: its key, the sums to add (negative for deletions, SUMS order) and the sketches' bin counts to add. */
+interface RollupChange {
   org: string;
   t: number;
   keys: string[];
-  sums: Record<SumName, number>;
+  sums: Float64Array;
   lat: Map<number, number>;
   ttft: Map<number, number>;
 }
@@ -108,62 +111,83 @@ export interface RollupWrite {
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const zeroSums = (): Record<SumName, number> => Object.fromEntries(SUMS.map((s) => [s, 0])) as Record<SumName, number>;
+/** The nullable sums: the record column, and the indexes (in SUMS) of the count of its values and of their sum. */
+const at = (s: SumName) => SUMS.indexOf(s);
+const NULLABLE = (
+  [
+    ['sub_field_a', 'tp_n', 'tp'],
+    ['sub_field_b', 'tc_n', 'tc'],
+    ['sub_field_total', 'tt_n', 'tt'],
+    ['field_7', 'lat_n', 'lat_sum'],
+    ['rate', 'rate_n', 'rate_sum'],
+  ] as const
+).map(([col, n, sum]) => ({ col, n: at(n), sum: at(sum) }));
+const [N, ERRORS, COSTED, COST] = [at('n'), at('errors'), at('costed'), at('cost')];
 
 /**
  * The changes a set of inserted (sign 1) or deleted (sign -1) records make to every rollup table, added up in JS
  * first, so that a group commit of a thousand records writes each row it touches once.
  */
 export class RollupDelta {
-  private readonly tables = new Map<RollupTable['name'], Map<string, RollupChange>>(ROLLUP_TABLES.map((t) => [t.name, new Map()]));
+  /** Per table (ROLLUP_TABLES order), the changes by row key. */
+  private readonly tables: Map<string, RollupChange>[] = ROLLUP_TABLES.map(() => new Map());
   size = 0;
 
   add(r: RollupSource, sign: 1 | -1): void {
     this.size++;
+    // What the record adds, worked out once for every table.
     const ts = Number(r.ts);
-    for (const table of ROLLUP_TABLES) {
+    const org = String(r.org_id);
+    const error = r.status === 'error';
+    const cost = num(r.field_6);
+    const values = NULLABLE.map(({ col }) => num(r[col]));
+    const lat = num(r.field_7);
+    const ttft = num(r.field_8);
+    const latBin = lat === null ? null : binOf(lat);
+    const ttftBin = ttft === null ? null : binOf(ttft);
+    for (let ti = 0; ti < ROLLUP_TABLES.length; ti++) {
+      const table = ROLLUP_TABLES[ti];
       const t = floorTo(ts, table.grain);
       const keys = table.dims.map((d) => encodeKey(r[d as keyof RollupSource]));
-      const id = `${r.org_id}\u0000${t}\u0000${keys.join('\u0000')}`;
-      const rows = this.tables.get(table.name)!;
+      const id = `${org}\u0000${t}\u0000${keys.join('\u0000')}`;
+      const rows = this.tables[ti];
       let c = rows.get(id);
       if (!c) {
-        c = { org: String(r.org_id), t, keys, sums: zeroSums(), lat: new Map(), ttft: new Map() };
+        c = { org, t, keys, sums: new Float64Array(SUMS.length), lat: new Map(), ttft: new Map() };
         rows.set(id, c);
       }
       const s = c.sums;
-      s.n += sign;
-      if (r.status === 'error') s.errors += sign;
-      const cost = num(r.field_6);
+      s[N] += sign;
+      if (error) s[ERRORS] += sign;
       if (cost !== null) {
-        s.costed += sign;
-        s.cost += sign * cost;
+        s[COSTED] += sign;
+        s[COST] += sign * cost;
       }
-      for (const [nn, sum, col] of [
-        ['tp_n', 'tp', 'sub_field_a'],
-        ['tc_n', 'tc', 'sub_field_b'],
-        ['tt_n', 'tt', 'sub_field_total'],
-        ['lat_n', 'lat_sum', 'field_7'],
-        ['rate_n', 'rate_sum', 'rate'],
-      ] as const) {
-        const v = num(r[col]);
+      for (let i = 0; i < NULLABLE.length; i++) {
+        const v = values[i];
         if (v === null) continue;
-        s[nn] += sign;
-        s[sum] += sign * v;
+        s[NULLABLE[i].n] += sign;
+        s[NULLABLE[i].sum] += sign * v;
       }
-      for (const [sketch, col] of SKETCHES) {
-        const v = num(r[col]);
-        if (v === null) continue;
-        const bin = binOf(v);
-        c[sketch].set(bin, (c[sketch].get(bin) ?? 0) + sign);
-      }
+      if (!table.sketches) continue;
+      if (latBin !== null) c.lat.set(latBin, (c.lat.get(latBin) ?? 0) + sign);
+      if (ttftBin !== null) c.ttft.set(ttftBin, (c.ttft.get(ttftBin) ?? 0) + sign);
     }
   }
 
   /** The changes of one table, in key order (so that two writers take rows in the same order). */
   writes(table: RollupTable['name']): RollupWrite[] {
-    const rows = [...this.tables.get(table)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return rows.map(([, c]) => ({ org: c.org, t: c.t, keys: c.keys, sums: c.sums, lat: pairsOf(c.lat), ttft: pairsOf(c.ttft) }));
+    const rows = [...this.tables[ROLLUP_TABLES.findIndex((t) => t.name === table)].entries()].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return rows.map(([, c]) => ({
+      org: c.org,
+      t: c.t,
+      keys: c.keys,
+      sums: Object.fromEntries(SUMS.map((name, i) => [name, c.sums[i]])) as Record<SumName, number>,
+      lat: pairsOf(c.lat),
+      ttft: pairsOf(c.ttft),
+    }));
   }
 }
 

@@ -280,7 +280,7 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
         org_id TEXT NOT NULL, t INTEGER NOT NULL, field_10 TEXT NOT NULL,
         n INTEGER NOT NULL, errors INTEGER NOT NULL, costed INTEGER NOT NULL, cost REAL NOT NULL,
         tp_n INTEGER NOT NULL, tp INTEGER NOT NULL, tc_n INTEGER NOT NULL, tc INTEGER NOT NULL, tt_n INTEGER NOT NULL, tt INTEGER NOT NULL,
-        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL, lat BLOB, ttft BLOB,
+        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL,
         PRIMARY KEY (org_id, t, field_10)
       ) WITHOUT ROWID;
       -- Whether the rollups hold every record: not when records were stored before this migration, until a rebuild.

@@ -25,7 +25,8 @@ export function createRollupWriter(db: Database.Database): (delta: RollupDelta) 
     if (delta.size === 0) return;
     for (const { table, upsert, dropEmpty } of statements) {
       for (const w of delta.writes(table.name)) {
-        upsert.run(w.org, w.t, ...w.keys, ...SUMS.map((s) => w.sums[s]), sketchBytes(w.lat), sketchBytes(w.ttft));
+        const sketches = table.sketches ? [sketchBytes(w.lat), sketchBytes(w.ttft)] : [];
+        upsert.run(w.org, w.t, ...w.keys, ...SUMS.map((s) => w.sums[s]), ...sketches);
         if (w.sums.n < 0) dropEmpty.run(w.org, w.t, ...w.keys);
       }
     }
@@ -34,7 +35,8 @@ export function createRollupWriter(db: Database.Database): (delta: RollupDelta) 
 
 function statementsFor(db: Database.Database, table: RollupTable) {
   const key = ['org_id', 't', ...table.dims];
-  const columns = [...key, ...SUMS, ...SKETCHES.map(([s]) => s)];
+  const sketches = table.sketches ? SKETCHES.map(([s]) => s) : [];
+  const columns = [...key, ...SUMS, ...sketches];
   const floats = new Map(FLOAT_SUMS);
   const set = [
     ...SUMS.map((s) => {
@@ -43,7 +45,7 @@ function statementsFor(db: Database.Database, table: RollupTable) {
         ? `${s} = CASE WHEN ${count} + excluded.${count} = 0 THEN 0 ELSE ${s} + excluded.${s} END`
         : `${s} = ${s} + excluded.${s}`;
     }),
-    ...SKETCHES.map(([s]) => `${s} = tally_sketch_add(${s}, excluded.${s})`),
+    ...sketches.map((s) => `${s} = tally_sketch_add(${s}, excluded.${s})`),
   ];
   const upsert = db.prepare(
     `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
