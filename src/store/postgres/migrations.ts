@@ -332,9 +332,6 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
         ${ROLLUP_SUMS_ONLY},
         PRIMARY KEY (org_id, t, field_10)
       );
-      -- A model's rows without reading every model's (the hourly p95 of one model): an entry per new row only.
-      CREATE INDEX rollups_day_model ON rollups_day (org_id, field_4, t);
-      CREATE INDEX rollups_hour_model ON rollups_hour (org_id, field_4, t);
       -- Whether the rollups hold every record: not when records were stored before this migration, until a rebuild.
       CREATE TABLE rollups_state (ready boolean NOT NULL);
       INSERT INTO rollups_state (ready) SELECT NOT EXISTS (SELECT 1 FROM records);

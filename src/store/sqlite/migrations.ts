@@ -283,9 +283,6 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
         lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL,
         PRIMARY KEY (org_id, t, field_10)
       ) WITHOUT ROWID;
-      -- A model's rows without reading every model's (the hourly p95 of one model): an entry per new row only.
-      CREATE INDEX rollups_day_model ON rollups_day(org_id, field_4, t);
-      CREATE INDEX rollups_hour_model ON rollups_hour(org_id, field_4, t);
       -- Whether the rollups hold every record: not when records were stored before this migration, until a rebuild.
       CREATE TABLE rollups_state (ready INTEGER NOT NULL);
       INSERT INTO rollups_state (ready) SELECT NOT EXISTS (SELECT 1 FROM records);
