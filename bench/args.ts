@@ -23,7 +23,7 @@ const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,gr
                  [--seconds=S] [--connections=C] [--query-requests=N] [--analytics-records=N]
   default: everything, 1,000,000 records for queries, growth at 10k/100k/1M, 10 s loads, 50 connections
   --quick: 100,000 records, growth at 10k/100k, 3 s loads
-  analytics: 1,000,000 small records over 30 days (--analytics-records=10000000 for 10M; SQLite only)
+  analytics: 1,000,000 small records over 30 days (--analytics-records=10000000 for 10M)
   env: BENCH_QUICK=1, BENCH_SCENARIOS=..., TALLY_DATABASE_URL=postgres://... runs on PostgreSQL: one fresh schema per
        measurement in that database (dropped after), the seeded query table kept as schema bench_seed_*,
        growth skipped; results in bench/results/latest-postgres.json`;

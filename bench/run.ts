@@ -30,10 +30,7 @@ async function main(): Promise<void> {
     if (opts.scenarios.has('otlp')) rows.push(...(await otlpScenario(ctx, target)));
     if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx, target)));
     if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx, target)));
-    if (opts.scenarios.has('analytics')) {
-      if (target.engine === 'sqlite') rows.push(...(await analyticsScenario(ctx)));
-      else ctx.log('analytics: SQLite only for now; skipped on PostgreSQL');
-    }
+    if (opts.scenarios.has('analytics')) rows.push(...(await analyticsScenario(ctx)));
   } finally {
     ctx.cleanup();
     await target.cleanup();
