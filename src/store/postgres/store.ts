@@ -127,7 +127,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       if (found === null) return null;
       const columns = found.length === 0 ? [] : Object.keys(found[0]);
       const arrays = found.map((row) => columns.map((c) => row[c]));
-      return answerRollupRows(r, q, arrays, (v) => jsonSketch(v as string | null));
+      return answerRollupRows(r, q, arrays, (v) => jsonSketch(v as string | null, true));
     },
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));

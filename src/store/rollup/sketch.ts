@@ -88,13 +88,21 @@ export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {
   return out;
 }
 
-/** The pairs of PostgreSQL's jsonb {"bin": count}, as its text (null: empty). */
-export function jsonSketch(text: string | null | undefined): SketchPairs {
+/**
+ * The pairs of PostgreSQL's jsonb {"bin": count}, as its text (null: empty); in bin order, or (unsorted: true, for
+ * SketchSum.add, which needs no order) in the object's.
+ */
+export function jsonSketch(text: string | null | undefined, unsorted = false): SketchPairs {
   if (!text) return new Int32Array(0);
   const o = JSON.parse(text) as Record<string, number>;
-  const m = new Map<number, number>();
-  for (const [k, v] of Object.entries(o)) m.set(Number(k), Number(v));
-  return pairsOf(m);
+  const keys = Object.keys(o);
+  if (!unsorted) keys.sort((a, b) => Number(a) - Number(b));
+  const out = new Int32Array(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    out[2 * i] = Number(keys[i]);
+    out[2 * i + 1] = o[keys[i]];
+  }
+  return out;
 }
 
 /**
