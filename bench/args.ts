@@ -4,6 +4,8 @@ export interface BenchOptions {
   scenarios: Set<string>;
   /** Records seeded for the query scenario. */
   queryRecords: number;
+  /** Records seeded for the analytics scenario (--analytics-records, e.g. 10000000). */
+  analyticsRecords: number;
   /** Table sizes for the growth scenario. */
   growthSizes: number[];
   /** Seconds of load per ingest measurement. */
@@ -15,12 +17,13 @@ export interface BenchOptions {
   databaseUrl: string | null;
 }
 
-export const ALL_SCENARIOS = ['ingest', 'batch', 'otlp', 'query', 'growth'] as const;
+export const ALL_SCENARIOS = ['ingest', 'batch', 'otlp', 'query', 'growth', 'analytics'] as const;
 
-const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,growth] [--records=N] [--growth=10000,100000]
-                 [--seconds=S] [--connections=C] [--query-requests=N]
+const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,growth,analytics] [--records=N] [--growth=10000,100000]
+                 [--seconds=S] [--connections=C] [--query-requests=N] [--analytics-records=N]
   default: everything, 1,000,000 records for queries, growth at 10k/100k/1M, 10 s loads, 50 connections
   --quick: 100,000 records, growth at 10k/100k, 3 s loads
+  analytics: 1,000,000 small records over 30 days (--analytics-records=10000000 for 10M)
   env: BENCH_QUICK=1, BENCH_SCENARIOS=..., TALLY_DATABASE_URL=postgres://... runs on PostgreSQL: one fresh schema per
        measurement in that database (dropped after), the seeded query table kept as schema bench_seed_*,
        growth skipped; results in bench/results/latest-postgres.json`;
@@ -54,6 +57,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     quick,
     scenarios,
     queryRecords: num('records', quick ? 100_000 : 1_000_000),
+    analyticsRecords: num('analytics-records', quick ? 100_000 : 1_000_000),
     growthSizes: growth ? growth.split(',').map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
     seconds: num('seconds', quick ? 3 : 10),
     connections: num('connections', 50),

@@ -2,6 +2,7 @@ import { ALL_SCENARIOS, parseBenchArgs } from './args.ts';
 import { createContext } from './context.ts';
 import { machineInfo } from './machine.ts';
 import { markdownTable, writeResults, type ResultRow } from './report.ts';
+import { analyticsScenario } from './scenarios/analytics.ts';
 import { batchScenario } from './scenarios/batch.ts';
 import { growthScenario } from './scenarios/growth.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     if (opts.scenarios.has('otlp')) rows.push(...(await otlpScenario(ctx, target)));
     if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx, target)));
     if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx, target)));
+    if (opts.scenarios.has('analytics')) rows.push(...(await analyticsScenario(ctx)));
   } finally {
     ctx.cleanup();
     await target.cleanup();

@@ -7,6 +7,7 @@ import { createStore } from './store/factory.ts';
 import type { Store } from './store/types.ts';
 import { parseRetentionDays, setOrgRetention } from './records/retention.ts';
 import { listModelPrices, parsePrice, parsePriceKey, removeModelPrices, setModelPrice, toModelPriceJson } from './records/model-prices.ts';
+import { rebuildRollups } from './records/rollups-rebuild.ts';
 
 const USAGE = `Usage:
   tally keys create --org <org_id> [--scope ingest|read|admin] [--name <text>]
@@ -23,6 +24,9 @@ const USAGE = `Usage:
   tally prices remove --model <name or pattern> [--org <org_id>] [--from <ISO time> | always]
                                      remove the pattern's prices (all of them, or the one from that time)
   tally audit --org <org_id>         the org's audit log, newest first, one entry a line
+  tally rollups rebuild [--org <org_id>]
+                                     recompute the analytics rollups from the records (after an upgrade, or to
+                                     repair them), a transaction per org and day; writes may go on meanwhile
   tally serve                        start the server (same as npm start)`;
 
 /** A mistake in the command line: printed with the usage, exit code 2, nothing done. */
@@ -91,6 +95,18 @@ function commandFor(group: string | undefined, action: string | undefined, rest:
     };
   }
   if (group === 'prices') return pricesCommand(action, rest);
+  if (group === 'rollups' && action === 'rebuild') {
+    const { values } = parse(rest, ['org']);
+    const org = values.org === undefined ? undefined : orgOf(values.org);
+    return async (store) => {
+      const started = Date.now();
+      const done = await rebuildRollups(store, { orgId: org, progress: (line) => process.stderr.write(`${line}\n`) });
+      process.stdout.write(
+        `Rebuilt the rollups of ${done.orgs} org${done.orgs === 1 ? '' : 's'} from ${done.records} records ` +
+          `(${done.days} org-days) in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
+      );
+    };
+  }
   if (group !== 'keys') return null;
   if (action === 'create') {
     const { values } = parse(rest, ['org', 'scope', 'name']);

@@ -12,7 +12,7 @@ import { TIMESTAMP_COLUMN } from '../src/store/columns.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
 import { whereSql } from '../src/store/sql/where.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
-import { createEraser, type EraseRequest } from '../src/store/sqlite/erase.ts';
+import { createEraser, ERASE_COLUMNS, type EraseRequest } from '../src/store/sqlite/erase.ts';
 import { registerFunctions } from '../src/store/sqlite/functions.ts';
 import { createInserter } from '../src/store/sqlite/insert.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
@@ -268,7 +268,7 @@ describe('SQLite: an erasure whose records a reader found first', () => {
       const params: unknown[] = [];
       const where = `(${whereSql(sqliteDialect, params, ORG, null, parseFilters({ field_10: f('x') }), TIMESTAMP_COLUMN, false)})`;
       const request = (found: EraseRequest['found']): EraseRequest => ({
-        select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: ORG } },
+        select: { sql: `SELECT ${ERASE_COLUMNS} FROM records WHERE ${where}`, params, named: { org: ORG } },
         found,
       });
       const snapshot = () => ({

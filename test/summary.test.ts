@@ -305,7 +305,15 @@ for (const kind of STORE_KINDS) {
         assert.ok(list.body.count > 0);
         const { bucket_seconds, ...got } = summary.body;
         assert.ok(got.buckets.length <= 60);
-        assert.deepEqual(got, reference(list.body.results, bucket_seconds));
+        const want = reference(list.body.results, bucket_seconds);
+        if (!filters && bucket_seconds % 3600 === 0 && !query) {
+          // Unfiltered over whole hours: the rollups answer (docs/analytics.md), percentiles from sketches within 1%.
+          for (const p of ['latency_p50', 'latency_p95'] as const) {
+            assert.ok(Math.abs(got[p] - want[p]!) <= 0.01 * want[p]!, `${p}: ${got[p]} ≠ ${want[p]}`);
+            got[p] = want[p];
+          }
+        }
+        assert.deepEqual(got, want);
       });
     }
 

@@ -1,5 +1,6 @@
 import type { Condition } from '../query/filters.ts';
 import type { Store } from '../store/types.ts';
+import { summaryFromRollups } from './summary-rollups.ts';
 import { toApiSummary, type ApiSummary } from './to-api-summary.ts';
 
 export interface SummaryService {
@@ -10,7 +11,8 @@ export interface SummaryService {
 export function createSummaryService(store: Store): SummaryService {
   return {
     async summary(orgId, since, conditions) {
-      return toApiSummary(await store.summary(orgId, { conditions, since }));
+      const q = { conditions, since };
+      return toApiSummary((await summaryFromRollups(store, orgId, q)) ?? (await store.summary(orgId, q)));
     },
   };
 }

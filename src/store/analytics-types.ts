@@ -1,5 +1,6 @@
 import type { Measure } from '../query/analytics-params.ts';
 import type { Condition, Target } from '../query/filters.ts';
+import type { RollupTable } from './rollup/tables.ts';
 
 /** What an analytics read asks of a store: the parsed request (query/analytics-params.ts) without its wire form. */
 export interface AnalyticsQuery {
@@ -31,6 +32,21 @@ export interface AnalyticsRow {
 }
 
 export interface AnalyticsData {
-  source: 'scan';
+  source: 'scan' | 'rollup';
   rows: AnalyticsRow[];
+}
+
+/**
+ * A read of rollup rows (store/rollup/tables.ts): the org's rows of one or more ranges of tables with the same
+ * dimensions (whole days from rollups_day, the hours at the edges from rollups_hour), some dimensions narrowed.
+ */
+export interface RollupRead {
+  /** Microsecond ranges [from, to), each a multiple of its table's grain. */
+  parts: { table: RollupTable['name']; from: number; to: number }[];
+  /** Each listed dimension must hold one of the encoded keys (tables.ts encodeKey). */
+  where: { dim: string; keys: string[] }[];
+  /** The dimensions the answer groups by, in its order. */
+  groupBy: string[];
+  /** The sketches the measures need (the others are not read; without any, the sums are added up in SQL). */
+  sketches: ('lat' | 'ttft')[];
 }

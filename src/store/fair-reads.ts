@@ -110,5 +110,6 @@ export function withFairReads(store: Store, scheduler: ReadScheduler): Store {
     list: (orgId, query) => scheduler.run(orgId, () => store.list(orgId, query)),
     summary: (orgId, query) => scheduler.run(orgId, () => store.summary(orgId, query)),
     analytics: (orgId, query) => scheduler.run(orgId, () => store.analytics(orgId, query)),
+    rollupAnalytics: (orgId, read, query) => scheduler.run(orgId, () => store.rollupAnalytics(orgId, read, query)),
   };
 }

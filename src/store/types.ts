@@ -4,7 +4,7 @@ import type { RecordData } from '../model/record.ts';
 import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { HeldEvent, HeldEventBounds, JoinOutcome, SpanRef } from './span-events.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
-import type { AnalyticsData, AnalyticsQuery } from './analytics-types.ts';
+import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from './analytics-types.ts';
 
 export interface ListQuery {
   conditions: Condition[];
@@ -161,6 +161,23 @@ export interface Store {
   summary(orgId: string, query: SummaryQuery): Promise<SummaryData>;
   /** Measures per bucket and group over the org's records in a range (docs/analytics.md); budgeted as list. */
   analytics(orgId: string, query: AnalyticsQuery): Promise<AnalyticsData>;
+  /**
+   * The analytics answer from the org's rows of a rollup table in a range (docs/analytics.md, Rollups), added up
+   * where they are read; budgeted as list. Null when the rollups do not hold every record (records stored before they
+   * existed, and no rebuild since).
+   */
+  rollupAnalytics(orgId: string, read: RollupRead, query: AnalyticsQuery): Promise<AnalyticsRow[] | null>;
+  /** The first and last timestamp of the org's records at or after `since` (two index seeks); null when there are none. */
+  timeRange(orgId: string, since: number | null): Promise<{ first: number; last: number } | null>;
+  /** Marks the rollups complete (after a whole rebuild): until then rollups() answers null on a store upgraded with records. */
+  rollupsRebuilt(): Promise<void>;
+  /**
+   * Recomputes the org's rollups of [from, to) (microseconds, whole UTC days) from its records, in one transaction:
+   * the rows of that range are dropped and added up again. Resolves with the number of records read.
+   */
+  rebuildRollups(orgId: string, from: number, to: number): Promise<number>;
+  /** Every org that has records or rollup rows, with its records' first and last timestamps (null without records). */
+  rollupOrgs(): Promise<{ orgId: string; firstTs: number | null; lastTs: number | null }[]>;
   /** Makes sure the org exists and the key hash belongs to it (an admin key, unnamed); true when the key was new. */
   ensureApiKey(orgId: string, keyHash: string): Promise<boolean>;
   /** The key a hash belongs to, or null when it is unknown or revoked. */

@@ -1,3 +1,14 @@
+/** The sum and sketch columns of a rollup table (migration 12). */
+const ROLLUP_SUM_COLUMNS = `n bigint NOT NULL, errors bigint NOT NULL, costed bigint NOT NULL, cost double precision NOT NULL,
+        tp_n bigint NOT NULL, tp bigint NOT NULL, tc_n bigint NOT NULL, tc bigint NOT NULL, tt_n bigint NOT NULL, tt bigint NOT NULL,
+        lat_n bigint NOT NULL, lat_sum double precision NOT NULL, rate_n bigint NOT NULL, rate_sum double precision NOT NULL,
+        lat jsonb, ttft jsonb`;
+/** The same without the sketches (rollups_customer_day). */
+const ROLLUP_SUMS_ONLY = ROLLUP_SUM_COLUMNS.replace(',\n        lat jsonb, ttft jsonb', '');
+
+/** ln γ of the sketch (store/rollup/sketch.ts LN_GAMMA, for α = 0.005), as migration 12 bins values. */
+const LN_GAMMA_SQL = '0.010000083334583179';
+
 /**
  * Ordered, append-only schema migrations for the PostgreSQL store. Never edit one that has shipped.
  *
@@ -298,6 +309,61 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
     `,
   },
   {
+    version: 12,
+    name: 'rollups',
+    sql: `
+      -- As SQLite's migration 14 (docs/analytics.md, store/rollup/tables.ts): measures pre-added per org, UTC day or hour, type,
+      -- model and status, and per org, UTC day and customer. Dimension values encoded ('v' and the text, 'n' for none).
+      -- lat and ttft are percentile sketches as jsonb {"bin": count} (store/rollup/sketch.ts), NULL when empty.
+      CREATE TABLE rollups_hour (
+        org_id text COLLATE "C" NOT NULL, t bigint NOT NULL,
+        field_3 text COLLATE "C" NOT NULL, field_4 text COLLATE "C" NOT NULL, status text COLLATE "C" NOT NULL,
+        ${ROLLUP_SUM_COLUMNS},
+        PRIMARY KEY (org_id, t, field_3, field_4, status)
+      );
+      CREATE TABLE rollups_day (
+        org_id text COLLATE "C" NOT NULL, t bigint NOT NULL,
+        field_3 text COLLATE "C" NOT NULL, field_4 text COLLATE "C" NOT NULL, status text COLLATE "C" NOT NULL,
+        ${ROLLUP_SUM_COLUMNS},
+        PRIMARY KEY (org_id, t, field_3, field_4, status)
+      );
+      CREATE TABLE rollups_customer_day (
+        org_id text COLLATE "C" NOT NULL, t bigint NOT NULL, field_10 text COLLATE "C" NOT NULL,
+        ${ROLLUP_SUMS_ONLY},
+        PRIMARY KEY (org_id, t, field_10)
+      );
+      -- Whether the rollups hold every record: not when records were stored before this migration, until a rebuild.
+      CREATE TABLE rollups_state (ready boolean NOT NULL);
+      INSERT INTO rollups_state (ready) SELECT NOT EXISTS (SELECT 1 FROM records);
+      -- Two sketches added bin by bin; bins whose counts cancel are dropped; NULL when nothing is left.
+      CREATE FUNCTION tally_sketch_add(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT jsonb_object_agg(k, c) FROM (
+          SELECT k, sum(v::bigint) AS c
+          FROM (SELECT * FROM jsonb_each_text(COALESCE(a, '{}')) UNION ALL SELECT * FROM jsonb_each_text(COALESCE(b, '{}'))) s(k, v)
+          GROUP BY k HAVING sum(v::bigint) <> 0
+        ) m
+      $$;
+      -- Statement-level triggers, as migrations 4 and 10 keep the counts: every writer (any Tally, psql) keeps the
+      -- rollups exact, with exactly the rows it inserted or deleted. Rows are taken in key order.
+      CREATE FUNCTION tally_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        ${rollupApplySql('SELECT * FROM new_rows', 1)}
+        RETURN NULL;
+      END;
+      $f$;
+      CREATE FUNCTION tally_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        ${rollupApplySql('SELECT * FROM old_rows', -1)}
+        RETURN NULL;
+      END;
+      $f$;
+      CREATE TRIGGER records_rollup_insert AFTER INSERT ON records REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION tally_rollup_insert();
+      CREATE TRIGGER records_rollup_delete AFTER DELETE ON records REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION tally_rollup_delete();
+    `,
+  },
+  {
     version: 13,
     name: 'usage details and custom model prices',
     sql: `
@@ -318,3 +384,84 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
     `,
   },
 ];
+
+/**
+ * The statements that add the records `source` selects (sign 1) or take them out (sign -1) of both rollup tables,
+ * then drop the rows left empty: migration 12's triggers, and "tally rollups rebuild" (postgres/rollups.ts). A change
+ * here is a change of migration 12: give it a new migration that replaces the trigger functions instead.
+ */
+export function rollupApplySql(source: string, sign: 1 | -1): string {
+  const tables = [
+    { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
+    { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
+    { name: 'rollups_customer_day', grain: 86_400_000_000, dims: ['field_10'], sketches: false },
+  ];
+  const bin = (v: string) => `CASE WHEN ${v} <= 0 THEN -2147483648 ELSE ceil(ln(${v}) / ${LN_GAMMA_SQL})::int END`;
+  return tables
+    .map(({ name, grain, dims, sketches }) => {
+      const keys = dims.map((_, i) => `k${i}`);
+      const by = ['org_id', 't', ...keys];
+      const r =
+        `r AS (SELECT org_id, ts - (((ts % ${grain}) + ${grain}) % ${grain}) AS t, ` +
+        `${dims.map((d, i) => `COALESCE('v' || ${d}, 'n') AS k${i}`).join(', ')}, status, field_6, field_7, field_8, rate, ` +
+        `sub_field_a, sub_field_b, sub_field_total FROM (${source}) src)`;
+      const sums = [
+        `${sign} * count(*)`,
+        `${sign} * count(*) FILTER (WHERE status = 'error')`,
+        `${sign} * count(field_6)`,
+        `${sign} * COALESCE(sum(field_6), 0)`,
+        ...['sub_field_a', 'sub_field_b', 'sub_field_total'].flatMap((c) => [
+          `${sign} * count(${c})`,
+          `(${sign} * COALESCE(sum(${c}), 0))::bigint`,
+        ]),
+        `${sign} * count(field_7)`,
+        `${sign} * COALESCE(sum(field_7), 0)`,
+        `${sign} * count(rate)`,
+        `${sign} * COALESCE(sum(rate), 0)`,
+      ];
+      const sumNames = [
+        'n',
+        'errors',
+        'costed',
+        'cost',
+        'tp_n',
+        'tp',
+        'tc_n',
+        'tc',
+        'tt_n',
+        'tt',
+        'lat_n',
+        'lat_sum',
+        'rate_n',
+        'rate_sum',
+      ];
+      const sketch = (col: string, alias: string) =>
+        `LEFT JOIN (SELECT ${by.join(', ')}, jsonb_object_agg(b, c) AS ${alias} FROM (SELECT ${by.join(', ')}, ${bin(col)} AS b, ${sign} * count(*) AS c ` +
+        `FROM r WHERE ${col} IS NOT NULL GROUP BY ${by.join(', ')}, ${by.length + 1}) bins GROUP BY ${by.join(', ')}) ${alias}_s USING (${by.join(', ')})`;
+      const cols = ['org_id', 't', ...dims, ...sumNames, ...(sketches ? ['lat', 'ttft'] : [])];
+      const floats = new Map([
+        ['cost', 'costed'],
+        ['lat_sum', 'lat_n'],
+        ['rate_sum', 'rate_n'],
+      ]);
+      const set = [
+        ...sumNames.map((s) =>
+          floats.has(s)
+            ? `${s} = CASE WHEN x.${floats.get(s)} + excluded.${floats.get(s)} = 0 THEN 0 ELSE x.${s} + excluded.${s} END`
+            : `${s} = x.${s} + excluded.${s}`,
+        ),
+        ...(sketches ? ['lat = tally_sketch_add(x.lat, excluded.lat)', 'ttft = tally_sketch_add(x.ttft, excluded.ttft)'] : []),
+      ];
+      const upsert =
+        `WITH ${r} INSERT INTO ${name} AS x (${cols.join(', ')}) ` +
+        `SELECT g.*${sketches ? ', lat_s.lat, ttft_s.ttft' : ''} FROM (SELECT ${by.join(', ')}, ${sums.join(', ')} FROM r GROUP BY ${by.join(', ')}) g(${[...by, ...sumNames].join(', ')}) ` +
+        `${sketches ? `${sketch('field_7', 'lat')} ${sketch('field_8', 'ttft')} ` : ''}ORDER BY ${by.join(', ')} ` +
+        `ON CONFLICT (${['org_id', 't', ...dims].join(', ')}) DO UPDATE SET ${set.join(', ')};`;
+      if (sign === 1) return upsert;
+      const drop =
+        `WITH ${r} DELETE FROM ${name} x USING (SELECT DISTINCT ${by.join(', ')} FROM r) d ` +
+        `WHERE ${['org_id', 't'].map((c) => `x.${c} = d.${c}`).join(' AND ')} AND ${dims.map((c, i) => `x.${c} = d.k${i}`).join(' AND ')} AND x.n <= 0;`;
+      return `${upsert}\n        ${drop}`;
+    })
+    .join('\n        ');
+}

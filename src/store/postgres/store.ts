@@ -21,6 +21,9 @@ import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
+import { jsonSketch } from '../rollup/sketch.ts';
+import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
+import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
 const KEY_COLUMNS = 'id, org_id, name, scope, created_at, last_used_at, revoked_at';
@@ -126,6 +129,38 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     },
     async analytics(orgId, q) {
       return read((rows) => runAnalytics(postgresAnalyticsDialect, rows, orgId, q));
+    },
+    async rollupAnalytics(orgId, r, q) {
+      const params: unknown[] = [];
+      const sql = rollupReadSql(postgresDialect, params, orgId, r, q.bucketStarts !== null);
+      const found = await read(async (rows) => ((await rows('SELECT ready FROM rollups_state', []))[0]?.ready ? rows(sql, params) : null));
+      if (found === null) return null;
+      const columns = found.length === 0 ? [] : Object.keys(found[0]);
+      const arrays = found.map((row) => columns.map((c) => row[c]));
+      return answerRollupRows(r, q, arrays, (v) => jsonSketch(v as string | null, true));
+    },
+    async rebuildRollups(orgId, from, to) {
+      return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));
+    },
+    async timeRange(orgId, since) {
+      const [r] = await run(() =>
+        rows(
+          'SELECT (SELECT min(ts) FROM records WHERE org_id = $1 AND ts >= $2) AS first, (SELECT max(ts) FROM records WHERE org_id = $1 AND ts >= $2) AS last',
+          [orgId, since ?? -Number.MAX_SAFE_INTEGER],
+          'tally_time_range',
+        ),
+      );
+      return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
+    },
+    async rollupsRebuilt() {
+      await run(() => pool.query('UPDATE rollups_state SET ready = true'));
+    },
+    async rollupOrgs() {
+      return (await run(() => rows(ROLLUP_ORGS_SQL, []))).map((r) => ({
+        orgId: r.org_id as string,
+        firstTs: r.first === null ? null : Number(r.first),
+        lastTs: r.last === null ? null : Number(r.last),
+      }));
     },
     async ensureApiKey(orgId, keyHash) {
       return run(async () => {

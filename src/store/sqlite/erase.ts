@@ -1,6 +1,11 @@
 import type Database from 'better-sqlite3';
 import { metaTag, metaValue } from './dialect.ts';
 import { MetaCounts } from './meta-counts.ts';
+import { ROLLUP_SOURCE_COLUMNS, RollupDelta, type RollupSource } from '../rollup/tables.ts';
+import { createRollupWriter } from './rollups.ts';
+
+/** What a deletion selects of each record: its seq, org, metadata and what the rollups read. */
+export const ERASE_COLUMNS = ['seq', 'field_9', ...ROLLUP_SOURCE_COLUMNS].join(', ');
 
 /**
  * A deletion of records, run by the writer thread in one IMMEDIATE transaction: `select` picks the records (their
@@ -30,7 +35,7 @@ export interface SeqSnapshot {
 /** Seqs per statement when taking the found records again. */
 const SEQS_PER_STATEMENT = 500;
 
-type Found = { seq: number; org_id: string; field_9: string | null };
+type Found = RollupSource & { seq: number; org_id: string; field_9: string | null };
 
 /**
  * Returns the function that runs an EraseRequest and answers how many records it deleted. What a deleted record
@@ -39,6 +44,7 @@ type Found = { seq: number; org_id: string; field_9: string | null };
  *   indexed it (metaTag, metaValue: the same functions on the same JSON);
  * - its share of org_record_counts and of meta_value_counts, whose rows that fall below 2 are dropped (a value held
  *   by one record at most has no row, meta-counts.ts);
+ * - its share of the rollups, sketches included (rollups.ts);
  * - remembered counts: the records_changes trigger (migration 7) bumps on every DELETE, so they are taken again.
  */
 export function createEraser(db: Database.Database): (request: EraseRequest) => number {
@@ -47,6 +53,7 @@ export function createEraser(db: Database.Database): (request: EraseRequest) => 
   const uncount = db.prepare('UPDATE org_record_counts SET n = n - ? WHERE org_id = ?');
   const unbump = db.prepare('UPDATE meta_value_counts SET n = n - ? WHERE org_id = ? AND k = ? AND t = ? AND v = ?');
   const dropFew = db.prepare('DELETE FROM meta_value_counts WHERE org_id = ? AND k = ? AND t = ? AND v = ? AND n < 2');
+  const writeRollups = createRollupWriter(db);
   const audit = db.prepare('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES (?, ?, ?, ?, ?)');
 
   const changesNow = db.prepare('SELECT n FROM records_changes').pluck();
@@ -57,10 +64,10 @@ export function createEraser(db: Database.Database): (request: EraseRequest) => 
     const { seqs, top } = found.snapshot;
     for (let i = 0; i < seqs.length; i += SEQS_PER_STATEMENT) {
       const chunk = seqs.slice(i, i + SEQS_PER_STATEMENT);
-      const sql = `SELECT seq, org_id, field_9 FROM records WHERE seq IN (${chunk.map(() => '?').join(', ')}) AND ${found.where}`;
+      const sql = `SELECT ${ERASE_COLUMNS} FROM records WHERE seq IN (${chunk.map(() => '?').join(', ')}) AND ${found.where}`;
       rows.push(...(db.prepare(sql).all(...chunk, ...found.params, select.named) as Found[]));
     }
-    const since = `SELECT seq, org_id, field_9 FROM records WHERE seq > ? AND ${found.where}`;
+    const since = `SELECT ${ERASE_COLUMNS} FROM records WHERE seq > ? AND ${found.where}`;
     rows.push(...(db.prepare(since).all(top, ...found.params, select.named) as Found[]));
     return rows;
   };
@@ -69,6 +76,7 @@ export function createEraser(db: Database.Database): (request: EraseRequest) => 
     const rows = select(request);
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
+    const rollups = new RollupDelta();
     for (const row of rows) {
       const meta = row.field_9 === null ? null : (JSON.parse(row.field_9) as unknown);
       if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) {
@@ -79,13 +87,17 @@ export function createEraser(db: Database.Database): (request: EraseRequest) => 
           if (deleteMeta.run(row.org_id, k, tag, value, row.seq).changes === 1) perValue.add(row.org_id, k, tag, value);
         }
       }
-      if (deleteRecord.run(row.seq).changes === 1) perOrg.set(row.org_id, (perOrg.get(row.org_id) ?? 0) + 1);
+      if (deleteRecord.run(row.seq).changes === 1) {
+        perOrg.set(row.org_id, (perOrg.get(row.org_id) ?? 0) + 1);
+        rollups.add(row, -1);
+      }
     }
     for (const [org, n] of perOrg) uncount.run(n, org);
     for (const [org, k, t, v, n] of perValue.entries()) {
       unbump.run(n, org, k, t, v);
       dropFew.run(org, k, t, v);
     }
+    writeRollups(rollups);
     const count = rows.length;
     const a = request.audit;
     if (a) audit.run(a.orgId, a.at, a.actor, a.action, JSON.stringify({ ...a.details, count }));

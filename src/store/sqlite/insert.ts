@@ -1,16 +1,26 @@
 import type Database from 'better-sqlite3';
 import { RECORD_COLUMNS } from '../columns.ts';
-import { IDEMPOTENCY_CONFLICT, IDEMPOTENCY_TTL_MS, orgOf, type EncodedRecord, type IdempotencyRow } from '../encoded-record.ts';
+import {
+  COLUMN_INDEX,
+  IDEMPOTENCY_CONFLICT,
+  IDEMPOTENCY_TTL_MS,
+  orgOf,
+  type EncodedRecord,
+  type IdempotencyRow,
+} from '../encoded-record.ts';
+import { RollupDelta, sourceOfValues } from '../rollup/tables.ts';
 import { metaTag, metaValue } from './dialect.ts';
 import { MetaCounts, metaCountWriter } from './meta-counts.ts';
+import { createRollupWriter } from './rollups.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
+const rollupSource = sourceOfValues(COLUMN_INDEX);
 
 type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
 
 /**
- * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value),
- * on the given connection, inside whatever transaction is open: the counts of each call are added up once. Calling
+ * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value) and
+ * the rollups (rollups.ts, added up over the call first), on the given connection, inside whatever transaction is open: the counts of each call are added up once. Calling
  * it several times in one transaction (a batch written in chunks) gives the same rows and counts as one call with
  * every record, as several transactions would: each call's counts are additive, and metaCountWriter reads the
  * record_meta rows earlier calls wrote. Returns how many records it inserted (a record whose id the org holds is not).
@@ -27,6 +37,7 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
     'INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n',
   );
   const addMetaCounts = metaCountWriter(db);
+  const writeRollups = createRollupWriter(db);
   const claimKey = db.prepare(
     `INSERT INTO idempotency_keys (org_id, key, fingerprint, status, response, created_at) VALUES (@org_id, @key, @fingerprint, @status, @response, @created_at)
      ON CONFLICT (org_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status, response = excluded.response, created_at = excluded.created_at
@@ -42,6 +53,7 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
   return (records) => {
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
+    const rollups = new RollupDelta();
     for (const r of records) {
       if (r.idempotency && !claim(r.idempotency)) continue; // committed before; its reply was lost
       const inserted = insertStmt.run(r.values);
@@ -49,6 +61,7 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
       const seq = inserted.lastInsertRowid;
       const org = orgOf(r);
       perOrg.set(org, (perOrg.get(org) ?? 0) + 1);
+      rollups.add(rollupSource(r.values), 1);
       for (const [k, v] of Object.entries(r.metadata ?? {})) {
         const tag = metaTag(v);
         if (!tag) continue;
@@ -63,6 +76,7 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
       inserted += n;
     }
     addMetaCounts(perValue); // after the record_meta rows: it counts them
+    writeRollups(rollups);
     return inserted;
   };
 }

@@ -254,6 +254,41 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
     `,
   },
   {
+    version: 14,
+    name: 'rollups',
+    sql: `
+      -- Measures pre-added per org, UTC day or hour, type, model and status, and per org, UTC day and customer (docs/analytics.md,
+      -- store/rollup/tables.ts), kept by the transaction that inserts or deletes the records (rollups.ts). Dimension
+      -- values are encoded ('v' and the text, 'n' for none). lat and ttft are percentile sketches: int32 pairs (bin,
+      -- count), little-endian, in bin order (store/rollup/sketch.ts); NULL when empty. Filled by "tally rollups rebuild"
+      -- for records stored before this migration.
+      CREATE TABLE rollups_hour (
+        org_id TEXT NOT NULL, t INTEGER NOT NULL, field_3 TEXT NOT NULL, field_4 TEXT NOT NULL, status TEXT NOT NULL,
+        n INTEGER NOT NULL, errors INTEGER NOT NULL, costed INTEGER NOT NULL, cost REAL NOT NULL,
+        tp_n INTEGER NOT NULL, tp INTEGER NOT NULL, tc_n INTEGER NOT NULL, tc INTEGER NOT NULL, tt_n INTEGER NOT NULL, tt INTEGER NOT NULL,
+        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL, lat BLOB, ttft BLOB,
+        PRIMARY KEY (org_id, t, field_3, field_4, status)
+      ) WITHOUT ROWID;
+      CREATE TABLE rollups_day (
+        org_id TEXT NOT NULL, t INTEGER NOT NULL, field_3 TEXT NOT NULL, field_4 TEXT NOT NULL, status TEXT NOT NULL,
+        n INTEGER NOT NULL, errors INTEGER NOT NULL, costed INTEGER NOT NULL, cost REAL NOT NULL,
+        tp_n INTEGER NOT NULL, tp INTEGER NOT NULL, tc_n INTEGER NOT NULL, tc INTEGER NOT NULL, tt_n INTEGER NOT NULL, tt INTEGER NOT NULL,
+        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL, lat BLOB, ttft BLOB,
+        PRIMARY KEY (org_id, t, field_3, field_4, status)
+      ) WITHOUT ROWID;
+      CREATE TABLE rollups_customer_day (
+        org_id TEXT NOT NULL, t INTEGER NOT NULL, field_10 TEXT NOT NULL,
+        n INTEGER NOT NULL, errors INTEGER NOT NULL, costed INTEGER NOT NULL, cost REAL NOT NULL,
+        tp_n INTEGER NOT NULL, tp INTEGER NOT NULL, tc_n INTEGER NOT NULL, tc INTEGER NOT NULL, tt_n INTEGER NOT NULL, tt INTEGER NOT NULL,
+        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL,
+        PRIMARY KEY (org_id, t, field_10)
+      ) WITHOUT ROWID;
+      -- Whether the rollups hold every record: not when records were stored before this migration, until a rebuild.
+      CREATE TABLE rollups_state (ready INTEGER NOT NULL);
+      INSERT INTO rollups_state (ready) SELECT NOT EXISTS (SELECT 1 FROM records);
+    `,
+  },
+  {
     version: 15,
     name: 'usage details and custom model prices',
     sql: `

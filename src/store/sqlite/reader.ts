@@ -2,7 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.ts';
 import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary } from '../sql/summary.ts';
-import type { AnalyticsData, AnalyticsQuery } from '../analytics-types.ts';
+import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
+import { bytesSketch } from '../rollup/sketch.ts';
+import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
 import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
 import type { SummaryData, SummaryQuery } from '../summary-types.ts';
 import type { ListQuery } from '../types.ts';
@@ -24,6 +26,7 @@ export type ReadJob =
   | { kind: 'list'; orgId: string; query: ListQuery; known: MemoEntry | null }
   | { kind: 'summary'; orgId: string; query: SummaryQuery }
   | { kind: 'analytics'; orgId: string; query: AnalyticsQuery }
+  | { kind: 'rollups'; orgId: string; read: RollupRead; query: AnalyticsQuery }
   /** The seqs of the records a SELECT of seq finds, and the snapshot's highest seq and records_changes (erase.ts). */
   | { kind: 'seqs'; orgId: string; sql: string; params: unknown[] };
 
@@ -48,6 +51,7 @@ export interface ReadReply {
   list?: Omit<ListAnswer, 'json'> & { page?: PageBytes };
   summary?: SummaryData;
   analytics?: AnalyticsData;
+  rollups?: AnalyticsRow[] | null;
   seqs?: SeqSnapshot;
   timeout?: true;
   error?: string;
@@ -107,6 +111,24 @@ async function analytics(orgId: string, q: AnalyticsQuery): Promise<AnalyticsDat
   }
 }
 
+/** A rollup read: one range of a rollup table's primary key, added up here into the answer (rollup/answer.ts). */
+const rollupsReady = db.prepare('SELECT ready FROM rollups_state').pluck();
+function rollups(orgId: string, read: RollupRead, q: AnalyticsQuery): AnalyticsRow[] | null {
+  db.exec('BEGIN');
+  try {
+    if (!rollupsReady.get()) return null;
+    const params: unknown[] = [];
+    const sql = rollupReadSql(sqliteDialect, params, orgId, read, q.bucketStarts !== null);
+    check();
+    const rows = prepare(sql)
+      .raw()
+      .iterate(...params) as Iterable<unknown[]>;
+    return answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null));
+  } finally {
+    if (db.inTransaction) db.exec('COMMIT');
+  }
+}
+
 const snapshotStmt = db.prepare('SELECT coalesce((SELECT max(seq) FROM records), 0) AS top, (SELECT n FROM records_changes) AS changes');
 
 /** The seqs a SELECT finds, with its snapshot's highest seq and records_changes, in one read transaction. */
@@ -151,6 +173,7 @@ async function answer(msg: ReadRequest): Promise<ReadReply> {
       return { id: msg.id, list: json === undefined ? answered : { ...answered, page: pageBytes(json, msg.spare) } };
     }
     if (job.kind === 'analytics') return { id: msg.id, analytics: await analytics(job.orgId, job.query) };
+    if (job.kind === 'rollups') return { id: msg.id, rollups: rollups(job.orgId, job.read, job.query) };
     if (job.kind === 'seqs') return { id: msg.id, seqs: seqs(job.orgId, job.sql, job.params) };
     return { id: msg.id, summary: await summary(job.orgId, job.query) };
   } catch (err) {

@@ -17,6 +17,7 @@ import type { IdempotencyRow } from '../encoded-record.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
 import { whereSql } from '../sql/where.ts';
 import { sqliteDialect } from './dialect.ts';
+import { ERASE_COLUMNS } from './erase.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 
@@ -62,6 +63,15 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const idempotencyStmt = db.prepare(
     'SELECT org_id, key, fingerprint, status, response, created_at FROM idempotency_keys WHERE org_id = ? AND key = ?',
   );
+  // Each org's first and last record by records_org_ts_cover (two seeks an org), and the orgs left with only rollups.
+  const rollupOrgsStmt = db.prepare(
+    `SELECT o.org_id, (SELECT min(ts) FROM records WHERE org_id = o.org_id) AS first, (SELECT max(ts) FROM records WHERE org_id = o.org_id) AS last
+     FROM (SELECT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_day UNION SELECT DISTINCT org_id FROM rollups_hour
+           UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`,
+  );
+  const timeRangeStmt = db.prepare(
+    'SELECT (SELECT min(ts) FROM records WHERE org_id = ? AND ts >= ?) AS first, (SELECT max(ts) FROM records WHERE org_id = ? AND ts >= ?) AS last',
+  );
   let open = true;
 
   return {
@@ -97,6 +107,25 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     },
     async analytics(orgId, query) {
       return (await readers.run({ kind: 'analytics', orgId, query })).analytics!;
+    },
+    async rollupAnalytics(orgId, read, query) {
+      return (await readers.run({ kind: 'rollups', orgId, read, query })).rollups ?? null;
+    },
+    async timeRange(orgId, since) {
+      const r = timeRangeStmt.get(orgId, since ?? -Number.MAX_SAFE_INTEGER, orgId, since ?? -Number.MAX_SAFE_INTEGER) as {
+        first: number | null;
+        last: number | null;
+      };
+      return r.first === null || r.last === null ? null : { first: r.first, last: r.last };
+    },
+    rollupsRebuilt: () => writer.rebuildRollups({ ready: true }).then(() => undefined),
+    rebuildRollups: (orgId, from, to) => writer.rebuildRollups({ orgId, from, to }),
+    async rollupOrgs() {
+      return (rollupOrgsStmt.all() as { org_id: string; first: number | null; last: number | null }[]).map((r) => ({
+        orgId: r.org_id,
+        firstTs: r.first,
+        lastTs: r.last,
+      }));
     },
     async ensureApiKey(orgId, keyHash) {
       return db
@@ -138,7 +167,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       // the writer), then deleted in the writer's one transaction with any match committed since (erase.ts).
       const { seqs: snapshot } = await readers.run({ kind: 'seqs', orgId, sql: `SELECT seq FROM records WHERE ${where}`, params });
       return writer.erase({
-        select: { sql: `SELECT seq, org_id, field_9 FROM records WHERE ${where}`, params, named: { org: orgId } },
+        select: { sql: `SELECT ${ERASE_COLUMNS} FROM records WHERE ${where}`, params, named: { org: orgId } },
         found: { snapshot: snapshot!, where: `(${where})`, params },
         audit: { orgId, ...audit },
       });
@@ -147,7 +176,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       // records_org_ts_cover leads with (org_id, ts): the oldest records of the org, a range of the index.
       return writer.erase({
         select: {
-          sql: 'SELECT seq, org_id, field_9 FROM records WHERE org_id = ? AND ts < ? ORDER BY ts LIMIT ?',
+          sql: `SELECT ${ERASE_COLUMNS} FROM records WHERE org_id = ? AND ts < ? ORDER BY ts LIMIT ?`,
           params: [orgId, before, limit],
           named: {},
         },

@@ -7,6 +7,7 @@ import type { JoinOutcome } from '../span-events.ts';
 import type { JoinRequest } from './span-events.ts';
 import type { EraseRequest } from './erase.ts';
 import type { OrgWrite } from './org-writes.ts';
+import type { RebuildRequest } from './rollups.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
@@ -30,6 +31,8 @@ export interface WriterClient {
   erase(request: EraseRequest): Promise<number>;
   /** Sets an org's retention or appends an audit entry (org-writes.ts). */
   writeOrg(write: OrgWrite): Promise<number>;
+  /** Rebuilds a range of an org's rollups in one transaction (rollups.ts); resolves with the records read. */
+  rebuildRollups(request: RebuildRequest): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -126,6 +129,7 @@ export function startWriter(file: string): WriterClient {
     joinSpanEvents: async (request) => (await chore({ joinSpanEvents: request })).result as JoinOutcome,
     erase: async (request) => (await chore({ erase: request })).changes ?? 0,
     writeOrg: async (write) => (await chore({ org: write })).changes ?? 0,
+    rebuildRollups: async (request) => (await chore({ rebuildRollups: request })).changes ?? 0,
     async close() {
       const w = worker;
       worker = null;

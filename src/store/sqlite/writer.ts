@@ -8,6 +8,7 @@ import { registerFunctions } from './functions.ts';
 import { createOrgWriter, type OrgWrite } from './org-writes.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
+import { createRollupRebuilder, type RebuildRequest } from './rollups.ts';
 import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
 
 /**
@@ -29,7 +30,8 @@ export interface WriteRequest {
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
  * aside; expired Idempotency-Key rows deleted (the reply says how many); an API key created, revoked or marked
  * used (key-writes.ts); GenAI events held and joined to their spans' records (the reply carries the outcome);
- * records deleted with what is kept beside them (erase.ts); or an org's retention or an audit entry (org-writes.ts).
+ * records deleted with what is kept beside them (erase.ts); an org's retention or an audit entry (org-writes.ts); or
+ * a range of an org's rollups rebuilt (rollups.ts).
  */
 export type ChoreRequest = { id: number } & (
   | { deadLetters: DeadLetterRow[] }
@@ -38,6 +40,7 @@ export type ChoreRequest = { id: number } & (
   | { joinSpanEvents: JoinRequest }
   | { erase: EraseRequest }
   | { org: OrgWrite }
+  | { rebuildRollups: RebuildRequest }
 );
 export interface WriteReply {
   id: number;
@@ -68,6 +71,7 @@ const writeKey = createKeyWriter(db);
 registerFunctions(db);
 const erase = createEraser(db);
 const writeOrg = createOrgWriter(db);
+const rebuildRollups = createRollupRebuilder(db);
 /** A failure as the reply carries it. */
 interface Failure {
   error: string;
@@ -147,6 +151,8 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     run(msg.id, () => writeKey(msg.key));
   } else if ('erase' in msg) {
     run(msg.id, () => erase(msg.erase));
+  } else if ('rebuildRollups' in msg) {
+    run(msg.id, () => rebuildRollups(msg.rebuildRollups));
   } else if ('org' in msg) {
     run(msg.id, () => writeOrg(msg.org));
   } else if (msg.part !== 'whole') {

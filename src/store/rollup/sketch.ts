@@ -1,0 +1,176 @@
+/**
+ * The percentile sketch of rollups (docs/analytics.md): DDSketch-style logarithmic bins. A value v > 0 falls in bin
+ * i = ceil(log_γ v), which holds (γ^(i-1), γ^i]; 0 has a bin of its own. A bin answers 2γ^i / (γ + 1), within
+ * α = (γ - 1) / (γ + 1) of every value it holds, so a percentile read as "the bin holding rank ceil(q·n)" is within α
+ * of percentile_disc. Bins are counts: two sketches merge by adding them, and a deleted value is taken out by
+ * subtracting its bin's count, which is what lets rollups take deletions.
+ *
+ * Stored as pairs (bin, count) in bin order: an Int32Array of [bin0, count0, bin1, count1, ...] (SQLite keeps its
+ * bytes, PostgreSQL a jsonb object {"bin": count}).
+ */
+
+/** The relative accuracy: half the 1% the contract allows, so that float rounding at a bin's edge stays inside it. */
+export const SKETCH_ALPHA = 0.005;
+export const GAMMA = (1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA);
+export const LN_GAMMA = Math.log(GAMMA);
+/** The bin of 0 (values are never negative: the registry's minimum is 0). */
+export const ZERO_BIN = -2147483648;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The bin of a value. */
+export function binOf(v: number): number {
+  return v <= 0 ? ZERO_BIN : Math.ceil(Math.log(v) / LN_GAMMA);
+}
+
+/** The value a bin answers. */
+export function binValue(bin: number): number {
+  return bin === ZERO_BIN ? 0 : (2 * GAMMA ** bin) / (GAMMA + 1);
+}
+
+/** Pairs (bin, count) in bin order, without zero counts. */
+export type SketchPairs = Int32Array;
+
+/** A sketch's pairs from a map of bin counts (zero counts left out). */
+export function pairsOf(bins: Map<number, number>): SketchPairs {
+  const keys = [...bins.keys()].filter((b) => bins.get(b) !== 0).sort((a, b) => a - b);
+  const out = new Int32Array(keys.length * 2);
+  keys.forEach((b, i) => {
+    out[2 * i] = b;
+    out[2 * i + 1] = bins.get(b)!;
+  });
+  return out;
+}
+
+/** a + b, bin by bin; bins whose counts cancel are dropped. */
+export function addPairs(a: SketchPairs, b: SketchPairs): SketchPairs {
+  const out = new Int32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  const put = (bin: number, count: number) => {
+    if (count === 0) return;
+    out[k++] = bin;
+    out[k++] = count;
+  };
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) {
+      put(a[i], a[i + 1]);
+      i += 2;
+    } else if (i >= a.length || b[j] < a[i]) {
+      put(b[j], b[j + 1]);
+      j += 2;
+    } else {
+      put(a[i], a[i + 1] + b[j + 1]);
+      i += 2;
+      j += 2;
+    }
+  }
+  return out.slice(0, k);
+}
+
+/** SQLite's bytes of a sketch (little-endian int32 pairs); null for an empty one. */
+export function sketchBytes(p: SketchPairs): Buffer | null {
+  if (p.length === 0) return null;
+  if (LITTLE_ENDIAN) return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  const b = Buffer.alloc(p.length * 4);
+  for (let i = 0; i < p.length; i++) b.writeInt32LE(p[i], i * 4);
+  return b;
+}
+
+/** The pairs of SQLite's bytes (null: empty): a view of them when they are aligned, as a read needs no copy. */
+export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {
+  if (!b || b.length === 0) return new Int32Array(0);
+  if (LITTLE_ENDIAN && b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = new Int32Array(b.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt32(i * 4, true);
+  return out;
+}
+
+/**
+ * The pairs of PostgreSQL's jsonb {"bin": count}, as its text (null: empty); in bin order, or (unsorted: true, for
+ * SketchSum.add, which needs no order) in the object's.
+ */
+export function jsonSketch(text: string | null | undefined, unsorted = false): SketchPairs {
+  if (!text) return new Int32Array(0);
+  const o = JSON.parse(text) as Record<string, number>;
+  const keys = Object.keys(o);
+  if (!unsorted) keys.sort((a, b) => Number(a) - Number(b));
+  const out = new Int32Array(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    out[2 * i] = Number(keys[i]);
+    out[2 * i + 1] = o[keys[i]];
+  }
+  return out;
+}
+
+/**
+ * Sketches merged for reading: counts in a dense array over the bins seen (grown as needed), 0 kept apart.
+ * Adding n rows' pairs costs their length, whatever the order.
+ */
+export class SketchSum {
+  private counts = new Float64Array(0);
+  private low = 0;
+  private zero = 0;
+  n = 0;
+
+  add(p: SketchPairs): void {
+    for (let i = 0; i < p.length; i += 2) {
+      const bin = p[i];
+      const c = p[i + 1];
+      this.n += c;
+      if (bin === ZERO_BIN) {
+        this.zero += c;
+        continue;
+      }
+      if (this.counts.length === 0) {
+        this.counts = new Float64Array(64);
+        this.low = bin - 32;
+      }
+      if (bin < this.low || bin >= this.low + this.counts.length) this.grow(bin);
+      this.counts[bin - this.low] += c;
+    }
+  }
+
+  private grow(bin: number): void {
+    const low = Math.min(this.low, bin);
+    const high = Math.max(this.low + this.counts.length, bin + 1);
+    const size = Math.max(high - low, this.counts.length) * 2;
+    const newLow = bin < this.low ? high - size : low;
+    const next = new Float64Array(size);
+    next.set(this.counts, this.low - newLow);
+    this.counts = next;
+    this.low = newLow;
+  }
+
+  merge(other: SketchSum): void {
+    this.zero += other.zero;
+    this.n += other.zero;
+    for (let i = 0; i < other.counts.length; i++) {
+      const c = other.counts[i];
+      if (c === 0) continue;
+      const bin = other.low + i;
+      this.n += c;
+      if (this.counts.length === 0) {
+        this.counts = new Float64Array(64);
+        this.low = bin - 32;
+      }
+      if (bin < this.low || bin >= this.low + this.counts.length) this.grow(bin);
+      this.counts[bin - this.low] += c;
+    }
+  }
+
+  /** percentile_disc(q): the value of the bin holding rank ceil(q·n); null without values. */
+  quantile(q: number): number | null {
+    if (this.n <= 0) return null;
+    const rank = Math.max(1, Math.ceil(q * this.n));
+    let seen = this.zero;
+    if (seen >= rank) return 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i];
+      if (seen >= rank) return binValue(this.low + i);
+    }
+    return binValue(this.low + this.counts.length - 1);
+  }
+}

@@ -1,0 +1,54 @@
+import type { AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
+import { RollupAnswer } from '../rollup/answer.ts';
+import type { SketchPairs } from '../rollup/sketch.ts';
+import { ROLLUP_TABLES, SUMS, type SumName } from '../rollup/tables.ts';
+import type { Dialect } from './dialect.ts';
+
+/**
+ * The statement that reads a RollupRead, written once for every store: each part a range of its table's primary key,
+ * together (UNION ALL); columns t, the group_by dimensions, the sums, then the sketches asked for. Without sketches
+ * the sums are added up in SQL per row start (when the answer has buckets) and group, so that only those rows reach
+ * JS; with sketches every row does, to be merged there.
+ */
+export function rollupReadSql(d: Dialect, params: unknown[], orgId: string, read: RollupRead, bucketed: boolean): string {
+  const parts = read.parts.map((part) => {
+    const table = ROLLUP_TABLES.find((t) => t.name === part.table)!;
+    const where = [`org_id = ${d.param(params, orgId)}`, `t >= ${d.param(params, part.from)}`, `t < ${d.param(params, part.to)}`];
+    for (const { dim, keys } of read.where) {
+      if (!table.dims.includes(dim)) throw new Error(`rollups: ${part.table} has no dimension ${dim}`);
+      where.push(keys.length === 0 ? '1 = 0' : `${dim} IN (${keys.map((k) => d.param(params, k)).join(', ')})`);
+    }
+    return `SELECT ${['t', ...read.groupBy, ...SUMS, ...read.sketches].join(', ')} FROM ${table.name} WHERE ${where.join(' AND ')}`;
+  });
+  const rows = parts.join(' UNION ALL ');
+  if (read.sketches.length > 0) return rows;
+  const by = [...(bucketed ? ['t'] : []), ...read.groupBy];
+  const select = [bucketed ? 't' : '0 AS t', ...read.groupBy, ...SUMS.map((s) => `sum(${s}) AS ${s}`)];
+  return `SELECT ${select.join(', ')} FROM (${rows}) r${by.length > 0 ? ` GROUP BY ${by.join(', ')}` : ''}`;
+}
+
+/** Adds rows of rollupReadSql (as arrays, in its column order) into the answer, sketches read by the store's decoder. */
+export function answerRollupRows(
+  read: RollupRead,
+  q: AnalyticsQuery,
+  rows: Iterable<unknown[]>,
+  sketch: (v: unknown) => SketchPairs,
+): AnalyticsRow[] {
+  const answer = new RollupAnswer(q);
+  const dims = read.groupBy.length;
+  const latAt = read.sketches.indexOf('lat');
+  const ttftAt = read.sketches.indexOf('ttft');
+  const base = 1 + dims + SUMS.length;
+  const sums = {} as Record<SumName, number>;
+  for (const row of rows) {
+    for (let i = 0; i < SUMS.length; i++) sums[SUMS[i]] = Number(row[1 + dims + i] ?? 0);
+    answer.add(
+      Number(row[0]),
+      row.slice(1, 1 + dims) as string[],
+      sums,
+      latAt < 0 ? null : sketch(row[base + latAt]),
+      ttftAt < 0 ? null : sketch(row[base + ttftAt]),
+    );
+  }
+  return answer.rows();
+}
