@@ -133,7 +133,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     registerAnalyticsRoutes(api, createAnalyticsService(deps.store));
     registerMetaRoutes(api);
     registerKeyRoutes(api, deps.store);
-    registerLifecycleRoutes(api, deps.store);
+    registerLifecycleRoutes(api, deps.store, metrics.exportPage);
   });
   await registerOtlpScope(http, authenticate, (v1) => {
     const held = {
