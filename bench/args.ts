@@ -15,11 +15,11 @@ export interface BenchOptions {
   databaseUrl: string | null;
 }
 
-export const ALL_SCENARIOS = ['ingest', 'batch', 'otlp', 'query', 'growth'] as const;
+export const ALL_SCENARIOS = ['ingest', 'batch', 'otlp', 'query', 'growth', 'export', 'retention'] as const;
 
-const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,growth] [--records=N] [--growth=10000,100000]
+const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,growth,export,retention] [--records=N] [--growth=10000,100000]
                  [--seconds=S] [--connections=C] [--query-requests=N]
-  default: everything, 1,000,000 records for queries, growth at 10k/100k/1M, 10 s loads, 50 connections
+  default: everything, 1,000,000 records for queries and export, growth at 10k/100k/1M, 10 s loads, 50 connections
   --quick: 100,000 records, growth at 10k/100k, 3 s loads
   env: BENCH_QUICK=1, BENCH_SCENARIOS=..., TALLY_DATABASE_URL=postgres://... runs on PostgreSQL: one fresh schema per
        measurement in that database (dropped after), the seeded query table kept as schema bench_seed_*,
