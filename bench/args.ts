@@ -17,11 +17,11 @@ export interface BenchOptions {
   databaseUrl: string | null;
 }
 
-export const ALL_SCENARIOS = ['ingest', 'batch', 'otlp', 'query', 'growth', 'analytics'] as const;
+export const ALL_SCENARIOS = ['ingest', 'batch', 'otlp', 'query', 'growth', 'analytics', 'export', 'retention'] as const;
 
-const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,growth,analytics] [--records=N] [--growth=10000,100000]
-                 [--seconds=S] [--connections=C] [--query-requests=N] [--analytics-records=N]
-  default: everything, 1,000,000 records for queries, growth at 10k/100k/1M, 10 s loads, 50 connections
+const HELP = `npm run bench -- [--quick] [--scenarios=ingest,batch,otlp,query,growth,analytics,export,retention] [--records=N]
+                 [--growth=10000,100000] [--seconds=S] [--connections=C] [--query-requests=N] [--analytics-records=N]
+  default: everything, 1,000,000 records for queries and export, growth at 10k/100k/1M, 10 s loads, 50 connections
   --quick: 100,000 records, growth at 10k/100k, 3 s loads
   analytics: 1,000,000 small records over 30 days (--analytics-records=10000000 for 10M)
   env: BENCH_QUICK=1, BENCH_SCENARIOS=..., TALLY_DATABASE_URL=postgres://... runs on PostgreSQL: one fresh schema per

@@ -12,6 +12,8 @@ export interface LoadSpec {
   seconds: number;
   /** A request count that ends the run before the time is up. */
   amount?: number;
+  /** Ends the run before the time is up when it settles. */
+  until?: Promise<unknown>;
 }
 
 export interface LoadResult {
@@ -30,7 +32,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const headers: Record<string, string> = { 'content-type': spec.contentType ?? 'application/json' };
   if (spec.key) headers.authorization = `Bearer ${spec.key}`;
   const started = Date.now();
-  const result = await autocannon({
+  const instance = autocannon({
     url: spec.url,
     method: spec.method ?? 'GET',
     body: spec.body,
@@ -41,6 +43,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     timeout: 30,
     ...(spec.nextBody ? { requests: [{ setupRequest: (req: object) => ({ ...req, body: spec.nextBody?.() }) }] } : {}),
   });
+  // Without a callback autocannon answers its instance, which is also a promise of the result.
+  void spec.until?.then(() => (instance as unknown as autocannon.Instance).stop());
+  const result = await instance;
   const elapsed = (Date.now() - started) / 1000;
   const ok = result['2xx'];
   return {

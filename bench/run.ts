@@ -4,10 +4,12 @@ import { machineInfo } from './machine.ts';
 import { markdownTable, writeResults, type ResultRow } from './report.ts';
 import { analyticsScenario } from './scenarios/analytics.ts';
 import { batchScenario } from './scenarios/batch.ts';
+import { exportScenario } from './scenarios/export.ts';
 import { growthScenario } from './scenarios/growth.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
 import { otlpScenario } from './scenarios/otlp.ts';
 import { queryScenario } from './scenarios/query.ts';
+import { retentionScenario } from './scenarios/retention.ts';
 import { benchTarget } from './target.ts';
 
 /** `npm run bench`: runs the chosen scenarios against the real server over loopback, prints and saves the table. */
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
     if (opts.scenarios.has('query')) rows.push(...(await queryScenario(ctx, target)));
     if (opts.scenarios.has('growth')) rows.push(...(await growthScenario(ctx, target)));
     if (opts.scenarios.has('analytics')) rows.push(...(await analyticsScenario(ctx)));
+    if (opts.scenarios.has('export')) rows.push(...(await exportScenario(ctx, target)));
+    if (opts.scenarios.has('retention')) rows.push(...(await retentionScenario(ctx, target)));
   } finally {
     ctx.cleanup();
     await target.cleanup();

@@ -137,7 +137,7 @@ export async function createApp(config: Readonly<Config>, deps: AppDeps): Promis
     registerAnalyticsRoutes(api, createAnalyticsService(deps.store));
     registerMetaRoutes(api);
     registerKeyRoutes(api, deps.store);
-    registerLifecycleRoutes(api, deps.store);
+    registerLifecycleRoutes(api, deps.store, metrics.exportPage);
     registerPriceRoutes(api, deps.store, prices);
   });
   await registerOtlpScope(http, authenticate, (v1) => {

@@ -161,45 +161,124 @@ for (const kind of STORE_KINDS) {
         assert.match(res.body.error.message, message, url);
       }
     });
+  });
 
-    test('a client that disconnects mid-export stops the read (a real socket)', async () => {
-      const t2 = await startTestApp(kind);
-      try {
-        const big = 'x'.repeat(8000);
-        // ~24 MB of JSONL, more than socket buffers take; in batches of 100, under the body limit.
-        for (let from = 0; from < 3000; from += 100) {
-          const records = Array.from({ length: 100 }, (_, k) => ({ field_1: `${from + k} ${big}` }));
-          assert.equal((await t2.request('POST', '/api/records/batch/', { records })).status, 201);
-        }
-        const port = await listen(t2);
-        await new Promise<void>((resolve, reject) => {
-          const req = http.get(
-            { port, host: '127.0.0.1', path: '/api/records/export/?format=jsonl', headers: { authorization: `Bearer ${TEST_KEY}` } },
-            (res) => {
-              assert.equal(res.statusCode, 200);
-              res.once('data', () => {
-                req.destroy(); // gone after the first bytes
-                resolve();
-              });
-            },
-          );
-          req.on('error', () => {});
-          setTimeout(() => reject(new Error('no bytes within 30 s')), 30_000).unref();
-        });
-        const ended = async () => {
-          for (let i = 0; i < 200; i++) {
-            const line = t2.logs.find((l) => l.includes('"complete"'));
-            if (line) return JSON.parse(line);
-            await new Promise((r) => setTimeout(r, 50));
-          }
-          throw new Error('the export never logged its end');
-        };
-        const entry = await ended();
-        assert.equal(entry.complete, false, JSON.stringify(entry));
-        assert.ok(entry.records < 3000, `read ${entry.records} of 3000 records after the client left`);
-      } finally {
-        await t2.close();
+  describe(`export over a real socket [${kind}]`, () => {
+    // 6,000 records of ~8 KB: ~49 MB of JSONL in 120 pages of 50, more than the loopback's socket buffers hold.
+    const RECORDS = 6000;
+    const PAGES = RECORDS / 50;
+    let t: TestApp;
+    let port: number;
+    before(async () => {
+      t = await startTestApp(kind);
+      const big = 'x'.repeat(8000);
+      for (let from = 0; from < RECORDS; from += 100) {
+        const records = Array.from({ length: 100 }, (_, k) => ({ field_1: `${from + k} ${big}` }));
+        assert.equal((await t.request('POST', '/api/records/batch/', { records })).status, 201);
       }
+      port = await listen(t);
+    });
+    after(() => t.close());
+
+    /** Pages read from the store by this app's exports so far (tally_export_pages_total). */
+    const pagesRead = async () => {
+      const res = await t.app.http.inject({ method: 'GET', url: '/metrics' });
+      return Number(/^tally_export_pages_total (\d+)$/m.exec(res.body)?.[1]);
+    };
+    /** Polls pagesRead until it has not moved for 2 s (at most 60 s): the export waits for the client. */
+    const settled = async () => {
+      let last = await pagesRead();
+      for (let polls = 0, still = 0; polls < 600; polls++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await pagesRead();
+        still = now === last ? still + 1 : 0;
+        last = now;
+        if (still >= 20) return now;
+      }
+      throw new Error(`the export never stopped reading while the client did not (at ${last} pages)`);
+    };
+    /** The export's end as logged (complete, records, pages), at most 10 s after `from` log lines. */
+    const logged = async (from: number) => {
+      for (let i = 0; i < 200; i++) {
+        const line = t.logs.slice(from).find((l) => l.includes('"complete"'));
+        if (line) return JSON.parse(line);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the export never logged its end');
+    };
+    /** An export whose client takes its first bytes, then stops reading (the response paused). */
+    const pausedExport = () =>
+      new Promise<{ req: http.ClientRequest; res: http.IncomingMessage; first: Buffer }>((resolve, reject) => {
+        const req = http.get(
+          { port, host: '127.0.0.1', path: '/api/records/export/?format=jsonl', headers: { authorization: `Bearer ${TEST_KEY}` } },
+          (res) => {
+            assert.equal(res.statusCode, 200);
+            res.once('data', (first: Buffer) => {
+              res.pause();
+              resolve({ req, res, first });
+            });
+          },
+        );
+        req.on('error', () => {});
+        setTimeout(() => reject(new Error('no bytes within 30 s')), 30_000).unref();
+      });
+
+    test('a slow client: the server stops reading pages while the client does not read, and goes on when it does', async (ctx) => {
+      const before = await pagesRead();
+      const { res, first } = await pausedExport();
+      const whilePaused = (await settled()) - before;
+      ctx.diagnostic(`${whilePaused} of ${PAGES} pages read while the client read nothing`);
+      // What the paused client's socket and the kernel's buffers hold, plus the page waiting in the stream: far from all.
+      assert.ok(whilePaused >= 1 && whilePaused <= PAGES / 2, `read ${whilePaused} of ${PAGES} pages while the client read nothing`);
+      const newlines = (chunk: Buffer) => {
+        let n = 0;
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+        return n;
+      };
+      let lines = newlines(first);
+      const ended = new Promise<void>((resolve, reject) => {
+        res.on('data', (chunk: Buffer) => (lines += newlines(chunk)));
+        res.on('end', resolve);
+        res.on('error', reject);
+        setTimeout(() => reject(new Error('the export did not end within 120 s')), 120_000).unref();
+      });
+      res.resume();
+      await ended;
+      assert.equal(lines, RECORDS, 'every record, once the client reads again');
+      assert.equal((await pagesRead()) - before, PAGES);
+    });
+
+    test('a client that disconnects while the export waits for it stops the read there', async () => {
+      const from = t.logs.length;
+      const before = await pagesRead();
+      const { req } = await pausedExport();
+      const whilePaused = (await settled()) - before;
+      req.destroy();
+      const entry = await logged(from);
+      assert.equal(entry.complete, false, JSON.stringify(entry));
+      assert.ok(entry.pages <= whilePaused + 1, `${entry.pages} pages read, ${whilePaused} before the client left`);
+      assert.equal((await settled()) - before, entry.pages, 'no page read after the export stopped');
+    });
+
+    test('a client that disconnects mid-export stops the read', async () => {
+      const from = t.logs.length;
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(
+          { port, host: '127.0.0.1', path: '/api/records/export/?format=jsonl', headers: { authorization: `Bearer ${TEST_KEY}` } },
+          (res) => {
+            assert.equal(res.statusCode, 200);
+            res.once('data', () => {
+              req.destroy(); // gone after the first bytes
+              resolve();
+            });
+          },
+        );
+        req.on('error', () => {});
+        setTimeout(() => reject(new Error('no bytes within 30 s')), 30_000).unref();
+      });
+      const entry = await logged(from);
+      assert.equal(entry.complete, false, JSON.stringify(entry));
+      assert.ok(entry.records < RECORDS, `read ${entry.records} of ${RECORDS} records after the client left`);
     });
   });
 }

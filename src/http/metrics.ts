@@ -20,6 +20,8 @@ export interface Metrics {
   otlpLogRecords(outcome: 'accepted' | 'rejected' | 'ignored', records: number): void;
   /** Held GenAI events: joined into their record, late (its side was filled already), dropped past the bounds, expired. */
   otlpHeldEvents(outcome: 'joined' | 'late' | 'dropped' | 'expired', events: number): void;
+  /** An export read one page of records from the store. */
+  exportPage(records: number): void;
 }
 
 /** Prometheus metrics of one app, in a registry of its own (several apps may share a process in tests). */
@@ -79,6 +81,12 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const exportPages = new Counter({
+    name: 'tally_export_pages_total',
+    help: 'Pages of records read from the store by exports (each read only once the client has taken the one before)',
+    registers: [registry],
+  });
+  const exportRecords = new Counter({ name: 'tally_export_records_total', help: 'Records read by exports', registers: [registry] });
   new Gauge({
     name: 'tally_write_queue_depth',
     help: 'Records accepted and not yet committed',
@@ -116,6 +124,10 @@ export function createMetrics(source: { queueDepth: () => number; queueBytes: ()
     },
     otlpHeldEvents(outcome, events) {
       otlpHeldEvents.inc({ outcome }, events);
+    },
+    exportPage(records) {
+      exportPages.inc();
+      exportRecords.inc(records);
     },
   };
 }

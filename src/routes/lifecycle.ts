@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { callerKey, callerOrg } from '../http/api-scope.ts';
 import { eraseRecords } from '../records/erase.ts';
-import { csvHeader, exportPages, exportText, type ExportProgress } from '../records/export.ts';
+import { csvHeader, exportPages, type ExportProgress } from '../records/export.ts';
 import type { Store } from '../store/types.ts';
 import { parseExportRequest } from './export-request.ts';
 
 const CONTENT_TYPE = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' } as const;
 
 /** Export and erasure of records (docs/lifecycle.md), in the authenticated /api scope. */
-export function registerLifecycleRoutes(api: FastifyInstance, store: Store): void {
+export function registerLifecycleRoutes(api: FastifyInstance, store: Store, onExportPage: (records: number) => void = () => {}): void {
   api.post('/records/erase', { config: { scope: 'admin' } }, async (request) => {
     const caller = callerKey(request);
     return { count: await eraseRecords(store, caller.orgId, request.body, caller.keyId) };
@@ -25,15 +25,15 @@ export function registerLifecycleRoutes(api: FastifyInstance, store: Store): voi
     const q = parseExportRequest(request);
     const orgId = callerOrg(request);
     const progress: ExportProgress = { records: 0, pages: 0 };
-    const pages = exportPages(store, orgId, q, progress);
+    const pages = exportPages(store, orgId, q, progress, onExportPage);
     const first = await pages.next();
-    async function* text(): AsyncGenerator<string> {
+    async function* text(): AsyncGenerator<Buffer | string> {
       let complete = false;
       try {
         if (q.format === 'csv') yield csvHeader();
         if (!first.done) {
-          yield exportText(q.format, first.value);
-          for await (const page of pages) yield exportText(q.format, page);
+          yield first.value;
+          yield* pages;
         }
         complete = true;
       } finally {

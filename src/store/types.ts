@@ -5,6 +5,7 @@ import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { HeldEvent, HeldEventBounds, JoinOutcome, SpanRef } from './span-events.ts';
 import type { SummaryData, SummaryQuery } from './summary-types.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from './analytics-types.ts';
+import type { ExportFormat } from '../model/export-text.ts';
 
 export interface ListQuery {
   conditions: Condition[];
@@ -19,6 +20,13 @@ export interface ListQuery {
    * threads make it where they read the page, so that the event loop has nothing left to do but send it.
    */
   wire?: boolean;
+  /**
+   * An export's format: lets the store answer the page as export text (ListResult.page, one line per record, see
+   * model/export-text.ts) instead of records, with ListResult.exported saying how many and the last one's id. SQLite's reader
+   * threads make it where they read the page, on a connection of their own with a small page cache (an export reads
+   * every record once: it must not fill the cache the lists keep warm).
+   */
+  text?: ExportFormat;
 }
 
 export interface ListResult {
@@ -26,8 +34,10 @@ export interface ListResult {
   count: number | null;
   /** The page's records; empty when `page` holds them. */
   records: RecordData[];
-  /** With query.wire, if the store took it: the page as its wire JSON. */
+  /** With query.wire or query.text, if the store took it: the page as its wire JSON, or as export text. */
   page?: WirePage;
+  /** With query.text, when `page` holds a non-empty page: its records and the id of its last (the next page's keyset). */
+  exported?: { records: number; lastId: string };
   /** Whether records follow this page. */
   more: boolean;
   /** The plan step that found the page (store/sql/plan.ts), for tests. */
@@ -43,7 +53,7 @@ export interface DeadLetter {
 /**
  * A list page as the bytes a reply sends: `bytes[start, end)` is the UTF-8 of JSON.stringify(records.map(toApiRecord))
  * followed by the `}` that closes the reply, and `start` bytes before it are free for the reply's head, so that the
- * whole reply is one buffer without a copy.
+ * whole reply is one buffer without a copy. For an export's page (ListQuery.text) it is the page's export text alone.
  */
 export interface WirePage {
   bytes: Uint8Array;

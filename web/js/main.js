@@ -5,8 +5,10 @@ import { costSortViews } from './cost-sort.js';
 import { createDashboard } from './dashboard.js';
 import { createDetailPanel } from './detail-panel.js';
 import { announce, byId, fill } from './dom.js';
+import { mountExportButton } from './export-button.js';
 import { createFilterBuilder, FilterInputError } from './filter-builder.js';
 import { describeFilters } from './filter-words.js';
+import { mountKeysPage } from './keys-page.js';
 import { formatDuration, formatInt } from './format.js';
 import { fieldLabel, useCatalogue } from './labels.js';
 import { createLiveTail } from './live-tail.js';
@@ -32,6 +34,14 @@ function showSignIn(message = '') {
   byId('api-key').focus();
 }
 
+/** Why a key could not open the explorer: unknown or revoked (401), or a key that may only send records (403). */
+function signInProblem(error, refused, failed) {
+  if (error instanceof ApiError && error.status === 401) return refused;
+  if (error instanceof ApiError && error.status === 403)
+    return 'This key can only send records (ingest scope). Sign in with a read or admin key to explore them.';
+  return `${failed}: ${error.message}`;
+}
+
 async function boot() {
   const form = byId('signin-form');
   form.addEventListener('submit', async (event) => {
@@ -45,7 +55,7 @@ async function boot() {
       input.value = '';
       startExplorer(catalogue);
     } catch (error) {
-      showSignIn(error instanceof ApiError && error.status === 401 ? 'That key was not accepted.' : `Could not sign in: ${error.message}`);
+      showSignIn(signInProblem(error, 'That key was not accepted.', 'Could not sign in'));
     }
   });
   const key = session.key();
@@ -53,12 +63,8 @@ async function boot() {
   try {
     startExplorer(await api.meta(key));
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) session.signOut();
-    showSignIn(
-      error instanceof ApiError && error.status === 401
-        ? 'Your key is no longer accepted; sign in again.'
-        : `Could not load: ${error.message}`,
-    );
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) session.signOut();
+    showSignIn(signInProblem(error, 'Your key is no longer accepted; sign in again.', 'Could not load'));
   }
 }
 
@@ -354,6 +360,9 @@ function startExplorer(catalogue) {
     if (!view.record && !view.thread) detail.close();
     void refresh();
   });
+
+  mountExportButton({ into: /** @type {HTMLElement} */ (document.querySelector('.records-head')), currentView: readView, onError: fail });
+  void mountKeysPage({ header: byId('session-actions'), main: byId('main'), explorer: byId('explorer') }).catch(fail);
 
   showView(readView());
   void refresh();

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { exportLine } from '../../model/export-text.ts';
 import { toApiRecord } from '../../model/to-api.ts';
 import { rowToRecord } from '../row-to-record.ts';
 import { type PlanStep, runPlan } from '../sql/plan.ts';
@@ -13,6 +14,8 @@ export interface ListAnswer {
   remember: MemoEntry | null;
   /** With query.wire: the page's wire JSON (result.records is then empty). */
   json?: string;
+  /** With query.text: the page's export lines (result.records is then empty, result.exported set). */
+  lines?: string[];
 }
 
 /**
@@ -72,6 +75,11 @@ export function createListReader(
     const records = rows.slice(0, q.limit).map(rowToRecord);
     // The page's wire JSON is made here, off the event loop (reader.ts encodes it into the buffer it sends), which
     // would otherwise clone, serialise and encode the records itself (docs/performance.md).
+    if (q.text) {
+      const format = q.text;
+      const exported = records.length > 0 ? { records: records.length, lastId: records[records.length - 1].id as string } : undefined;
+      return { result: { count, records: [], more, step, exported }, remember, lines: records.map((r) => exportLine(format, r)) };
+    }
     if (q.wire) return { result: { count, records: [], more, step }, remember, json: JSON.stringify(records.map(toApiRecord)) };
     return { result: { count, records, more, step }, remember };
   });

@@ -26,17 +26,23 @@ export function openSqlite(file: string): Database.Database {
 
 /**
  * A reader thread's connection (reader.ts) to a file openSqlite has already created, migrated and analysed: the
- * filters' functions, checking `deadline`; a page cache of up to 64 MB for the list and summary scans; and
- * query_only, since nothing here writes.
+ * filters' functions, checking `deadline`; a page cache of up to 64 MB for the list and summary scans (an export's
+ * connection: EXPORT_CACHE_KIB); and query_only, since nothing here writes.
  */
-export function openSqliteReader(file: string, deadline: ReadDeadline): Database.Database {
+export function openSqliteReader(file: string, deadline: ReadDeadline, cacheKiB = 65536): Database.Database {
   const db = openDurable(file);
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = -${cacheKiB}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('query_only = 1');
   registerFunctions(db, deadline);
   return db;
 }
+
+/**
+ * The page cache of a reader thread's export connection: an export reads each of its records once, in id order, so a
+ * cache does nothing for it but hold memory (a 64 MB cache filled by a first export was most of its RSS growth).
+ */
+export const EXPORT_CACHE_KIB = 2048;
 
 /** The connection settings every connection shares: WAL, a commit on disk before it returns, a busy wait. */
 function openDurable(file: string): Database.Database {

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.ts';
 import { runAnalytics } from '../sql/analytics.ts';
@@ -12,7 +13,7 @@ import type { MemoEntry } from './count-memo.ts';
 import { sqliteDialect } from './dialect.ts';
 import { BudgetSpent, checkDeadline, type ReadDeadline } from './functions.ts';
 import { createListReader, type ListAnswer } from './list-read.ts';
-import { openSqliteReader } from './open.ts';
+import { EXPORT_CACHE_KIB, openSqliteReader } from './open.ts';
 import { statementCache } from './statement-cache.ts';
 import type { SeqSnapshot } from './erase.ts';
 
@@ -48,7 +49,7 @@ export interface PageBytes {
 
 export interface ReadReply {
   id: number;
-  list?: Omit<ListAnswer, 'json'> & { page?: PageBytes };
+  list?: Omit<ListAnswer, 'json' | 'lines'> & { page?: PageBytes };
   summary?: SummaryData;
   analytics?: AnalyticsData;
   rollups?: AnalyticsRow[] | null;
@@ -68,6 +69,16 @@ const deadline: ReadDeadline = { at: Infinity };
 const db = openSqliteReader((workerData as { file: string }).file, deadline);
 const check = () => checkDeadline(deadline);
 const list = createListReader(db, check);
+/** Exports read on a connection of their own, opened at the first, with a small page cache (EXPORT_CACHE_KIB). */
+let exportDb: Database.Database | null = null;
+let exportList: ReturnType<typeof createListReader> | null = null;
+const exportReader = () => {
+  if (exportList === null) {
+    exportDb = openSqliteReader((workerData as { file: string }).file, deadline, EXPORT_CACHE_KIB);
+    exportList = createListReader(exportDb, check);
+  }
+  return exportList;
+};
 const prepare = statementCache(db);
 const buckets: BucketState = { starts: [] };
 registerAnalyticsFunctions(db, deadline, buckets);
@@ -164,10 +175,28 @@ function pageBytes(json: string, spare: ArrayBuffer | undefined): PageBytes {
   return { buffer, start: PAGE_HEADROOM, end: end + 1 };
 }
 
+/**
+ * An export page's lines as UTF-8 in a buffer of its own, written a line at a time (no page-sized string). Not
+ * recycled: the socket may still hold it when the next page is read.
+ */
+function textBytes(lines: string[]): PageBytes {
+  let size = 0;
+  for (const line of lines) size += Buffer.byteLength(line);
+  const buffer = new ArrayBuffer(size);
+  const view = Buffer.from(buffer);
+  let end = 0;
+  for (const line of lines) end += view.write(line, end, 'utf8');
+  return { buffer, start: 0, end };
+}
+
 async function answer(msg: ReadRequest): Promise<ReadReply> {
   deadline.at = msg.deadline;
   try {
     const { job } = msg;
+    if (job.kind === 'list' && job.query.text) {
+      const { lines, ...answered } = exportReader()(job.orgId, job.query, null);
+      return { id: msg.id, list: { ...answered, page: textBytes(lines ?? []) } };
+    }
     if (job.kind === 'list') {
       const { json, ...answered } = list(job.orgId, job.query, job.known);
       return { id: msg.id, list: json === undefined ? answered : { ...answered, page: pageBytes(json, msg.spare) } };
@@ -188,6 +217,7 @@ async function answer(msg: ReadRequest): Promise<ReadReply> {
 parentPort!.on('message', (msg: ReadRequest | 'close') => {
   if (msg === 'close') {
     db.close();
+    exportDb?.close();
     process.exit(0);
   }
   void answer(msg).then((reply) => {

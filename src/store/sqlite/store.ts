@@ -97,7 +97,8 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
       if (!bytes) return list!.result;
       let released = false;
       const release = () => {
-        if (!released) readers.recycle(bytes.buffer);
+        // An export's page is not taken back: the socket may hold it after the next page is read (reader.ts).
+        if (!released && !query.text) readers.recycle(bytes.buffer);
         released = true;
       };
       return { ...list!.result, page: { bytes: new Uint8Array(bytes.buffer), start: bytes.start, end: bytes.end, release } };
