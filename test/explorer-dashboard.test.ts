@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { browserSkipReason, launchBrowser } from './helpers/browser.ts';
+import { ARTIFACTS, browserSkipReason, type launchBrowser, openSignedIn } from './helpers/browser.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
@@ -13,7 +13,6 @@ import { STORE_KINDS } from './helpers/stores.ts';
  * customer opens the records table on that filter and range, in light and dark.
  */
 
-const ARTIFACTS = path.resolve('test-artifacts');
 const skip = browserSkipReason();
 
 const DAY0 = Date.UTC(2026, 10, 1); // 2026-11-01, a Sunday
@@ -109,18 +108,7 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
       const batch = await t.request('POST', '/api/records/batch/', { records: seed() });
       assert.equal(batch.status, 201, JSON.stringify(batch.body));
-      const base = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      browser = await launchBrowser(base);
-      page = browser.context.pages()[0] ?? (await browser.context.newPage());
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      await page.goto('/');
-      await page.getByLabel('API key').fill(t.key);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator('#rows tr[data-id]').first().waitFor();
+      ({ browser, page } = await openSignedIn(t, problems));
     });
     after(async () => {
       await browser?.close();

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { RECORD_TYPES } from '../src/fields/registry.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { browserSkipReason, launchBrowser } from './helpers/browser.ts';
+import { ARTIFACTS, browserSkipReason, eventually, type launchBrowser, openSignedIn } from './helpers/browser.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 import { EMBED_TEXT, META, THREAD, TRACE, TURNS, UNPRICED_COUNT, UNPRICED_MODEL, wordsSeed } from './helpers/words-seed.ts';
 
@@ -15,21 +14,7 @@ import { EMBED_TEXT, META, THREAD, TRACE, TURNS, UNPRICED_COUNT, UNPRICED_MODEL,
  * column, metadata side by side, the phone layout, and the cost sort that sets unpriced calls aside.
  */
 
-const ARTIFACTS = path.resolve('test-artifacts');
 const skip = browserSkipReason();
-
-/** Polls an assertion until it holds (auto-waiting for what a locator cannot express). */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 const TYPE_WORDS: Record<string, string> = {
   type_a: 'chat',
@@ -46,7 +31,6 @@ for (const kind of STORE_KINDS) {
   describe(`explorer in people's words (${kind})`, { skip }, () => {
     let t: TestApp;
     let browser: Awaited<ReturnType<typeof launchBrowser>>;
-    let context: BrowserContext;
     let page: Page;
     const seeded: any[] = [];
     const problems: string[] = [];
@@ -76,20 +60,7 @@ for (const kind of STORE_KINDS) {
         assert.equal(res.status, 201, JSON.stringify(res.body));
         seeded.push(res.body);
       }
-      const base = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      browser = await launchBrowser(base);
-      context = browser.context;
-      page = context.pages()[0] ?? (await context.newPage());
-      await page.setViewportSize({ width: 1440, height: 900 });
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      await page.goto('/');
-      await page.getByLabel('API key').fill(t.key);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator('#rows tr[data-id]').first().waitFor();
+      ({ browser, page } = await openSignedIn(t, problems, { viewport: { width: 1440, height: 900 } }));
     });
     after(async () => {
       await browser?.close();

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { browserSkipReason, launchBrowser } from './helpers/browser.ts';
+import { ARTIFACTS, browserSkipReason, type launchBrowser, openSignedIn } from './helpers/browser.ts';
 import { request, START, sendTraces, span } from './helpers/otlp.ts';
 
 /** The detail panel's trace waterfall in a real headless chromium, for a trace sent through POST /v1/traces. */
 
-const ARTIFACTS = path.resolve('test-artifacts');
 const skip = browserSkipReason();
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -89,18 +87,7 @@ describe('trace waterfall in the detail panel', { skip }, () => {
     assert.equal(plain.body.field_13, null);
     plainId = plain.body.id;
 
-    const base = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await launchBrowser(base);
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    await page.goto('/');
-    await page.getByLabel('API key').fill(t.key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#rows tr[data-id]').first().waitFor();
+    ({ browser, page } = await openSignedIn(t, problems));
   });
   after(async () => {
     await browser?.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import type { BrowserContext } from 'playwright-core';
-import { tempDir } from './app.ts';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { tempDir, type TestApp } from './app.ts';
 
 /** Debian's chromium; the tests never download a browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -58,4 +59,45 @@ export async function launchBrowser(baseURL: string): Promise<{ context: Browser
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Where the browser tests put their screenshots (docs/ keeps the ones worth showing). */
+export const ARTIFACTS = path.resolve('test-artifacts');
+
+/** Polls an assertion until it holds (auto-waiting for what a locator cannot express), at most timeoutMs. */
+export async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
+ * The app served on a real socket and its explorer open in chromium, signed in with the app's key, its first row
+ * shown. The page's errors and console errors are pushed to `problems` (a test asserts it is empty at the end).
+ */
+export async function openSignedIn(
+  t: TestApp,
+  problems: string[],
+  opts: { viewport?: { width: number; height: number } } = {},
+): Promise<{ browser: Awaited<ReturnType<typeof launchBrowser>>; page: Page; base: string }> {
+  const base = await t.app.http.listen({ host: '127.0.0.1', port: 0 });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await launchBrowser(base);
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  if (opts.viewport) await page.setViewportSize(opts.viewport);
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  await page.goto('/');
+  await page.getByLabel('API key').fill(t.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#rows tr[data-id]').first().waitFor();
+  return { browser, page, base };
 }
