@@ -94,59 +94,6 @@ export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {
  */
 export function jsonSketch(text: string | null | undefined, unsorted = false): SketchPairs {
   if (!text) return new Int32Array(0);
-  if (unsorted) return scanJsonPairs(text) ?? objectPairs(text, true);
-  return objectPairs(text, false);
-}
-
-/**
- * jsonb's text of {"bin": count} read by one pass over its characters, in the object's order: ~4 times faster than
- * JSON.parse, which builds an object of a few hundred keys per row (PostgreSQL's rollup reads parse ~1,200 of them).
- * Null when the text is not exactly that shape (integer keys and values, jsonb's spacing or none): the caller
- * parses it then.
- */
-function scanJsonPairs(text: string): SketchPairs | null {
-  const out: number[] = [];
-  let i = 0;
-  const n = text.length;
-  const skip = () => {
-    while (i < n && text.charCodeAt(i) === 32) i++;
-  };
-  const int = (): number | null => {
-    let sign = 1;
-    if (text.charCodeAt(i) === 45) {
-      sign = -1;
-      i++;
-    }
-    const start = i;
-    let v = 0;
-    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) v = v * 10 + (c - 48);
-    return i === start || i - start > 10 ? null : sign * v;
-  };
-  skip();
-  if (text.charCodeAt(i++) !== 123) return null; // {
-  skip();
-  if (text.charCodeAt(i) === 125) return new Int32Array(0); // }
-  for (;;) {
-    if (text.charCodeAt(i++) !== 34) return null; // "
-    const bin = int();
-    if (bin === null || text.charCodeAt(i++) !== 34) return null;
-    skip();
-    if (text.charCodeAt(i++) !== 58) return null; // :
-    skip();
-    const count = int();
-    if (count === null) return null;
-    out.push(bin, count);
-    skip();
-    const c = text.charCodeAt(i++);
-    if (c === 125) break; // }
-    if (c !== 44) return null; // ,
-    skip();
-  }
-  skip();
-  return i === n ? Int32Array.from(out) : null;
-}
-
-function objectPairs(text: string, unsorted: boolean): SketchPairs {
   const o = JSON.parse(text) as Record<string, number>;
   const keys = Object.keys(o);
   if (!unsorted) keys.sort((a, b) => Number(a) - Number(b));
