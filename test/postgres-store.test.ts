@@ -17,6 +17,9 @@ import { createStore } from '../src/store/factory.ts';
 import { postgresDialect } from '../src/store/postgres/dialect.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.ts';
 import { connectionConfig } from '../src/store/postgres/pool.ts';
+import { otherRowsSql } from '../src/store/sql/analytics.ts';
+import { postgresAnalyticsDialect } from '../src/store/postgres/analytics.ts';
+import { parseAnalyticsParams } from '../src/query/analytics-params.ts';
 import { whereSql } from '../src/store/sql/where.ts';
 import type { Store } from '../src/store/types.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
@@ -521,6 +524,51 @@ describe('PostgreSQL store: indexes serve the queries', { skip }, () => {
       });
       assert.match(await plan(url, { field_1: { operator: 'icontains', value: ['TEXT 4'] } }), /records_field_1_upper_trgm/);
       assert.match(await plan(url, { field_1: { operator: 'contains', value: ['text 4'] } }), /records_field_1_trgm/);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: the analytics "other" row', { skip }, () => {
+  test('is a hashed NOT IN probe per record, never a nested loop over records and groups, with or without statistics', async () => {
+    const url = await freshSchemaUrl();
+    const store = await openStore(url);
+    try {
+      // A freshly filled table without statistics (autovacuum kept off) is where a join of the two CTEs was planned
+      // as a nested loop: every record compared with every group past the limit (issue 17; 10 s at 100k records).
+      await withClient(url, (c) => c.query('ALTER TABLE records SET (autovacuum_enabled = false)'));
+      const at = Date.UTC(2026, 4, 1) * 1000;
+      await store.insert(
+        encoded(
+          Array.from({ length: 3000 }, (_, i) =>
+            record({ timestamp: new Date((at + i * 1e6) / 1000).toISOString(), field_10: `c${i % 300}`, field_6: (i % 7) / 10 }),
+          ),
+        ),
+      );
+      const p = parseAnalyticsParams(
+        {
+          param_a: '2026-05-01T00:00:00Z',
+          end: '2026-05-02T00:00:00Z',
+          group_by: 'field_10',
+          measures: 'count,cost,latency_p95',
+          order_by: '-cost',
+          limit: '10',
+          filters: { field_18: { operator: 'gte', value: [100] } },
+        },
+        Date.now() * 1000,
+      );
+      const plan = async () => {
+        const params: unknown[] = [];
+        const sql = otherRowsSql(postgresAnalyticsDialect, params, 'org_pg', p);
+        return withClient(url, async (c) => (await c.query(`EXPLAIN ${sql}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+      };
+      for (const stats of ['without statistics', 'after ANALYZE']) {
+        if (stats === 'after ANALYZE') await withClient(url, (c) => c.query('ANALYZE records'));
+        const text = await plan();
+        assert.match(text, /NOT \(hashed SubPlan/, `${stats}:\n${text}`);
+        assert.doesNotMatch(text, /Nested Loop|Join/, `${stats}:\n${text}`);
+      }
     } finally {
       await store.close();
     }

@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFilters } from '../src/query/filters.ts';
+import { parseAnalyticsParams } from '../src/query/analytics-params.ts';
 import { parseListParams } from '../src/query/list-params.ts';
+import { planRollup } from '../src/records/rollup-plan.ts';
+import { rollupReadSql } from '../src/store/sql/rollups.ts';
 import { deriveRecord } from '../src/records/derive.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
 import { bucketWidth, bucketsStatement, percentilesStatement, rangeStatement } from '../src/store/sql/summary.ts';
@@ -183,3 +186,28 @@ function assertRowCheckMovesNoPlan(stats: [string, string][]): void {
 
 test("the read budget's row check moves no plan (statistics of the 1M-record file)", () => assertRowCheckMovesNoPlan(BIG_STATS));
 test("the read budget's row check moves no plan (statistics of the 100k-record file)", () => assertRowCheckMovesNoPlan(SEEDED_STATS));
+
+test('the hourly rollups of a few models are read by the model index, of more models or none by the key', () => {
+  const db = openSqlite(path.join(dir, 'tally.db'));
+  try {
+    const plan = (filters: Record<string, unknown> | undefined) => {
+      const q = parseAnalyticsParams(
+        { param_a: '2025-01-01T00:00:00Z', end: '2025-01-31T00:00:00Z', interval: 'hour', measures: 'latency_p95', filters },
+        Date.now() * 1000,
+      );
+      const read = planRollup(q);
+      assert.ok(read, 'whole hours are the rollups');
+      const params: unknown[] = [];
+      const sql = rollupReadSql(sqliteDialect, params, ORG, read, q);
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    };
+    const models = (n: number) => ({ field_4: { operator: 'in', value: Array.from({ length: n }, (_, i) => `m${i}`) } });
+    assert.match(plan(models(1)), /rollups_hour USING INDEX rollups_hour_model \(org_id=\? AND field_4=\? AND t>\? AND t<\?\)/);
+    assert.match(plan(models(4)), /USING INDEX rollups_hour_model/);
+    assert.match(plan(models(5)), /rollups_hour USING PRIMARY KEY \(org_id=\? AND t>\? AND t<\?\)/);
+    assert.match(plan(undefined), /rollups_hour USING PRIMARY KEY/);
+    assert.match(plan({ field_3: { operator: '', value: ['chat'] } }), /rollups_hour USING PRIMARY KEY/);
+  } finally {
+    db.close();
+  }
+});

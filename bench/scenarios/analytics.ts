@@ -144,7 +144,16 @@ export async function analyticsScenario(ctx: BenchContext): Promise<ResultRow[]>
     for (const q of queries) {
       const check = await fetch(`${server.url}${q.path(0)}`, { headers: { authorization: `Bearer ${BENCH_KEY}` } });
       const body = (await check.json()) as { source?: string; count?: number };
-      const r = await sequentialLoad(server.url, q.path, q.requests ?? ctx.opts.queryRequests, 120);
+      let r: Awaited<ReturnType<typeof sequentialLoad>>;
+      try {
+        r = await sequentialLoad(server.url, q.path, q.requests ?? ctx.opts.queryRequests, 120);
+      } catch (err) {
+        if (q.target) throw err;
+        // The reference scan may pass the 5 s read budget on a loaded machine: say so, and go on to the ingest cost.
+        rows.push({ scenario, case: q.name, note: `failed: ${String(err).slice(0, 120)}` });
+        ctx.log(`  ${q.name}: failed (${String(err).slice(0, 120)})`);
+        continue;
+      }
       const met = q.target ? (r.p50 <= q.target.p50 && r.p99 <= q.target.p99 ? 'meets target' : 'MISSES target') : '';
       const source = body.source ?? (q.path(0).includes('summary') ? 'summary' : '?');
       rows.push({ scenario, case: q.name, p50: r.p50, p99: r.p99, note: `source ${source}; ${r.requests} req; ${met}` });

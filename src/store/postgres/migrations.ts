@@ -383,6 +383,14 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       );
     `,
   },
+  {
+    version: 15,
+    name: 'hourly rollups by model',
+    sql: `
+      -- As SQLite's migration 17: the hours of one model (or a few) without reading every model's.
+      CREATE INDEX rollups_hour_model ON rollups_hour (org_id, field_4, t);
+    `,
+  },
 ];
 
 /**

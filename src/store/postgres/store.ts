@@ -132,7 +132,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     },
     async rollupAnalytics(orgId, r, q) {
       const params: unknown[] = [];
-      const sql = rollupReadSql(postgresDialect, params, orgId, r, q.bucketStarts !== null);
+      const sql = rollupReadSql(postgresDialect, params, orgId, r, q);
       const found = await read(async (rows) => ((await rows('SELECT ready FROM rollups_state', []))[0]?.ready ? rows(sql, params) : null));
       if (found === null) return null;
       const columns = found.length === 0 ? [] : Object.keys(found[0]);

@@ -84,6 +84,24 @@ function bucketIndex(starts: number[], t: number): number {
   return lo;
 }
 
+/** The sums each measure reads (measure() above); n is always read: a row of no records is skipped by it. */
+const MEASURE_SUMS: Partial<Record<Measure, SumName[]>> = {
+  error_count: ['errors'],
+  error_rate: ['errors'],
+  cost: ['cost', 'costed'],
+  uncosted_count: ['costed'],
+  tokens_prompt: ['tp', 'tp_n'],
+  tokens_completion: ['tc', 'tc_n'],
+  tokens_total: ['tt', 'tt_n'],
+  latency_avg: ['lat_sum', 'lat_n'],
+  rate_avg: ['rate_sum', 'rate_n'],
+};
+
+/** Which sums a request's measures read (a rollup read adds up only these; the others read as 0). */
+export function sumsFor(measures: readonly Measure[]): Set<SumName> {
+  return new Set<SumName>(['n', ...measures.flatMap((m) => MEASURE_SUMS[m] ?? [])]);
+}
+
 /** Which sketches a request's measures read (a rollup read leaves the others out). */
 export function sketchesFor(measures: readonly Measure[]): ('lat' | 'ttft')[] {
   const wanted = new Set(measures.map((m) => PERCENTILES[m]?.[0]).filter((x) => x !== undefined));

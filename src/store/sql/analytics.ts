@@ -167,6 +167,26 @@ function groupValue(key: unknown, target: AnalyticsQuery['groupBy'][number]['tar
   return target.kind === 'column' ? text.slice(1) : (JSON.parse(text.slice(1)) as GroupValue);
 }
 
+/**
+ * Statement 2, the "other" rows: the matching records whose bucket and keys are not among the first `limit` of their
+ * bucket, added up per bucket (a bucket with no group past the limit has no such record, so no row). NOT IN against
+ * the top keys rather than a join with the groups past the limit: PostgreSQL runs NOT IN over a subquery as a hashed
+ * subplan, one probe per record, where a join of the two CTEs is planned from their estimates, and without table
+ * statistics (a freshly filled table) it chose a nested loop that compared every record with every group past the
+ * limit (100,000 records of 500 customers: ~50M comparisons, past the 5 s read budget). Keys are never NULL (x).
+ */
+export function otherRowsSql(d: AnalyticsDialect, params: unknown[], orgId: string, q: AnalyticsQuery): string {
+  const measures = [...new Set<Measure>([...q.measures, q.orderBy.measure])];
+  const x = matching(d, params, orgId, q);
+  // Only the order's aggregate is needed to rank: the groups within the limit are the same as statement 1's.
+  const rank = ranked(d, params, q, x.keys, [q.orderBy.measure]);
+  const keys = ['b', ...x.keys];
+  // Placeholders are bound in the order they appear (SQLite's are positional): the aggregates' before the limit.
+  const select = `SELECT x.b AS b, ${aggregateList(d, params, measures, 'x.')} FROM x`;
+  const top = `SELECT ${keys.join(', ')} FROM r WHERE rn <= ${d.base.param(params, q.limit)}`;
+  return `WITH x AS (${x.sql}), ${rank} ${select} WHERE (${keys.map((k) => `x.${k}`).join(', ')}) NOT IN (${top}) GROUP BY x.b`;
+}
+
 /** The whole answer: the ranked groups, then the "other" rows where a bucket has more groups than the limit. */
 export async function runAnalytics(d: AnalyticsDialect, run: RunSql, orgId: string, q: AnalyticsQuery): Promise<AnalyticsData> {
   const measures = [...new Set<Measure>([...q.measures, q.orderBy.measure])];
@@ -185,12 +205,7 @@ export async function runAnalytics(d: AnalyticsDialect, run: RunSql, orgId: stri
   const others = new Map<number, Record<string, unknown>>();
   if (overflow.size > 0) {
     const p: unknown[] = [];
-    const xo = matching(d, p, orgId, q);
-    // Only the order's aggregate is needed to rank: the groups past the limit are the same as statement 1's.
-    const rank = ranked(d, p, q, xo.keys, [q.orderBy.measure]);
-    const on = ['b', ...xo.keys].map((k) => `r.${k} = x.${k}`).join(' AND ');
-    const sql = `WITH x AS (${xo.sql}), ${rank} SELECT x.b AS b, ${aggregateList(d, p, measures, 'x.')} FROM x JOIN r ON ${on} WHERE r.rn > ${d.base.param(p, q.limit)} GROUP BY x.b`;
-    for (const row of await run(sql, p)) others.set(Number(row.b), row);
+    for (const row of await run(otherRowsSql(d, p, orgId, q), p)) others.set(Number(row.b), row);
   }
   const bucketOf = (b: unknown) => (q.bucketStarts === null ? null : q.bucketStarts[Number(b)]);
   const out: AnalyticsRow[] = [];

@@ -14,6 +14,11 @@ export interface Dialect {
    * enforces the budget itself.
    */
   rowCheck?: string;
+  /**
+   * The clause after a table's name that makes a read use this index (SQLite's INDEXED BY: without statistics its
+   * planner prefers a table's own key). Absent where the planner has statistics to choose by.
+   */
+  indexedBy?: (index: string) => string;
   /** A column compared by Unicode code point when text. */
   comparable(column: string, scalar: ScalarKind): string;
   /** A column's text form, as PostgreSQL's ::text gives it, for text lookups. */

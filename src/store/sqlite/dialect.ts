@@ -243,6 +243,7 @@ export const sqliteDialect: Dialect = {
   param: bind,
   inList: (params, expr, _scalar, values) => `${expr} IN (${values.map((v) => bind(params, v)).join(', ')})`,
   rowCheck: ROW_CHECK,
+  indexedBy: (index) => ` INDEXED BY ${index}`,
   comparable: (column) => column, // BINARY collation compares UTF-8 bytes: code point order
   textOf(column, scalar: ScalarKind) {
     if (scalar === 'text') return column;

@@ -129,7 +129,7 @@ function rollups(orgId: string, read: RollupRead, q: AnalyticsQuery): AnalyticsR
   try {
     if (!rollupsReady.get()) return null;
     const params: unknown[] = [];
-    const sql = rollupReadSql(sqliteDialect, params, orgId, read, q.bucketStarts !== null);
+    const sql = rollupReadSql(sqliteDialect, params, orgId, read, q);
     check();
     const rows = prepare(sql)
       .raw()
