@@ -91,7 +91,7 @@ export const decodeKey = (k: string): string | null => (k === 'n' ? null : k.sli
 export const floorTo = (ts: number, grain: number): number => ts - (((ts % grain) + grain) % grain);
 
 /** One row's change: its key, the sums to add (negative for deletions, SUMS order) and the sketches' bin counts to add. */
-interface RollupChange {
+export interface RollupChange {
   org: string;
   t: number;
   keys: string[];
@@ -123,14 +123,22 @@ const NULLABLE = (
   ] as const
 ).map(([col, n, sum]) => ({ col, n: at(n), sum: at(sum) }));
 const [N, ERRORS, COSTED, COST] = [at('n'), at('errors'), at('costed'), at('cost')];
+/** The distinct dimension lists of the tables (day and hour share one), and each table's index among them. */
+const DIM_SETS = [...new Set(ROLLUP_TABLES.map((t) => t.dims.join(',')))].map((d) => d.split(',') as (keyof RollupSource)[]);
+const TABLE_DIM_SET = ROLLUP_TABLES.map((t) => DIM_SETS.findIndex((d) => d.join(',') === t.dims.join(',')));
+const TABLE_INDEX = new Map(ROLLUP_TABLES.map((t, i) => [t.name, i]));
 
 /**
  * The changes a set of inserted (sign 1) or deleted (sign -1) records make to every rollup table, added up in JS
- * first, so that a group commit of a thousand records writes each row it touches once.
+ * first, so that a group commit of a thousand records writes each row it touches once. A row is found by its key
+ * as one string (org, grain start, the encoded dimension values, joined by NUL), the encoded dimensions worked out
+ * once a record for the tables that share them.
  */
 export class RollupDelta {
   /** Per table (ROLLUP_TABLES order), the changes by row key. */
   private readonly tables: Map<string, RollupChange>[] = ROLLUP_TABLES.map(() => new Map());
+  private readonly values = new Array<number | null>(NULLABLE.length);
+  private readonly dimIds = new Array<string>(DIM_SETS.length);
   size = 0;
 
   add(r: RollupSource, sign: 1 | -1): void {
@@ -140,20 +148,33 @@ export class RollupDelta {
     const org = String(r.org_id);
     const error = r.status === 'error';
     const cost = num(r.field_6);
-    const values = NULLABLE.map(({ col }) => num(r[col]));
+    const values = this.values;
+    for (let i = 0; i < NULLABLE.length; i++) values[i] = num(r[NULLABLE[i].col]);
     const lat = num(r.field_7);
     const ttft = num(r.field_8);
     const latBin = lat === null ? null : binOf(lat);
     const ttftBin = ttft === null ? null : binOf(ttft);
+    for (let d = 0; d < DIM_SETS.length; d++) {
+      let id = '';
+      for (const dim of DIM_SETS[d]) id += `\u0000${encodeKey(r[dim])}`;
+      this.dimIds[d] = id;
+    }
     for (let ti = 0; ti < ROLLUP_TABLES.length; ti++) {
       const table = ROLLUP_TABLES[ti];
       const t = floorTo(ts, table.grain);
-      const keys = table.dims.map((d) => encodeKey(r[d as keyof RollupSource]));
-      const id = `${org}\u0000${t}\u0000${keys.join('\u0000')}`;
+      const dimId = this.dimIds[TABLE_DIM_SET[ti]];
+      const id = `${org}\u0000${t}${dimId}`;
       const rows = this.tables[ti];
       let c = rows.get(id);
       if (!c) {
-        c = { org, t, keys, sums: new Float64Array(SUMS.length), lat: new Map(), ttft: new Map() };
+        c = {
+          org,
+          t,
+          keys: table.dims.map((d) => encodeKey(r[d as keyof RollupSource])),
+          sums: new Float64Array(SUMS.length),
+          lat: new Map(),
+          ttft: new Map(),
+        };
         rows.set(id, c);
       }
       const s = c.sums;
@@ -175,12 +196,18 @@ export class RollupDelta {
     }
   }
 
-  /** The changes of one table, in key order (so that two writers take rows in the same order). */
+  /** The changes of one table, in key order (so that two writers take rows in the same order), as they are kept. */
+  changes(table: RollupTable['name']): RollupChange[] {
+    const rows = this.tables[TABLE_INDEX.get(table)!];
+    const ids = [...rows.keys()].sort();
+    const out = new Array<RollupChange>(ids.length);
+    for (let i = 0; i < ids.length; i++) out[i] = rows.get(ids[i])!;
+    return out;
+  }
+
+  /** The changes of one table, in key order, with named sums and the sketches as pairs. */
   writes(table: RollupTable['name']): RollupWrite[] {
-    const rows = [...this.tables[ROLLUP_TABLES.findIndex((t) => t.name === table)].entries()].sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return rows.map(([, c]) => ({
+    return this.changes(table).map((c) => ({
       org: c.org,
       t: c.t,
       keys: c.keys,
