@@ -123,22 +123,27 @@ const NULLABLE = (
   ] as const
 ).map(([col, n, sum]) => ({ col, n: at(n), sum: at(sum) }));
 const [N, ERRORS, COSTED, COST] = [at('n'), at('errors'), at('costed'), at('cost')];
-/** The distinct dimension lists of the tables (day and hour share one), and each table's index among them. */
-const DIM_SETS = [...new Set(ROLLUP_TABLES.map((t) => t.dims.join(',')))].map((d) => d.split(',') as (keyof RollupSource)[]);
-const TABLE_DIM_SET = ROLLUP_TABLES.map((t) => DIM_SETS.findIndex((d) => d.join(',') === t.dims.join(',')));
 const TABLE_INDEX = new Map(ROLLUP_TABLES.map((t, i) => [t.name, i]));
+const TABLE_DIMS = ROLLUP_TABLES.map((t) => t.dims as readonly (keyof RollupSource)[]);
+
+/** A level of a table's changes: by org, then grain start, then each dimension's value (null: none); a change last. */
+type Level = Map<string | number | null, Level | RollupChange>;
+/** A dimension's value as a level's key: its text, or null. */
+const dimValue = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** Key order within a level: null first (encoded 'n' < 'v…'), then numbers, then text. */
+const byKey = (a: string | number | null, b: string | number | null): number =>
+  a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
 
 /**
  * The changes a set of inserted (sign 1) or deleted (sign -1) records make to every rollup table, added up in JS
- * first, so that a group commit of a thousand records writes each row it touches once. A row is found by its key
- * as one string (org, grain start, the encoded dimension values, joined by NUL), the encoded dimensions worked out
- * once a record for the tables that share them.
+ * first, so that a group commit of a thousand records writes each row it touches once. A table's changes are kept
+ * in nested maps by the parts of the row's key (org, grain start, each dimension's value), so that finding a record's
+ * row builds no key string.
  */
 export class RollupDelta {
   /** Per table (ROLLUP_TABLES order), the changes by row key. */
-  private readonly tables: Map<string, RollupChange>[] = ROLLUP_TABLES.map(() => new Map());
+  private readonly tables: Level[] = ROLLUP_TABLES.map(() => new Map());
   private readonly values = new Array<number | null>(NULLABLE.length);
-  private readonly dimIds = new Array<string>(DIM_SETS.length);
   size = 0;
 
   add(r: RollupSource, sign: 1 | -1): void {
@@ -154,28 +159,35 @@ export class RollupDelta {
     const ttft = num(r.field_8);
     const latBin = lat === null ? null : binOf(lat);
     const ttftBin = ttft === null ? null : binOf(ttft);
-    for (let d = 0; d < DIM_SETS.length; d++) {
-      let id = '';
-      for (const dim of DIM_SETS[d]) id += `\u0000${encodeKey(r[dim])}`;
-      this.dimIds[d] = id;
-    }
     for (let ti = 0; ti < ROLLUP_TABLES.length; ti++) {
       const table = ROLLUP_TABLES[ti];
       const t = floorTo(ts, table.grain);
-      const dimId = this.dimIds[TABLE_DIM_SET[ti]];
-      const id = `${org}\u0000${t}${dimId}`;
-      const rows = this.tables[ti];
-      let c = rows.get(id);
+      const dims = TABLE_DIMS[ti];
+      let level = this.tables[ti];
+      let next = level.get(org);
+      if (!next) level.set(org, (next = new Map()));
+      level = next as Level;
+      next = level.get(t);
+      if (!next) level.set(t, (next = new Map()));
+      level = next as Level;
+      for (let d = 0; d < dims.length - 1; d++) {
+        const v = dimValue(r[dims[d]]);
+        next = level.get(v);
+        if (!next) level.set(v, (next = new Map()));
+        level = next as Level;
+      }
+      const last = dimValue(r[dims[dims.length - 1]]);
+      let c = level.get(last) as RollupChange | undefined;
       if (!c) {
         c = {
           org,
           t,
-          keys: table.dims.map((d) => encodeKey(r[d as keyof RollupSource])),
+          keys: dims.map((d) => encodeKey(r[d])),
           sums: new Float64Array(SUMS.length),
           lat: new Map(),
           ttft: new Map(),
         };
-        rows.set(id, c);
+        level.set(last, c);
       }
       const s = c.sums;
       s[N] += sign;
@@ -198,10 +210,18 @@ export class RollupDelta {
 
   /** The changes of one table, in key order (so that two writers take rows in the same order), as they are kept. */
   changes(table: RollupTable['name']): RollupChange[] {
-    const rows = this.tables[TABLE_INDEX.get(table)!];
-    const ids = [...rows.keys()].sort();
-    const out = new Array<RollupChange>(ids.length);
-    for (let i = 0; i < ids.length; i++) out[i] = rows.get(ids[i])!;
+    const ti = TABLE_INDEX.get(table)!;
+    const out: RollupChange[] = [];
+    const depth = 2 + TABLE_DIMS[ti].length; // org, t, the dimensions
+    const walk = (level: Level, d: number): void => {
+      const keys = [...level.keys()].sort(byKey);
+      for (const k of keys) {
+        const next = level.get(k)!;
+        if (d === depth - 1) out.push(next as RollupChange);
+        else walk(next as Level, d + 1);
+      }
+    };
+    walk(this.tables[ti], 0);
     return out;
   }
 
@@ -218,12 +238,15 @@ export class RollupDelta {
   }
 }
 
-/** A RollupSource reading an encoded record's values (RECORD_COLUMNS order) without copying them. */
+/**
+ * A RollupSource reading an encoded record's values (RECORD_COLUMNS order) without copying them: the same object
+ * each call, refilled (RollupDelta.add keeps nothing of it), so that a record costs no allocation.
+ */
 export function sourceOfValues(columnIndex: ReadonlyMap<string, number>): (values: unknown[]) => RollupSource {
-  const at = ROLLUP_SOURCE_COLUMNS.map((c) => [c, columnIndex.get(c)!] as const);
+  const at = ROLLUP_SOURCE_COLUMNS.map((c) => columnIndex.get(c)!);
+  const out = Object.fromEntries(ROLLUP_SOURCE_COLUMNS.map((c) => [c, null])) as Record<string, unknown>;
   return (values) => {
-    const out = {} as Record<string, unknown>;
-    for (const [c, i] of at) out[c] = values[i];
+    for (let i = 0; i < at.length; i++) out[ROLLUP_SOURCE_COLUMNS[i]] = values[at[i]];
     return out as RollupSource;
   };
 }
