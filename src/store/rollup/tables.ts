@@ -130,6 +130,15 @@ const TABLE_DIMS = ROLLUP_TABLES.map((t) => t.dims as readonly (keyof RollupSour
 type Level = Map<string | number | null, Level | RollupChange>;
 /** A dimension's value as a level's key: its text, or null. */
 const dimValue = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** The level under key k (made when missing). */
+function child(level: Level, k: string | number | null): Level {
+  let next = level.get(k) as Level | undefined;
+  if (!next) {
+    next = new Map();
+    level.set(k, next);
+  }
+  return next;
+}
 /** Key order within a level: null first (encoded 'n' < 'v…'), then numbers, then text. */
 const byKey = (a: string | number | null, b: string | number | null): number =>
   a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
@@ -163,19 +172,8 @@ export class RollupDelta {
       const table = ROLLUP_TABLES[ti];
       const t = floorTo(ts, table.grain);
       const dims = TABLE_DIMS[ti];
-      let level = this.tables[ti];
-      let next = level.get(org);
-      if (!next) level.set(org, (next = new Map()));
-      level = next as Level;
-      next = level.get(t);
-      if (!next) level.set(t, (next = new Map()));
-      level = next as Level;
-      for (let d = 0; d < dims.length - 1; d++) {
-        const v = dimValue(r[dims[d]]);
-        next = level.get(v);
-        if (!next) level.set(v, (next = new Map()));
-        level = next as Level;
-      }
+      let level = child(child(this.tables[ti], org), t);
+      for (let d = 0; d < dims.length - 1; d++) level = child(level, dimValue(r[dims[d]]));
       const last = dimValue(r[dims[dims.length - 1]]);
       let c = level.get(last) as RollupChange | undefined;
       if (!c) {
