@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { rebuildRollups } from '../src/records/rollups-rebuild.ts';
 import { bytesSketch, jsonSketch } from '../src/store/rollup/sketch.ts';
+import { CHUNK } from '../src/store/sqlite/writer-client.ts';
 import { ROLLUP_SOURCE_COLUMNS, ROLLUP_TABLES, RollupDelta, SUMS, type RollupSource } from '../src/store/rollup/tables.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { request as otlpRequest, sendTraces, span } from './helpers/otlp.ts';
@@ -196,6 +197,14 @@ describe('rollups', () => {
         await assert.rejects(assertRollupsExact(t, 'damaged'));
         await rebuildRollups(t.store);
         await assertRollupsExact(t, 'repaired by a rebuild');
+      });
+
+      test('a batch written in chunks (more records than the writer takes at once) keeps the rollups exact', async () => {
+        const now = Date.now();
+        const recs = fc.sample(recArb, { numRuns: 2 * CHUNK + 37, seed: 4242 });
+        const res = await t.request('POST', '/api/records/batch/', { records: recs.map((r) => body(r, now)) });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        await assertRollupsExact(t, 'after a batch in chunks');
       });
 
       test('npx tally rollups rebuild: a store upgraded with records answers scans until the rebuild, rollups after', async () => {

@@ -42,31 +42,34 @@ export function pairsOf(bins: Map<number, number>): SketchPairs {
   return out;
 }
 
-/** a + b, bin by bin; bins whose counts cancel are dropped. */
+/** a + b, bin by bin; bins whose counts cancel are dropped. The result may be a view of a larger array (no copy). */
 export function addPairs(a: SketchPairs, b: SketchPairs): SketchPairs {
   const out = new Int32Array(a.length + b.length);
   let i = 0;
   let j = 0;
   let k = 0;
-  const put = (bin: number, count: number) => {
-    if (count === 0) return;
-    out[k++] = bin;
-    out[k++] = count;
-  };
   while (i < a.length || j < b.length) {
+    let bin: number;
+    let count: number;
     if (j >= b.length || (i < a.length && a[i] < b[j])) {
-      put(a[i], a[i + 1]);
+      bin = a[i];
+      count = a[i + 1];
       i += 2;
     } else if (i >= a.length || b[j] < a[i]) {
-      put(b[j], b[j + 1]);
+      bin = b[j];
+      count = b[j + 1];
       j += 2;
     } else {
-      put(a[i], a[i + 1] + b[j + 1]);
+      bin = a[i];
+      count = a[i + 1] + b[j + 1];
       i += 2;
       j += 2;
     }
+    if (count === 0) continue;
+    out[k++] = bin;
+    out[k++] = count;
   }
-  return out.slice(0, k);
+  return out.subarray(0, k);
 }
 
 /** SQLite's bytes of a sketch (little-endian int32 pairs); null for an empty one. */

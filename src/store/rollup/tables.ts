@@ -91,7 +91,7 @@ export const decodeKey = (k: string): string | null => (k === 'n' ? null : k.sli
 export const floorTo = (ts: number, grain: number): number => ts - (((ts % grain) + grain) % grain);
 
 /** One row's change: its key, the sums to add (negative for deletions, SUMS order) and the sketches' bin counts to add. */
-interface RollupChange {
+export interface RollupChange {
   org: string;
   t: number;
   keys: string[];
@@ -123,14 +123,36 @@ const NULLABLE = (
   ] as const
 ).map(([col, n, sum]) => ({ col, n: at(n), sum: at(sum) }));
 const [N, ERRORS, COSTED, COST] = [at('n'), at('errors'), at('costed'), at('cost')];
+const TABLE_INDEX = new Map(ROLLUP_TABLES.map((t, i) => [t.name, i]));
+const TABLE_DIMS = ROLLUP_TABLES.map((t) => t.dims as readonly (keyof RollupSource)[]);
+
+/** A level of a table's changes: by org, then grain start, then each dimension's value (null: none); a change last. */
+type Level = Map<string | number | null, Level | RollupChange>;
+/** A dimension's value as a level's key: its text, or null. */
+const dimValue = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** The level under key k (made when missing). */
+function child(level: Level, k: string | number | null): Level {
+  let next = level.get(k) as Level | undefined;
+  if (!next) {
+    next = new Map();
+    level.set(k, next);
+  }
+  return next;
+}
+/** Key order within a level: null first (encoded 'n' < 'v…'), then numbers, then text. */
+const byKey = (a: string | number | null, b: string | number | null): number =>
+  a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
 
 /**
  * The changes a set of inserted (sign 1) or deleted (sign -1) records make to every rollup table, added up in JS
- * first, so that a group commit of a thousand records writes each row it touches once.
+ * first, so that a group commit of a thousand records writes each row it touches once. A table's changes are kept
+ * in nested maps by the parts of the row's key (org, grain start, each dimension's value), so that finding a record's
+ * row builds no key string.
  */
 export class RollupDelta {
   /** Per table (ROLLUP_TABLES order), the changes by row key. */
-  private readonly tables: Map<string, RollupChange>[] = ROLLUP_TABLES.map(() => new Map());
+  private readonly tables: Level[] = ROLLUP_TABLES.map(() => new Map());
+  private readonly values = new Array<number | null>(NULLABLE.length);
   size = 0;
 
   add(r: RollupSource, sign: 1 | -1): void {
@@ -140,7 +162,8 @@ export class RollupDelta {
     const org = String(r.org_id);
     const error = r.status === 'error';
     const cost = num(r.field_6);
-    const values = NULLABLE.map(({ col }) => num(r[col]));
+    const values = this.values;
+    for (let i = 0; i < NULLABLE.length; i++) values[i] = num(r[NULLABLE[i].col]);
     const lat = num(r.field_7);
     const ttft = num(r.field_8);
     const latBin = lat === null ? null : binOf(lat);
@@ -148,13 +171,21 @@ export class RollupDelta {
     for (let ti = 0; ti < ROLLUP_TABLES.length; ti++) {
       const table = ROLLUP_TABLES[ti];
       const t = floorTo(ts, table.grain);
-      const keys = table.dims.map((d) => encodeKey(r[d as keyof RollupSource]));
-      const id = `${org}\u0000${t}\u0000${keys.join('\u0000')}`;
-      const rows = this.tables[ti];
-      let c = rows.get(id);
+      const dims = TABLE_DIMS[ti];
+      let level = child(child(this.tables[ti], org), t);
+      for (let d = 0; d < dims.length - 1; d++) level = child(level, dimValue(r[dims[d]]));
+      const last = dimValue(r[dims[dims.length - 1]]);
+      let c = level.get(last) as RollupChange | undefined;
       if (!c) {
-        c = { org, t, keys, sums: new Float64Array(SUMS.length), lat: new Map(), ttft: new Map() };
-        rows.set(id, c);
+        c = {
+          org,
+          t,
+          keys: dims.map((d) => encodeKey(r[d])),
+          sums: new Float64Array(SUMS.length),
+          lat: new Map(),
+          ttft: new Map(),
+        };
+        level.set(last, c);
       }
       const s = c.sums;
       s[N] += sign;
@@ -175,12 +206,26 @@ export class RollupDelta {
     }
   }
 
-  /** The changes of one table, in key order (so that two writers take rows in the same order). */
+  /** The changes of one table, in key order (so that two writers take rows in the same order), as they are kept. */
+  changes(table: RollupTable['name']): RollupChange[] {
+    const ti = TABLE_INDEX.get(table)!;
+    const out: RollupChange[] = [];
+    const depth = 2 + TABLE_DIMS[ti].length; // org, t, the dimensions
+    const walk = (level: Level, d: number): void => {
+      const keys = [...level.keys()].sort(byKey);
+      for (const k of keys) {
+        const next = level.get(k)!;
+        if (d === depth - 1) out.push(next as RollupChange);
+        else walk(next as Level, d + 1);
+      }
+    };
+    walk(this.tables[ti], 0);
+    return out;
+  }
+
+  /** The changes of one table, in key order, with named sums and the sketches as pairs. */
   writes(table: RollupTable['name']): RollupWrite[] {
-    const rows = [...this.tables[ROLLUP_TABLES.findIndex((t) => t.name === table)].entries()].sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return rows.map(([, c]) => ({
+    return this.changes(table).map((c) => ({
       org: c.org,
       t: c.t,
       keys: c.keys,
@@ -191,12 +236,15 @@ export class RollupDelta {
   }
 }
 
-/** A RollupSource reading an encoded record's values (RECORD_COLUMNS order) without copying them. */
+/**
+ * A RollupSource reading an encoded record's values (RECORD_COLUMNS order) without copying them: the same object
+ * each call, refilled (RollupDelta.add keeps nothing of it), so that a record costs no allocation.
+ */
 export function sourceOfValues(columnIndex: ReadonlyMap<string, number>): (values: unknown[]) => RollupSource {
-  const at = ROLLUP_SOURCE_COLUMNS.map((c) => [c, columnIndex.get(c)!] as const);
+  const at = ROLLUP_SOURCE_COLUMNS.map((c) => columnIndex.get(c)!);
+  const out = Object.fromEntries(ROLLUP_SOURCE_COLUMNS.map((c) => [c, null])) as Record<string, unknown>;
   return (values) => {
-    const out = {} as Record<string, unknown>;
-    for (const [c, i] of at) out[c] = values[i];
+    for (let i = 0; i < at.length; i++) out[ROLLUP_SOURCE_COLUMNS[i]] = values[at[i]];
     return out as RollupSource;
   };
 }

@@ -20,12 +20,15 @@ type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
 
 /**
  * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value) and
- * the rollups (rollups.ts, added up over the call first), on the given connection, inside whatever transaction is open: the counts of each call are added up once. Calling
- * it several times in one transaction (a batch written in chunks) gives the same rows and counts as one call with
- * every record, as several transactions would: each call's counts are additive, and metaCountWriter reads the
- * record_meta rows earlier calls wrote. Returns how many records it inserted (a record whose id the org holds is not).
+ * the rollups (rollups.ts, added up over the call first), on the given connection, inside whatever transaction is
+ * open: the counts of each call are added up once. Calling it several times in one transaction (a batch written in
+ * chunks) gives the same rows and counts as one call with every record, as several transactions would: each call's
+ * counts are additive, and metaCountWriter reads the record_meta rows earlier calls wrote. Given `pending`, the
+ * rollups are added up into it instead of written: the caller writes it (createRollupWriter) before it commits, so
+ * that a batch in ten chunks upserts each rollup row once, not ten times. Returns how many records it inserted (a
+ * record whose id the org holds is not).
  */
-export function createRowWriter(db: Database.Database): (records: Row[]) => number {
+export function createRowWriter(db: Database.Database): (records: Row[], pending?: RollupDelta) => number {
   // A record whose id the org already holds is skipped, and counts nothing: PostgreSQL's insert does the same (ON
   // CONFLICT DO NOTHING, its counts kept by triggers that see only inserted rows). Ids the server makes never meet
   // one; an OTLP span sent again does (its id is derived from the span).
@@ -50,10 +53,10 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
     if (heldKey.get(k.org_id, k.key) === k.response) return false;
     throw Object.assign(new Error(`Idempotency-Key "${k.key}" is held by another request`), { code: IDEMPOTENCY_CONFLICT });
   };
-  return (records) => {
+  return (records, pending) => {
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
-    const rollups = new RollupDelta();
+    const rollups = pending ?? new RollupDelta();
     for (const r of records) {
       if (r.idempotency && !claim(r.idempotency)) continue; // committed before; its reply was lost
       const inserted = insertStmt.run(r.values);
@@ -76,13 +79,14 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
       inserted += n;
     }
     addMetaCounts(perValue); // after the record_meta rows: it counts them
-    writeRollups(rollups);
+    if (!pending) writeRollups(rollups);
     return inserted;
   };
 }
 
 /** createRowWriter's insert as one IMMEDIATE transaction of its own; returns how many records it inserted. */
 export function createInserter(db: Database.Database): (records: Row[]) => number {
-  const insertMany = db.transaction(createRowWriter(db));
+  const writeRows = createRowWriter(db);
+  const insertMany = db.transaction((records: Row[]) => writeRows(records));
   return (records) => (records.length > 0 ? insertMany.immediate(records) : 0);
 }

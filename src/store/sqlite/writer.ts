@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
+import { RollupDelta } from '../rollup/tables.ts';
 import type { KeyWrite } from './key-writes.ts';
 import { createKeyWriter } from './key-writes.ts';
 import { createEraser, type EraseRequest } from './erase.ts';
@@ -8,7 +9,7 @@ import { registerFunctions } from './functions.ts';
 import { createOrgWriter, type OrgWrite } from './org-writes.ts';
 import { createInserter, createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
-import { createRollupRebuilder, type RebuildRequest } from './rollups.ts';
+import { createRollupRebuilder, createRollupWriter, type RebuildRequest } from './rollups.ts';
 import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
 
 /**
@@ -56,6 +57,7 @@ export interface WriteReply {
 const db = openSqliteWriter((workerData as { file: string }).file);
 const insert = createInserter(db);
 const writeRows = createRowWriter(db);
+const writeRollups = createRollupWriter(db);
 const insertDeadLetter = db.prepare(
   'INSERT INTO dead_letters (org_id, id, reason, record, at) VALUES (@org_id, @id, @reason, @record, @at)',
 );
@@ -77,8 +79,11 @@ interface Failure {
   error: string;
   code?: string;
 }
-/** The chunked insert whose transaction is open, the first error it met, and how many records its chunks inserted. */
-let open: { id: number; error: Failure | null; inserted: number } | null = null;
+/**
+ * The chunked insert whose transaction is open, the first error it met, how many records its chunks inserted, and
+ * the rollups of its chunks, added up as they come and written once before the commit (insert.ts).
+ */
+let open: { id: number; error: Failure | null; inserted: number; rollups: RollupDelta } | null = null;
 
 const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
@@ -94,7 +99,7 @@ function rollback(): void {
 function chunk(msg: WriteRequest): void {
   if (msg.part === 'first') {
     rollback(); // never left open by an earlier insert; a guard, not a path
-    open = { id: msg.id, error: null, inserted: 0 };
+    open = { id: msg.id, error: null, inserted: 0, rollups: new RollupDelta() };
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -107,7 +112,7 @@ function chunk(msg: WriteRequest): void {
   }
   if (open.error === null && msg.part !== 'abort') {
     try {
-      open.inserted += writeRows(msg.records);
+      open.inserted += writeRows(msg.records, open.rollups);
     } catch (err) {
       open.error = failure(err);
       rollback();
@@ -117,6 +122,7 @@ function chunk(msg: WriteRequest): void {
     if (open.error === null && msg.part === 'abort') open.error = { error: 'the insert was abandoned before its last chunk' };
     if (open.error === null) {
       try {
+        writeRollups(open.rollups);
         db.exec('COMMIT');
       } catch (err) {
         open.error = failure(err);
