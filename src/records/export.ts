@@ -43,8 +43,8 @@ const BY_ID = { field: 'id', column: 'id', descending: false };
 /**
  * The org's matching records oldest first (id order) as export text, page by page: each page a keyset read (`id`
  * above the last one sent), so that a deep page costs what the first does. The store makes the page's text where it
- * reads it when it can (SQLite's reader threads), else it is made here from the records (PostgreSQL), a line at a
- * time. The caller pulls the next page only when it has sent the last (back-pressure), and stops pulling when the
+ * reads it (SQLite's reader threads; PostgreSQL from the rows as arrays, postgres/list.ts); from a store that answers
+ * records instead it is made here, a line at a time. The caller pulls the next page only when it has sent the last (back-pressure), and stops pulling when the
  * client is gone; `progress` is kept up to date for its log, and `onPage` is told of every page read.
  */
 export async function* exportPages(

@@ -10,6 +10,17 @@ import { RECORD_COLUMNS, decodeColumn } from './columns.ts';
 export function rowToRecord(row: Record<string, unknown>): RecordData {
   const out: Record<string, unknown> = {};
   for (const c of RECORD_COLUMNS) out[c.name] = decodeColumn(c, row[c.name]);
+  return withDerived(out);
+}
+
+/** The same from a row read as an array of RECORD_COLUMNS' values in their order (pg's rowMode 'array'). */
+export function valuesToRecord(values: unknown[]): RecordData {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < RECORD_COLUMNS.length; i++) out[RECORD_COLUMNS[i].name] = decodeColumn(RECORD_COLUMNS[i], values[i]);
+  return withDerived(out);
+}
+
+function withDerived(out: Record<string, unknown>): RecordData {
   const record = out as unknown as RecordData;
   record.field_22 = extractField22(record.field_3, record.field_1);
   record.field_23 = extractField23(record.field_3, record.field_2);

@@ -1,9 +1,16 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { queryTimeout } from '../read-budget.ts';
 import { isStatementTimeout } from './errors.ts';
 
 /** A read's statements: SQL, its parameters, and a name to prepare it under (the hot, fixed ones). */
 export type ReadRows = (text: string, values: unknown[], name?: string) => Promise<Record<string, unknown>[]>;
+
+/**
+ * A statement whose rows are handed to `row` one at a time as they arrive, each an array of its values in the
+ * SELECT's order (pg's rowMode 'array'), and never gathered: each row's objects die young (an export's page,
+ * postgres/list.ts). Resolves with the number of rows; a `row` that throws fails the statement once it has ended.
+ */
+export type EachRow = (text: string, values: unknown[], row: (values: unknown[]) => void) => Promise<number>;
 
 /**
  * Below this difference between a connection's statement_timeout and what is left of a read's budget, the setting
@@ -25,7 +32,7 @@ const STOP_GRACE_MS = 500;
  * does a statement the budget has run out before. A read still running STOP_GRACE_MS past its budget is answered
  * query_timeout and its connection closed (the pool opens another when it needs one).
  */
-export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (rows: ReadRows) => Promise<T>) => Promise<T> {
+export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (rows: ReadRows, each: EachRow) => Promise<T>) => Promise<T> {
   /** Each connection's statement_timeout, where a read has changed it from the pool's (the budget). */
   const timeouts = new WeakMap<pg.PoolClient, number>();
   return async (work) => {
@@ -33,7 +40,7 @@ export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (ro
     const client = await pool.connect();
     const ignore = () => {}; // a connection lost while checked out also fails its query, which reports it
     client.on('error', ignore);
-    const rows: ReadRows = async (text, values, name) => {
+    const budgeted = async <R>(statement: () => Promise<R>): Promise<R> => {
       const left = Math.ceil(deadline - Date.now());
       if (left <= 0) throw queryTimeout(budgetMs);
       if (Math.abs((timeouts.get(client) ?? budgetMs) - left) > SLACK_MS) {
@@ -41,11 +48,14 @@ export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (ro
         timeouts.set(client, left);
       }
       try {
-        return (await client.query({ name, text, values })).rows as Record<string, unknown>[];
+        return await statement();
       } catch (err) {
         throw isStatementTimeout(err) ? queryTimeout(budgetMs) : err;
       }
     };
+    const rows: ReadRows = (text, values, name) =>
+      budgeted(async () => (await client.query({ name, text, values })).rows as Record<string, unknown>[]);
+    const each: EachRow = (text, values, row) => budgeted(() => eachRow(client, text, values, row));
     let stuck = false;
     let done = () => {};
     const hard = new Promise<never>((_, reject) => {
@@ -56,7 +66,7 @@ export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (ro
       timer.unref();
       done = () => clearTimeout(timer);
     });
-    const running = work(rows);
+    const running = work(rows, each);
     try {
       return await Promise.race([running, hard]);
     } finally {
@@ -67,4 +77,25 @@ export function createReadRunner(pool: pg.Pool, budgetMs: number): <T>(work: (ro
       client.release(stuck ? new Error('closed: the read ran past its budget') : undefined);
     }
   };
+}
+
+function eachRow(client: pg.PoolClient, text: string, values: unknown[], row: (values: unknown[]) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // rowMode is what pg's Query takes, missing from its QueryConfig type.
+    const query = new pg.Query({ text, values, rowMode: 'array' } as pg.QueryConfig<unknown[]>);
+    let n = 0;
+    let failed: unknown = null;
+    query.on('row', (values: unknown[]) => {
+      if (failed !== null) return;
+      n++;
+      try {
+        row(values);
+      } catch (err) {
+        failed = err;
+      }
+    });
+    query.on('error', reject);
+    query.on('end', () => (failed === null ? resolve(n) : reject(failed)));
+    client.query(query);
+  });
 }

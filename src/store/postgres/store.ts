@@ -13,7 +13,7 @@ import { INSERT_RECORDS, insertValues } from './insert.ts';
 import { migrate } from './migrate.ts';
 import { connectionConfig, createPools } from './pool.ts';
 import { listOn } from './list.ts';
-import { createReadRunner, type ReadRows } from './read.ts';
+import { createReadRunner, type EachRow, type ReadRows } from './read.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
 import { KeyConflictError, StoreConnectError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
@@ -62,7 +62,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     (await pool.query({ name, text, values })).rows as Record<string, unknown>[];
   const reading = createReadRunner(pools.read, budgetMs);
   /** A list or summary: on a read connection of its own, within the budget (read.ts). */
-  const read = <T>(work: (rows: ReadRows) => Promise<T>) => run(() => reading(work));
+  const read = <T>(work: (rows: ReadRows, each: EachRow) => Promise<T>) => run(() => reading(work));
   let closed: Promise<void> | null = null;
 
   return {
@@ -122,7 +122,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     },
     async list(orgId, q: ListQuery): Promise<ListResult> {
       // Count, then page, on the read's one connection: a read holds one connection however it runs.
-      return read((rows) => listOn(rows, orgId, q));
+      return read((rows, each) => listOn(rows, each, orgId, q));
     },
     async summary(orgId, q) {
       return read((rows) => runSummary(postgresDialect, rows, orgId, q));
