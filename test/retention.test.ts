@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createKey } from '../src/bootstrap.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { RETENTION_BATCH } from '../src/records/retention.ts';
+import { RETENTION_BATCH, RETENTION_BUDGET_MS, RETENTION_MIN_BATCH, retentionBatchSize } from '../src/records/retention.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -28,6 +28,34 @@ test('TALLY_RETENTION_DAYS: unset keeps forever; a whole number of days from 1; 
       () => loadConfig({ TALLY_RETENTION_DAYS: bad }),
       (err: Error) => err instanceof ConfigError && /TALLY_RETENTION_DAYS/.test(err.message) && err.message.includes(bad),
     );
+});
+
+test('the deletion transaction size follows a time budget: halved above it (to a floor), doubled under half of it (to a cap), else kept', () => {
+  const over = RETENTION_BUDGET_MS + 1;
+  const under = RETENTION_BUDGET_MS / 2 - 0.5;
+  const between = (RETENTION_BUDGET_MS * 3) / 4;
+  assert.equal(RETENTION_BATCH, 100);
+  assert.equal(RETENTION_MIN_BATCH, 10);
+  assert.equal(retentionBatchSize(100, over), 50);
+  assert.equal(retentionBatchSize(50, over), 25);
+  assert.equal(retentionBatchSize(25, over), 12);
+  assert.equal(retentionBatchSize(12, over), 10, 'not under the floor');
+  assert.equal(retentionBatchSize(10, 1000), 10);
+  assert.equal(retentionBatchSize(10, under), 20);
+  assert.equal(retentionBatchSize(40, 0), 80);
+  assert.equal(retentionBatchSize(80, under), 100, 'not over the cap');
+  assert.equal(retentionBatchSize(100, 0), 100);
+  for (const size of [10, 25, 100]) {
+    assert.equal(retentionBatchSize(size, between), size, 'within the budget: kept');
+    assert.equal(retentionBatchSize(size, RETENTION_BUDGET_MS), size, 'at the budget: kept');
+    assert.equal(retentionBatchSize(size, RETENTION_BUDGET_MS / 2), size, 'at half the budget: kept');
+  }
+  // From the cap, a slow store reaches the floor and a fast one comes back to the cap, in a few steps.
+  let size = RETENTION_BATCH;
+  for (let i = 0; i < 10; i++) size = retentionBatchSize(size, over);
+  assert.equal(size, RETENTION_MIN_BATCH);
+  for (let i = 0; i < 10; i++) size = retentionBatchSize(size, 0);
+  assert.equal(size, RETENTION_BATCH);
 });
 
 for (const kind of STORE_KINDS) {
