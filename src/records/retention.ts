@@ -66,13 +66,15 @@ export interface RetentionRun {
  * One retention run: for every org with a retention (its override, else `defaultDays`), deletes its records whose
  * timestamp is older than that, in transactions sized by retentionBatchSize with a pause of twice as long as each took
  * between, and appends
- * one audit entry per org whose records it deleted. `stopped` is asked between batches.
+ * one audit entry per org whose records it deleted. `stopped` is asked between batches; `nextSize` is
+ * the size rule (retentionBatchSize; a test may vary it).
  */
 export async function runRetention(
   store: Store,
   defaultDays: number | null,
   stopped: () => boolean = () => false,
   now: number = Date.now(),
+  nextSize: (size: number, ms: number) => number = retentionBatchSize,
 ): Promise<RetentionRun[]> {
   const done: RetentionRun[] = [];
   for (const { orgId, days: override } of await store.orgRetention()) {
@@ -87,7 +89,7 @@ export async function runRetention(
       const ms = performance.now() - started;
       count += n;
       if (n < size) break; // fewer than asked: none older is left
-      size = retentionBatchSize(size, ms);
+      size = nextSize(size, ms);
       await new Promise((resolve) => setTimeout(resolve, Math.min(ms * PAUSE_FACTOR, MAX_PAUSE_MS)));
     }
     if (count === 0) continue;
