@@ -24,6 +24,7 @@ export function retentionBatchSize(size: number, ms: number): number {
   if (ms < RETENTION_BUDGET_MS / 2) return Math.min(RETENTION_BATCH, size * 2);
   return size;
 }
+
 /**
  * After each transaction the run pauses PAUSE_FACTOR times as long as the transaction took (at most MAX_PAUSE_MS):
  * the deletion takes at most about a third of the writer's time, and creates at full speed keep the rest.
@@ -64,10 +65,9 @@ export interface RetentionRun {
 
 /**
  * One retention run: for every org with a retention (its override, else `defaultDays`), deletes its records whose
- * timestamp is older than that, in transactions sized by retentionBatchSize with a pause of twice as long as each took
- * between, and appends
- * one audit entry per org whose records it deleted. `stopped` is asked between batches; `nextSize` is
- * the size rule (retentionBatchSize; a test may vary it).
+ * timestamp is older than that, in transactions sized by `nextSize` (retentionBatchSize; a test may vary it) with a
+ * pause of twice as long as each took between, and appends one audit entry per org whose records it deleted.
+ * `stopped` is asked between batches.
  */
 export async function runRetention(
   store: Store,
