@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createKey } from '../src/bootstrap.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { RETENTION_BATCH } from '../src/records/retention.ts';
+import { RETENTION_BATCH, RETENTION_BUDGET_MS, RETENTION_MIN_BATCH, retentionBatchSize, runRetention } from '../src/records/retention.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
@@ -28,6 +28,34 @@ test('TALLY_RETENTION_DAYS: unset keeps forever; a whole number of days from 1; 
       () => loadConfig({ TALLY_RETENTION_DAYS: bad }),
       (err: Error) => err instanceof ConfigError && /TALLY_RETENTION_DAYS/.test(err.message) && err.message.includes(bad),
     );
+});
+
+test('the deletion transaction size follows a time budget: halved above it (to a floor), doubled under half of it (to a cap), else kept', () => {
+  const over = RETENTION_BUDGET_MS + 1;
+  const under = RETENTION_BUDGET_MS / 2 - 0.5;
+  const between = (RETENTION_BUDGET_MS * 3) / 4;
+  assert.equal(RETENTION_BATCH, 100);
+  assert.equal(RETENTION_MIN_BATCH, 10);
+  assert.equal(retentionBatchSize(100, over), 50);
+  assert.equal(retentionBatchSize(50, over), 25);
+  assert.equal(retentionBatchSize(25, over), 12);
+  assert.equal(retentionBatchSize(12, over), 10, 'not under the floor');
+  assert.equal(retentionBatchSize(10, 1000), 10);
+  assert.equal(retentionBatchSize(10, under), 20);
+  assert.equal(retentionBatchSize(40, 0), 80);
+  assert.equal(retentionBatchSize(80, under), 100, 'not over the cap');
+  assert.equal(retentionBatchSize(100, 0), 100);
+  for (const size of [10, 25, 100]) {
+    assert.equal(retentionBatchSize(size, between), size, 'within the budget: kept');
+    assert.equal(retentionBatchSize(size, RETENTION_BUDGET_MS), size, 'at the budget: kept');
+    assert.equal(retentionBatchSize(size, RETENTION_BUDGET_MS / 2), size, 'at half the budget: kept');
+  }
+  // From the cap, a slow store reaches the floor and a fast one comes back to the cap, in a few steps.
+  let size = RETENTION_BATCH;
+  for (let i = 0; i < 10; i++) size = retentionBatchSize(size, over);
+  assert.equal(size, RETENTION_MIN_BATCH);
+  for (let i = 0; i < 10; i++) size = retentionBatchSize(size, 0);
+  assert.equal(size, RETENTION_BATCH);
 });
 
 for (const kind of STORE_KINDS) {
@@ -159,6 +187,35 @@ for (const kind of STORE_KINDS) {
       assert.equal(cleared.code, 0, cleared.stderr);
       assert.equal((await t.store.orgRetention()).find((o) => o.orgId === 'org_cli_ret')?.days, null);
       assert.deepEqual((await audit())[0].details, { days: null });
+    });
+
+    test('whatever sizes the time budget picks, a run deletes every expired record and no other; counts stay exact', async () => {
+      const auth = { authorization: `Bearer ${await createKey(t.store, 'org_sizes')}` };
+      const old = 137;
+      await batch(
+        Array.from({ length: old }, (_, i) => ({ timestamp: daysAgo(15 + (i % 3)), field_9: { env: i % 2 ? 'prod' : 'dev' } })),
+        auth,
+      );
+      await batch(
+        [
+          { timestamp: daysAgo(5), field_9: { env: 'prod' } },
+          { timestamp: daysAgo(1), field_9: { env: 'dev' } },
+        ],
+        auth,
+      );
+      // Run as if 20 days later, so that these 15-day-old records expire for this run only (the server's own runs, at
+      // the real time, keep them); the rule alternates between the floor and the cap, as a loaded store would.
+      const asked: number[] = [];
+      const alternate = (size: number) => {
+        asked.push(size);
+        return size === RETENTION_MIN_BATCH ? RETENTION_BATCH : RETENTION_MIN_BATCH;
+      };
+      const done = await runRetention(t.store, 30, () => false, Date.now() + 20 * DAY, alternate);
+      assert.equal(done.find((d) => d.orgId === 'org_sizes')?.count, old);
+      assert.ok(asked.includes(RETENTION_MIN_BATCH) && asked.includes(RETENTION_BATCH), `sizes asked: ${asked.join(',')}`);
+      assert.equal(await count(null, auth), 2);
+      assert.equal(await count({ field_9__env: f('prod') }, auth), 1);
+      assert.equal(await count({ field_9__env: f('dev') }, auth), 1);
     });
   });
 }

@@ -4,18 +4,34 @@ import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 
 /**
- * Records per deletion transaction: short, since a create that arrives during one waits for it (on SQLite the
- * writer thread runs it between group commits). On a calm machine 1,000 back to back raised the creates' p99 5×,
- * 250 with an equal pause 3×, 100 with a double pause 4× but at 60% of their rate instead of 13% (docs/performance.md).
+ * Records per deletion transaction at most, and at least: short, since a create that arrives during one waits for it
+ * (on SQLite the writer thread runs it between group commits). A fixed 100 with a double pause raised the creates'
+ * p99 4× on a calm machine (a create behind one ~15 ms deletion); so the size follows a time budget instead
+ * (retentionBatchSize), between RETENTION_MIN_BATCH and RETENTION_BATCH (docs/performance.md).
  */
 export const RETENTION_BATCH = 100;
+export const RETENTION_MIN_BATCH = 10;
+/** A transaction should take at most this long: above it the next one is half as big, under half of it twice. */
+export const RETENTION_BUDGET_MS = 4;
+
+/**
+ * The next transaction's size from the last one's size and time: halved (not under RETENTION_MIN_BATCH) when it
+ * took more than RETENTION_BUDGET_MS, doubled (not over RETENTION_BATCH) when it took less than half of that,
+ * else the same.
+ */
+export function retentionBatchSize(size: number, ms: number): number {
+  if (ms > RETENTION_BUDGET_MS) return Math.max(RETENTION_MIN_BATCH, Math.floor(size / 2));
+  if (ms < RETENTION_BUDGET_MS / 2) return Math.min(RETENTION_BATCH, size * 2);
+  return size;
+}
+
 /**
  * After each transaction the run pauses PAUSE_FACTOR times as long as the transaction took (at most MAX_PAUSE_MS):
  * the deletion takes at most about a third of the writer's time, and creates at full speed keep the rest.
  */
 const PAUSE_FACTOR = 2;
 const MAX_PAUSE_MS = 1000;
-/** Batches per org per run at most (100M records): a run is bounded; what is left goes at the next. */
+/** Batches per org per run at most (10M records at the smallest size): a run is bounded; what is left goes at the next. */
 const MAX_BATCHES = 1_000_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The first run after start (the contract: within a minute), then every EVERY_MS (the contract: at least hourly). */
@@ -49,14 +65,16 @@ export interface RetentionRun {
 
 /**
  * One retention run: for every org with a retention (its override, else `defaultDays`), deletes its records whose
- * timestamp is older than that, RETENTION_BATCH a transaction with a pause of twice as long as it took between, and appends
- * one audit entry per org whose records it deleted. `stopped` is asked between batches.
+ * timestamp is older than that, in transactions sized by `nextSize` (retentionBatchSize; a test may vary it) with a
+ * pause of twice as long as each took between, and appends one audit entry per org whose records it deleted.
+ * `stopped` is asked between batches.
  */
 export async function runRetention(
   store: Store,
   defaultDays: number | null,
   stopped: () => boolean = () => false,
   now: number = Date.now(),
+  nextSize: (size: number, ms: number) => number = retentionBatchSize,
 ): Promise<RetentionRun[]> {
   const done: RetentionRun[] = [];
   for (const { orgId, days: override } of await store.orgRetention()) {
@@ -64,12 +82,15 @@ export async function runRetention(
     if (days === null || stopped()) continue;
     const before = (now - days * DAY_MS) * 1000; // microseconds, as timestamps are stored
     let count = 0;
+    let size = RETENTION_BATCH;
     for (let batch = 0; batch < MAX_BATCHES && !stopped(); batch++) {
       const started = performance.now();
-      const n = await store.expireRecords(orgId, before, RETENTION_BATCH);
+      const n = await store.expireRecords(orgId, before, size);
+      const ms = performance.now() - started;
       count += n;
-      if (n < RETENTION_BATCH) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.min((performance.now() - started) * PAUSE_FACTOR, MAX_PAUSE_MS)));
+      if (n < size) break; // fewer than asked: none older is left
+      size = nextSize(size, ms);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(ms * PAUSE_FACTOR, MAX_PAUSE_MS)));
     }
     if (count === 0) continue;
     await store.appendAudit({
