@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { tempDir } from './helpers/app.ts';
 import { sleep } from './helpers/http.ts';
 import { startServer } from './helpers/server-process.ts';
+import { tallyCli } from './helpers/cli.ts';
 import { freshSchemaUrl, STORE_KINDS } from './helpers/stores.ts';
-
-const execFileAsync = promisify(execFile);
-const ROOT = new URL('..', import.meta.url).pathname;
 
 /** The contract's bound: a key revoked by the CLI is refused by the running server within 5 s (docs/keys.md). */
 const REVOKE_BOUND_MS = 5000;
@@ -18,19 +14,7 @@ for (const kind of STORE_KINDS) {
   test(`npx tally keys create, list, revoke and audit, beside a running server [${kind}]`, async () => {
     const dir = tempDir();
     const env: Record<string, string> = kind === 'sqlite' ? { TALLY_DATA_DIR: dir } : { TALLY_DATABASE_URL: await freshSchemaUrl() };
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_')));
-    /** Runs `npx tally ...args` as a real process; resolves with its exit code and output (one that hangs is killed after 60 s). */
-    const tally = (...args: string[]) =>
-      execFileAsync('npx', ['tally', ...args], {
-        cwd: ROOT,
-        env: { ...base, ...env },
-        encoding: 'utf8',
-        timeout: 60_000,
-        killSignal: 'SIGKILL',
-      }).then(
-        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
-      );
+    const tally = tallyCli(env);
     const list = async () => {
       const res = await tally('keys', 'list', '--org', 'org_cli');
       assert.equal(res.code, 0, res.stderr);

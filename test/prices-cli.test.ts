@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { tempDir } from './helpers/app.ts';
 import { sleep } from './helpers/http.ts';
 import { startServer } from './helpers/server-process.ts';
+import { tallyCli } from './helpers/cli.ts';
 import { freshSchemaUrl, STORE_KINDS } from './helpers/stores.ts';
-
-const execFileAsync = promisify(execFile);
-const ROOT = new URL('..', import.meta.url).pathname;
 
 /** The promise: a price changed by the CLI is used by a running server within 5 s (docs/derived-fields.md). */
 const CHANGE_BOUND_MS = 5000;
@@ -19,19 +15,7 @@ for (const kind of STORE_KINDS) {
   test(`npx tally prices set, list and remove, beside a running server [${kind}]`, async () => {
     const dir = tempDir();
     const env: Record<string, string> = kind === 'sqlite' ? { TALLY_DATA_DIR: dir } : { TALLY_DATABASE_URL: await freshSchemaUrl() };
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_')));
-    /** Runs `npx tally ...args` as a real process; resolves with its exit code and output (one that hangs is killed after 60 s). */
-    const tally = (...args: string[]) =>
-      execFileAsync('npx', ['tally', ...args], {
-        cwd: ROOT,
-        env: { ...base, ...env },
-        encoding: 'utf8',
-        timeout: 60_000,
-        killSignal: 'SIGKILL',
-      }).then(
-        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
-      );
+    const tally = tallyCli(env);
 
     const server = await startServer({ ...env, TALLY_INIT_ORG_ID: 'org_cli', TALLY_INIT_API_KEY: KEY });
     const create = async (model: string) => {
