@@ -1,4 +1,5 @@
 import type { Condition } from '../query/filters.ts';
+import type { RollupRead } from './analytics-types.ts';
 
 /** What a summary covers: the same start time and filters as a list, without paging or sorting. */
 export interface SummaryQuery {
@@ -29,4 +30,10 @@ export interface SummaryData {
   lastTs: number | null;
   bucketUs: number | null;
   buckets: SummaryBucket[];
+}
+
+/** What narrows a filtered time range (Store.timeRange): the list's conditions, and the same as keys of the hourly rollup's dimensions. */
+export interface TimeRangeFilter {
+  conditions: Condition[];
+  where: RollupRead['where'];
 }

@@ -3,7 +3,7 @@ import type { Sort } from '../query/list-params.ts';
 import type { RecordData } from '../model/record.ts';
 import type { EncodedRecord, IdempotencyRow } from './encoded-record.ts';
 import type { HeldEvent, HeldEventBounds, JoinOutcome, SpanRef } from './span-events.ts';
-import type { SummaryData, SummaryQuery } from './summary-types.ts';
+import type { SummaryData, SummaryQuery, TimeRangeFilter } from './summary-types.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from './analytics-types.ts';
 import type { ExportFormat } from '../model/export-text.ts';
 
@@ -177,8 +177,12 @@ export interface Store {
    * existed, and no rebuild since).
    */
   rollupAnalytics(orgId: string, read: RollupRead, query: AnalyticsQuery): Promise<AnalyticsRow[] | null>;
-  /** The first and last timestamp of the org's records at or after `since` (two index seeks); null when there are none. */
-  timeRange(orgId: string, since: number | null): Promise<{ first: number; last: number } | null>;
+  /**
+   * The first and last timestamp of the org's records at or after `since` (two index seeks); null when there are none.
+   * With a filter, of the records it selects, found by the hourly rollups (sql/time-range.ts); null also when the
+   * rollups are not ready or cannot tell: the caller then scans.
+   */
+  timeRange(orgId: string, since: number | null, filter?: TimeRangeFilter): Promise<{ first: number; last: number } | null>;
   /** Marks the rollups complete (after a whole rebuild): until then rollups() answers null on a store upgraded with records. */
   rollupsRebuilt(): Promise<void>;
   /**

@@ -23,6 +23,7 @@ import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
 import { jsonSketch } from '../rollup/sketch.ts';
 import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
+import { filteredTimeRange } from '../sql/time-range.ts';
 import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
 const COLUMNS = RECORD_COLUMNS.map((c) => c.name).join(', ');
@@ -142,7 +143,13 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));
     },
-    async timeRange(orgId, since) {
+    async timeRange(orgId, since, filter) {
+      if (filter)
+        return read(async (rows) =>
+          (await rows('SELECT ready FROM rollups_state', []))[0]?.ready
+            ? filteredTimeRange(postgresDialect, rows, orgId, since, filter)
+            : null,
+        );
       const [r] = await run(() =>
         rows(
           'SELECT (SELECT min(ts) FROM records WHERE org_id = $1 AND ts >= $2) AS first, (SELECT max(ts) FROM records WHERE org_id = $1 AND ts >= $2) AS last',

@@ -7,7 +7,8 @@ import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '..
 import { bytesSketch } from '../rollup/sketch.ts';
 import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
 import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
-import type { SummaryData, SummaryQuery } from '../summary-types.ts';
+import type { SummaryData, SummaryQuery, TimeRangeFilter } from '../summary-types.ts';
+import { filteredTimeRange } from '../sql/time-range.ts';
 import type { ListQuery } from '../types.ts';
 import type { MemoEntry } from './count-memo.ts';
 import { sqliteDialect } from './dialect.ts';
@@ -28,6 +29,7 @@ export type ReadJob =
   | { kind: 'summary'; orgId: string; query: SummaryQuery }
   | { kind: 'analytics'; orgId: string; query: AnalyticsQuery }
   | { kind: 'rollups'; orgId: string; read: RollupRead; query: AnalyticsQuery }
+  | { kind: 'timeRange'; orgId: string; since: number | null; filter: TimeRangeFilter }
   /** The seqs of the records a SELECT of seq finds, and the snapshot's highest seq and records_changes (erase.ts). */
   | { kind: 'seqs'; orgId: string; sql: string; params: unknown[] };
 
@@ -53,6 +55,7 @@ export interface ReadReply {
   summary?: SummaryData;
   analytics?: AnalyticsData;
   rollups?: AnalyticsRow[] | null;
+  timeRange?: { first: number; last: number } | null;
   seqs?: SeqSnapshot;
   timeout?: true;
   error?: string;
@@ -140,6 +143,26 @@ function rollups(orgId: string, read: RollupRead, q: AnalyticsQuery): AnalyticsR
   }
 }
 
+/** A filtered summary's first and last timestamp, found by the hourly rollups (sql/time-range.ts), in one snapshot. */
+async function timeRange(orgId: string, since: number | null, filter: TimeRangeFilter) {
+  db.exec('BEGIN');
+  try {
+    if (!rollupsReady.get()) return null;
+    return await filteredTimeRange(
+      sqliteDialect,
+      async (sql, params) => {
+        check();
+        return prepare(sql).all(...params, { org: orgId }) as Record<string, unknown>[];
+      },
+      orgId,
+      since,
+      filter,
+    );
+  } finally {
+    if (db.inTransaction) db.exec('COMMIT');
+  }
+}
+
 const snapshotStmt = db.prepare('SELECT coalesce((SELECT max(seq) FROM records), 0) AS top, (SELECT n FROM records_changes) AS changes');
 
 /** The seqs a SELECT finds, with its snapshot's highest seq and records_changes, in one read transaction. */
@@ -203,6 +226,7 @@ async function answer(msg: ReadRequest): Promise<ReadReply> {
     }
     if (job.kind === 'analytics') return { id: msg.id, analytics: await analytics(job.orgId, job.query) };
     if (job.kind === 'rollups') return { id: msg.id, rollups: rollups(job.orgId, job.read, job.query) };
+    if (job.kind === 'timeRange') return { id: msg.id, timeRange: await timeRange(job.orgId, job.since, job.filter) };
     if (job.kind === 'seqs') return { id: msg.id, seqs: seqs(job.orgId, job.sql, job.params) };
     return { id: msg.id, summary: await summary(job.orgId, job.query) };
   } catch (err) {

@@ -112,7 +112,8 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     async rollupAnalytics(orgId, read, query) {
       return (await readers.run({ kind: 'rollups', orgId, read, query })).rollups ?? null;
     },
-    async timeRange(orgId, since) {
+    async timeRange(orgId, since, filter) {
+      if (filter) return (await readers.run({ kind: 'timeRange', orgId, since, filter })).timeRange ?? null;
       const r = timeRangeStmt.get(orgId, since ?? -Number.MAX_SAFE_INTEGER, orgId, since ?? -Number.MAX_SAFE_INTEGER) as {
         first: number | null;
         last: number | null;
