@@ -15,6 +15,20 @@ const label = (value, fallback) => (value === null ? fallback : value);
 /** A colour swatch: series i's colour (--series-i in styles.css), or the "other" colour. */
 const swatch = (i) => el('span', { class: `swatch ${i === -1 ? 'series-other' : `series-${i % PALETTE_SIZE}`}`, 'aria-hidden': 'true' });
 
+/** The head of a ranked table: its name column, then cost, records and tokens. */
+const rankedHead = (name) =>
+  el('thead', null, el('tr', null, el('th', null, name), ...['Cost', 'Records', 'Tokens'].map((h) => el('th', { class: 'num' }, h))));
+
+/** A ranked row's numbers: cost, records, tokens. */
+const rankedNumbers = (r) => [
+  cell(r.cost, formatCost(r.cost)),
+  cell(r.count, formatInt(r.count)),
+  cell(r.tokens_total, formatInt(r.tokens_total)),
+];
+
+/** A name that opens the records table on it. */
+const pick = (text, onClick, attrs = {}) => el('button', { type: 'button', class: 'link', ...attrs, on: { click: onClick } }, text);
+
 /**
  * @param {any[]} rows the analytics rows grouped by field_4 (whole range)
  * @param {(string | null)[]} stacked the models drawn in the chart, bottom first
@@ -24,31 +38,13 @@ export function modelTable(rows, stacked, onPick) {
   return el(
     'table',
     { class: 'data-table dash-table', id: 'dash-models', 'aria-label': 'Cost by model over the range' },
-    el(
-      'thead',
-      null,
-      el(
-        'tr',
-        null,
-        el('th', null, 'Model'),
-        el('th', { class: 'num' }, 'Cost'),
-        el('th', { class: 'num' }, 'Records'),
-        el('th', { class: 'num' }, 'Tokens'),
-      ),
-    ),
+    rankedHead('Model'),
     el(
       'tbody',
       null,
       ...rows.map((r) =>
         r.other
-          ? el(
-              'tr',
-              { 'data-other': 'true' },
-              el('td', null, swatch(-1), 'Other models'),
-              cell(r.cost, formatCost(r.cost)),
-              cell(r.count, formatInt(r.count)),
-              cell(r.tokens_total, formatInt(r.tokens_total)),
-            )
+          ? el('tr', { 'data-other': 'true' }, el('td', null, swatch(-1), 'Other models'), ...rankedNumbers(r))
           : el(
               'tr',
               { 'data-model': r.group.field_4 ?? '' },
@@ -56,15 +52,9 @@ export function modelTable(rows, stacked, onPick) {
                 'td',
                 null,
                 swatch(stacked.indexOf(r.group.field_4)),
-                el(
-                  'button',
-                  { type: 'button', class: 'link', title: 'Show these records', on: { click: () => onPick(r.group.field_4) } },
-                  label(r.group.field_4, '(no model)'),
-                ),
+                pick(label(r.group.field_4, '(no model)'), () => onPick(r.group.field_4), { title: 'Show these records' }),
               ),
-              cell(r.cost, formatCost(r.cost)),
-              cell(r.count, formatInt(r.count)),
-              cell(r.tokens_total, formatInt(r.tokens_total)),
+              ...rankedNumbers(r),
             ),
       ),
     ),
@@ -83,18 +73,7 @@ export function customerTable(rows, onPick) {
     el(
       'table',
       { class: 'data-table dash-table', id: 'dash-customer-table', 'aria-label': 'Top customers by cost' },
-      el(
-        'thead',
-        null,
-        el(
-          'tr',
-          null,
-          el('th', null, 'Customer'),
-          el('th', { class: 'num' }, 'Cost'),
-          el('th', { class: 'num' }, 'Records'),
-          el('th', { class: 'num' }, 'Tokens'),
-        ),
-      ),
+      rankedHead('Customer'),
       el(
         'tbody',
         null,
@@ -105,17 +84,9 @@ export function customerTable(rows, onPick) {
             el(
               'td',
               null,
-              r.other
-                ? 'All other customers'
-                : el(
-                    'button',
-                    { type: 'button', class: 'link', on: { click: () => onPick(r.group.field_10) } },
-                    label(r.group.field_10, '(no customer)'),
-                  ),
+              r.other ? 'All other customers' : pick(label(r.group.field_10, '(no customer)'), () => onPick(r.group.field_10)),
             ),
-            cell(r.cost, formatCost(r.cost)),
-            cell(r.count, formatInt(r.count)),
-            cell(r.tokens_total, formatInt(r.tokens_total)),
+            ...rankedNumbers(r),
           ),
         ),
       ),
@@ -156,7 +127,7 @@ export function bucketTable(id, starts, bucketSeconds, columns, counts, onPick) 
                   el(
                     'td',
                     null,
-                    el('button', { type: 'button', class: 'link', on: { click: () => onPick(i) } }, bucketLabel(start, bucketSeconds)),
+                    pick(bucketLabel(start, bucketSeconds), () => onPick(i)),
                   ),
                   ...columns.map((c) => cell(c.values[i], c.format(c.values[i]))),
                 ),
