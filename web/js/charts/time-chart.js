@@ -1,6 +1,6 @@
-import { el } from '../dom.js';
 import { niceMax } from './nice.js';
-import { chartTheme, fillOf, onThemeChange } from './theme.js';
+import { mountPlot } from './mount.js';
+import { fillOf } from './theme.js';
 import { bucketLabel, timeTicks } from './time-axis.js';
 import { uPlot } from './uplot.js';
 
@@ -24,45 +24,33 @@ import { uPlot } from './uplot.js';
  * @param {{ onPick?: (index: number, seriesIndex: number | null) => void }} [options]
  */
 export function mountTimeChart(container, { onPick } = {}) {
-  /** @type {any} */
-  let plot = null;
   /** @type {BuildSpec | null} */
   let build = null;
   /** @type {TimeSpec | null} */
   let spec = null;
-
-  const width = () => Math.max(320, Math.floor(container.clientWidth || 640));
-  function draw() {
-    plot?.destroy();
-    plot = null;
-    container.replaceChildren();
-    if (!build) return;
-    spec = build(chartTheme());
-    if (!spec.series.some((s) => s.values.some((v) => v !== null))) {
-      container.append(el('p', { class: 'empty' }, spec.emptyText ?? 'No records in this range.'));
-      return;
-    }
-    plot = new uPlot(options(spec, chartTheme(), width()), data(spec), container);
-    /** @type {any} */ (container).uplot = plot; // lets a test point at a bucket (valToPos) as a user would
-    plot.over.addEventListener('click', () => {
-      const index = plot?.cursor.idx;
-      if (onPick && spec && index !== null && index !== undefined) onPick(index, seriesAt(plot, spec, index));
-    });
-  }
-  onThemeChange(draw);
-  new ResizeObserver(() => {
-    if (plot && Math.abs(plot.width - width()) > 2) plot.setSize({ width: width(), height: plot.height });
-  }).observe(container);
+  const chart = mountPlot(
+    container,
+    { minWidth: 320, fallbackWidth: 640 },
+    (theme, width) => {
+      if (!build) return null;
+      spec = build(theme);
+      if (!spec.series.some((s) => s.values.some((v) => v !== null))) return { empty: spec.emptyText ?? 'No records in this range.' };
+      return { options: options(spec, theme, width), data: data(spec) };
+    },
+    (plot, index) => {
+      if (onPick && spec) onPick(index, seriesAt(plot, spec, index));
+    },
+  );
 
   return {
     /** @param {BuildSpec} next */
     update(next) {
       build = next;
-      draw();
+      chart.draw();
     },
     /** The uPlot instance (for tests and for pointing at a bucket). */
     get plot() {
-      return plot;
+      return chart.plot;
     },
   };
 }
