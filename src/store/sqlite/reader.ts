@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.ts';
 import { runAnalytics } from '../sql/analytics.ts';
-import { runSummary } from '../sql/summary.ts';
+import { runSummary, type RunSql } from '../sql/summary.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
 import { bytesSketch } from '../rollup/sketch.ts';
 import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
@@ -87,49 +87,42 @@ const buckets: BucketState = { starts: [] };
 registerAnalyticsFunctions(db, deadline, buckets);
 const analyticsDialect = sqliteAnalyticsDialect(buckets);
 
-/** The summary's three statements in one read transaction: its totals, buckets and percentiles see one snapshot. */
-async function summary(orgId: string, q: SummaryQuery): Promise<SummaryData> {
+/** Runs fn in one read transaction: every statement it runs sees one snapshot. */
+async function inSnapshot<T>(fn: () => Promise<T> | T): Promise<T> {
   db.exec('BEGIN');
   try {
-    // @org: see dialect.ts
-    return await runSummary(
-      sqliteDialect,
-      async (sql, params) => {
-        check();
-        return prepare(sql).all(...params, { org: orgId }) as Record<string, unknown>[];
-      },
-      orgId,
-      q,
-    );
+    return await fn();
   } finally {
     if (db.inTransaction) db.exec('COMMIT'); // read only: nothing to keep or undo
   }
 }
 
-/** An analytics read's statements in one read transaction, as the summary's. */
+/** Runs one statement for a read of the org's, checking the budget first; `cached`: its SQL recurs (not analytics'). */
+const runFor =
+  (orgId: string, cached = true): RunSql =>
+  async (sql, params) => {
+    check();
+    // @org: see dialect.ts
+    return (cached ? prepare(sql) : db.prepare(sql)).all(...params, { org: orgId }) as Record<string, unknown>[];
+  };
+
+/** The summary's three statements in one snapshot: its totals, buckets and percentiles agree. */
+const summary = (orgId: string, q: SummaryQuery): Promise<SummaryData> =>
+  inSnapshot(() => runSummary(sqliteDialect, runFor(orgId), orgId, q));
+
+/** An analytics read's statements in one snapshot, as the summary's. */
 async function analytics(orgId: string, q: AnalyticsQuery): Promise<AnalyticsData> {
-  db.exec('BEGIN');
   try {
-    return await runAnalytics(
-      analyticsDialect,
-      async (sql, params) => {
-        check();
-        return db.prepare(sql).all(...params, { org: orgId }) as Record<string, unknown>[]; // not cached: its SQL varies
-      },
-      orgId,
-      q,
-    );
+    return await inSnapshot(() => runAnalytics(analyticsDialect, runFor(orgId, false), orgId, q));
   } finally {
-    if (db.inTransaction) db.exec('COMMIT');
     buckets.starts = [];
   }
 }
 
 /** A rollup read: one range of a rollup table's primary key, added up here into the answer (rollup/answer.ts). */
 const rollupsReady = db.prepare('SELECT ready FROM rollups_state').pluck();
-function rollups(orgId: string, read: RollupRead, q: AnalyticsQuery): AnalyticsRow[] | null {
-  db.exec('BEGIN');
-  try {
+const rollups = (orgId: string, read: RollupRead, q: AnalyticsQuery): Promise<AnalyticsRow[] | null> =>
+  inSnapshot(() => {
     if (!rollupsReady.get()) return null;
     const params: unknown[] = [];
     const sql = rollupReadSql(sqliteDialect, params, orgId, read, q);
@@ -138,51 +131,25 @@ function rollups(orgId: string, read: RollupRead, q: AnalyticsQuery): AnalyticsR
       .raw()
       .iterate(...params) as Iterable<unknown[]>;
     return answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null));
-  } finally {
-    if (db.inTransaction) db.exec('COMMIT');
-  }
-}
+  });
 
 /** A filtered summary's first and last timestamp, found by the hourly rollups (sql/time-range.ts), in one snapshot. */
-async function timeRange(orgId: string, since: number | null, filter: TimeRangeFilter) {
-  db.exec('BEGIN');
-  try {
-    if (!rollupsReady.get()) return null;
-    return await filteredTimeRange(
-      sqliteDialect,
-      async (sql, params) => {
-        check();
-        return prepare(sql).all(...params, { org: orgId }) as Record<string, unknown>[];
-      },
-      orgId,
-      since,
-      filter,
-    );
-  } finally {
-    if (db.inTransaction) db.exec('COMMIT');
-  }
-}
+const timeRange = (orgId: string, since: number | null, filter: TimeRangeFilter) =>
+  inSnapshot(() => (rollupsReady.get() ? filteredTimeRange(sqliteDialect, runFor(orgId), orgId, since, filter) : null));
 
 const snapshotStmt = db.prepare('SELECT coalesce((SELECT max(seq) FROM records), 0) AS top, (SELECT n FROM records_changes) AS changes');
 
 /** The seqs a SELECT finds, with its snapshot's highest seq and records_changes, in one read transaction. */
-function seqs(orgId: string, sql: string, params: unknown[]): SeqSnapshot {
-  db.exec('BEGIN');
-  try {
+const seqs = (orgId: string, sql: string, params: unknown[]): Promise<SeqSnapshot> =>
+  inSnapshot(() => {
     const { top, changes } = snapshotStmt.get() as { top: number; changes: number };
     check();
-    return {
-      seqs: db
-        .prepare(sql)
-        .pluck()
-        .all(...params, { org: orgId }) as number[],
-      top,
-      changes,
-    };
-  } finally {
-    if (db.inTransaction) db.exec('COMMIT');
-  }
-}
+    const found = db
+      .prepare(sql)
+      .pluck()
+      .all(...params, { org: orgId }) as number[];
+    return { seqs: found, top, changes };
+  });
 
 /**
  * The page's JSON as UTF-8 after PAGE_HEADROOM free bytes, then the `}` that closes the reply: in the spare buffer
@@ -225,9 +192,9 @@ async function answer(msg: ReadRequest): Promise<ReadReply> {
       return { id: msg.id, list: json === undefined ? answered : { ...answered, page: pageBytes(json, msg.spare) } };
     }
     if (job.kind === 'analytics') return { id: msg.id, analytics: await analytics(job.orgId, job.query) };
-    if (job.kind === 'rollups') return { id: msg.id, rollups: rollups(job.orgId, job.read, job.query) };
+    if (job.kind === 'rollups') return { id: msg.id, rollups: await rollups(job.orgId, job.read, job.query) };
     if (job.kind === 'timeRange') return { id: msg.id, timeRange: await timeRange(job.orgId, job.since, job.filter) };
-    if (job.kind === 'seqs') return { id: msg.id, seqs: seqs(job.orgId, job.sql, job.params) };
+    if (job.kind === 'seqs') return { id: msg.id, seqs: await seqs(job.orgId, job.sql, job.params) };
     return { id: msg.id, summary: await summary(job.orgId, job.query) };
   } catch (err) {
     if (err instanceof BudgetSpent) return { id: msg.id, timeout: true };
