@@ -212,7 +212,9 @@ for (const kind of STORE_KINDS) {
       };
       const done = await runRetention(t.store, 30, () => false, Date.now() + 20 * DAY, alternate);
       assert.equal(done.find((d) => d.orgId === 'org_sizes')?.count, old);
-      assert.ok(asked.includes(RETENTION_MIN_BATCH) && asked.includes(RETENTION_BATCH), `sizes asked: ${asked.join(',')}`);
+      // SQLite paces its own deletion (slices of the writer's commits, expiry.ts): the rule is not asked there.
+      if (t.store.expiryPaced) assert.deepEqual(asked, []);
+      else assert.ok(asked.includes(RETENTION_MIN_BATCH) && asked.includes(RETENTION_BATCH), `sizes asked: ${asked.join(',')}`);
       assert.equal(await count(null, auth), 2);
       assert.equal(await count({ field_9__env: f('prod') }, auth), 1);
       assert.equal(await count({ field_9__env: f('dev') }, auth), 1);
