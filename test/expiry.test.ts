@@ -12,7 +12,9 @@ import {
   SLICE_BUDGET_MS,
   SLICE_MAX,
   SLICE_MIN,
+  SLICE_SHARE,
   type Slice,
+  sliceBudget,
 } from '../src/store/sqlite/expiry.ts';
 import { registerFunctions } from '../src/store/sqlite/functions.ts';
 import { createInserter, createRowWriter } from '../src/store/sqlite/insert.ts';
@@ -24,6 +26,8 @@ import { openSqlite } from '../src/store/sqlite/open.ts';
  */
 
 const ORG = 'org_expiry';
+/** The time a commit's inserts took, as the writer tells the slice: its budget is then SLICE_BUDGET_MS. */
+const INSERT_MS = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const make = (daysAgo: number, i: number) =>
   encodeRecord(
@@ -42,6 +46,11 @@ test('the slice size follows a time budget measured around the deletion itself: 
   assert.equal(nextSliceSize(10, under), 20);
   assert.equal(nextSliceSize(80, 0), SLICE_MAX, 'not over the cap');
   assert.equal(nextSliceSize(40, (SLICE_BUDGET_MS * 3) / 4), 40, 'within the budget: kept');
+  // In a commit, the budget is a share of the time its inserts took, at most SLICE_BUDGET_MS.
+  assert.equal(sliceBudget(1), SLICE_SHARE);
+  assert.equal(sliceBudget(INSERT_MS), SLICE_BUDGET_MS);
+  assert.equal(nextSliceSize(40, 0.6, sliceBudget(1)), 20, 'over a short commit’s budget: halved');
+  assert.equal(nextSliceSize(40, 0.6, sliceBudget(INSERT_MS)), 80, 'under half of a long one’s: doubled');
 });
 
 describe('SQLite: expired records deleted in slices of the commits', () => {
@@ -90,7 +99,7 @@ describe('SQLite: expired records deleted in slices of the commits', () => {
         db
           .transaction(() => {
             writeRows([make(0, 0)]);
-            slice = expirer.slice();
+            slice = expirer.slice(INSERT_MS);
             throw new Error('the commit fails');
           })
           .immediate(),
@@ -104,7 +113,7 @@ describe('SQLite: expired records deleted in slices of the commits', () => {
       for (; commits < 1000 && replies.length === 0; commits++) {
         db.transaction(() => {
           writeRows([make(0, commits)]);
-          slice = expirer.slice();
+          slice = expirer.slice(INSERT_MS);
         }).immediate();
         expirer.settle(slice, true);
       }
@@ -120,7 +129,7 @@ describe('SQLite: expired records deleted in slices of the commits', () => {
       // With nothing pending, a commit deletes nothing.
       const count = db.prepare('SELECT count(*) FROM records').pluck().get();
       db.transaction(() => {
-        slice = expirer.slice();
+        slice = expirer.slice(INSERT_MS);
       }).immediate();
       assert.equal(slice, null);
       assert.equal(db.prepare('SELECT count(*) FROM records').pluck().get(), count);

@@ -9,8 +9,9 @@ import { createErasure, ERASE_COLUMNS, type EraseRequest } from './erase.ts';
  * ALONE_AFTER_MS (no creates), a slice runs in a transaction of its own, so the deletion goes on without them.
  *
  * A slice's size follows a time budget measured around the deletion itself, inside the thread (nothing queued
- * ahead of it is counted): halved above SLICE_BUDGET_MS (to SLICE_MIN), doubled under half of it (to SLICE_MAX). So a
- * commit is longer by about SLICE_BUDGET_MS at most, whatever the load.
+ * ahead of it is counted): halved above the budget (to SLICE_MIN), doubled under half of it (to SLICE_MAX). In a
+ * commit the budget is SLICE_SHARE of the time the commit's own inserts took (at most SLICE_BUDGET_MS), so a commit
+ * is longer by about half at most and the deletion keeps pace with the writer's work; alone, SLICE_BUDGET_MS.
  */
 export interface ExpireRequest {
   orgId: string;
@@ -30,17 +31,22 @@ export interface ExpireOutcome {
 export const SLICE_MIN = 1;
 export const SLICE_MAX = 100;
 export const SLICE_BUDGET_MS = 2;
+/** A slice in a commit may take this share of the time the commit's inserts took (at most SLICE_BUDGET_MS). */
+export const SLICE_SHARE = 0.5;
 /** Without a commit for this long, a slice is deleted in a transaction of its own. */
 export const ALONE_AFTER_MS = 5;
 /** Expiries waiting at most (retention runs one at a time: one is the rule). */
 const MAX_PENDING = 8;
 
-/** The next slice's size from the last one's size and its own time (ms). */
-export function nextSliceSize(size: number, ms: number): number {
-  if (ms > SLICE_BUDGET_MS) return Math.max(SLICE_MIN, Math.floor(size / 2));
-  if (ms < SLICE_BUDGET_MS / 2) return Math.min(SLICE_MAX, size * 2);
+/** The next slice's size from the last one's size, its own time (ms) and its budget (ms). */
+export function nextSliceSize(size: number, ms: number, budget: number = SLICE_BUDGET_MS): number {
+  if (ms > budget) return Math.max(SLICE_MIN, Math.floor(size / 2));
+  if (ms < budget / 2) return Math.min(SLICE_MAX, size * 2);
   return size;
 }
+
+/** A slice's budget in a commit whose inserts took `insertMs`. */
+export const sliceBudget = (insertMs: number): number => Math.min(SLICE_BUDGET_MS, SLICE_SHARE * insertMs);
 
 interface Job {
   id: number;
@@ -58,8 +64,11 @@ export interface Slice {
 export interface Expirer {
   /** Takes an expiry; answered (reply) once done. */
   request(id: number, request: ExpireRequest): void;
-  /** Inside a commit's open transaction, just before COMMIT: deletes a slice of the pending expiry, if any. */
-  slice(): Slice | null;
+  /**
+   * Inside a commit's open transaction, just before COMMIT: deletes a slice of the pending expiry, if any, within
+   * a budget of sliceBudget(insertMs) (the time the commit's inserts took).
+   */
+  slice(insertMs: number): Slice | null;
   /** After that commit: counts the slice when it committed (its deletions are gone with a rollback). */
   settle(slice: Slice | null, committed: boolean): void;
 }
@@ -89,14 +98,14 @@ export function createExpirer(
   };
 
   /** Deletes a slice: in a savepoint of the open transaction, or (alone) in an IMMEDIATE transaction of its own. */
-  const take = (alone: boolean): Slice | null => {
+  const take = (alone: boolean, budget: number): Slice | null => {
     const job = jobs[0];
     if (!job) return null;
     const asked = Math.min(size, job.request.limit - job.outcome.deleted);
     const started = performance.now();
     try {
       const deleted = alone ? erase.immediate(select(job, asked)) : erase(select(job, asked));
-      size = nextSliceSize(size, performance.now() - started);
+      size = nextSliceSize(size, performance.now() - started, budget);
       return { job, asked, deleted };
     } catch (err) {
       fail(job, err);
@@ -130,7 +139,7 @@ export function createExpirer(
       arm();
       return;
     }
-    settle(take(true), true, true);
+    settle(take(true, SLICE_BUDGET_MS), true, true);
   }
 
   return {
@@ -142,7 +151,7 @@ export function createExpirer(
       jobs.push({ id, request, outcome: { deleted: 0, withCommits: 0, alone: 0 } });
       if (!timer) arm();
     },
-    slice: () => take(false),
+    slice: (insertMs) => take(false, sliceBudget(insertMs)),
     settle: (slice, committed) => settle(slice, committed),
   };
 }

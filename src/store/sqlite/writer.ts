@@ -81,8 +81,9 @@ const rebuildRollups = createRollupRebuilder(db);
 /** A whole insert in one IMMEDIATE transaction, with a slice of the pending expiry (if any) before its COMMIT. */
 let sliced: Slice | null = null;
 const insertWhole = db.transaction((records: WriteRequest['records']) => {
+  const started = performance.now();
   const inserted = writeRows(records);
-  sliced = expirer.slice();
+  sliced = expirer.slice(performance.now() - started);
   return inserted;
 });
 /** A failure as the reply carries it. */
@@ -92,9 +93,10 @@ interface Failure {
 }
 /**
  * The chunked insert whose transaction is open, the first error it met, how many records its chunks inserted, and
- * the rollups of its chunks, added up as they come and written once before the commit (insert.ts).
+ * the rollups of its chunks, added up as they come and written once before the commit (insert.ts), and the time its
+ * chunks' inserts took (a slice of a pending expiry gets a share of it, expiry.ts).
  */
-let open: { id: number; error: Failure | null; inserted: number; rollups: RollupDelta } | null = null;
+let open: { id: number; error: Failure | null; inserted: number; rollups: RollupDelta; ms: number } | null = null;
 
 const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
@@ -111,7 +113,7 @@ function rollback(): void {
 function chunk(msg: WriteRequest): void {
   if (msg.part === 'first') {
     rollback(); // never left open by an earlier insert; a guard, not a path
-    open = { id: msg.id, error: null, inserted: 0, rollups: new RollupDelta() };
+    open = { id: msg.id, error: null, inserted: 0, rollups: new RollupDelta(), ms: 0 };
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -123,8 +125,10 @@ function chunk(msg: WriteRequest): void {
     return;
   }
   if (open.error === null && msg.part !== 'abort') {
+    const started = performance.now();
     try {
       open.inserted += writeRows(msg.records, open.rollups);
+      open.ms += performance.now() - started;
     } catch (err) {
       open.error = failure(err);
       rollback();
@@ -135,8 +139,9 @@ function chunk(msg: WriteRequest): void {
     let slice: Slice | null = null;
     if (open.error === null) {
       try {
+        const started = performance.now();
         writeRollups(open.rollups);
-        slice = expirer.slice();
+        slice = expirer.slice(open.ms + performance.now() - started);
         db.exec('COMMIT');
       } catch (err) {
         open.error = failure(err);
