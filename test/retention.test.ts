@@ -189,6 +189,35 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await audit())[0].details, { days: null });
     });
 
+    test('creates during a run (on SQLite, commits that carry slices of the deletion): every expired record goes, every create stays, counts exact', async () => {
+      const auth = { authorization: `Bearer ${await createKey(t.store, 'org_busy')}` };
+      const old = 400;
+      await batch(
+        Array.from({ length: old }, (_, i) => ({
+          timestamp: daysAgo(15 + (i % 3)),
+          field_10: `c${i % 3}`,
+          field_9: { env: i % 2 ? 'prod' : 'dev' },
+        })),
+        auth,
+      );
+      // As if 20 days later (see below): the 15-day-old records expire for this run only.
+      const run = runRetention(t.store, 30, () => false, Date.now() + 20 * DAY);
+      const creates = 120;
+      for (let i = 0; i < creates; i += 20)
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, j) => {
+            const body = { field_10: `c${(i + j) % 3}`, field_9: { env: (i + j) % 2 ? 'prod' : 'dev' } };
+            assert.equal((await t.request('POST', '/api/records/create/', body, auth)).status, 201);
+          }),
+        );
+      const done = await run;
+      assert.equal(done.find((d) => d.orgId === 'org_busy')?.count, old);
+      assert.equal(await count(null, auth), creates);
+      assert.equal(await count({ field_9__env: f('prod') }, auth), creates / 2);
+      assert.equal(await count({ field_9__env: f('dev') }, auth), creates / 2);
+      for (const c of ['c0', 'c1', 'c2']) assert.equal(await count({ field_10: f(c) }, auth), creates / 3);
+    });
+
     test('whatever sizes the time budget picks, a run deletes every expired record and no other; counts stay exact', async () => {
       const auth = { authorization: `Bearer ${await createKey(t.store, 'org_sizes')}` };
       const old = 137;
@@ -212,7 +241,9 @@ for (const kind of STORE_KINDS) {
       };
       const done = await runRetention(t.store, 30, () => false, Date.now() + 20 * DAY, alternate);
       assert.equal(done.find((d) => d.orgId === 'org_sizes')?.count, old);
-      assert.ok(asked.includes(RETENTION_MIN_BATCH) && asked.includes(RETENTION_BATCH), `sizes asked: ${asked.join(',')}`);
+      // SQLite paces its own deletion (slices of the writer's commits, expiry.ts): the rule is not asked there.
+      if (t.store.expiryPaced) assert.deepEqual(asked, []);
+      else assert.ok(asked.includes(RETENTION_MIN_BATCH) && asked.includes(RETENTION_BATCH), `sizes asked: ${asked.join(',')}`);
       assert.equal(await count(null, auth), 2);
       assert.equal(await count({ field_9__env: f('prod') }, auth), 1);
       assert.equal(await count({ field_9__env: f('dev') }, auth), 1);

@@ -108,7 +108,7 @@ export async function retentionScenario(ctx: BenchContext, target: BenchTarget):
       },
       {
         scenario: `retention ${size}`,
-        case: 'ingest-single while 1M expire',
+        case: 'ingest-single while the seed expires',
         perSecond: during.perSecond,
         p50: during.p50,
         p99: during.p99,

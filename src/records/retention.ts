@@ -4,15 +4,20 @@ import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 
 /**
- * Records per deletion transaction at most, and at least: short, since a create that arrives during one waits for it
- * (on SQLite the writer thread runs it between group commits). A fixed 100 with a double pause raised the creates'
- * p99 4× on a calm machine (a create behind one ~15 ms deletion); so the size follows a time budget instead
- * (retentionBatchSize), between RETENTION_MIN_BATCH and RETENTION_BATCH (docs/performance.md).
+ * Records per deletion transaction at most, and at least, where retention paces the deletion (PostgreSQL): short,
+ * since a create may wait for one. A fixed 100 with a double pause raised SQLite's creates' p99 4× on a calm machine
+ * (a create behind one ~15 ms deletion); so the size follows a time budget instead (retentionBatchSize), between
+ * RETENTION_MIN_BATCH and RETENTION_BATCH (docs/performance.md). SQLite now paces its own (Store.expiryPaced).
  */
 export const RETENTION_BATCH = 100;
 export const RETENTION_MIN_BATCH = 10;
 /** A transaction should take at most this long: above it the next one is half as big, under half of it twice. */
 export const RETENTION_BUDGET_MS = 4;
+/**
+ * Records asked of a store that paces its own deletion (Store.expiryPaced: SQLite's writer deletes them in slices
+ * that ride its commits), per call: `stopped` is asked between calls, so a stop waits for this many at most.
+ */
+export const RETENTION_PACED_BATCH = 1000;
 
 /**
  * The next transaction's size from the last one's size and time: halved (not under RETENTION_MIN_BATCH) when it
@@ -65,9 +70,10 @@ export interface RetentionRun {
 
 /**
  * One retention run: for every org with a retention (its override, else `defaultDays`), deletes its records whose
- * timestamp is older than that, in transactions sized by `nextSize` (retentionBatchSize; a test may vary it) with a
- * pause of twice as long as each took between, and appends one audit entry per org whose records it deleted.
- * `stopped` is asked between batches.
+ * timestamp is older than that, and appends one audit entry per org whose records it deleted. Where the store paces
+ * its own deletion (Store.expiryPaced), RETENTION_PACED_BATCH at a time, back to back; else in transactions sized by
+ * `nextSize` (retentionBatchSize; a test may vary it) with a pause of twice as long as each took between. `stopped`
+ * is asked between batches.
  */
 export async function runRetention(
   store: Store,
@@ -82,13 +88,15 @@ export async function runRetention(
     if (days === null || stopped()) continue;
     const before = (now - days * DAY_MS) * 1000; // microseconds, as timestamps are stored
     let count = 0;
-    let size = RETENTION_BATCH;
+    const paced = store.expiryPaced;
+    let size = paced ? RETENTION_PACED_BATCH : RETENTION_BATCH;
     for (let batch = 0; batch < MAX_BATCHES && !stopped(); batch++) {
       const started = performance.now();
       const n = await store.expireRecords(orgId, before, size);
       const ms = performance.now() - started;
       count += n;
       if (n < size) break; // fewer than asked: none older is left
+      if (paced) continue;
       size = nextSize(size, ms);
       await new Promise((resolve) => setTimeout(resolve, Math.min(ms * PAUSE_FACTOR, MAX_PAUSE_MS)));
     }

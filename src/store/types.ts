@@ -128,6 +128,12 @@ export interface Store {
    */
   readonly writeFlights: number;
   /**
+   * True when expireRecords paces its own deletion (SQLite: slices that ride the writer's group commits, whatever
+   * `limit` asks), so that retention asks for RETENTION_PACED_BATCH at a time without pausing; false when each call is
+   * one transaction that retention sizes and paces (PostgreSQL).
+   */
+  readonly expiryPaced: boolean;
+  /**
    * Lists and summaries it runs at once: SQLite's reader threads, PostgreSQL's read connections. The read
    * scheduler (fair-reads.ts) admits no more than this, so a read never waits inside the store.
    */
@@ -222,7 +228,8 @@ export interface Store {
   ): Promise<number>;
   /**
    * Deletes up to `limit` of the org's records whose timestamp is before `before` (microseconds), oldest first, in one
-   * short transaction, counts brought down alike; resolves with the number deleted (below `limit`: none are left).
+   * short transaction (expiryPaced: in short slices of the writer's commits), counts brought down alike; resolves with
+   * the number deleted (below `limit`: none are left).
    */
   expireRecords(orgId: string, before: number, limit: number): Promise<number>;
   /** Sets (days) or clears (null) the org's retention, creating the org when needed, with its audit entry, in one transaction. */

@@ -69,6 +69,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
   return {
     engine: 'postgres',
     writeFlights: 1,
+    expiryPaced: false,
     readConcurrency: pools.readSize,
     async insert(input) {
       const records = Array.isArray(input) ? input : [...input];

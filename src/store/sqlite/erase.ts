@@ -48,6 +48,16 @@ type Found = RollupSource & { seq: number; org_id: string; field_9: string | nul
  * - remembered counts: the records_changes trigger (migration 7) bumps on every DELETE, so they are taken again.
  */
 export function createEraser(db: Database.Database): (request: EraseRequest) => number {
+  const erase = createErasure(db);
+  return (request) => erase.immediate(request);
+}
+
+/**
+ * createEraser's deletion as better-sqlite3's transaction function: `.immediate` runs it in a transaction of its own;
+ * called inside an open transaction (a group commit that carries a slice of a retention run, expiry.ts) it runs in a
+ * savepoint, so that a failure takes back its own changes only.
+ */
+export function createErasure(db: Database.Database): Database.Transaction<(request: EraseRequest) => number> {
   const deleteRecord = db.prepare('DELETE FROM records WHERE seq = ?');
   const deleteMeta = db.prepare('DELETE FROM record_meta WHERE org_id = ? AND k = ? AND t = ? AND v = ? AND seq = ?');
   const uncount = db.prepare('UPDATE org_record_counts SET n = n - ? WHERE org_id = ?');
@@ -103,5 +113,5 @@ export function createEraser(db: Database.Database): (request: EraseRequest) => 
     if (a) audit.run(a.orgId, a.at, a.actor, a.action, JSON.stringify({ ...a.details, count }));
     return count;
   });
-  return (request) => erase.immediate(request);
+  return erase;
 }

@@ -6,6 +6,7 @@ import type { KeyWrite } from './key-writes.ts';
 import type { JoinOutcome } from '../span-events.ts';
 import type { JoinRequest } from './span-events.ts';
 import type { EraseRequest } from './erase.ts';
+import type { ExpireOutcome, ExpireRequest } from './expiry.ts';
 import type { OrgWrite } from './org-writes.ts';
 import type { RebuildRequest } from './rollups.ts';
 import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
@@ -29,6 +30,11 @@ export interface WriterClient {
   joinSpanEvents(request: JoinRequest): Promise<JoinOutcome>;
   /** Deletes records and what is kept beside them in one transaction (erase.ts); resolves with how many. */
   erase(request: EraseRequest): Promise<number>;
+  /**
+   * Deletes up to `limit` of an org's records older than `before`, the oldest first, in slices that ride the group
+   * commits (expiry.ts); resolves once they are gone, or none older is left.
+   */
+  expire(request: ExpireRequest): Promise<ExpireOutcome>;
   /** Sets an org's retention or appends an audit entry (org-writes.ts). */
   writeOrg(write: OrgWrite): Promise<number>;
   /** Rebuilds a range of an org's rollups in one transaction (rollups.ts); resolves with the records read. */
@@ -128,6 +134,7 @@ export function startWriter(file: string): WriterClient {
     writeKey: async (write) => (await chore({ key: write })).changes ?? 0,
     joinSpanEvents: async (request) => (await chore({ joinSpanEvents: request })).result as JoinOutcome,
     erase: async (request) => (await chore({ erase: request })).changes ?? 0,
+    expire: async (request) => (await chore({ expire: request })).result as ExpireOutcome,
     writeOrg: async (write) => (await chore({ org: write })).changes ?? 0,
     rebuildRollups: async (request) => (await chore({ rebuildRollups: request })).changes ?? 0,
     async close() {
