@@ -145,7 +145,9 @@ export function startExportThread(opts: ExportThreadOptions): ExportThread {
       if (!t) return;
       const exited = new Promise((resolve) => t.worker.once('exit', resolve));
       t.worker.ref();
-      t.worker.postMessage('close'); // ends its pool, then exits
+      // Ends its pool, then exits; one still starting has no connection yet, nothing to end (a CLI need not wait).
+      if (t.ready) t.worker.postMessage('close');
+      else void t.worker.terminate();
       const stop = setTimeout(() => void t.worker.terminate(), STUCK_AFTER_BUDGET_MS);
       await exited;
       clearTimeout(stop);
