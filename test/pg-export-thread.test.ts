@@ -3,6 +3,8 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
+import { resolveTarget } from '../src/query/filters.ts';
+import { PAGE_TEXT_BYTES } from '../src/store/postgres/export-sink.ts';
 import { startExportThread, type ExportThread } from '../src/store/postgres/export-thread.ts';
 import type { ListQuery } from '../src/store/types.ts';
 import { startTestApp, TEST_KEY, TEST_ORG, type TestApp } from './helpers/app.ts';
@@ -82,6 +84,32 @@ describe('PostgreSQL export thread', { skip: !POSTGRES_AVAILABLE && 'PostgreSQL 
     assert.equal(JSON.parse(text.split('\n')[49]).id, page.exported?.lastId);
   });
 
+  test('a page stops taking records once it holds PAGE_TEXT_BYTES of text; the next starts after its last', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    for (let i = 0; i < 8; i++) await t.create({ field_1: `${i} ${big}`, field_10: 'big' });
+    const query: ListQuery = { ...PAGE, conditions: [{ op: 'eq', target: resolveTarget('field_10'), value: 'big' }] };
+    const exporter = thread();
+    const first = await exporter.page(TEST_ORG, query);
+    const text = Buffer.from(first.page!.bytes.subarray(first.page!.start, first.page!.end));
+    const lastLine = text.lastIndexOf(10, text.length - 2) + 1; // where the page's last line starts
+    assert.ok(first.exported!.records < 8, `${first.exported!.records} records in the first page`);
+    assert.ok(
+      lastLine < PAGE_TEXT_BYTES && text.length >= PAGE_TEXT_BYTES,
+      `the last line taken is the one that reaches the bound: ${lastLine}, ${text.length}`,
+    );
+    assert.equal(first.more, true);
+    let exported = first.exported!.records;
+    let last = first.exported!.lastId;
+    for (let pages = 1; pages < 8; pages++) {
+      const after = { op: 'gt' as const, target: resolveTarget('id'), value: last };
+      const next = await exporter.page(TEST_ORG, { ...query, conditions: [...query.conditions, after] });
+      exported += next.exported?.records ?? 0;
+      last = next.exported?.lastId ?? last;
+      if (!next.more) break;
+    }
+    assert.equal(exported, 8, 'every record once, page after page');
+  });
+
   test('a page that waits past the read budget is query_timeout, and the thread goes on', async () => {
     const exporter = thread(1000);
     const release = await lockRecords();
@@ -158,6 +186,6 @@ describe('PostgreSQL export thread', { skip: !POSTGRES_AVAILABLE && 'PostgreSQL 
     const whole = await get();
     assert.equal(whole.status, 200);
     assert.equal(whole.complete, true);
-    assert.equal(whole.text.split('\n').length, 121);
+    assert.equal(whole.text.split('\n').length, 120 + 8 + 1, 'every record (the 120 and the 8 large), each a line');
   });
 });
