@@ -139,6 +139,11 @@ export interface Store {
    */
   readonly readConcurrency: number;
   /**
+   * Export pages (ListQuery.text) it reads at once apart from readConcurrency, on a lane of their own (PostgreSQL's
+   * export thread); absent when export pages are reads like the others.
+   */
+  readonly exportConcurrency?: number;
+  /**
    * Stores the records in one transaction; resolves once the commit is durable. The iterable is consumed at once
    * and synchronously; a store may start writing before it ends (SQLite's writer thread inserts it in chunks as
    * they come). If it throws, nothing is stored and the promise rejects: with AppError store_unavailable when the

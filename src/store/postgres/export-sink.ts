@@ -10,11 +10,18 @@ export interface ExportSink {
 }
 
 /**
+ * A page's text at most, about: the row that reaches it is the page's last (a page has at least one row), the rest
+ * are only counted. A page of 50 records of a few MB each would otherwise be held whole, which the export thread's
+ * small heap (export-thread.ts) cannot take.
+ */
+export const PAGE_TEXT_BYTES = 1024 * 1024;
+
+/**
  * An export page's text made a line at a time as each row arrives, so that no row is kept past its line, then
  * written into one buffer of its own of the page's exact size: no Buffer per line, no copy to join them, no spare
  * room (a buffer's memory is held until V8 collects its wrapper, which the socket may have kept past the young
- * generation). Not recycled: the socket may still hold it when the next page is read. Rows past `limit` are only
- * counted (they tell that more follow).
+ * generation). Not recycled: the socket may still hold it when the next page is read. Rows past `limit`, or past
+ * PAGE_TEXT_BYTES of text, are only counted (they tell that more follow; the next page starts after the last kept).
  */
 export function exportSink(format: ExportFormat, limit: number): ExportSink {
   const lines: string[] = [];
@@ -23,7 +30,7 @@ export function exportSink(format: ExportFormat, limit: number): ExportSink {
   let lastId = '';
   return {
     row(values) {
-      if (lines.length === limit) {
+      if (lines.length === limit || size >= PAGE_TEXT_BYTES) {
         more = true;
         return;
       }

@@ -53,23 +53,34 @@ export interface Pools {
   read: pg.Pool;
   /** Connections the read pool has (reads that may run at once). */
   readSize: number;
+  /**
+   * Connections of the read half left to the export thread (export-thread.ts), which opens its own: 1 when the
+   * read half has 2 or more, else 0 (exports then read through the read pool, on the event loop).
+   */
+  exportSize: number;
   end(): Promise<void>;
 }
 
 /**
  * The pools requests use, TALLY_PG_POOL_SIZE connections in all, with the timeouts that keep a request from
- * hanging on an unreachable server. Reads get half of them (rounded down) in a pool of their own, so that costly
- * lists never take the connections creates and key lookups need; with a pool size of 1 they share the one.
+ * hanging on an unreachable server. Reads get half of them (rounded down), so that costly lists never take the
+ * connections creates and key lookups need; of those, one is the export thread's when there are two or more, the
+ * rest a pool of their own. With a pool size of 1 reads and writes share the one.
  */
 export function createPools(config: pg.ClientConfig, opts: { poolSize: number; queryTimeoutMs: number; log: Logger }): Pools {
-  const readSize = Math.floor(opts.poolSize / 2);
-  const main = createPool(config, opts.poolSize - readSize, STATEMENT_TIMEOUT_MS, opts.log);
-  if (readSize === 0) return { main, read: main, readSize: 1, end: () => main.end() };
-  const read = createPool(config, readSize, opts.queryTimeoutMs, opts.log);
-  return { main, read, readSize, end: async () => void (await Promise.all([main.end(), read.end()])) };
+  const readHalf = Math.floor(opts.poolSize / 2);
+  const exportSize = readHalf >= 2 ? 1 : 0;
+  const readSize = readHalf - exportSize;
+  const main = createPool(config, opts.poolSize - readHalf, STATEMENT_TIMEOUT_MS, idleLost(opts.log));
+  if (readSize === 0) return { main, read: main, readSize: 1, exportSize, end: () => main.end() };
+  const read = createPool(config, readSize, opts.queryTimeoutMs, idleLost(opts.log));
+  return { main, read, readSize, exportSize, end: async () => void (await Promise.all([main.end(), read.end()])) };
 }
 
-function createPool(config: pg.ClientConfig, size: number, statementTimeoutMs: number, log: Logger): pg.Pool {
+const idleLost = (log: Logger) => (err: Error) => log.warn({ err }, 'postgres: an idle connection was lost');
+
+/** A pool with Tally's timeouts; `onIdleError` hears of an idle connection that died (the pool drops it). */
+export function createPool(config: pg.ClientConfig, size: number, statementTimeoutMs: number, onIdleError: (err: Error) => void): pg.Pool {
   const pool = new pg.Pool({
     ...config,
     max: size,
@@ -79,6 +90,6 @@ function createPool(config: pg.ClientConfig, size: number, statementTimeoutMs: n
   });
   // An idle connection that dies (server restart, network cut) is reported here; without a listener the
   // process would crash. The pool drops it and opens a new one on demand.
-  pool.on('error', (err) => log.warn({ err }, 'postgres: an idle connection was lost'));
+  pool.on('error', onIdleError);
   return pool;
 }

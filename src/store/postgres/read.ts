@@ -86,6 +86,8 @@ function eachRow(client: pg.PoolClient, text: string, values: unknown[], row: (v
     let n = 0;
     let failed: unknown = null;
     query.on('row', (values: unknown[]) => {
+      // A query with a callback also gathers its rows (pg's _accumulateRows, decided before the first row): not these.
+      (query as unknown as { _accumulateRows: boolean })._accumulateRows = false;
       if (failed !== null) return;
       n++;
       try {
@@ -94,8 +96,20 @@ function eachRow(client: pg.PoolClient, text: string, values: unknown[], row: (v
         failed = err;
       }
     });
-    query.on('error', reject);
-    query.on('end', () => (failed === null ? resolve(n) : reject(failed)));
+    const settle = (err: unknown) => (err ? reject(err) : failed === null ? resolve(n) : reject(failed));
     client.query(query);
+    // With the pool's query_timeout, pg gives the query a callback of its own, and a query with a callback reports
+    // its end and its errors there only, never as events: a failed statement (a lost connection, the read budget's
+    // statement_timeout) would otherwise leave the page waiting. Without one, the events say it.
+    const given = (query as unknown as { callback?: (err: unknown, res: unknown) => void }).callback;
+    if (given) {
+      (query as unknown as { callback: (err: unknown, res: unknown) => void }).callback = (err, res) => {
+        given(err, res);
+        settle(err);
+      };
+    } else {
+      query.on('error', reject);
+      query.on('end', () => settle(null));
+    }
   });
 }

@@ -14,6 +14,7 @@ import { migrate } from './migrate.ts';
 import { connectionConfig, createPools } from './pool.ts';
 import { listOn } from './list.ts';
 import { createReadRunner, type EachRow, type ReadRows } from './read.ts';
+import { startExportThread } from './export-thread.ts';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../read-budget.ts';
 import { KeyConflictError, StoreConnectError } from '../../errors.ts';
 import { deadLetterRow, type DeadLetterRow } from '../dead-letter.ts';
@@ -35,6 +36,8 @@ export interface PostgresStoreOptions {
   poolSize: number;
   /** Milliseconds a list or summary may run (TALLY_QUERY_TIMEOUT_MS). */
   queryTimeoutMs?: number;
+  /** The largest a record can be (TALLY_BODY_LIMIT_BYTES): the export thread's heap must hold one (export-thread.ts). */
+  largestRecordBytes?: number;
   log: Logger;
 }
 
@@ -64,6 +67,11 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
   const reading = createReadRunner(pools.read, budgetMs);
   /** A list or summary: on a read connection of its own, within the budget (read.ts). */
   const read = <T>(work: (rows: ReadRows, each: EachRow) => Promise<T>) => run(() => reading(work));
+  /** Export pages on a thread and connection of their own (export-thread.ts), when the read half has room for it. */
+  const exporter =
+    pools.exportSize > 0
+      ? startExportThread({ url: opts.url, budgetMs, largestRecordBytes: opts.largestRecordBytes ?? 5 * 1024 * 1024, log: opts.log })
+      : null;
   let closed: Promise<void> | null = null;
 
   return {
@@ -71,6 +79,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     writeFlights: 1,
     expiryPaced: false,
     readConcurrency: pools.readSize,
+    ...(exporter ? { exportConcurrency: pools.exportSize } : {}),
     async insert(input) {
       const records = Array.isArray(input) ? input : [...input];
       if (records.length === 0) return 0;
@@ -123,6 +132,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       return row ? rowToRecord(row) : null;
     },
     async list(orgId, q: ListQuery): Promise<ListResult> {
+      if (q.text && exporter) return run(() => exporter.page(orgId, q));
       // Count, then page, on the read's one connection: a read holds one connection however it runs.
       return read((rows, each) => listOn(rows, each, orgId, q));
     },
@@ -342,7 +352,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       await run(() => pool.query('SELECT 1'));
     },
     close() {
-      closed ??= pools.end();
+      closed ??= Promise.all([pools.end(), exporter?.close()]).then(() => {});
       return closed;
     },
   };
