@@ -6,7 +6,7 @@
  * subtracting its bin's count, which is what lets rollups take deletions.
  *
  * Stored as pairs (bin, count) in bin order: an Int32Array of [bin0, count0, bin1, count1, ...] (SQLite keeps its
- * bytes, PostgreSQL a jsonb object {"bin": count}).
+ * bytes, PostgreSQL the same pairs as an int4[] since its migration 16, a jsonb object {"bin": count} before).
  */
 
 /** The relative accuracy: half the 1% the contract allows, so that float rounding at a bin's edge stays inside it. */
@@ -92,20 +92,29 @@ export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {
 }
 
 /**
- * The pairs of PostgreSQL's jsonb {"bin": count}, as its text (null: empty); in bin order, or (unsorted: true, for
- * SketchSum.add, which needs no order) in the object's.
+ * The pairs of PostgreSQL's int4[] sketch (migration 16) from its text form `{bin,count,bin,count,...}` (null: empty),
+ * read in one pass of its characters: a read asks PostgreSQL for the text (`lat::text`), which is cheaper for both
+ * sides than pg's array parser (a string per element) or migration 12's jsonb objects (JSON.parse, a string key per
+ * bin), the bulk of a rollup read of ~1,200 day sketches of ~200 bins.
  */
-export function jsonSketch(text: string | null | undefined, unsorted = false): SketchPairs {
-  if (!text) return new Int32Array(0);
-  const o = JSON.parse(text) as Record<string, number>;
-  const keys = Object.keys(o);
-  if (!unsorted) keys.sort((a, b) => Number(a) - Number(b));
-  const out = new Int32Array(keys.length * 2);
-  for (let i = 0; i < keys.length; i++) {
-    out[2 * i] = Number(keys[i]);
-    out[2 * i + 1] = o[keys[i]];
+export function pairsTextSketch(text: string | null | undefined): SketchPairs {
+  if (!text || text.length <= 2) return new Int32Array(0);
+  // At least two characters per element ("1,"): the text's length bounds the count.
+  const out = new Int32Array(text.length >> 1);
+  let k = 0;
+  let v = 0;
+  let negative = false;
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44 || c === 125) {
+      // ',' or '}': an element ends.
+      out[k++] = negative ? -v : v;
+      v = 0;
+      negative = false;
+    } else if (c === 45) negative = true;
+    else v = v * 10 + (c - 48);
   }
-  return out;
+  return out.subarray(0, k);
 }
 
 /**
