@@ -11,7 +11,7 @@ import { rebuildRollups } from '../src/records/rollups-rebuild.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
 import { INSERT_RECORDS, insertValues } from '../src/store/postgres/insert.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.ts';
-import { bytesSketch } from '../src/store/rollup/sketch.ts';
+import { bytesSketch, pairsTextSketch } from '../src/store/rollup/sketch.ts';
 import { CHUNK } from '../src/store/sqlite/writer-client.ts';
 import { ROLLUP_SOURCE_COLUMNS, ROLLUP_TABLES, RollupDelta, SUMS, type RollupSource } from '../src/store/rollup/tables.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
@@ -44,8 +44,7 @@ async function stored(t: TestApp): Promise<Row[]> {
   for (const table of ROLLUP_TABLES) {
     const q = `SELECT * FROM ${table.name}`;
     for (const r of await sqlOnStore(t, { sqlite: '', postgres: '' }, q)) {
-      const sketch = (v: unknown) =>
-        t.databaseUrl === null ? bytesSketch(v as Buffer | null) : Int32Array.from((v as number[] | null) ?? []);
+      const sketch = (v: unknown) => (t.databaseUrl === null ? bytesSketch(v as Buffer | null) : pairsTextSketch(v as string | null));
       rows.push({
         key: [table.name, r.org_id, Number(r.t), ...table.dims.map((d) => r[d])].join('|'),
         sums: Object.fromEntries(SUMS.map((s) => [s, Number(r[s])])),

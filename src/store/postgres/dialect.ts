@@ -44,7 +44,6 @@ const LIKE_PATTERN: Record<'contains' | 'startswith', (v: string) => string> = {
 const ARRAY_OF: Record<ScalarKind, string> = { text: 'text[]', int: 'numeric[]', float: 'float8[]', timestamp: 'int8[]' };
 
 export const postgresDialect: Dialect = {
-  sketchColumn: (column) => `${column}::text AS ${column}`,
   param(params, value) {
     params.push(value);
     return `$${params.length}`;

@@ -393,24 +393,26 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
   },
   {
     version: 16,
-    name: 'rollup sketches as int4 pairs',
+    name: 'rollup sketches as the text of int4 pairs',
     sql: `
-      -- The sketches of migration 12 as int4[] pairs [bin, count, ...] in bin order (store/rollup/sketch.ts), NULL when
-      -- empty: a read reads them without parsing jsonb (docs/analytics.md); the triggers and the merge replaced to match.
-      CREATE FUNCTION tally_sketch_pairs(j jsonb) RETURNS int4[] LANGUAGE sql IMMUTABLE AS $$
-        SELECT array_agg(v ORDER BY b, o) FROM (SELECT k::int4 AS b, c::int4 AS c FROM jsonb_each_text(j) e(k, c)) s
+      -- The sketches of migration 12 as the text of an int4[] of pairs '{bin,count,...}' in bin order
+      -- (store/rollup/sketch.ts), NULL when empty: a read sends them as they are kept, where jsonb (and an int4[] too)
+      -- is turned into text for every read, the bulk of PostgreSQL's time in a read of a month's day sketches
+      -- (docs/analytics.md). The triggers and the merge replaced to match; a merge parses the two it adds.
+      CREATE FUNCTION tally_sketch_pairs(j jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT array_agg(v ORDER BY b, o)::text FROM (SELECT k::int4 AS b, c::int4 AS c FROM jsonb_each_text(j) e(k, c)) s
           CROSS JOIN LATERAL (VALUES (1, b), (2, c)) p(o, v) WHERE c <> 0
       $$;
-      ALTER TABLE rollups_hour ALTER COLUMN lat TYPE int4[] USING tally_sketch_pairs(lat),
-        ALTER COLUMN ttft TYPE int4[] USING tally_sketch_pairs(ttft);
-      ALTER TABLE rollups_day ALTER COLUMN lat TYPE int4[] USING tally_sketch_pairs(lat),
-        ALTER COLUMN ttft TYPE int4[] USING tally_sketch_pairs(ttft);
+      ALTER TABLE rollups_hour ALTER COLUMN lat TYPE text USING tally_sketch_pairs(lat),
+        ALTER COLUMN ttft TYPE text USING tally_sketch_pairs(ttft);
+      ALTER TABLE rollups_day ALTER COLUMN lat TYPE text USING tally_sketch_pairs(lat),
+        ALTER COLUMN ttft TYPE text USING tally_sketch_pairs(ttft);
       DROP FUNCTION tally_sketch_pairs(jsonb);
       -- Two sketches added bin by bin; bins whose counts cancel are dropped; NULL when nothing is left.
-      CREATE FUNCTION tally_sketch_merge(one int4[], two int4[]) RETURNS int4[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT array_agg(v ORDER BY bin, o) FROM (
+      CREATE FUNCTION tally_sketch_merge(one text, two text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT array_agg(v ORDER BY bin, o)::text FROM (
           SELECT s[2 * i - 1] AS bin, sum(s[2 * i]) AS c
-          FROM (VALUES (one), (two)) x(s) CROSS JOIN LATERAL generate_series(1, cardinality(s) / 2) i
+          FROM (VALUES (one::int4[]), (two::int4[])) x(s) CROSS JOIN LATERAL generate_series(1, cardinality(s) / 2) i
           GROUP BY 1 HAVING sum(s[2 * i]) <> 0
         ) m CROSS JOIN LATERAL (VALUES (1, bin), (2, c::int4)) p(o, v)
       $$;
@@ -433,8 +435,8 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
 
 /**
  * How a rollup row keeps its sketches: migration 12's jsonb {"bin": count}, merged by tally_sketch_add; or since
- * migration 16 int4[] pairs [bin, count, bin, count, ...] in bin order (store/rollup/sketch.ts), merged by
- * tally_sketch_merge.
+ * migration 16 the text of an int4[] of pairs '{bin,count,bin,count,...}' in bin order (store/rollup/sketch.ts),
+ * merged by tally_sketch_merge.
  */
 export type SketchFormat = 'jsonb' | 'pairs';
 
@@ -490,7 +492,7 @@ export function rollupApplySql(source: string, sign: 1 | -1, format: SketchForma
         'rate_sum',
       ];
       // The bins' counts as the format keeps them: a jsonb object, or the pairs in bin order.
-      const agg = format === 'jsonb' ? 'jsonb_object_agg(b, c)' : 'array_agg(v ORDER BY b, o)';
+      const agg = format === 'jsonb' ? 'jsonb_object_agg(b, c)' : 'array_agg(v ORDER BY b, o)::text';
       const pairs = format === 'jsonb' ? '' : ' CROSS JOIN LATERAL (VALUES (1, b), (2, c::int4)) p(o, v)';
       const sketch = (col: string, alias: string) =>
         `LEFT JOIN (SELECT ${by.join(', ')}, ${agg} AS ${alias} FROM (SELECT ${by.join(', ')}, ${bin(col)} AS b, ${sign} * count(*) AS c ` +

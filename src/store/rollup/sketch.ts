@@ -6,7 +6,7 @@
  * subtracting its bin's count, which is what lets rollups take deletions.
  *
  * Stored as pairs (bin, count) in bin order: an Int32Array of [bin0, count0, bin1, count1, ...] (SQLite keeps its
- * bytes, PostgreSQL the same pairs as an int4[] since its migration 16, a jsonb object {"bin": count} before).
+ * bytes, PostgreSQL the same pairs as an int4[]'s text since its migration 16, a jsonb object {"bin": count} before).
  */
 
 /** The relative accuracy: half the 1% the contract allows, so that float rounding at a bin's edge stays inside it. */
@@ -92,10 +92,10 @@ export function bytesSketch(b: Uint8Array | null | undefined): SketchPairs {
 }
 
 /**
- * The pairs of PostgreSQL's int4[] sketch (migration 16) from its text form `{bin,count,bin,count,...}` (null: empty),
- * read in one pass of its characters: a read asks PostgreSQL for the text (`lat::text`), which is cheaper for both
- * sides than pg's array parser (a string per element) or migration 12's jsonb objects (JSON.parse, a string key per
- * bin), the bulk of a rollup read of ~1,200 day sketches of ~200 bins.
+ * The pairs of PostgreSQL's sketch (migration 16), the text of an int4[] `{bin,count,bin,count,...}` (null: empty),
+ * read in one pass of its characters. PostgreSQL keeps it as that text so that a read sends it as it is: turning
+ * jsonb (migration 12's) or an int4[] into text was most of PostgreSQL's time in a read of a month's day sketches,
+ * and JSON.parse of the jsonb (a string key per bin) most of Node's.
  */
 export function pairsTextSketch(text: string | null | undefined): SketchPairs {
   if (!text || text.length <= 2) return new Int32Array(0);

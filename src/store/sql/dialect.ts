@@ -19,11 +19,6 @@ export interface Dialect {
    * planner prefers a table's own key). Absent where the planner has statistics to choose by.
    */
   indexedBy?: (index: string) => string;
-  /**
-   * How a rollup read selects a sketch column (store/sql/rollups.ts), named as the column: PostgreSQL's int4[] as its
-   * text, which the store parses itself (rollup/sketch.ts pairsTextSketch). Absent: the column as it is.
-   */
-  sketchColumn?: (column: string) => string;
   /** A column compared by Unicode code point when text. */
   comparable(column: string, scalar: ScalarKind): string;
   /** A column's text form, as PostgreSQL's ::text gives it, for text lookups. */

@@ -22,8 +22,7 @@ export function rollupReadSql(d: Dialect, params: unknown[], orgId: string, read
       if (!table.dims.includes(dim)) throw new Error(`rollups: ${part.table} has no dimension ${dim}`);
       where.push(keys.length === 0 ? '1 = 0' : `${dim} IN (${keys.map((k) => d.param(params, k)).join(', ')})`);
     }
-    const sketches = read.sketches.map((s) => (d.sketchColumn ? d.sketchColumn(s) : s));
-    const columns = ['t', ...read.groupBy, ...SUMS.map((s) => (needed.has(s) ? s : zero(s))), ...sketches];
+    const columns = ['t', ...read.groupBy, ...SUMS.map((s) => (needed.has(s) ? s : zero(s))), ...read.sketches];
     return `SELECT ${columns.join(', ')} FROM ${table.name}${hint(d, part.table, read)} WHERE ${where.join(' AND ')}`;
   });
   const rows = parts.join(' UNION ALL ');
