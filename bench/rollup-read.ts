@@ -3,20 +3,23 @@ import { planRollup } from '../src/records/rollup-plan.ts';
 import type { AnalyticsQuery } from '../src/store/analytics-types.ts';
 import { createSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/types.ts';
-import { openPgStore } from './pg.ts';
+import { openPgStore, withSearchPath } from './pg.ts';
 import { BENCH_ORG } from './processes.ts';
 import { MODELS } from './record-body.ts';
 
 /**
- * `npx tsx bench/rollup-read.ts <postgres URL with search_path | SQLite data dir> [rounds]`: the analytics scenario's
+ * `npx tsx bench/rollup-read.ts <postgres URL> <schema> [rounds] | <SQLite data dir> [rounds]`: the analytics scenario's
  * three rollup requests read in process from a seeded store (bench/scenarios/analytics.ts keeps its seed), without
  * HTTP: the store's whole rollupAnalytics per request, p50 and max of the rounds. Where a store's rollup read spends
  * its time, apart from the server's.
  */
-const target = process.argv[2];
-const rounds = Number(process.argv[3] ?? 30);
-if (!target) throw new Error('usage: npx tsx bench/rollup-read.ts <postgres URL | SQLite data dir> [rounds]');
-const store: Store = target.startsWith('postgres') ? await openPgStore(target) : createSqliteStore(target);
+const [target, ...rest] = process.argv.slice(2);
+const pg = target?.startsWith('postgres') ?? false;
+const schema = pg ? rest.shift() : undefined;
+const rounds = Number(rest[0] ?? 30);
+if (!target || (pg && !schema))
+  throw new Error('usage: npx tsx bench/rollup-read.ts <postgres URL> <schema> [rounds] | <SQLite data dir> [rounds]');
+const store: Store = schema ? await openPgStore(withSearchPath(target, schema)) : createSqliteStore(target);
 const LAST = '2026-01-31T00:00:00.000Z';
 const FIRST = '2026-01-01T00:00:00.000Z';
 const model = (i: number) => JSON.stringify({ field_4: { operator: '', value: [MODELS[i % MODELS.length]] } });
