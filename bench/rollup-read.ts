@@ -22,7 +22,7 @@ if (!target || (pg && !schema))
 const store: Store = schema ? await openPgStore(withSearchPath(target, schema)) : createSqliteStore(target);
 const LAST = '2026-01-31T00:00:00.000Z';
 const FIRST = '2026-01-01T00:00:00.000Z';
-const model = (i: number) => JSON.stringify({ field_4: { operator: '', value: [MODELS[i % MODELS.length]] } });
+const model = (i: number) => ({ field_4: { operator: '', value: [MODELS[i % MODELS.length]] } });
 const requests: [string, (i: number) => Record<string, unknown>][] = [
   ['30 days by day, grouped by model', () => ({ param_a: FIRST, end: LAST, interval: 'day', group_by: 'field_4' })],
   [
