@@ -5,15 +5,20 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
+import type { CreateInput } from '../src/fields/validate.ts';
 import { MEASURES } from '../src/query/analytics-params.ts';
+import { deriveRecord } from '../src/records/derive.ts';
 import { rebuildRollups } from '../src/records/rollups-rebuild.ts';
-import { bytesSketch, jsonSketch } from '../src/store/rollup/sketch.ts';
+import { encodeRecord } from '../src/store/encoded-record.ts';
+import { INSERT_RECORDS, insertValues } from '../src/store/postgres/insert.ts';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.ts';
+import { bytesSketch, pairsTextSketch } from '../src/store/rollup/sketch.ts';
 import { CHUNK } from '../src/store/sqlite/writer-client.ts';
 import { ROLLUP_SOURCE_COLUMNS, ROLLUP_TABLES, RollupDelta, SUMS, type RollupSource } from '../src/store/rollup/tables.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { request as otlpRequest, sendTraces, span } from './helpers/otlp.ts';
 import { sqlOnStore } from './helpers/store-sql.ts';
-import { STORE_KINDS } from './helpers/stores.ts';
+import { freshSchemaUrl, STORE_KINDS, withClient } from './helpers/stores.ts';
 
 /**
  * Rollups (docs/analytics.md, "Rollups"), on every store:
@@ -40,8 +45,7 @@ async function stored(t: TestApp): Promise<Row[]> {
   for (const table of ROLLUP_TABLES) {
     const q = `SELECT * FROM ${table.name}`;
     for (const r of await sqlOnStore(t, { sqlite: '', postgres: '' }, q)) {
-      const sketch = (v: unknown) =>
-        t.databaseUrl === null ? bytesSketch(v as Buffer | null) : jsonSketch(v === null ? null : JSON.stringify(v));
+      const sketch = (v: unknown) => (t.databaseUrl === null ? bytesSketch(v as Buffer | null) : pairsTextSketch(v as string | null));
       rows.push({
         key: [table.name, r.org_id, Number(r.t), ...table.dims.map((d) => r[d])].join('|'),
         sums: Object.fromEntries(SUMS.map((s) => [s, Number(r[s])])),
@@ -286,6 +290,44 @@ describe('rollups', () => {
       });
     });
   }
+
+  // Migration 16 turned PostgreSQL's jsonb sketches (migration 12) into int4[] pairs: a store with records written by
+  // the jsonb triggers keeps exact rollups through it, and its new triggers keep them exact after.
+  describe('postgres: migration 16', { skip: !STORE_KINDS.includes('postgres') }, () => {
+    test('jsonb sketches become pairs exactly, and writes and erasures after it keep them exact', async () => {
+      const url = await freshSchemaUrl();
+      const now = Date.now();
+      const recs = fc.sample(recArb, { numRuns: 300, seed: 1616 });
+      await withClient(url, async (c) => {
+        await c.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+        for (const m of POSTGRES_MIGRATIONS.filter((m) => m.version <= 15)) {
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now]);
+        }
+        await c.query('INSERT INTO orgs (id, created_at) VALUES ($1, $2)', [TEST_ORG, now]);
+        const encoded = recs.map((r) => encodeRecord(deriveRecord(body(r, now) as CreateInput, TEST_ORG)));
+        await c.query({ ...INSERT_RECORDS, values: insertValues(encoded) });
+        await c.query("DELETE FROM records WHERE field_10 = 'acme'");
+        const { rows } = await c.query(
+          "SELECT atttypid::regtype::text AS type FROM pg_attribute WHERE attrelid = 'rollups_day'::regclass AND attname = 'lat'",
+        );
+        assert.equal(rows[0].type, 'jsonb', 'written by the triggers of migration 12');
+        const held = await c.query('SELECT count(*)::int AS n FROM rollups_hour WHERE lat IS NOT NULL');
+        assert.ok(held.rows[0].n > 10, 'jsonb sketches to convert');
+      });
+      const t = await startTestApp('postgres', { TALLY_DATABASE_URL: url });
+      try {
+        await assertRollupsExact(t, 'after migration 16');
+        const res = await t.request('POST', '/api/records/batch/', { records: recs.slice(0, 80).map((r) => body(r, now)) });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        const erased = await t.request('POST', '/api/records/erase/', { filters: { field_10: { operator: 'in', value: ['globex'] } } });
+        assert.equal(erased.status, 200, JSON.stringify(erased.body));
+        await assertRollupsExact(t, 'kept by the new triggers');
+      } finally {
+        await t.close();
+      }
+    });
+  });
 });
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -347,13 +347,13 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       -- rollups exact, with exactly the rows it inserted or deleted. Rows are taken in key order.
       CREATE FUNCTION tally_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $f$
       BEGIN
-        ${rollupApplySql('SELECT * FROM new_rows', 1)}
+        ${rollupApplySql('SELECT * FROM new_rows', 1, 'jsonb')}
         RETURN NULL;
       END;
       $f$;
       CREATE FUNCTION tally_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $f$
       BEGIN
-        ${rollupApplySql('SELECT * FROM old_rows', -1)}
+        ${rollupApplySql('SELECT * FROM old_rows', -1, 'jsonb')}
         RETURN NULL;
       END;
       $f$;
@@ -391,14 +391,62 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX rollups_hour_model ON rollups_hour (org_id, field_4, t);
     `,
   },
+  {
+    version: 16,
+    name: 'rollup sketches as the text of int4 pairs',
+    sql: `
+      -- The sketches of migration 12 as the text of an int4[] of pairs '{bin,count,...}' in bin order
+      -- (store/rollup/sketch.ts), NULL when empty: a read sends them as they are kept, where jsonb (and an int4[] too)
+      -- is turned into text for every read, the bulk of PostgreSQL's time in a read of a month's day sketches
+      -- (docs/analytics.md). The triggers and the merge replaced to match; a merge parses the two it adds.
+      CREATE FUNCTION tally_sketch_pairs(j jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT array_agg(v ORDER BY b, o)::text FROM (SELECT k::int4 AS b, c::int4 AS c FROM jsonb_each_text(j) e(k, c)) s
+          CROSS JOIN LATERAL (VALUES (1, b), (2, c)) p(o, v) WHERE c <> 0
+      $$;
+      ALTER TABLE rollups_hour ALTER COLUMN lat TYPE text USING tally_sketch_pairs(lat),
+        ALTER COLUMN ttft TYPE text USING tally_sketch_pairs(ttft);
+      ALTER TABLE rollups_day ALTER COLUMN lat TYPE text USING tally_sketch_pairs(lat),
+        ALTER COLUMN ttft TYPE text USING tally_sketch_pairs(ttft);
+      DROP FUNCTION tally_sketch_pairs(jsonb);
+      -- Two sketches added bin by bin; bins whose counts cancel are dropped; NULL when nothing is left.
+      CREATE FUNCTION tally_sketch_merge(one text, two text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT array_agg(v ORDER BY bin, o)::text FROM (
+          SELECT s[2 * i - 1] AS bin, sum(s[2 * i]) AS c
+          FROM (VALUES (one::int4[]), (two::int4[])) x(s) CROSS JOIN LATERAL generate_series(1, cardinality(s) / 2) i
+          GROUP BY 1 HAVING sum(s[2 * i]) <> 0
+        ) m CROSS JOIN LATERAL (VALUES (1, bin), (2, c::int4)) p(o, v)
+      $$;
+      CREATE OR REPLACE FUNCTION tally_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        ${rollupApplySql('SELECT * FROM new_rows', 1, 'pairs')}
+        RETURN NULL;
+      END;
+      $f$;
+      CREATE OR REPLACE FUNCTION tally_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        ${rollupApplySql('SELECT * FROM old_rows', -1, 'pairs')}
+        RETURN NULL;
+      END;
+      $f$;
+      DROP FUNCTION tally_sketch_add(jsonb, jsonb);
+    `,
+  },
 ];
 
 /**
- * The statements that add the records `source` selects (sign 1) or take them out (sign -1) of both rollup tables,
- * then drop the rows left empty: migration 12's triggers, and "tally rollups rebuild" (postgres/rollups.ts). A change
- * here is a change of migration 12: give it a new migration that replaces the trigger functions instead.
+ * How a rollup row keeps its sketches: migration 12's jsonb {"bin": count}, merged by tally_sketch_add; or since
+ * migration 16 the text of an int4[] of pairs '{bin,count,bin,count,...}' in bin order (store/rollup/sketch.ts),
+ * merged by tally_sketch_merge.
  */
-export function rollupApplySql(source: string, sign: 1 | -1): string {
+export type SketchFormat = 'jsonb' | 'pairs';
+
+/**
+ * The statements that add the records `source` selects (sign 1) or take them out (sign -1) of both rollup tables,
+ * then drop the rows left empty: the triggers of migrations 12 (jsonb sketches) and 16 (pairs), and "tally rollups
+ * rebuild" (postgres/rollups.ts, pairs). A change here is a change of those migrations: give it a new migration that
+ * replaces the trigger functions instead.
+ */
+export function rollupApplySql(source: string, sign: 1 | -1, format: SketchFormat): string {
   const tables = [
     { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
     { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
@@ -443,9 +491,12 @@ export function rollupApplySql(source: string, sign: 1 | -1): string {
         'rate_n',
         'rate_sum',
       ];
+      // The bins' counts as the format keeps them: a jsonb object, or the pairs in bin order.
+      const agg = format === 'jsonb' ? 'jsonb_object_agg(b, c)' : 'array_agg(v ORDER BY b, o)::text';
+      const pairs = format === 'jsonb' ? '' : ' CROSS JOIN LATERAL (VALUES (1, b), (2, c::int4)) p(o, v)';
       const sketch = (col: string, alias: string) =>
-        `LEFT JOIN (SELECT ${by.join(', ')}, jsonb_object_agg(b, c) AS ${alias} FROM (SELECT ${by.join(', ')}, ${bin(col)} AS b, ${sign} * count(*) AS c ` +
-        `FROM r WHERE ${col} IS NOT NULL GROUP BY ${by.join(', ')}, ${by.length + 1}) bins GROUP BY ${by.join(', ')}) ${alias}_s USING (${by.join(', ')})`;
+        `LEFT JOIN (SELECT ${by.join(', ')}, ${agg} AS ${alias} FROM (SELECT ${by.join(', ')}, ${bin(col)} AS b, ${sign} * count(*) AS c ` +
+        `FROM r WHERE ${col} IS NOT NULL GROUP BY ${by.join(', ')}, ${by.length + 1}) bins${pairs} GROUP BY ${by.join(', ')}) ${alias}_s USING (${by.join(', ')})`;
       const cols = ['org_id', 't', ...dims, ...sumNames, ...(sketches ? ['lat', 'ttft'] : [])];
       const floats = new Map([
         ['cost', 'costed'],
@@ -458,7 +509,9 @@ export function rollupApplySql(source: string, sign: 1 | -1): string {
             ? `${s} = CASE WHEN x.${floats.get(s)} + excluded.${floats.get(s)} = 0 THEN 0 ELSE x.${s} + excluded.${s} END`
             : `${s} = x.${s} + excluded.${s}`,
         ),
-        ...(sketches ? ['lat = tally_sketch_add(x.lat, excluded.lat)', 'ttft = tally_sketch_add(x.ttft, excluded.ttft)'] : []),
+        ...(sketches
+          ? ['lat', 'ttft'].map((k) => `${k} = ${format === 'jsonb' ? 'tally_sketch_add' : 'tally_sketch_merge'}(x.${k}, excluded.${k})`)
+          : []),
       ];
       const upsert =
         `WITH ${r} INSERT INTO ${name} AS x (${cols.join(', ')}) ` +

@@ -6,13 +6,13 @@ import { rollupApplySql } from './migrations.ts';
  * Rebuilds an org's rollups of [from, to) (whole UTC days) on a client inside its transaction: both tables locked
  * against writers (EXCLUSIVE: reads go on; an insert's trigger waits for the commit, then adds its records to the
  * rebuilt rows), the range's rows dropped, then the org's records of the range added up again by the triggers' own
- * statements (migration 12). Answers the number of records read.
+ * statements (migration 16). Answers the number of records read.
  */
 export async function rebuildRollupsOn(client: pg.PoolClient, orgId: string, from: number, to: number): Promise<number> {
   await client.query(`LOCK TABLE ${ROLLUP_TABLES.map((t) => t.name).join(', ')} IN EXCLUSIVE MODE`);
   for (const t of ROLLUP_TABLES) await client.query(`DELETE FROM ${t.name} WHERE org_id = $1 AND t >= $2 AND t < $3`, [orgId, from, to]);
   const source = 'SELECT * FROM records WHERE org_id = $1 AND ts >= $2 AND ts < $3';
-  for (const statement of rollupApplySql(source, 1)
+  for (const statement of rollupApplySql(source, 1, 'pairs')
     .split(';\n')
     .map((s) => s.trim())
     .filter(Boolean))

@@ -22,7 +22,7 @@ import type { IdempotencyRow } from '../encoded-record.ts';
 import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
-import { jsonSketch } from '../rollup/sketch.ts';
+import { pairsTextSketch } from '../rollup/sketch.ts';
 import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
 import { filteredTimeRange } from '../sql/time-range.ts';
 import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
@@ -149,7 +149,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       if (found === null) return null;
       const columns = found.length === 0 ? [] : Object.keys(found[0]);
       const arrays = found.map((row) => columns.map((c) => row[c]));
-      return answerRollupRows(r, q, arrays, (v) => jsonSketch(v as string | null, true));
+      return answerRollupRows(r, q, arrays, (v) => pairsTextSketch(v as string | null));
     },
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));
