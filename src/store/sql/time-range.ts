@@ -1,15 +1,9 @@
-import { FIELD_BY_NAME } from '../../fields/registry.ts';
+import { TIMESTAMP_COLUMN as TS } from '../columns.ts';
 import { floorTo, HOUR_US } from '../rollup/tables.ts';
 import type { Dialect } from './dialect.ts';
 import type { TimeRangeFilter } from '../summary-types.ts';
 import type { RunSql } from './summary.ts';
 import { whereSql } from './where.ts';
-
-const TS = (() => {
-  const storage = FIELD_BY_NAME.get('timestamp')?.storage;
-  if (storage?.kind !== 'scalar') throw new Error('time range: timestamp is not a scalar column');
-  return storage.column;
-})();
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
