@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { createApiKey, parseName, parseScope, revokeApiKey, toApiKeyJson, toAuditJson } from './auth/api-keys.ts';
 import { ConfigError, ORG_ID_PATTERN, loadConfig } from './config.ts';
 import { AppError } from './errors.ts';
-import { main as serve, startFailed } from './server.ts';
 import { createStore } from './store/factory.ts';
 import type { Store } from './store/types.ts';
 import { parseRetentionDays, setOrgRetention } from './records/retention.ts';
@@ -36,6 +35,8 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number | null> {
   const [group, action, ...rest] = argv;
   if (group === 'serve') {
+    // Loaded only here: the server (Fastify, its plugins, the routes) is most of the CLI's start-up otherwise.
+    const { main: serve, startFailed } = await import('./server.ts');
     await serve().catch(startFailed);
     return null;
   }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createKey } from '../src/bootstrap.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { RETENTION_BATCH, RETENTION_BUDGET_MS, RETENTION_MIN_BATCH, retentionBatchSize, runRetention } from '../src/records/retention.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
+import { tallyCli } from './helpers/cli.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 /**
@@ -14,8 +13,6 @@ import { STORE_KINDS } from './helpers/stores.ts';
  * records a run deleted gets one audit entry.
  */
 
-const execFileAsync = promisify(execFile);
-const ROOT = new URL('..', import.meta.url).pathname;
 const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (d: number) => new Date(Date.now() - d * DAY).toISOString();
 const f = (value: unknown, operator = '') => ({ operator, value: Array.isArray(value) ? value : [value] });
@@ -145,15 +142,7 @@ for (const kind of STORE_KINDS) {
     });
 
     test('npx tally orgs retention: -1 is refused with nothing changed; n sets, 0 clears, each audited; the running server applies it within seconds', async () => {
-      const env = {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TALLY_'))),
-        ...(t.databaseUrl === null ? { TALLY_DATA_DIR: t.dataDir } : { TALLY_DATABASE_URL: t.databaseUrl }),
-      };
-      const tally = (...args: string[]) =>
-        execFileAsync('npx', ['tally', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' }).then(
-          ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-          (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
-        );
+      const tally = tallyCli(t.databaseUrl === null ? { TALLY_DATA_DIR: t.dataDir } : { TALLY_DATABASE_URL: t.databaseUrl });
       const auth = { authorization: `Bearer ${await createKey(t.store, 'org_cli_ret')}` };
       await batch([{ timestamp: daysAgo(8) }, { timestamp: daysAgo(3) }, { timestamp: daysAgo(0) }], auth);
       const audit = async () => (await t.request('GET', '/api/audit/', undefined, auth)).body.results;
