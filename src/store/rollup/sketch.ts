@@ -5,11 +5,8 @@
  * of percentile_disc. Bins are counts: two sketches merge by adding them, and a deleted value is taken out by
  * subtracting its bin's count, which is what lets rollups take deletions.
  *
- * Stored as pairs (bin, count): an Int32Array of [bin0, count0, bin1, count1, ...]. PostgreSQL keeps them in bin
- * order as an int4[]'s text since its migration 16 (a jsonb object {"bin": count} before). SQLite keeps their bytes,
- * and since its migration 18 a small sketch may hold them in any order, a bin repeated, counts that cancel: a write
- * appends the pairs it adds until the row's sketch would pass SKETCH_APPEND_BYTES, then merges (compactPairs).
- * Reading adds pairs up whatever their order (SketchSum).
+ * Stored as pairs (bin, count) in bin order: an Int32Array of [bin0, count0, bin1, count1, ...] (SQLite keeps its
+ * bytes, PostgreSQL the same pairs as an int4[]'s text since its migration 16, a jsonb object {"bin": count} before).
  */
 
 /** The relative accuracy: half the 1% the contract allows, so that float rounding at a bin's edge stays inside it. */
@@ -73,24 +70,6 @@ export function addPairs(a: SketchPairs, b: SketchPairs): SketchPairs {
     out[k++] = count;
   }
   return out.subarray(0, k);
-}
-
-/** Whether pairs are in strictly increasing bin order (as pairsOf and addPairs leave them). */
-function ordered(p: SketchPairs): boolean {
-  for (let i = 2; i < p.length; i += 2) if (p[i] <= p[i - 2]) return false;
-  return true;
-}
-
-/**
- * a + b for pairs in any order, bins possibly repeated (SQLite's sketches since its migration 18: a small sketch
- * grows by appending the pairs added, store/sqlite/rollups.ts): in bin order, each bin once, zero counts dropped.
- * Ordered inputs are merged in one pass (addPairs); others are sorted first.
- */
-export function compactPairs(a: SketchPairs, b: SketchPairs): SketchPairs {
-  if (ordered(a) && ordered(b)) return addPairs(a, b);
-  const bins = new Map<number, number>();
-  for (const p of [a, b]) for (let i = 0; i < p.length; i += 2) bins.set(p[i], (bins.get(p[i]) ?? 0) + p[i + 1]);
-  return pairsOf(bins);
 }
 
 /** SQLite's bytes of a sketch (little-endian int32 pairs); null for an empty one. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { bytesSketch, compactPairs, pairsOf, sketchBytes } from '../rollup/sketch.ts';
+import { addPairs, bytesSketch, pairsOf, sketchBytes } from '../rollup/sketch.ts';
 import {
   FLOAT_SUMS,
   ROLLUP_SOURCE_COLUMNS,
@@ -13,28 +13,20 @@ import {
 
 const N = SUMS.indexOf('n');
 
-/**
- * A row's sketch up to this many bytes (32 pairs) grows by appending the pairs a write adds (SQL's ||, no call into
- * JS); past it the two are merged by tally_sketch_add into bin order. An hourly customer row holds a record or a few
- * (the pairs of a handful of bins), so its upserts rarely call JS; a day or hour row of a model (hundreds of bins) is
- * merged as before.
- */
-export const SKETCH_APPEND_BYTES = 256;
-
 /** The most rows one upsert statement writes; a table's rows go in chunks of this size, then of halving sizes. */
 export const UPSERT_CHUNK = 64;
 
 /**
  * Writes a RollupDelta into the rollup tables on the given connection, inside whatever transaction is open (the
- * records' own): each row the delta touches upserted once, in key order, sums added, sketches appended to or merged
- * bin by bin (tally_sketch_add, SKETCH_APPEND_BYTES), a float sum set back to exactly 0 when its last value goes; a row whose count falls to 0 is
+ * records' own): each row the delta touches upserted once, in key order, sums added, sketches merged bin by bin
+ * (tally_sketch_add), a float sum set back to exactly 0 when its last value goes; a row whose count falls to 0 is
  * dropped. Rows go several to a statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO UPDATE): UPSERT_CHUNK at a
  * time, the rest in chunks of 32, 16, ... 1 rows, one prepared statement per size, so that a group commit that
  * touches ~630 customer-day rows makes ~16 calls instead of ~630 (the cost of a call and of binding its values).
  */
 export function createRollupWriter(db: Database.Database): (delta: RollupDelta) => void {
   db.function('tally_sketch_add', { deterministic: true }, (a: Uint8Array | null, b: Uint8Array | null) =>
-    sketchBytes(compactPairs(bytesSketch(a), bytesSketch(b))),
+    sketchBytes(addPairs(bytesSketch(a), bytesSketch(b))),
   );
   const writers = ROLLUP_TABLES.map((table) => tableWriter(db, table));
   return (delta) => {
@@ -55,12 +47,7 @@ function tableWriter(db: Database.Database, table: RollupTable): (delta: RollupD
         ? `${s} = CASE WHEN ${count} + excluded.${count} = 0 THEN 0 ELSE ${s} + excluded.${s} END`
         : `${s} = ${s} + excluded.${s}`;
     }),
-    ...sketches.map(
-      (s) =>
-        `${s} = CASE WHEN excluded.${s} IS NULL THEN ${s} WHEN ${s} IS NULL THEN excluded.${s} ` +
-        `WHEN length(${s}) + length(excluded.${s}) <= ${SKETCH_APPEND_BYTES} THEN CAST(${s} || excluded.${s} AS BLOB) ` +
-        `ELSE tally_sketch_add(${s}, excluded.${s}) END`,
-    ),
+    ...sketches.map((s) => `${s} = tally_sketch_add(${s}, excluded.${s})`),
   ];
   const row = `(${columns.map(() => '?').join(', ')})`;
   const upserts = new Map<number, Database.Statement>();
