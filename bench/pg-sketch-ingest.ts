@@ -9,14 +9,16 @@ import { BENCH_ORG } from './processes.ts';
 import { chatRecord } from './record-body.ts';
 
 /**
- * `TALLY_DATABASE_URL=... npx tsx bench/pg-sketch-ingest.ts [seconds] [rounds]`: what PostgreSQL's rollup triggers
- * cost the storage floor with migration 12's jsonb sketches (migrations up to 15) and with migration 16's int4[]
- * pairs, interleaved: 1,000 chat records a statement into a schema of each, as pgStorageFloor inserts them.
+ * `TALLY_DATABASE_URL=... npx tsx bench/pg-sketch-ingest.ts [seconds] [rounds] [versions]`: what PostgreSQL's rollup
+ * triggers cost the storage floor at two schema versions (default 15,16: migration 12's jsonb sketches and 16's
+ * int4[] pairs; 16,17: without and with the hourly customer table), interleaved: 1,000 chat records a statement into
+ * a schema of each, as pgStorageFloor inserts them.
  */
 const base = process.env.TALLY_DATABASE_URL;
 if (!base) throw new Error('TALLY_DATABASE_URL is required');
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 3);
+const versions = (process.argv[4] ?? '15,16').split(',').map(Number);
 const created: string[] = [];
 
 async function schemaAt(version: number): Promise<string> {
@@ -54,15 +56,16 @@ async function floor(url: string): Promise<number> {
 }
 
 try {
-  const urls = { jsonb: await schemaAt(15), pairs: await schemaAt(16) };
-  const rates: Record<string, number[]> = { jsonb: [], pairs: [] };
+  const urls = new Map<number, string>();
+  for (const v of versions) urls.set(v, await schemaAt(v));
+  const rates = new Map<number, number[]>(versions.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++)
-    for (const k of ['jsonb', 'pairs'] as const) {
-      rates[k].push(await floor(urls[k]));
-      console.log(`${k}: ${Math.round(rates[k].at(-1)!)}/s`);
+    for (const v of versions) {
+      rates.get(v)!.push(await floor(urls.get(v)!));
+      console.log(`migration ${v}: ${Math.round(rates.get(v)!.at(-1)!)}/s`);
     }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`median: jsonb ${Math.round(median(rates.jsonb))}/s, pairs ${Math.round(median(rates.pairs))}/s`);
+  console.log(`median: ${versions.map((v) => `migration ${v} ${Math.round(median(rates.get(v)!))}/s`).join(', ')}`);
 } finally {
   await dropSchemas(base, created);
 }

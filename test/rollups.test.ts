@@ -14,7 +14,14 @@ import { INSERT_RECORDS, insertValues } from '../src/store/postgres/insert.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.ts';
 import { bytesSketch, pairsTextSketch } from '../src/store/rollup/sketch.ts';
 import { CHUNK } from '../src/store/sqlite/writer-client.ts';
-import { ROLLUP_SOURCE_COLUMNS, ROLLUP_TABLES, RollupDelta, SUMS, type RollupSource } from '../src/store/rollup/tables.ts';
+import {
+  ROLLUP_SOURCE_COLUMNS,
+  ROLLUP_TABLES,
+  RollupDelta,
+  type RollupSource,
+  type RollupTable,
+  SUMS,
+} from '../src/store/rollup/tables.ts';
 import { startTestApp, TEST_ORG, type TestApp } from './helpers/app.ts';
 import { request as otlpRequest, sendTraces, span } from './helpers/otlp.ts';
 import { sqlOnStore } from './helpers/store-sql.ts';
@@ -40,9 +47,9 @@ interface Row {
 const sketchText = (p: Int32Array) => Array.from({ length: p.length / 2 }, (_, i) => `${p[2 * i]}:${p[2 * i + 1]}`).join(',');
 
 /** The rollup tables as the store holds them. */
-async function stored(t: TestApp): Promise<Row[]> {
+async function stored(t: TestApp, tables: readonly RollupTable[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const table of ROLLUP_TABLES) {
+  for (const table of tables) {
     const q = `SELECT * FROM ${table.name}`;
     for (const r of await sqlOnStore(t, { sqlite: '', postgres: '' }, q)) {
       const sketch = (v: unknown) => (t.databaseUrl === null ? bytesSketch(v as Buffer | null) : pairsTextSketch(v as string | null));
@@ -57,12 +64,12 @@ async function stored(t: TestApp): Promise<Row[]> {
 }
 
 /** The rollup tables computed afresh from the records the store holds. */
-async function fresh(t: TestApp): Promise<Row[]> {
+async function fresh(t: TestApp, tables: readonly RollupTable[]): Promise<Row[]> {
   const delta = new RollupDelta();
   const records = await sqlOnStore(t, { sqlite: '', postgres: '' }, `SELECT ${ROLLUP_SOURCE_COLUMNS.join(', ')} FROM records`);
   for (const r of records) delta.add(r as RollupSource, 1);
   const rows: Row[] = [];
-  for (const table of ROLLUP_TABLES) {
+  for (const table of tables) {
     for (const w of delta.writes(table.name)) {
       rows.push({
         key: [table.name, w.org, w.t, ...w.keys].join('|'),
@@ -74,8 +81,8 @@ async function fresh(t: TestApp): Promise<Row[]> {
   return rows.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-async function assertRollupsExact(t: TestApp, what: string): Promise<void> {
-  const [got, want] = await Promise.all([stored(t), fresh(t)]);
+async function assertRollupsExact(t: TestApp, what: string, tables: readonly RollupTable[] = ROLLUP_TABLES): Promise<void> {
+  const [got, want] = await Promise.all([stored(t, tables), fresh(t, tables)]);
   assert.deepEqual(
     got.map((r) => r.key),
     want.map((r) => r.key),
@@ -195,9 +202,9 @@ describe('rollups', () => {
         await assertRollupsExact(t, 'after a rebuild');
         await sqlOnStore(t, {
           sqlite:
-            "DELETE FROM rollups_hour WHERE t % 7200000000 = 0; UPDATE rollups_customer_day SET n = n + 5, cost = cost + 1; UPDATE rollups_day SET lat = NULL; INSERT INTO rollups_hour SELECT 'org_ghost', t, field_3, field_4, status, n, errors, costed, cost, tp_n, tp, tc_n, tc, tt_n, tt, lat_n, lat_sum, rate_n, rate_sum, lat, ttft FROM rollups_hour LIMIT 1",
+            "DELETE FROM rollups_hour WHERE t % 7200000000 = 0; UPDATE rollups_customer_day SET n = n + 5, cost = cost + 1; UPDATE rollups_day SET lat = NULL; UPDATE rollups_customer_hour SET ttft = NULL, tt = tt + 1; INSERT INTO rollups_hour SELECT 'org_ghost', t, field_3, field_4, status, n, errors, costed, cost, tp_n, tp, tc_n, tc, tt_n, tt, lat_n, lat_sum, rate_n, rate_sum, lat, ttft FROM rollups_hour LIMIT 1",
           postgres:
-            "DELETE FROM rollups_hour WHERE t % 7200000000 = 0; UPDATE rollups_customer_day SET n = n + 5, cost = cost + 1; UPDATE rollups_day SET lat = NULL; INSERT INTO rollups_hour SELECT 'org_ghost', t, field_3, field_4, status, n, errors, costed, cost, tp_n, tp, tc_n, tc, tt_n, tt, lat_n, lat_sum, rate_n, rate_sum, lat, ttft FROM rollups_hour LIMIT 1",
+            "DELETE FROM rollups_hour WHERE t % 7200000000 = 0; UPDATE rollups_customer_day SET n = n + 5, cost = cost + 1; UPDATE rollups_day SET lat = NULL; UPDATE rollups_customer_hour SET ttft = NULL, tt = tt + 1; INSERT INTO rollups_hour SELECT 'org_ghost', t, field_3, field_4, status, n, errors, costed, cost, tp_n, tp, tc_n, tc, tt_n, tt, lat_n, lat_sum, rate_n, rate_sum, lat, ttft FROM rollups_hour LIMIT 1",
         });
         await assert.rejects(assertRollupsExact(t, 'damaged'));
         await rebuildRollups(t.store);
@@ -222,8 +229,10 @@ describe('rollups', () => {
           }));
           // As migration 14 (SQLite) or 12 (PostgreSQL) leaves a store that held records: empty rollups, not ready.
           await sqlOnStore(u, {
-            sqlite: 'DELETE FROM rollups_hour; DELETE FROM rollups_customer_day; UPDATE rollups_state SET ready = 0',
-            postgres: 'DELETE FROM rollups_hour; DELETE FROM rollups_customer_day; UPDATE rollups_state SET ready = false',
+            sqlite:
+              'DELETE FROM rollups_hour; DELETE FROM rollups_customer_day; DELETE FROM rollups_customer_hour; UPDATE rollups_state SET ready = 0, customer_hour = 0',
+            postgres:
+              'DELETE FROM rollups_hour; DELETE FROM rollups_customer_day; DELETE FROM rollups_customer_hour; UPDATE rollups_state SET ready = false, customer_hour = false',
           });
           const ask = () =>
             u.request('POST', '/api/records/analytics/', {
@@ -316,13 +325,19 @@ describe('rollups', () => {
         assert.ok(held.rows[0].n > 10, 'jsonb sketches to convert');
       });
       const t = await startTestApp('postgres', { TALLY_DATABASE_URL: url });
+      // Migration 17's table starts empty on a store with records, marked not ready until a rebuild.
+      const older = ROLLUP_TABLES.filter((x) => x.name !== 'rollups_customer_hour');
       try {
-        await assertRollupsExact(t, 'after migration 16');
+        await assertRollupsExact(t, 'after migration 16', older);
+        const state = await sqlOnStore(t, { sqlite: '', postgres: '' }, 'SELECT ready, customer_hour FROM rollups_state');
+        assert.deepEqual(state, [{ ready: true, customer_hour: false }]);
         const res = await t.request('POST', '/api/records/batch/', { records: recs.slice(0, 80).map((r) => body(r, now)) });
         assert.equal(res.status, 201, JSON.stringify(res.body));
         const erased = await t.request('POST', '/api/records/erase/', { filters: { field_10: { operator: 'in', value: ['globex'] } } });
         assert.equal(erased.status, 200, JSON.stringify(erased.body));
-        await assertRollupsExact(t, 'kept by the new triggers');
+        await assertRollupsExact(t, 'kept by the new triggers', older);
+        await rebuildRollups(t.store);
+        await assertRollupsExact(t, 'migration 17 filled by a rebuild');
       } finally {
         await t.close();
       }
@@ -372,7 +387,16 @@ const servableArb = fc
     range: fc.uniqueArray(fc.constantFrom(...INSTANTS), { minLength: 2, maxLength: 2 }),
     interval: fc.constantFrom(null, 'hour', 'day', 'week', 'month'),
     tz: fc.constantFrom('UTC', 'UTC', 'Europe/Berlin', 'Asia/Kolkata'),
-    group_by: fc.constantFrom<string[]>([], ['field_4'], ['field_3', 'status'], ['status', 'field_4'], ['field_10'], ['field_11']),
+    group_by: fc.constantFrom<string[]>(
+      [],
+      ['field_4'],
+      ['field_3', 'status'],
+      ['status', 'field_4'],
+      ['field_10'],
+      ['field_10', 'field_4'],
+      ['status', 'field_10'],
+      ['field_11'],
+    ),
     measures: fc.uniqueArray(fc.constantFrom(...ALL_MEASURES), { minLength: 1, maxLength: 6 }),
     order: fc.nat(5),
     descending: fc.boolean(),
@@ -382,6 +406,7 @@ const servableArb = fc
       { field_4: { operator: '', value: ['gpt-4o'] } },
       { field_4: { operator: 'in', value: ['gpt-4o', 'no-such-model'] }, status: { operator: '', value: ['error'] } },
       { field_10: { operator: 'in', value: ['acme', 'initech'] } },
+      { field_10: { operator: '', value: ['globex'] }, field_4: { operator: 'in', value: ['gpt-4o', 'no-such-model'] } },
       { field_3: { operator: 'isnull', value: false } },
     ),
   })
@@ -419,7 +444,8 @@ function unitOf(tz: string, interval: string, ms: number): string {
 /**
  * Which source should answer (docs/analytics.md, "Which requests rollups serve"): a table whose dimensions hold every
  * group_by and filtered field, with filters it can tell, where the range's ends and every bucket boundary inside it
- * are whole hours (the hourly table) or whole UTC days (the customer-day table). Boundaries fall on the half hour
+ * are whole hours (the hourly tables) or whole UTC days (the customer-day table, without percentiles). The hourly
+ * customer table serves the customer with type, model and status on whole hours. Boundaries fall on the half hour
  * grid in these zones (Kolkata is 5:30 from UTC).
  */
 function expectedSource(p: Params): 'rollup' | 'scan' {
@@ -434,7 +460,11 @@ function expectedSource(p: Params): 'rollup' | 'scan' {
     told && dims.every((d) => own.includes(d)) && [a, b, ...boundaries].every((x) => x % grain === 0);
   // The customer table keeps no sketches: percentiles by customer are scans.
   const sketched = [...p.measures, p.order_by.replace('-', '')].some((m) => PERCENTILES.has(m));
-  return serves(HOUR_MS, ['field_3', 'field_4', 'status']) || (!sketched && serves(DAY_MS, ['field_10'])) ? 'rollup' : 'scan';
+  return serves(HOUR_MS, ['field_3', 'field_4', 'status']) ||
+    (!sketched && serves(DAY_MS, ['field_10'])) ||
+    serves(HOUR_MS, ['field_3', 'field_4', 'field_10', 'status'])
+    ? 'rollup'
+    : 'scan';
 }
 
 function sameAnswer(got: any[], want: any[], p: Params): void {

@@ -133,6 +133,20 @@ export async function analyticsScenario(ctx: BenchContext): Promise<ResultRow[]>
       target: { p50: 30, p99: 100 },
     },
     { name: 'explorer summary, unfiltered', path: () => '/api/records/summary/', target: { p50: 50, p99: 200 } },
+    // Not targets of the issue: the contract's "at the least" for the customer, read from rollups_customer_hour
+    // (nearly a row per record: exact, not fast; docs/analytics.md).
+    {
+      name: 'hourly p95 latency of one customer, 30 days (customer hours)',
+      path: (i) =>
+        `/api/records/analytics/?${range}&interval=hour&measures=count,latency_p95&filters=${encodeURIComponent(JSON.stringify({ field_10: { operator: '', value: [`customer_${i % CUSTOMERS}`] } }))}`,
+      requests: 20,
+    },
+    {
+      name: 'one day by the hour, grouped by customer and model (customer hours)',
+      path: () =>
+        `/api/records/analytics/?param_a=${iso(LAST_TS - 86_400_000_000)}&end=${iso(LAST_TS)}&interval=hour&group_by=field_10,field_4&limit=5`,
+      requests: 20,
+    },
     // Not a target of the issue: a model filter, which the hourly rollups also answer (docs/analytics.md).
     { name: 'explorer summary, one model', path: (i) => `/api/records/summary/?filters=${model(i)}` },
     {

@@ -9,7 +9,8 @@ import { DAY_US, encodeKey, floorTo, HOUR_US } from '../store/rollup/tables.ts';
  * equality, an "in" or "isnull": true on it; the range's ends and every bucket boundary inside it on the grain of
  * the rows read there, so that each row lies wholly inside one bucket and the range. Type, model and status are
  * read from whole UTC days (rollups_day) where the boundaries allow it, and from hours (rollups_hour) at the edges
- * and elsewhere; the customer from whole UTC days (rollups_customer_day). Null: scan.
+ * and elsewhere; the customer alone, without percentiles, from whole UTC days (rollups_customer_day); the customer
+ * otherwise (with another dimension, by the hour, percentiles) from hours (rollups_customer_hour). Null: scan.
  */
 export function planRollup(q: AnalyticsQuery): RollupRead | null {
   if (!q.groupBy.every((g) => g.target.kind === 'column')) return null;
@@ -41,6 +42,11 @@ export function planRollup(q: AnalyticsQuery): RollupRead | null {
   // The customer table keeps no sketches: percentiles by customer are scans.
   if (customers && sketches.length === 0 && on(DAY_US, [q.start, q.end, ...boundaries]))
     return { parts: [{ table: 'rollups_customer_day', from: q.start, to: q.end }], where: customers, groupBy, sketches };
+  // The rest of the contract's "at the least": the customer with type, model or status, by the hour, in a zone with
+  // whole-hour boundaries, with percentiles: the hourly customer table (nearly a row per record: exact, not fast).
+  const all = whereFor(q, ['field_3', 'field_4', 'field_10', 'status'], groupBy);
+  if (all && on(HOUR_US, [q.start, q.end, ...boundaries]))
+    return { parts: [{ table: 'rollups_customer_hour', from: q.start, to: q.end }], where: all, groupBy, sketches };
   return null;
 }
 

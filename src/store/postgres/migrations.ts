@@ -9,6 +9,24 @@ const ROLLUP_SUMS_ONLY = ROLLUP_SUM_COLUMNS.replace(',\n        lat jsonb, ttft 
 /** ln γ of the sketch (store/rollup/sketch.ts LN_GAMMA, for α = 0.005), as migration 12 bins values. */
 const LN_GAMMA_SQL = '0.010000083334583179';
 
+interface PgRollupTable {
+  name: string;
+  grain: number;
+  dims: string[];
+  sketches: boolean;
+}
+/** The rollup tables as migration 12 made them (16 kept them). Frozen: the migrations' triggers are written from it. */
+const ROLLUPS_12: readonly PgRollupTable[] = [
+  { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
+  { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
+  { name: 'rollups_customer_day', grain: 86_400_000_000, dims: ['field_10'], sketches: false },
+];
+/** Since migration 17: rollups_customer_hour too. What the triggers keep now, and what a rebuild recomputes. */
+export const ROLLUPS_17: readonly PgRollupTable[] = [
+  ...ROLLUPS_12,
+  { name: 'rollups_customer_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'field_10', 'status'], sketches: true },
+];
+
 /**
  * Ordered, append-only schema migrations for the PostgreSQL store. Never edit one that has shipped.
  *
@@ -431,6 +449,36 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       DROP FUNCTION tally_sketch_add(jsonb, jsonb);
     `,
   },
+  {
+    version: 17,
+    name: 'customer rollups by the hour',
+    sql: `
+      -- As SQLite's migration 18 (docs/analytics.md, "Rollups"): per org, UTC hour, type, model, customer and status,
+      -- with both sketches as migration 16 keeps them; the triggers replaced to keep it too. A store that already held
+      -- records fills it with "tally rollups rebuild"; until then rollups_state.customer_hour is false.
+      CREATE TABLE rollups_customer_hour (
+        org_id text COLLATE "C" NOT NULL, t bigint NOT NULL,
+        field_3 text COLLATE "C" NOT NULL, field_4 text COLLATE "C" NOT NULL, field_10 text COLLATE "C" NOT NULL,
+        status text COLLATE "C" NOT NULL,
+        ${ROLLUP_SUM_COLUMNS.replace('lat jsonb, ttft jsonb', 'lat text, ttft text')},
+        PRIMARY KEY (org_id, t, field_3, field_4, field_10, status)
+      );
+      ALTER TABLE rollups_state ADD COLUMN customer_hour boolean NOT NULL DEFAULT true;
+      UPDATE rollups_state SET customer_hour = NOT EXISTS (SELECT 1 FROM records);
+      CREATE OR REPLACE FUNCTION tally_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        ${rollupApplySql('SELECT * FROM new_rows', 1, 'pairs', ROLLUPS_17)}
+        RETURN NULL;
+      END;
+      $f$;
+      CREATE OR REPLACE FUNCTION tally_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        ${rollupApplySql('SELECT * FROM old_rows', -1, 'pairs', ROLLUPS_17)}
+        RETURN NULL;
+      END;
+      $f$;
+    `,
+  },
 ];
 
 /**
@@ -446,12 +494,7 @@ export type SketchFormat = 'jsonb' | 'pairs';
  * rebuild" (postgres/rollups.ts, pairs). A change here is a change of those migrations: give it a new migration that
  * replaces the trigger functions instead.
  */
-export function rollupApplySql(source: string, sign: 1 | -1, format: SketchFormat): string {
-  const tables = [
-    { name: 'rollups_day', grain: 86_400_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
-    { name: 'rollups_hour', grain: 3_600_000_000, dims: ['field_3', 'field_4', 'status'], sketches: true },
-    { name: 'rollups_customer_day', grain: 86_400_000_000, dims: ['field_10'], sketches: false },
-  ];
+export function rollupApplySql(source: string, sign: 1 | -1, format: SketchFormat, tables: readonly PgRollupTable[] = ROLLUPS_12): string {
   const bin = (v: string) => `CASE WHEN ${v} <= 0 THEN -2147483648 ELSE ceil(ln(${v}) / ${LN_GAMMA_SQL})::int END`;
   return tables
     .map(({ name, grain, dims, sketches }) => {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ROLLUP_TABLES } from '../rollup/tables.ts';
-import { rollupApplySql } from './migrations.ts';
+import { ROLLUPS_17, rollupApplySql } from './migrations.ts';
 
 /**
  * Rebuilds an org's rollups of [from, to) (whole UTC days) on a client inside its transaction: both tables locked
@@ -12,7 +12,7 @@ export async function rebuildRollupsOn(client: pg.PoolClient, orgId: string, fro
   await client.query(`LOCK TABLE ${ROLLUP_TABLES.map((t) => t.name).join(', ')} IN EXCLUSIVE MODE`);
   for (const t of ROLLUP_TABLES) await client.query(`DELETE FROM ${t.name} WHERE org_id = $1 AND t >= $2 AND t < $3`, [orgId, from, to]);
   const source = 'SELECT * FROM records WHERE org_id = $1 AND ts >= $2 AND ts < $3';
-  for (const statement of rollupApplySql(source, 1, 'pairs')
+  for (const statement of rollupApplySql(source, 1, 'pairs', ROLLUPS_17)
     .split(';\n')
     .map((s) => s.trim())
     .filter(Boolean))
@@ -28,4 +28,4 @@ export async function rebuildRollupsOn(client: pg.PoolClient, orgId: string, fro
 /** Every org with records or rollup rows, and its records' first and last timestamps. */
 export const ROLLUP_ORGS_SQL = `SELECT o.org_id, (SELECT min(ts) FROM records WHERE org_id = o.org_id) AS first, (SELECT max(ts) FROM records WHERE org_id = o.org_id) AS last
   FROM (SELECT DISTINCT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_day UNION SELECT DISTINCT org_id FROM rollups_hour
-        UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`;
+        UNION SELECT DISTINCT org_id FROM rollups_customer_day UNION SELECT DISTINCT org_id FROM rollups_customer_hour) o ORDER BY o.org_id`;

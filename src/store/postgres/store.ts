@@ -23,7 +23,7 @@ import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
 import { pairsTextSketch } from '../rollup/sketch.ts';
-import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
+import { answerRollupRows, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
 import { filteredTimeRange } from '../sql/time-range.ts';
 import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
@@ -145,7 +145,11 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async rollupAnalytics(orgId, r, q) {
       const params: unknown[] = [];
       const sql = rollupReadSql(postgresDialect, params, orgId, r, q);
-      const found = await read(async (rows) => ((await rows('SELECT ready FROM rollups_state', []))[0]?.ready ? rows(sql, params) : null));
+      const found = await read(async (rows) =>
+        rollupsReadyFor(r, (await rows(ROLLUPS_STATE_SQL, []))[0] as { ready: unknown; customer_hour: unknown } | undefined)
+          ? rows(sql, params)
+          : null,
+      );
       if (found === null) return null;
       const columns = found.length === 0 ? [] : Object.keys(found[0]);
       const arrays = found.map((row) => columns.map((c) => row[c]));
@@ -171,7 +175,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
       return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
     },
     async rollupsRebuilt() {
-      await run(() => pool.query('UPDATE rollups_state SET ready = true'));
+      await run(() => pool.query('UPDATE rollups_state SET ready = true, customer_hour = true'));
     },
     async rollupOrgs() {
       return (await run(() => rows(ROLLUP_ORGS_SQL, []))).map((r) => ({

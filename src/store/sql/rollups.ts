@@ -32,6 +32,17 @@ export function rollupReadSql(d: Dialect, params: unknown[], orgId: string, read
   return `SELECT ${select.join(', ')} FROM (${rows}) r${by.length > 0 ? ` GROUP BY ${by.join(', ')}` : ''}`;
 }
 
+/**
+ * Whether the rollups hold every record a read needs: rollups_state.ready (every table, since migration 14 on SQLite,
+ * 12 on PostgreSQL) and, for rollups_customer_hour, its own customer_hour (SQLite migration 18, PostgreSQL 17): both
+ * false on a store upgraded with records until "tally rollups rebuild".
+ */
+export const ROLLUPS_STATE_SQL = 'SELECT ready, customer_hour FROM rollups_state';
+export function rollupsReadyFor(read: RollupRead, state: { ready: unknown; customer_hour: unknown } | undefined): boolean {
+  if (!state?.ready) return false;
+  return Boolean(state.customer_hour) || read.parts.every((p) => p.table !== 'rollups_customer_hour');
+}
+
 /** At most this many models filtered for: past it, reading their hours by the model index costs more than the key range. */
 const MODEL_INDEX_KEYS = 4;
 

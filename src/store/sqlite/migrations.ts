@@ -318,4 +318,24 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX rollups_hour_model ON rollups_hour (org_id, field_4, t);
     `,
   },
+  {
+    version: 18,
+    name: 'customer rollups by the hour',
+    sql: `
+      -- Per org, UTC hour, type, model, customer and status, with both sketches (docs/analytics.md, "Rollups"): the
+      -- contract's "at the least" for field_10 (by the hour, in a zone, with another dimension, percentiles). Columns
+      -- as migration 14's. Kept by the records' transactions from here on; a store that already held records fills
+      -- it with "tally rollups rebuild", and until then rollups_state.customer_hour is 0 and such requests are scans.
+      CREATE TABLE rollups_customer_hour (
+        org_id TEXT NOT NULL, t INTEGER NOT NULL, field_3 TEXT NOT NULL, field_4 TEXT NOT NULL, field_10 TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL, errors INTEGER NOT NULL, costed INTEGER NOT NULL, cost REAL NOT NULL,
+        tp_n INTEGER NOT NULL, tp INTEGER NOT NULL, tc_n INTEGER NOT NULL, tc INTEGER NOT NULL, tt_n INTEGER NOT NULL, tt INTEGER NOT NULL,
+        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL, lat BLOB, ttft BLOB,
+        PRIMARY KEY (org_id, t, field_3, field_4, field_10, status)
+      ) WITHOUT ROWID;
+      ALTER TABLE rollups_state ADD COLUMN customer_hour INTEGER NOT NULL DEFAULT 1;
+      UPDATE rollups_state SET customer_hour = NOT EXISTS (SELECT 1 FROM records);
+    `,
+  },
 ];

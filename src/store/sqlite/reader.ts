@@ -5,7 +5,7 @@ import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary, type RunSql } from '../sql/summary.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
 import { bytesSketch } from '../rollup/sketch.ts';
-import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
+import { answerRollupRows, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
 import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
 import type { SummaryData, SummaryQuery, TimeRangeFilter } from '../summary-types.ts';
 import { filteredTimeRange } from '../sql/time-range.ts';
@@ -121,9 +121,10 @@ async function analytics(orgId: string, q: AnalyticsQuery): Promise<AnalyticsDat
 
 /** A rollup read: one range of a rollup table's primary key, added up here into the answer (rollup/answer.ts). */
 const rollupsReady = db.prepare('SELECT ready FROM rollups_state').pluck();
+const rollupsState = db.prepare(ROLLUPS_STATE_SQL);
 const rollups = (orgId: string, read: RollupRead, q: AnalyticsQuery): Promise<AnalyticsRow[] | null> =>
   inSnapshot(() => {
-    if (!rollupsReady.get()) return null;
+    if (!rollupsReadyFor(read, rollupsState.get() as { ready: unknown; customer_hour: unknown } | undefined)) return null;
     const params: unknown[] = [];
     const sql = rollupReadSql(sqliteDialect, params, orgId, read, q);
     check();

@@ -107,7 +107,7 @@ export function createRollupRebuilder(db: Database.Database): (request: RebuildR
   const write = createRollupWriter(db);
   const drops = ROLLUP_TABLES.map((t) => db.prepare(`DELETE FROM ${t.name} WHERE org_id = ? AND t >= ? AND t < ?`));
   const read = db.prepare(`SELECT ${ROLLUP_SOURCE_COLUMNS.join(', ')} FROM records WHERE org_id = ? AND ts >= ? AND ts < ?`);
-  const ready = db.prepare('UPDATE rollups_state SET ready = 1');
+  const ready = db.prepare('UPDATE rollups_state SET ready = 1, customer_hour = 1');
   const rebuild = db.transaction((r: RebuildRequest): number => {
     if ('ready' in r) return ready.run().changes;
     for (const drop of drops) drop.run(r.orgId, r.from, r.to);

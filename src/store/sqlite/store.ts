@@ -67,7 +67,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const rollupOrgsStmt = db.prepare(
     `SELECT o.org_id, (SELECT min(ts) FROM records WHERE org_id = o.org_id) AS first, (SELECT max(ts) FROM records WHERE org_id = o.org_id) AS last
      FROM (SELECT org_id FROM org_record_counts UNION SELECT DISTINCT org_id FROM rollups_day UNION SELECT DISTINCT org_id FROM rollups_hour
-           UNION SELECT DISTINCT org_id FROM rollups_customer_day) o ORDER BY o.org_id`,
+           UNION SELECT DISTINCT org_id FROM rollups_customer_day UNION SELECT DISTINCT org_id FROM rollups_customer_hour) o ORDER BY o.org_id`,
   );
   const timeRangeStmt = db.prepare(
     'SELECT (SELECT min(ts) FROM records WHERE org_id = ? AND ts >= ?) AS first, (SELECT max(ts) FROM records WHERE org_id = ? AND ts >= ?) AS last',
