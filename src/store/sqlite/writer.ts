@@ -21,12 +21,13 @@ import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
  * and inserts, `more` inserts, `last` inserts and commits, `abort` rolls back. A batch's chunks are posted by one
  * synchronous loop on the event loop (writer-client.ts insert); an OTLP request's come as its spans are read, across
  * turns of the event loop (writer-client.ts openInsert). While an insert's transaction is open, every other message
- * (another insert, a group commit, a chore) is held, in order, and taken once that transaction ends. The thread
+ * (another insert, a group commit, a chore) is held, in order, and taken once that transaction ends; but a group
+ * commit or a chore does not wait for an insert with `openMs`: that one is committed at once as below. The thread
  * inserts each chunk while the event loop is still making the next. Answered: `last` (or `abort`) with the insert's
  * outcome; at once, a chunk that fails (the transaction is rolled back then, and later chunks of that insert are
  * dropped); and an insert whose `first` set `openMs`, once that long has passed with its transaction open: what it
- * holds is committed then, the answer says how many records it took (`result.taken`), and its later chunks are
- * dropped (their records go in another insert). While a retention run's expiry is pending, each insert's
+ * holds is committed then (or as soon as a write other than an insert's chunks waits), the answer says how many
+ * records it took (`result.taken`), and its later chunks are dropped (their records go in another insert). While a retention run's expiry is pending, each insert's
  * transaction also deletes a slice of it before its COMMIT (expiry.ts).
  */
 export interface WriteRequest {
@@ -222,6 +223,9 @@ function receive(msg: WriteRequest | ChoreRequest): void {
   }
   if (!takenNow(msg)) {
     held.push(msg);
+    // A write other than another insert's chunks (a group commit of creates, a chore) does not wait for an insert
+    // whose records come over time (openMs): what that one holds is committed now, and its later records go in another.
+    if (open !== null && open.timer !== null && !('part' in msg && msg.part !== 'whole')) closeEarly(open.id);
     return;
   }
   take(msg);
