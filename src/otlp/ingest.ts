@@ -9,7 +9,7 @@ import { logRecords } from './decode-logs.ts';
 import { mapLogRecord } from './map-event.ts';
 import { mapSpan, recordTail } from './map-span.ts';
 import type { ExportResult } from './reply.ts';
-import { slicer } from './slicer.ts';
+import { SLICE_ITEMS, slicer } from './slicer.ts';
 
 export { SLICE_ITEMS } from './slicer.ts';
 
@@ -56,12 +56,6 @@ export interface HeldEvents {
   bounds: HeldEventBounds;
 }
 
-/**
- * Records a traces request hands to the write queue together (four slices' worth), so that the store commits them
- * in one group while the event loop reads the next spans. Handed over span by span, each slice was a commit of its
- * own, and the writer's cost per record rose by a fifth (each commit has its own count updates and fsync).
- */
-export const HANDOVER_SPANS = 128;
 /** The reasons partial_success lists; the count covers every rejected span. */
 const REASONS_LISTED = 10;
 
@@ -82,9 +76,11 @@ function resultOf(reasons: readonly string[]): ExportResult {
 
 /**
  * OTLP ingest. Traces: read the request's outer levels first, so that a body that does not decode stores nothing;
- * then span by span: read, map (map-span.ts), validate as a create body, and hand to the records service's write
- * (HANDOVER_SPANS at a time), the path of any create (derive, pricing, the write queue's group commit, the counts),
- * so that the store commits the first spans while the rest are read; once every record is committed, the records
+ * then span by span: read, map (map-span.ts), validate as a create body, and hand to the records service's writes
+ * (RecordsService.openWrites, a slice's records at a time), the path of any create (derive, pricing, encode, the
+ * store's insert and counts): on SQLite one transaction open while the rest are read and committed once at the end,
+ * its records written again through the write queue's group commits if it fails; on PostgreSQL the write queue's
+ * group commits. So the store writes the first spans while the rest are read; once every record is committed, the records
  * with an empty field_1 or field_2 take the events held for their spans. Logs: decode and map (map-event.ts) every
  * log record first, then hold and join the GenAI events in the store (Store.joinSpanEvents). The work is cut in
  * slices of SLICE_ITEMS (slicer.ts).
@@ -115,75 +111,69 @@ export function createOtlpIngest(records: RecordsService, held: HeldEvents, opts
       }
       const reasons: string[] = [];
       const reject = (spanId: string, reason: string) => reasons.push(spanId ? `span ${spanId.slice(0, 32)}: ${reason}` : reason);
-      // Records go to the write queue HANDOVER_SPANS at a time, so that the store writes them while the event loop reads
-      // the next spans; each write's outcome is taken at once (no rejection is left unhandled meanwhile). Only the
-      // span's ids are kept for after the commit: the create body is garbage as soon as it is encoded.
-      const written: { traceId: string; spanId: string; empty: boolean; failure: Promise<{ err: unknown } | null> }[] = [];
-      let ready: { input: CreateInput; id: string; traceId: string; spanId: string }[] = [];
-      let refusal: unknown = null;
-      /** Hands the ready records to the write queue; false once the queue refused one (it is full). */
+      // Records go to the store a slice's worth at a time (RecordWrites: on SQLite into one transaction that stays
+      // open while the rest are read, committed once at the end), so that the store writes them while the event loop
+      // reads the next spans. Only the span's ids are kept for after the commit: the create body is garbage as soon as
+      // it is encoded.
+      const writes = records.openWrites(orgId);
+      const written = new Map<string, { traceId: string; spanId: string; empty: boolean }>();
+      let ready: { input: CreateInput; id: string }[] = [];
+      /** Hands the ready records over; false once the write queue refused one (it is full). */
       const handOver = (): boolean => {
-        for (const { input, id, traceId, spanId } of ready) {
-          try {
-            const failure = records.write(orgId, input, id).then(
-              () => null,
-              (err: unknown) => ({ err }),
-            );
-            written.push({ traceId, spanId, empty: input.field_1 == null || input.field_2 == null, failure });
-          } catch (err) {
-            refusal = err; // the queue is full: what it took is committed below, and the exporter retries the rest
-            break;
-          }
-        }
+        const items = ready;
         ready = [];
-        return refusal === null;
+        return items.length === 0 || writes.add(items);
       };
       const ids = new Set<string>();
       let ignored = 0;
-      for (const pending of spans) {
-        await slice.item();
-        const span = pending.read();
-        if (span instanceof SpanProblem) {
-          reject('', span.message);
-          continue;
-        }
-        let input: CreateInput;
-        let id: string;
-        try {
-          const outcome = mapSpan(orgId, span, pending.resource);
-          if (outcome.kind === 'ignored') {
-            ignored++;
+      try {
+        for (const pending of spans) {
+          await slice.item();
+          const span = pending.read();
+          if (span instanceof SpanProblem) {
+            reject('', span.message);
             continue;
           }
-          input = validateCreateBody(outcome.body);
-          id = outcome.id;
-        } catch (err) {
-          const reason = reasonOf(err);
-          if (reason === null) throw err;
-          reject(span.spanId, reason);
-          continue;
+          let input: CreateInput;
+          let id: string;
+          try {
+            const outcome = mapSpan(orgId, span, pending.resource);
+            if (outcome.kind === 'ignored') {
+              ignored++;
+              continue;
+            }
+            input = validateCreateBody(outcome.body);
+            id = outcome.id;
+          } catch (err) {
+            const reason = reasonOf(err);
+            if (reason === null) throw err;
+            reject(span.spanId, reason);
+            continue;
+          }
+          if (ids.has(id)) continue; // the same span twice in one request: one record
+          ids.add(id);
+          written.set(id, { traceId: span.traceId, spanId: span.spanId, empty: input.field_1 == null || input.field_2 == null });
+          ready.push({ input, id });
+          if (ready.length === SLICE_ITEMS && !handOver()) break;
         }
-        if (ids.has(id)) continue; // the same span twice in one request: one record
-        ids.add(id);
-        ready.push({ input, id, traceId: span.traceId, spanId: span.spanId });
-        if (ready.length === HANDOVER_SPANS && !handOver()) break;
+        handOver();
+      } catch (err) {
+        writes.abort(); // a fault of ours mid-way: the open transaction is rolled back, nothing more is written
+        throw err;
       }
-      handOver();
       slice.done();
       count('ignored', ignored);
-
-      const failures = await Promise.all(written.map((w) => w.failure));
-      if (refusal !== null) throw refusal;
+      const failures = await writes.end(); // throws the queue's overloaded once what it took is committed
       let accepted = 0;
-      for (const [i, failure] of failures.entries()) {
-        if (failure === null) accepted++;
-        else if (failure.err instanceof AppError && failure.err.code === 'unstorable_record')
-          reject(written[i].spanId, failure.err.message);
-        else throw failure.err; // store_unavailable: a 503, retried by the exporter; what was committed is not stored twice
+      for (const [id, { spanId }] of written) {
+        const err = failures.get(id);
+        if (err === undefined) accepted++;
+        else if (err instanceof AppError && err.code === 'unstorable_record') reject(spanId, err.message);
+        else throw err; // store_unavailable: a 503, retried by the exporter; what was committed is not stored twice
       }
       // After the records commit, so that events held meanwhile by a logs request are found (Store.joinSpanEvents).
-      const open = written.flatMap(({ traceId, spanId, empty }, i) =>
-        empty && failures[i] === null ? [{ traceId, spanId, recordTail: recordTail(orgId, traceId, spanId) }] : [],
+      const open = [...written].flatMap(([id, { traceId, spanId, empty }]) =>
+        empty && !failures.has(id) ? [{ traceId, spanId, recordTail: recordTail(orgId, traceId, spanId) }] : [],
       );
       if (open.length > 0) await join(orgId, [], open);
       count('accepted', accepted);

@@ -3,7 +3,7 @@ import { isStorableText } from '../fields/input-guard.ts';
 import type { CreateInput } from '../fields/validate.ts';
 import type { Condition } from '../query/filters.ts';
 import type { ListParams } from '../query/list-params.ts';
-import { encodeRecord, idOf, type IdempotencyRow } from '../store/encoded-record.ts';
+import { encodeRecord, idOf, type EncodedRecord, type IdempotencyRow } from '../store/encoded-record.ts';
 import type { Store, WirePage } from '../store/types.ts';
 import type { WriteQueue } from '../store/write-queue.ts';
 import { deriveRecord } from './derive.ts';
@@ -29,6 +29,13 @@ export interface RecordsService {
    * full; rejects with store_unavailable or unstorable_record as a create does.
    */
   write(orgId: string, input: CreateInput, id: string): Promise<void>;
+  /**
+   * A request's records, each under the id given (as write), added as they are made: on a store with
+   * Store.openInsert in one transaction that stays open while they come (OPEN_WRITE bounds it), else through the
+   * write queue, HANDOVER_RECORDS at a time. Records of a transaction that failed are written again through the write
+   * queue one by one (group commits), so that a record the store refuses costs only itself.
+   */
+  openWrites(orgId: string): RecordWrites;
   get(orgId: string, id: string): Promise<ApiRecord>;
   /**
    * count is null when params.count is false; more says whether another page follows; page is the records as their
@@ -36,6 +43,30 @@ export interface RecordsService {
    */
   list(orgId: string, params: ListParams, conditions: Condition[]): Promise<{ count: number | null; page: WirePage; more: boolean }>;
 }
+
+/** RecordsService.openWrites. */
+export interface RecordWrites {
+  /**
+   * Derives and encodes the records (pricing, estimates, as a create) and hands them to the store. False once the
+   * write queue refused one (it is full: 503 overloaded, thrown by end()): add no more.
+   */
+  add(items: readonly { input: CreateInput; id: string }[]): boolean;
+  /**
+   * Resolves once every record added is committed or refused, with the ids of those refused and why (unstorable_record,
+   * store_unavailable); throws the write queue's refusal (overloaded) once what it took is committed.
+   */
+  end(): Promise<Map<string, unknown>>;
+  /** Abandons the records not committed yet (the open transaction is rolled back). */
+  abort(): void;
+}
+
+/**
+ * Bounds on the transaction of RecordsService.openWrites: while it is open the SQLite writer writes nothing else, so
+ * a create waits at most about `ms` behind a request's records (an OTLP request of 512 spans is read in 20-60 ms).
+ */
+export const OPEN_WRITE = { ms: 200, records: 1000 };
+/** Records handed to the write queue together by openWrites on a store without Store.openInsert. */
+export const HANDOVER_RECORDS = 128;
 
 /** A page made here, on the event loop, with no room before it (the reply then copies it once). */
 function wirePage(json: string): WirePage {
@@ -130,6 +161,69 @@ export function createRecordsService(store: Store, queue: WriteQueue, opts: Reco
     },
     write(orgId, input, id) {
       return queue.write(encodeRecord(deriveRecord(input, orgId, id, prices)));
+    },
+    openWrites(orgId) {
+      const encode = (items: readonly { input: CreateInput; id: string }[]) =>
+        items.map(({ input, id }) => encodeRecord(deriveRecord(input, orgId, id, prices)));
+      const failures = new Map<string, unknown>();
+      const written: Promise<void>[] = [];
+      let refusal: unknown = null;
+      /** Through the write queue, each record's outcome taken at once; false once the queue refused one. */
+      const toQueue = (records: EncodedRecord[]): boolean => {
+        for (const record of records) {
+          try {
+            written.push(queue.write(record).catch((err: unknown) => void failures.set(idOf(record), err)));
+          } catch (err) {
+            refusal = err; // the queue is full: what it took is committed, and the caller's client retries the rest
+            return false;
+          }
+        }
+        return true;
+      };
+      const drained = async (): Promise<Map<string, unknown>> => {
+        await Promise.all(written);
+        if (refusal !== null) throw refusal;
+        return failures;
+      };
+
+      const stream = store.openInsert?.(OPEN_WRITE);
+      if (!stream) {
+        let ready: EncodedRecord[] = [];
+        return {
+          add(items) {
+            if (refusal !== null) return false;
+            ready.push(...encode(items));
+            if (ready.length < HANDOVER_RECORDS) return true;
+            const records = ready;
+            ready = [];
+            return toQueue(records);
+          },
+          async end() {
+            if (refusal === null) toQueue(ready);
+            ready = [];
+            return drained();
+          },
+          abort() {
+            ready = [];
+          },
+        };
+      }
+      let added = 0;
+      const started = performance.now();
+      return {
+        add(items) {
+          stream.add(encode(items));
+          added += items.length;
+          return true;
+        },
+        async end() {
+          const { inserted, failed } = await stream.end();
+          if (added > failed.length) opts.onBatchCommit?.(added - failed.length, (performance.now() - started) / 1000, inserted);
+          toQueue(failed); // one by one through the group commits: one unstorable record costs only itself
+          return drained();
+        },
+        abort: () => stream.abort(),
+      };
     },
     async get(orgId, id) {
       // No stored id holds a NUL or a lone surrogate, and PostgreSQL refuses them as text: not found, not a 500.

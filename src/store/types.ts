@@ -118,6 +118,26 @@ export interface ModelPriceKey {
   effectiveFrom?: number | null;
 }
 
+/** How long an InsertStream's transaction may stay open (ms), and how many records it may hold. */
+export interface InsertStreamBounds {
+  ms: number;
+  records: number;
+}
+
+/** Store.openInsert. */
+export interface InsertStream {
+  /** Adds records: posted to the store at once, inserted into the open transaction (one is opened when needed). */
+  add(records: readonly EncodedRecord[]): void;
+  /**
+   * Commits what is open and waits for every transaction: resolves with how many records were inserted and, when a
+   * transaction failed (nothing of it stored), its records and every record added after it, not stored, with the
+   * first error (null when none failed). Never rejects.
+   */
+  end(): Promise<{ inserted: number; failed: EncodedRecord[]; error: unknown }>;
+  /** Rolls the open transaction back and takes no more records; transactions already committed stay. */
+  abort(): void;
+}
+
 /** Everything Tally asks of a database. Driver types never leave the implementations. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
@@ -152,6 +172,14 @@ export interface Store {
    * is skipped, and one whose Idempotency-Key claim finds its own outcome committed already is not written again.
    */
   insert(records: Iterable<EncodedRecord>): Promise<number>;
+  /**
+   * Records that come over time (an OTLP request's, as its spans are read) in one transaction that stays open while
+   * they come, committed by end(): one commit where group commits would make several. Bounded: a transaction holds at
+   * most bounds.records records (the next ones open another) and is committed once it has been open bounds.ms (what
+   * it did not take goes in another). While it is open the store writes nothing else (SQLite's writer holds other
+   * writes until it ends). Absent when the store has no such path (PostgreSQL): callers use the write queue.
+   */
+  openInsert?(bounds: InsertStreamBounds): InsertStream;
   /**
    * Sets aside accepted records the store refused to insert (one transaction): kept in dead_letters as the JSON of
    * their columns, with the reason, so that nothing answered 202 disappears without a trace.

@@ -80,6 +80,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     expiryPaced: true,
     readConcurrency: size,
     insert: (records) => writer.insert(records),
+    openInsert: (bounds) => writer.openInsert(bounds),
     deadLetter: (entries) => writer.deadLetter(entries.map((e) => deadLetterRow(e))),
     async idempotencyKey(orgId, key) {
       return (idempotencyStmt.get(orgId, key) as IdempotencyRow | undefined) ?? null;

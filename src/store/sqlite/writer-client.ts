@@ -9,7 +9,8 @@ import type { EraseRequest } from './erase.ts';
 import type { ExpireOutcome, ExpireRequest } from './expiry.ts';
 import type { OrgWrite } from './org-writes.ts';
 import type { RebuildRequest } from './rollups.ts';
-import type { ChoreRequest, WriteReply, WriteRequest } from './writer.ts';
+import type { InsertStream, InsertStreamBounds } from '../types.ts';
+import type { ChoreRequest, ClosedEarly, WriteReply, WriteRequest } from './writer.ts';
 
 export interface WriterClient {
   /**
@@ -20,6 +21,8 @@ export interface WriterClient {
    * Resolves with how many records were inserted (Store.insert).
    */
   insert(records: Iterable<EncodedRecord>): Promise<number>;
+  /** Store.openInsert: records added over time, in transactions that stay open while they come. */
+  openInsert(bounds: InsertStreamBounds): InsertStream;
   /** Stores the rows in dead_letters, in one transaction. */
   deadLetter(rows: DeadLetterRow[]): Promise<void>;
   /** Deletes up to `limit` Idempotency-Key rows created before `before` (ms); resolves with how many. */
@@ -94,6 +97,103 @@ export function startWriter(file: string): WriterClient {
     return done;
   };
 
+  /**
+   * An insert whose records come over time (Store.openInsert): each transaction is a chunked insert (writer.ts) whose
+   * chunks are posted as they are added, ended by end() or once it holds bounds.records records (the next records
+   * open another). The thread commits a transaction on its own once it has been open bounds.ms: the records it did
+   * not take are added again (to a new transaction). A transaction that fails is answered at once: its records, and
+   * every record added after, are returned by end() as not committed.
+   */
+  const openStream = (w: Worker, bounds: InsertStreamBounds): InsertStream => {
+    interface Tx {
+      id: number;
+      records: EncodedRecord[];
+      /** Its last message was posted (last or abort): the thread expects nothing more of it. */
+      ended: boolean;
+      settled: Promise<void>;
+    }
+    let tx: Tx | null = null; // the transaction records are added to
+    const pending = new Set<Tx>(); // transactions not answered yet
+    let inserted = 0;
+    let failed: { records: EncodedRecord[]; error: unknown } | null = null;
+    let aborted = false;
+
+    const post = (t: Tx, part: WriteRequest['part'], records: readonly EncodedRecord[]) => {
+      w.ref(); // a pending insert keeps the process alive; the last answer unrefs (spawn)
+      const rows = records.map(({ values, metadata, idempotency }) =>
+        idempotency ? { values, metadata, idempotency } : { values, metadata },
+      );
+      w.postMessage({ id: t.id, part, records: rows, ...(part === 'first' ? { openMs: bounds.ms } : {}) } satisfies WriteRequest);
+      if (part === 'last' || part === 'abort') t.ended = true;
+    };
+    const fail = (records: EncodedRecord[], error: unknown) => {
+      failed ??= { records: [], error };
+      failed.records.push(...records);
+    };
+    const begin = (): Tx => {
+      const id = nextId++;
+      const t: Tx = { id, records: [], ended: false, settled: Promise.resolve() };
+      t.settled = new Promise<WriteReply>((resolve, reject) => waiting.set(id, { resolve, reject })).then(
+        (answer) => {
+          pending.delete(t);
+          inserted += answer.changes ?? 0;
+          const early = answer.result as ClosedEarly | undefined;
+          if (early === undefined) return;
+          // Committed by its time bound: the thread drops what comes after; the records it did not take go again.
+          if (tx === t) tx = null;
+          if (!t.ended) post(t, 'abort', []); // tells the thread that nothing more of it comes
+          const left = t.records.slice(early.taken);
+          t.records = [];
+          if (left.length > 0) add(left);
+        },
+        (err: unknown) => {
+          pending.delete(t);
+          if (tx === t) tx = null;
+          if (!t.ended) post(t, 'abort', []);
+          fail(t.records, err);
+          t.records = [];
+        },
+      );
+      pending.add(t);
+      return t;
+    };
+    const add = (records: readonly EncodedRecord[]) => {
+      if (records.length === 0 || aborted) return;
+      if (failed !== null) {
+        failed.records.push(...records); // after a failure nothing more goes in a transaction: the caller retries them
+        return;
+      }
+      tx ??= begin();
+      post(tx, tx.records.length === 0 ? 'first' : 'more', records);
+      tx.records.push(...records);
+      if (tx.records.length >= bounds.records) {
+        post(tx, 'last', []);
+        tx = null;
+      }
+    };
+    return {
+      add,
+      async end() {
+        // Each round ends the open transaction and waits for every answer; records a time bound left go again in
+        // the next round. Each round commits at least one record or fails them all, so the rounds are bounded.
+        for (;;) {
+          if (tx !== null) {
+            post(tx, 'last', []);
+            tx = null;
+          }
+          if (pending.size === 0) break;
+          await Promise.all([...pending].map((t) => t.settled));
+        }
+        return { inserted, failed: failed?.records ?? [], error: failed?.error ?? null };
+      },
+      abort() {
+        aborted = true;
+        if (tx !== null) post(tx, 'abort', []); // rolled back; its answer (an error) is taken by its handler
+        tx = null;
+      },
+    };
+  };
+
   worker = spawn(); // at start, so the first create does not pay for the thread's start-up
   return {
     insert(records) {
@@ -126,6 +226,10 @@ export function startWriter(file: string): WriterClient {
       }
       post(posted === 0 ? 'whole' : 'last', chunk);
       return done;
+    },
+    openInsert(bounds) {
+      worker ??= spawn();
+      return openStream(worker, bounds);
     },
     async deadLetter(rows) {
       await chore({ deadLetters: rows });

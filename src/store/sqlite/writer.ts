@@ -18,17 +18,28 @@ import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
  * fsync of each commit never block the event loop that serves requests.
  *
  * An insert arrives whole (one message, one transaction) or in chunks: `first` opens an IMMEDIATE transaction
- * and inserts, `more` inserts, `last` inserts and commits, `abort` rolls back. The chunks of one insert are
- * posted by one synchronous loop on the event loop (writer-client.ts), so no other message comes between them;
- * the thread inserts each chunk while the event loop is still encoding the next. Only `last` and `abort` are
- * answered; a chunk that fails rolls the transaction back at once, and its insert is answered with that error.
- * While a retention run's expiry is pending, each insert's transaction also deletes a slice of it before its COMMIT
- * (expiry.ts).
+ * and inserts, `more` inserts, `last` inserts and commits, `abort` rolls back. A batch's chunks are posted by one
+ * synchronous loop on the event loop (writer-client.ts insert); an OTLP request's come as its spans are read, across
+ * turns of the event loop (writer-client.ts openInsert). While an insert's transaction is open, every other message
+ * (another insert, a group commit, a chore) is held, in order, and taken once that transaction ends; but a group
+ * commit or a chore does not wait for an insert with `openMs`: that one is committed at once as below. The thread
+ * inserts each chunk while the event loop is still making the next. Answered: `last` (or `abort`) with the insert's
+ * outcome; at once, a chunk that fails (the transaction is rolled back then, and later chunks of that insert are
+ * dropped); and an insert whose `first` set `openMs`, once that long has passed with its transaction open: what it
+ * holds is committed then (or as soon as a write other than an insert's chunks waits), the answer says how many
+ * records it took (`result.taken`), and its later chunks are dropped (their records go in another insert). While a retention run's expiry is pending, each insert's
+ * transaction also deletes a slice of it before its COMMIT (expiry.ts).
  */
 export interface WriteRequest {
   id: number;
   part: 'whole' | 'first' | 'more' | 'last' | 'abort';
   records: Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>[];
+  /** On `first`: the longest its transaction may stay open (ms) before what it holds is committed. */
+  openMs?: number;
+}
+/** The answer's result for an insert committed by its openMs bound: how many of its records it took. */
+export interface ClosedEarly {
+  taken: number;
 }
 /**
  * Work other than inserting records, each in a transaction of its own: accepted records the store refused, set
@@ -96,7 +107,19 @@ interface Failure {
  * the rollups of its chunks, added up as they come and written once before the commit (insert.ts), and the time its
  * chunks' inserts took (a slice of a pending expiry gets a share of it, expiry.ts).
  */
-let open: { id: number; error: Failure | null; inserted: number; rollups: RollupDelta; ms: number } | null = null;
+let open: {
+  id: number;
+  error: Failure | null;
+  inserted: number;
+  taken: number;
+  rollups: RollupDelta;
+  ms: number;
+  timer: NodeJS.Timeout | null;
+} | null = null;
+/** Messages held while an insert's transaction is open, in order of arrival. Never empty while nothing is open. */
+const held: (WriteRequest | ChoreRequest)[] = [];
+/** Inserts answered before their `last` (failed, or committed by their openMs): their later chunks are dropped. */
+const closed = new Set<number>();
 
 const failure = (err: unknown): Failure => {
   const code = (err as { code?: unknown }).code;
@@ -110,14 +133,53 @@ function rollback(): void {
   if (db.inTransaction) db.exec('ROLLBACK');
 }
 
+/** Commits the open insert's rollups, a slice of a pending expiry and its transaction; the failure if it failed. */
+function commitOpen(o: NonNullable<typeof open>): Failure | null {
+  let slice: Slice | null = null;
+  let error: Failure | null = null;
+  try {
+    const started = performance.now();
+    writeRollups(o.rollups);
+    slice = expirer.slice(o.ms + performance.now() - started);
+    db.exec('COMMIT');
+  } catch (err) {
+    error = failure(err);
+    rollback();
+  }
+  expirer.settle(slice, error === null);
+  return error;
+}
+
+/** The open insert has ended (answered): what was held meanwhile may go. */
+function endOpen(): void {
+  if (open?.timer) clearTimeout(open.timer);
+  open = null;
+}
+
+/** Its openMs has passed: what the open insert holds is committed, and its later chunks are dropped. */
+function closeEarly(id: number): void {
+  if (open === null || open.id !== id) return;
+  const o = open;
+  o.timer = null;
+  const error = commitOpen(o);
+  closed.add(id);
+  endOpen();
+  reply(id, error, error === null ? o.inserted : undefined, error === null ? ({ taken: o.taken } satisfies ClosedEarly) : undefined);
+  release();
+}
+
 function chunk(msg: WriteRequest): void {
   if (msg.part === 'first') {
     rollback(); // never left open by an earlier insert; a guard, not a path
-    open = { id: msg.id, error: null, inserted: 0, rollups: new RollupDelta(), ms: 0 };
+    open = { id: msg.id, error: null, inserted: 0, taken: 0, rollups: new RollupDelta(), ms: 0, timer: null };
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
       open.error = failure(err);
+    }
+    if (msg.openMs !== undefined && open.error === null) {
+      const id = msg.id;
+      open.timer = setTimeout(() => closeEarly(id), msg.openMs);
     }
   }
   if (open === null || open.id !== msg.id) {
@@ -128,29 +190,72 @@ function chunk(msg: WriteRequest): void {
     const started = performance.now();
     try {
       open.inserted += writeRows(msg.records, open.rollups);
+      open.taken += msg.records.length;
       open.ms += performance.now() - started;
     } catch (err) {
       open.error = failure(err);
       rollback();
     }
   }
-  if (msg.part === 'last' || msg.part === 'abort') {
-    if (open.error === null && msg.part === 'abort') open.error = { error: 'the insert was abandoned before its last chunk' };
-    let slice: Slice | null = null;
-    if (open.error === null) {
-      try {
-        const started = performance.now();
-        writeRollups(open.rollups);
-        slice = expirer.slice(open.ms + performance.now() - started);
-        db.exec('COMMIT');
-      } catch (err) {
-        open.error = failure(err);
+  const ends = msg.part === 'last' || msg.part === 'abort';
+  if (open.error === null && !ends) return;
+  // Ended, or failed: answered now either way (a failed insert's later chunks are dropped, not waited for).
+  const o = open;
+  if (o.error === null && msg.part === 'abort') o.error = { error: 'the insert was abandoned before its last chunk' };
+  if (o.error === null) o.error = commitOpen(o);
+  else {
+    rollback();
+    expirer.settle(null, false);
+  }
+  if (!ends) closed.add(o.id);
+  endOpen();
+  reply(msg.id, o.error, o.error === null ? o.inserted : undefined);
+}
+
+/** Whether the message is a chunk of the open insert (or nothing is open): it is taken now, else held. */
+const takenNow = (msg: WriteRequest | ChoreRequest): boolean => open === null || ('part' in msg && msg.id === open.id);
+
+/** Takes a message: a chunk of an insert answered early is dropped; anything else is held while an insert is open. */
+function receive(msg: WriteRequest | ChoreRequest): void {
+  if ('part' in msg && closed.has(msg.id)) {
+    if (msg.part === 'last' || msg.part === 'abort') closed.delete(msg.id); // its last message: nothing more comes
+    return;
+  }
+  if (!takenNow(msg)) {
+    held.push(msg);
+    // A write other than another insert's chunks (a group commit of creates, a chore) does not wait for an insert
+    // whose records come over time (openMs): what that one holds is committed now, and its later records go in another.
+    if (open !== null && open.timer !== null && !('part' in msg && msg.part !== 'whole')) closeEarly(open.id);
+    return;
+  }
+  take(msg);
+  release();
+}
+
+/**
+ * Takes the held messages that may go now: all of them in order while nothing is open; once one opens an insert,
+ * only that insert's chunks (the others wait on, in order). Bounded by the messages held.
+ */
+let releasing = false;
+function release(): void {
+  if (releasing) return;
+  releasing = true;
+  try {
+    for (let i = 0; i < held.length; ) {
+      const msg = held[i];
+      if (!takenNow(msg)) {
+        i++;
+        continue;
       }
+      held.splice(i, 1);
+      const before = open;
+      if ('part' in msg && closed.has(msg.id)) {
+        if (msg.part === 'last' || msg.part === 'abort') closed.delete(msg.id);
+      } else take(msg);
+      if (open !== before) i = 0; // an insert opened or ended: look again from the first held
     }
-    if (open.error !== null) rollback();
-    expirer.settle(slice, open.error === null);
-    reply(msg.id, open.error, open.error === null ? open.inserted : undefined);
-    open = null;
+  } finally {
+    releasing = false;
   }
 }
 
@@ -160,6 +265,10 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     db.close();
     process.exit(0);
   }
+  receive(msg);
+});
+
+function take(msg: WriteRequest | ChoreRequest): void {
   if ('deadLetters' in msg) {
     run(msg.id, () => {
       setAside.immediate(msg.deadLetters);
@@ -188,7 +297,7 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
   } else {
     insertAndSlice(msg);
   }
-});
+}
 
 function run(id: number, work: () => number | undefined): void {
   try {
