@@ -23,7 +23,7 @@ import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
 import { pairsTextSketch } from '../rollup/sketch.ts';
-import { rollupReadSql, rollupRowAdder } from '../sql/rollups.ts';
+import { answerRollupRows, rollupReadSql } from '../sql/rollups.ts';
 import { filteredTimeRange } from '../sql/time-range.ts';
 import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
@@ -145,14 +145,11 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async rollupAnalytics(orgId, r, q) {
       const params: unknown[] = [];
       const sql = rollupReadSql(postgresDialect, params, orgId, r, q);
-      // The rows added up as they arrive (rowMode 'array'), not gathered as objects first.
-      const adder = rollupRowAdder(r, q, (v) => pairsTextSketch(v as string | null));
-      const ready = await read(async (rows, each) => {
-        if (!(await rows('SELECT ready FROM rollups_state', [], 'tally_rollups_ready'))[0]?.ready) return false;
-        await each(sql, params, adder.add);
-        return true;
-      });
-      return ready ? adder.rows() : null;
+      const found = await read(async (rows) => ((await rows('SELECT ready FROM rollups_state', []))[0]?.ready ? rows(sql, params) : null));
+      if (found === null) return null;
+      const columns = found.length === 0 ? [] : Object.keys(found[0]);
+      const arrays = found.map((row) => columns.map((c) => row[c]));
+      return answerRollupRows(r, q, arrays, (v) => pairsTextSketch(v as string | null));
     },
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));
@@ -160,7 +157,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async timeRange(orgId, since, filter) {
       if (filter)
         return read(async (rows) =>
-          (await rows('SELECT ready FROM rollups_state', [], 'tally_rollups_ready'))[0]?.ready
+          (await rows('SELECT ready FROM rollups_state', []))[0]?.ready
             ? filteredTimeRange(postgresDialect, rows, orgId, since, filter)
             : null,
         );

@@ -53,37 +53,21 @@ export function answerRollupRows(
   rows: Iterable<unknown[]>,
   sketch: (v: unknown) => SketchPairs,
 ): AnalyticsRow[] {
-  const adder = rollupRowAdder(read, q, sketch);
-  for (const row of rows) adder.add(row);
-  return adder.rows();
-}
-
-/**
- * The same, a row at a time as a store's driver hands them over (PostgreSQL's rows as they arrive, never gathered):
- * `add` each row of rollupReadSql as an array in its column order, then `rows` for the answer.
- */
-export function rollupRowAdder(
-  read: RollupRead,
-  q: AnalyticsQuery,
-  sketch: (v: unknown) => SketchPairs,
-): { add: (row: unknown[]) => void; rows: () => AnalyticsRow[] } {
   const answer = new RollupAnswer(q);
   const dims = read.groupBy.length;
   const latAt = read.sketches.indexOf('lat');
   const ttftAt = read.sketches.indexOf('ttft');
   const base = 1 + dims + SUMS.length;
   const sums = {} as Record<SumName, number>;
-  return {
-    add: (row) => {
-      for (let i = 0; i < SUMS.length; i++) sums[SUMS[i]] = Number(row[1 + dims + i] ?? 0);
-      answer.add(
-        Number(row[0]),
-        row.slice(1, 1 + dims) as string[],
-        sums,
-        latAt < 0 ? null : sketch(row[base + latAt]),
-        ttftAt < 0 ? null : sketch(row[base + ttftAt]),
-      );
-    },
-    rows: () => answer.rows(),
-  };
+  for (const row of rows) {
+    for (let i = 0; i < SUMS.length; i++) sums[SUMS[i]] = Number(row[1 + dims + i] ?? 0);
+    answer.add(
+      Number(row[0]),
+      row.slice(1, 1 + dims) as string[],
+      sums,
+      latAt < 0 ? null : sketch(row[base + latAt]),
+      ttftAt < 0 ? null : sketch(row[base + ttftAt]),
+    );
+  }
+  return answer.rows();
 }
