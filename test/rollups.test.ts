@@ -328,35 +328,6 @@ describe('rollups', () => {
       }
     });
   });
-
-  // Migration 19: a sketch row of a few KB stays as written (no pglz to undo at every read), and stays exact.
-  describe('postgres: migration 19', { skip: !STORE_KINDS.includes('postgres') }, () => {
-    test('a day row with a sketch of ~500 bins keeps it uncompressed', async () => {
-      const t = await startTestApp('postgres', { TALLY_DATABASE_URL: await freshSchemaUrl() });
-      try {
-        const day = Date.UTC(2026, 0, 10);
-        // Latencies 2% apart from 10 ms: one bin each (the bins are 1% wide), ~4 KB of text, a row under 8,160 bytes.
-        const records = Array.from({ length: 500 }, (_, i) => ({
-          timestamp: new Date(day + i * 1000).toISOString(),
-          field_4: 'wide-model',
-          field_7: 0.01 * 1.02 ** i,
-        }));
-        const res = await t.request('POST', '/api/records/batch/', { records });
-        assert.equal(res.status, 201, JSON.stringify(res.body));
-        await withClient(t.databaseUrl!, async (c) => {
-          const { rows } = await c.query(
-            "SELECT length(lat) AS length, pg_column_compression(lat) AS compression FROM rollups_day WHERE field_4 = 'vwide-model'",
-          );
-          assert.equal(rows.length, 1);
-          assert.ok(rows[0].length > 2500, `a sketch past the toaster's 2 KB: ${rows[0].length} characters`);
-          assert.equal(rows[0].compression, null, 'kept as written');
-        });
-        await assertRollupsExact(t, 'after a wide batch');
-      } finally {
-        await t.close();
-      }
-    });
-  });
 });
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

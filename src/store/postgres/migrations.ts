@@ -431,19 +431,6 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       DROP FUNCTION tally_sketch_add(jsonb, jsonb);
     `,
   },
-  {
-    version: 19,
-    name: 'rollup rows with sketches kept whole',
-    sql: `
-      -- A row of the sketch tables past ~2 KB (a day of one model holds a few hundred bins, an hour at 10M records too)
-      -- had its sketches compressed (pglz) by the toaster, and each read of a month's day rows decompressed ~600 of
-      -- them: ~5 of the ~9 ms PostgreSQL spent on it at 1M records (docs/performance.md). Rows up to 8,160 bytes now
-      -- stay as written (larger ones are still compressed, then moved out of line). Rows written before keep their
-      -- form until written again ("tally rollups rebuild" rewrites them all).
-      ALTER TABLE rollups_day SET (toast_tuple_target = 8160);
-      ALTER TABLE rollups_hour SET (toast_tuple_target = 8160);
-    `,
-  },
 ];
 
 /**
