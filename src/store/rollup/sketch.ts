@@ -117,17 +117,43 @@ export function pairsTextSketch(text: string | null | undefined): SketchPairs {
   return out.subarray(0, k);
 }
 
+/** Sketches a SketchSum keeps as added (views, no copy) before it adds them up into dense counts. */
+const PENDING = 4;
+/** Past this many pairs in all, the pending sketches are added into dense counts before a percentile is read. */
+const WALK_PAIRS = 256;
+
 /**
- * Sketches merged for reading: counts in a dense array over the bins seen (grown as needed), 0 kept apart.
- * Adding n rows' pairs costs their length, whatever the order.
+ * Sketches merged for reading. The first few added are kept as they are and a percentile walks them together in bin
+ * order (most groups of a read add up one to four rows: an hour or a day of a model, ok and error); past PENDING they
+ * are added into counts in a dense array over the bins seen (grown as needed), 0 kept apart. Allocating that array for
+ * each of a read's ~700 groups was most of the garbage a read left.
  */
 export class SketchSum {
   private counts = new Float64Array(0);
   private low = 0;
   private zero = 0;
+  private pending: SketchPairs[] | null = [];
   n = 0;
 
   add(p: SketchPairs): void {
+    if (p.length === 0) return;
+    for (let i = 1; i < p.length; i += 2) this.n += p[i];
+    if (this.pending !== null && this.pending.length < PENDING) this.pending.push(p);
+    else {
+      this.dense();
+      this.addCounts(p);
+    }
+  }
+
+  /** Adds the pending sketches into the dense counts, and every later one there too. */
+  private dense(): void {
+    if (this.pending === null) return;
+    const pending = this.pending;
+    this.pending = null;
+    for (const p of pending) this.addCounts(p);
+  }
+
+  private addCounts(p: SketchPairs): void {
     // The bins' range first, so that the counts grow at most once per sketch added (growing bin by bin allocated
     // a few arrays per group, most of a month's day read in Node with the garbage they left).
     let lo = Number.POSITIVE_INFINITY;
@@ -144,7 +170,6 @@ export class SketchSum {
     for (let i = 0; i < p.length; i += 2) {
       const bin = p[i];
       const c = p[i + 1];
-      this.n += c;
       if (bin === ZERO_BIN) this.zero += c;
       else counts[bin - low] += c;
     }
@@ -165,15 +190,15 @@ export class SketchSum {
   }
 
   merge(other: SketchSum): void {
+    other.dense();
+    this.dense();
     this.zero += other.zero;
-    this.n += other.zero;
+    this.n += other.n;
     if (other.counts.length === 0) return;
     this.cover(other.low, other.low + other.counts.length - 1);
     for (let i = 0; i < other.counts.length; i++) {
       const c = other.counts[i];
-      if (c === 0) continue;
-      this.n += c;
-      this.counts[other.low + i - this.low] += c;
+      if (c !== 0) this.counts[other.low + i - this.low] += c;
     }
   }
 
@@ -181,6 +206,13 @@ export class SketchSum {
   quantile(q: number): number | null {
     if (this.n <= 0) return null;
     const rank = Math.max(1, Math.ceil(q * this.n));
+    if (this.pending !== null) {
+      // A walk of a few short sketches costs less than their dense counts; of long ones (a day's), more.
+      let length = 0;
+      for (const p of this.pending) length += p.length;
+      if (length <= WALK_PAIRS * 2) return walkPending(this.pending, rank);
+      this.dense();
+    }
     let seen = this.zero;
     if (seen >= rank) return 0;
     for (let i = 0; i < this.counts.length; i++) {
@@ -188,5 +220,24 @@ export class SketchSum {
       if (seen >= rank) return binValue(this.low + i);
     }
     return binValue(this.low + this.counts.length - 1);
+  }
+}
+
+/** The value of the bin holding `rank` in a few sketches' pairs together: their bins in order, equal bins added. */
+function walkPending(sketches: SketchPairs[], rank: number): number {
+  const at = new Int32Array(sketches.length);
+  let seen = 0;
+  let last = ZERO_BIN;
+  for (;;) {
+    let bin = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < sketches.length; k++) if (at[k] < sketches[k].length && sketches[k][at[k]] < bin) bin = sketches[k][at[k]];
+    if (bin === Number.POSITIVE_INFINITY) return binValue(last); // counts short of n: not for sketches a store kept
+    last = bin;
+    for (let k = 0; k < sketches.length; k++)
+      if (at[k] < sketches[k].length && sketches[k][at[k]] === bin) {
+        seen += sketches[k][at[k] + 1];
+        at[k] += 2;
+      }
+    if (seen >= rank) return binValue(bin);
   }
 }
