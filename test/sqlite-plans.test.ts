@@ -204,9 +204,9 @@ test('the hourly rollups of a few models are read by the model index, of more mo
     const models = (n: number) => ({ field_4: { operator: 'in', value: Array.from({ length: n }, (_, i) => `m${i}`) } });
     assert.match(plan(models(1)), /rollups_hour USING INDEX rollups_hour_model \(org_id=\? AND field_4=\? AND t>\? AND t<\?\)/);
     assert.match(plan(models(4)), /USING INDEX rollups_hour_model/);
-    assert.match(plan(models(5)), /rollups_hour USING PRIMARY KEY \(org_id=\? AND t>\? AND t<\?\)/);
-    assert.match(plan(undefined), /rollups_hour USING PRIMARY KEY/);
-    assert.match(plan({ field_3: { operator: '', value: ['chat'] } }), /rollups_hour USING PRIMARY KEY/);
+    assert.match(plan(models(5)), /rollups_hour USING INDEX rollups_hour_key \(org_id=\? AND t>\? AND t<\?\)/);
+    assert.match(plan(undefined), /rollups_hour USING INDEX rollups_hour_key/);
+    assert.match(plan({ field_3: { operator: '', value: ['chat'] } }), /rollups_hour USING INDEX rollups_hour_key/);
   } finally {
     db.close();
   }

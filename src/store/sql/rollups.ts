@@ -54,7 +54,9 @@ const MODEL_INDEX_KEYS = 4;
 function hint(d: Dialect, table: string, read: RollupRead): string {
   if (table !== 'rollups_hour' || !d.indexedBy) return '';
   const model = read.where.find((w) => w.dim === 'field_4');
-  return model && model.keys.length > 0 && model.keys.length <= MODEL_INDEX_KEYS ? d.indexedBy('rollups_hour_model') : '';
+  // Else the key (SQLite migration 19: the key is an index of a rowid table, and without statistics the planner
+  // would take the model index for any model filter).
+  return d.indexedBy(model && model.keys.length > 0 && model.keys.length <= MODEL_INDEX_KEYS ? 'rollups_hour_model' : 'rollups_hour_key');
 }
 
 /** Adds rows of rollupReadSql (as arrays, in its column order) into the answer, sketches read by the store's decoder. */
