@@ -7,14 +7,12 @@
  * requests to /v1/traces over N connections, spans/s)
  * e.g.   git worktree add /tmp/base HEAD~1 && ln -s $PWD/node_modules /tmp/base/ && npx tsx bench/ab.ts /tmp/base,.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runLoad } from './load.ts';
 import { rollingRequest } from './otlp-body.ts';
-import { BENCH_KEY, freePort } from './processes.ts';
+import { BENCH_KEY } from './processes.ts';
 import { chatRecord } from './record-body.ts';
+import { startTreeServer } from './tree-server.ts';
 
 const trees = (process.argv[2] ?? '.').split(',').map((t) => path.resolve(t));
 const mode = process.argv[3] ?? 'sync';
@@ -31,26 +29,8 @@ const results = new Map<string, number[]>(trees.map((t) => [t, []]));
 
 for (let r = 0; r < rounds; r++) {
   for (const tree of trees) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-ab-'));
-    const port = await freePort();
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TALLY_DATA_DIR: dir,
-      TALLY_INIT_ORG_ID: 'org_ab',
-      TALLY_INIT_API_KEY: BENCH_KEY,
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: tree, env, stdio: 'ignore' });
+    const { port, stop } = await startTreeServer(tree);
     try {
-      for (let tries = 0; ; tries++) {
-        try {
-          if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-        } catch {
-          if (tries > 600) throw new Error(`${tree} did not start`);
-        }
-        await new Promise((s) => setTimeout(s, 100));
-      }
       const route = batch ? 'batch' : 'create';
       const load = rolling
         ? {
@@ -73,9 +53,7 @@ for (let r = 0; r < rounds; r++) {
       results.get(tree)!.push(res.perSecond * perRequest);
       console.log(`${tree} ${mode}: ${Math.round(res.perSecond * perRequest)}/s p50 ${res.p50} ms p99 ${res.p99} ms`);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((s) => child.once('exit', s));
-      fs.rmSync(dir, { recursive: true, force: true });
+      await stop();
     }
   }
 }
