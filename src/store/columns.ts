@@ -1,4 +1,4 @@
-import { FIELDS, type Storage } from '../fields/registry.ts';
+import { FIELD_BY_NAME, FIELDS, type Storage } from '../fields/registry.ts';
 
 /** A stored column as the registry declares it (id and unique_id share one). */
 export interface Column {
@@ -16,6 +16,13 @@ export const RECORD_COLUMNS: readonly Column[] = (() => {
   }
   return [...seen.values()];
 })();
+
+/** The column of a field the registry stores as a scalar column (summary and analytics SQL); throws for any other. */
+export function scalarColumn(field: string): string {
+  const storage = FIELD_BY_NAME.get(field)?.storage;
+  if (storage?.kind !== 'scalar') throw new Error(`${field} is not a scalar column`);
+  return storage.column;
+}
 
 /** The column that holds the record's timestamp. */
 export const TIMESTAMP_COLUMN = RECORD_COLUMNS.find((c) => c.scalar === 'timestamp')!.name;

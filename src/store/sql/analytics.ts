@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.ts';
-import { FIELD_BY_NAME } from '../../fields/registry.ts';
+import { scalarColumn } from '../columns.ts';
 import type { Measure } from '../../query/analytics-params.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, GroupValue } from '../analytics-types.ts';
 import type { Dialect } from './dialect.ts';
@@ -37,11 +37,7 @@ export interface AnalyticsDialect {
 /** The most rows an answer holds (buckets × groups): past it the request is refused rather than read into memory. */
 export const MAX_ROWS = 50_000;
 
-const column = (field: string): string => {
-  const storage = FIELD_BY_NAME.get(field)?.storage;
-  if (storage?.kind !== 'scalar') throw new Error(`analytics: ${field} is not a scalar column`);
-  return storage.column;
-};
+const column = scalarColumn;
 const TS = column('timestamp');
 const COST = column('field_6');
 const STATUS = column('status');

@@ -1,4 +1,4 @@
-import { FIELD_BY_NAME } from '../../fields/registry.ts';
+import { scalarColumn } from '../columns.ts';
 import type { SummaryBucket, SummaryData, SummaryQuery } from '../summary-types.ts';
 import type { Dialect } from './dialect.ts';
 import { whereSql } from './where.ts';
@@ -35,11 +35,7 @@ const WIDTHS_US = [
   31536000,
 ].map((s) => s * S);
 
-const column = (field: string): string => {
-  const storage = FIELD_BY_NAME.get(field)?.storage;
-  if (storage?.kind !== 'scalar') throw new Error(`summary: ${field} is not a scalar column`);
-  return storage.column;
-};
+const column = scalarColumn;
 const COST = column('field_6');
 const LATENCY = column('field_7');
 const TOKENS = column('sub_field_total');
