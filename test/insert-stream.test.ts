@@ -81,6 +81,19 @@ describe('an insert whose records come over time [sqlite]', () => {
     assert.equal(await count(t.store, 'yield'), 50);
   });
 
+  test('a batch does not wait either: the open transaction commits what it holds, the batch goes next', { timeout: 10_000 }, async () => {
+    const stream = open(LONG);
+    const batch = records(50, 'before-batch');
+    stream.add(batch.slice(0, 30));
+    await sleep(5);
+    await t.store.insert(records(250, 'a-batch')); // chunked (first, more, last), answered while the request is open
+    assert.equal(await count(t.store, 'before-batch'), 30, 'what the transaction held was committed for it');
+    assert.equal(await count(t.store, 'a-batch'), 250);
+    stream.add(batch.slice(30));
+    assert.deepEqual(await stream.end(), { inserted: 50, failed: [], error: null });
+    assert.equal(await count(t.store, 'before-batch'), 50);
+  });
+
   test('a record the store refuses fails its transaction: nothing of it is stored, its records and later ones come back', async () => {
     const stream = open(LONG);
     const batch = records(60, 'refused');

@@ -22,7 +22,7 @@ import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
  * synchronous loop on the event loop (writer-client.ts insert); an OTLP request's come as its spans are read, across
  * turns of the event loop (writer-client.ts openInsert). While an insert's transaction is open, every other message
  * (another insert, a group commit, a chore) is held, in order, and taken once that transaction ends; but a group
- * commit or a chore does not wait for an insert with `openMs`: that one is committed at once as below. The thread
+ * commit, a batch or a chore does not wait for an insert with `openMs`: that one is committed at once as below. The thread
  * inserts each chunk while the event loop is still making the next. Answered: `last` (or `abort`) with the insert's
  * outcome; at once, a chunk that fails (the transaction is rolled back then, and later chunks of that insert are
  * dropped); and an insert whose `first` set `openMs`, once that long has passed with its transaction open: what it
@@ -212,6 +212,10 @@ function chunk(msg: WriteRequest): void {
   reply(msg.id, o.error, o.error === null ? o.inserted : undefined);
 }
 
+/** Whether the message is part of an insert whose records come over time (its `first` set openMs). */
+const overTime = (msg: WriteRequest | ChoreRequest): boolean =>
+  'part' in msg && msg.part !== 'whole' && (msg.part !== 'first' || msg.openMs !== undefined);
+
 /** Whether the message is a chunk of the open insert (or nothing is open): it is taken now, else held. */
 const takenNow = (msg: WriteRequest | ChoreRequest): boolean => open === null || ('part' in msg && msg.id === open.id);
 
@@ -223,9 +227,10 @@ function receive(msg: WriteRequest | ChoreRequest): void {
   }
   if (!takenNow(msg)) {
     held.push(msg);
-    // A write other than another insert's chunks (a group commit of creates, a chore) does not wait for an insert
-    // whose records come over time (openMs): what that one holds is committed now, and its later records go in another.
-    if (open !== null && open.timer !== null && !('part' in msg && msg.part !== 'whole')) closeEarly(open.id);
+    // A write other than another request's records coming over time (a group commit of creates, a batch, a chore)
+    // does not wait for an insert whose records come over time (openMs): what that one holds is committed now, and
+    // its later records go in another. Two such inserts take turns whole (each would otherwise cut the other short).
+    if (open !== null && open.timer !== null && !overTime(msg)) closeEarly(open.id);
     return;
   }
   take(msg);
