@@ -38,8 +38,18 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   /** The largest a record can be (TALLY_BODY_LIMIT_BYTES): the export thread's heap must hold one (export-thread.ts). */
   largestRecordBytes?: number;
+  /** The most rollup rows one analytics read may bring back (ROLLUP_READ_ROWS; a test sets fewer). */
+  rollupReadRows?: number;
   log: Logger;
 }
+
+/**
+ * The most rollup rows a PostgreSQL analytics read brings back to be added up. They are added up here, on the event
+ * loop (~3-25 µs a row by its sketches' width), so a read past this answers null and the request is a scan, which
+ * PostgreSQL aggregates itself under its statement timeout. At 10M records a day of rollups_customer_hour by customer
+ * and model was ~330,000 rows: seconds of event loop (docs/analytics.md). The issue's reads are ~1,200-1,500 rows.
+ */
+export const ROLLUP_READ_ROWS = 10_000;
 
 /** The shared store: one PostgreSQL database, for several Tally processes behind a load balancer. */
 export async function createPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
@@ -145,12 +155,13 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
     async rollupAnalytics(orgId, r, q) {
       const params: unknown[] = [];
       const sql = rollupReadSql(postgresDialect, params, orgId, r, q);
+      const most = opts.rollupReadRows ?? ROLLUP_READ_ROWS;
       const found = await read(async (rows) =>
         rollupsReadyFor(r, (await rows(ROLLUPS_STATE_SQL, []))[0] as { ready: unknown; customer_hour: unknown } | undefined)
-          ? rows(sql, params)
+          ? rows(`SELECT * FROM (${sql}) r LIMIT ${most + 1}`, params)
           : null,
       );
-      if (found === null) return null;
+      if (found === null || found.length > most) return null;
       const columns = found.length === 0 ? [] : Object.keys(found[0]);
       const arrays = found.map((row) => columns.map((c) => row[c]));
       return answerRollupRows(r, q, arrays, (v) => pairsTextSketch(v as string | null));
