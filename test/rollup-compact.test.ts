@@ -3,14 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import BetterSqlite from 'better-sqlite3';
 import type Database from 'better-sqlite3';
 import type { CreateInput } from '../src/fields/validate.ts';
+import { parseAnalyticsParams } from '../src/query/analytics-params.ts';
 import { deriveRecord } from '../src/records/derive.ts';
+import { planRollup } from '../src/records/rollup-plan.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
+import { rollupReadSql } from '../src/store/sql/rollups.ts';
 import { addPairs, bytesSketch } from '../src/store/rollup/sketch.ts';
 import { RollupDelta, type RollupSource, SUMS } from '../src/store/rollup/tables.ts';
 import { COMPACT_AFTER } from '../src/store/sqlite/appended-hours.ts';
 import { createRowWriter } from '../src/store/sqlite/insert.ts';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.ts';
+import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
 import { COMPACT_EVERY_MS, COMPACT_ROWS, createRollupCompactor } from '../src/store/sqlite/rollup-compact.ts';
 import { createRollupWriter } from '../src/store/sqlite/rollups.ts';
@@ -173,5 +179,46 @@ describe('compaction of the appended hourly customer rollups (SQLite)', () => {
       s.tick();
     }
     assert.ok(looks >= 3, `${looks} looks`);
+  });
+
+  test('migration 20 keeps the rows of the upserted table and appends after them', () => {
+    const file = path.join(dir, `upgrade-${files++}.db`);
+    const old = new BetterSqlite(file);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 19)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }
+    const sums = SUMS.map((_, i) => i + 1);
+    const blob = Buffer.from(Int32Array.of(7, 2).buffer);
+    old
+      .prepare(`INSERT INTO rollups_customer_hour VALUES (?, ?, 'vtype_a', 'vm', 'vc', 'vok', ${SUMS.map(() => '?').join(', ')}, ?, NULL)`)
+      .run(ORG, HOUR * 1000, ...sums, blob);
+    old.close();
+    const db = openSqlite(file);
+    const rows = db.prepare('SELECT * FROM rollups_customer_hour').all() as Record<string, unknown>[];
+    assert.equal(rows.length, 1);
+    assert.deepEqual(
+      SUMS.map((s) => rows[0][s]),
+      sums,
+    );
+    assert.deepEqual([...bytesSketch(rows[0].lat as Buffer)], [7, 2]);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rollups_customer_hour'").pluck().all();
+    assert.deepEqual(indexes, ['rollups_customer_hour_t'], 'the (org_id, t) index, no unique key');
+    // The read names that index: with the statistics of a small table (openSqlite analyses) SQLite would scan it whole.
+    const q = parseAnalyticsParams(
+      { param_a: '2026-12-01T00:00:00Z', end: '2026-12-02T00:00:00Z', interval: 'hour', group_by: 'field_10', measures: 'latency_p95' },
+      Date.now() * 1000,
+    );
+    const read = planRollup(q);
+    assert.equal(read?.parts[0].table, 'rollups_customer_hour');
+    const params: unknown[] = [];
+    const sql = rollupReadSql(sqliteDialect, params, ORG, read!, q);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    assert.match(plan, /rollups_customer_hour USING INDEX rollups_customer_hour_t/);
+    const writeRows = createRowWriter(db);
+    db.transaction(() => writeRows([encodeRecord(deriveRecord(body(0, 1), ORG))]))();
+    assert.equal(db.prepare('SELECT count(*) FROM rollups_customer_hour').pluck().get(), 2, 'appended beside the old row');
+    db.close();
   });
 });
