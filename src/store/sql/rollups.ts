@@ -49,14 +49,10 @@ const MODEL_INDEX_KEYS = 4;
 /**
  * The hours of a few models by the index (org_id, field_4, t) of migration 17 (SQLite; 15 on PostgreSQL): the key
  * range holds every model's hours, ~20 times the rows of one model at 20 (issue 17: hourly p95 of one model). Where
- * the dialect needs the index named (SQLite: no statistics), it is named; and SQLite's hourly customer rows by theirs.
+ * the dialect needs the index named (SQLite: no statistics), it is named.
  */
 function hint(d: Dialect, table: string, read: RollupRead): string {
-  if (!d.indexedBy) return '';
-  // SQLite's hourly customer table (migration 20) is a rowid table of appended rows indexed by (org_id, t): named,
-  // as statistics gathered while it was small make the planner scan it whole (every org's hours).
-  if (table === 'rollups_customer_hour') return d.indexedBy('rollups_customer_hour_t');
-  if (table !== 'rollups_hour') return '';
+  if (table !== 'rollups_hour' || !d.indexedBy) return '';
   const model = read.where.find((w) => w.dim === 'field_4');
   // Else the key (SQLite migration 19: the key is an index of a rowid table, and without statistics the planner
   // would take the model index for any model filter).

@@ -2,9 +2,10 @@ import type Database from 'better-sqlite3';
 import type { RollupTable } from '../rollup/tables.ts';
 
 /**
- * The rollup tables whose rows are appended rather than upserted (migration 20): a key may have several rows, which
- * reads add up and compaction (rollup-compact.ts) folds together. rollups_customer_hour holds nearly a row per record
- * at a thousand customers and twenty models, where an upsert by key dirtied a page of the hour's rows per row written.
+ * The rollup tables whose rows are appended rather than upserted (migration 20), under the key (org_id, t, k) with k
+ * counted up by the writer (appendKeys): a key of dimensions may have several rows, which reads add up and compaction
+ * (rollup-compact.ts) folds together. rollups_customer_hour holds nearly a row per record at a thousand customers and
+ * twenty models, where an upsert by key dirtied a page of the hour's rows per row written.
  */
 export const APPENDED: ReadonlySet<RollupTable['name']> = new Set(['rollups_customer_hour']);
 
@@ -78,4 +79,35 @@ export function appendedHours(db: Database.Database): AppendedHours {
     byDb.set(db, hours);
   }
   return hours;
+}
+
+/** The k of appended rows: counted up from rollups_state.next_k, which each take moves on in the open transaction. */
+export interface AppendKeys {
+  /** The first of `count` new keys (the next `count` numbers are the caller's). */
+  take(count: number): number;
+}
+
+const keysByDb = new WeakMap<Database.Database, AppendKeys>();
+/**
+ * The connection's AppendKeys (the writer's; one per connection, shared by its rollup writers). A transaction rolled
+ * back leaves a gap in the numbers (the count in memory has moved on), never a number used twice.
+ */
+export function appendKeys(db: Database.Database): AppendKeys {
+  let keys = keysByDb.get(db);
+  if (!keys) {
+    const read = db.prepare('SELECT next_k FROM rollups_state').pluck();
+    const write = db.prepare('UPDATE rollups_state SET next_k = ?');
+    let next: number | null = null;
+    keys = {
+      take(count) {
+        next ??= Number(read.get() ?? 1);
+        const first = next;
+        next += count;
+        write.run(next);
+        return first;
+      },
+    };
+    keysByDb.set(db, keys);
+  }
+  return keys;
 }

@@ -14,7 +14,7 @@ const FLOATS = FLOAT_SUMS.map(([sum, count]) => [SUMS.indexOf(sum), SUMS.indexOf
 
 /**
  * Compaction of the appended rollup tables (appended-hours.ts; SQLite migration 20): one look at a due hour folds its
- * oldest rows (by rowid, at most COMPACT_ROWS) into a row per key, in the transaction of the insert it rides: those
+ * oldest rows (by k, at most COMPACT_ROWS) into a row per key, in the transaction of the insert it rides: those
  * rows deleted, their sums and sketches added up per key and written back as new rows, a key whose rows add up to no
  * records left out. Whatever rows are folded, their sum per key is unchanged, so every read adds up to the same
  * answer before and after; a look is exact however the hour's rows were split. Returns the rows read (0: nothing due,
@@ -30,11 +30,9 @@ export function createRollupCompactor(
     const dims = table.dims;
     const sketches = table.sketches ? (['lat', 'ttft'] as const) : [];
     const read = db
-      .prepare(
-        `SELECT rowid, ${[...dims, ...SUMS, ...sketches].join(', ')} FROM ${table.name} WHERE org_id = ? AND t = ? ORDER BY rowid LIMIT ?`,
-      )
+      .prepare(`SELECT k, ${[...dims, ...SUMS, ...sketches].join(', ')} FROM ${table.name} WHERE org_id = ? AND t = ? ORDER BY k LIMIT ?`)
       .raw();
-    const remove = db.prepare(`DELETE FROM ${table.name} WHERE org_id = ? AND t = ? AND rowid <= ?`);
+    const remove = db.prepare(`DELETE FROM ${table.name} WHERE org_id = ? AND t = ? AND k <= ?`);
     const write = createChangeWriter(db, table);
     return (org: string, t: number): { read: number; kept: number; all: boolean } => {
       const rows = read.all(org, t, rowsPerLook) as unknown[][];

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { addPairs, bytesSketch, pairsOf, sketchBytes } from '../rollup/sketch.ts';
-import { APPENDED, appendedHours } from './appended-hours.ts';
+import { APPENDED, appendedHours, appendKeys } from './appended-hours.ts';
 import {
   FLOAT_SUMS,
   ROLLUP_SOURCE_COLUMNS,
@@ -22,8 +22,8 @@ export const UPSERT_CHUNK = 64;
  * Writes a RollupDelta into the rollup tables on the given connection, inside whatever transaction is open (the
  * records' own): each row the delta touches upserted once, in key order, sums added, sketches merged bin by bin
  * (tally_sketch_add), a float sum set back to exactly 0 when its last value goes; a row whose count falls to 0 is
- * dropped; in an APPENDED table (rollups_customer_hour) each is a row of its own, inserted, and the hour noted for
- * compaction (rollup-compact.ts). Rows go several to a statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO
+ * dropped; in an APPENDED table (rollups_customer_hour) each is a row of its own, inserted under a new k (at the end
+ * of its hour), and the hour noted for compaction (rollup-compact.ts). Rows go several to a statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO
  * UPDATE): UPSERT_CHUNK at a time, the rest in chunks of 32, 16, ... 1 rows, one prepared statement per size, so that
  * a group commit that touches ~630 customer-day rows makes ~16 calls instead of ~630 (the cost of a call and of
  * binding its values).
@@ -57,7 +57,9 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
   registerSketchAdd(db);
   const key = ['org_id', 't', ...table.dims];
   const sketches = table.sketches ? SKETCHES.map(([s]) => s) : [];
-  const columns = [...key, ...SUMS, ...sketches];
+  const appended = APPENDED.has(table.name);
+  const keys = appended ? appendKeys(db) : null;
+  const columns = [...(appended ? ['org_id', 't', 'k', ...table.dims] : key), ...SUMS, ...sketches];
   const floats = new Map(FLOAT_SUMS);
   const set = [
     ...SUMS.map((s) => {
@@ -69,7 +71,6 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
     ...sketches.map((s) => `${s} = tally_sketch_add(${s}, excluded.${s})`),
   ];
   const row = `(${columns.map(() => '?').join(', ')})`;
-  const appended = APPENDED.has(table.name);
   const upserts = new Map<number, Database.Statement>();
   const upsert = (rows: number): Database.Statement => {
     let statement = upserts.get(rows);
@@ -86,6 +87,7 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
   const width = columns.length;
   const params: unknown[] = [];
   return (changes) => {
+    let k = keys && changes.length > 0 ? keys.take(changes.length) : 0;
     let at = 0;
     for (let size = UPSERT_CHUNK; at < changes.length; size = Math.max(1, size >> 1)) {
       while (changes.length - at >= size) {
@@ -95,7 +97,8 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
           const c = changes[i];
           params[p++] = c.org;
           params[p++] = c.t;
-          for (const k of c.keys) params[p++] = k;
+          if (keys) params[p++] = k++;
+          for (const v of c.keys) params[p++] = v;
           for (let s = 0; s < c.sums.length; s++) params[p++] = c.sums[s];
           if (table.sketches) {
             params[p++] = sketchBytes(pairsOf(c.lat));
