@@ -9,7 +9,7 @@ import { MODELS } from './record-body.ts';
 
 /**
  * `npx tsx bench/rollup-read.ts <postgres URL> <schema> [rounds] | <SQLite data dir> [rounds]`: the analytics scenario's
- * three rollup requests read in process from a seeded store (bench/scenarios/analytics.ts keeps its seed), without
+ * three rollup requests and its two of the hourly customer table read in process from a seeded store (bench/scenarios/analytics.ts keeps its seed), without
  * HTTP: the store's whole rollupAnalytics per request, p50 and max of the rounds. Where a store's rollup read spends
  * its time, apart from the server's.
  */
@@ -30,6 +30,20 @@ const requests: [string, (i: number) => Record<string, unknown>][] = [
     () => ({ param_a: FIRST, end: LAST, group_by: 'field_10', measures: 'count,cost', order_by: '-cost', limit: '20' }),
   ],
   ['hourly p95 latency of one model', (i) => ({ param_a: FIRST, end: LAST, interval: 'hour', measures: 'latency_p95', filters: model(i) })],
+  [
+    'hourly p95 latency of one customer (customer hours)',
+    (i) => ({
+      param_a: FIRST,
+      end: LAST,
+      interval: 'hour',
+      measures: 'latency_p95',
+      filters: { field_10: { operator: '', value: `customer_${i % 1000}` } },
+    }),
+  ],
+  [
+    'one day by the hour, grouped by customer and model (customer hours)',
+    () => ({ param_a: '2026-01-30T00:00:00.000Z', end: LAST, interval: 'hour', group_by: 'field_10,field_4', limit: '5' }),
+  ],
 ];
 try {
   for (const [name, input] of requests) {

@@ -207,6 +207,11 @@ test('the hourly rollups of a few models are read by the model index, of more mo
     assert.match(plan(models(5)), /rollups_hour USING INDEX rollups_hour_key \(org_id=\? AND t>\? AND t<\?\)/);
     assert.match(plan(undefined), /rollups_hour USING INDEX rollups_hour_key/);
     assert.match(plan({ field_3: { operator: '', value: ['chat'] } }), /rollups_hour USING INDEX rollups_hour_key/);
+    // The hourly customer table (appended rows under (org_id, t, k), migration 20) by a range of its key.
+    assert.match(
+      plan({ field_10: { operator: '', value: 'acme' } }),
+      /SEARCH rollups_customer_hour USING PRIMARY KEY \(org_id=\? AND t>\? AND t<\?\)/,
+    );
   } finally {
     db.close();
   }

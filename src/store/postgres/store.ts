@@ -23,7 +23,7 @@ import { claimIdempotencyKey, inTransaction } from './idempotency.ts';
 import { joinSpanEventsOn } from './span-events.ts';
 import { whereSql } from '../sql/where.ts';
 import { pairsTextSketch } from '../rollup/sketch.ts';
-import { answerRollupRows, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
+import { answerRollupRowsInTurns, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
 import { filteredTimeRange } from '../sql/time-range.ts';
 import { ROLLUP_ORGS_SQL, rebuildRollupsOn } from './rollups.ts';
 
@@ -45,8 +45,9 @@ export interface PostgresStoreOptions {
 
 /**
  * The most rollup rows a PostgreSQL analytics read brings back to be added up. They are added up here, on the event
- * loop (~3-25 µs a row by its sketches' width), so a read past this answers null and the request is a scan, which
- * PostgreSQL aggregates itself under its statement timeout. At 10M records a day of rollups_customer_hour by customer
+ * loop (~3-25 µs a row by its sketches' width), in turns of a few ms (answerRollupRowsInTurns) that other requests
+ * run between; still, a read past this answers null and the request is a scan, which PostgreSQL aggregates itself
+ * under its statement timeout. At 10M records a day of rollups_customer_hour by customer
  * and model was ~330,000 rows: seconds of event loop (docs/analytics.md). The issue's reads are ~1,200-1,500 rows.
  */
 export const ROLLUP_READ_ROWS = 10_000;
@@ -162,9 +163,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<S
           : null,
       );
       if (found === null || found.length > most) return null;
-      const columns = found.length === 0 ? [] : Object.keys(found[0]);
-      const arrays = found.map((row) => columns.map((c) => row[c]));
-      return answerRollupRows(r, q, arrays, (v) => pairsTextSketch(v as string | null));
+      return answerRollupRowsInTurns(r, q, found, (v) => pairsTextSketch(v as string | null));
     },
     async rebuildRollups(orgId, from, to) {
       return run(() => inTransaction(pool, (client) => rebuildRollupsOn(client, orgId, from, to)));

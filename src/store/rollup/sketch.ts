@@ -31,8 +31,15 @@ export function binValue(bin: number): number {
 /** Pairs (bin, count) in bin order, without zero counts. */
 export type SketchPairs = Int32Array;
 
+const EMPTY = new Int32Array(0);
+
 /** A sketch's pairs from a map of bin counts (zero counts left out). */
 export function pairsOf(bins: Map<number, number>): SketchPairs {
+  if (bins.size <= 1) {
+    // Most rows a commit writes to the hourly customer table hold one record: one bin, no sort.
+    for (const [bin, count] of bins) if (count !== 0) return Int32Array.of(bin, count);
+    return EMPTY;
+  }
   const keys = [...bins.keys()].filter((b) => bins.get(b) !== 0).sort((a, b) => a - b);
   const out = new Int32Array(keys.length * 2);
   keys.forEach((b, i) => {

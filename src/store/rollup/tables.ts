@@ -129,6 +129,9 @@ const [N, ERRORS, COSTED, COST] = [at('n'), at('errors'), at('costed'), at('cost
 const TABLE_INDEX = new Map(ROLLUP_TABLES.map((t, i) => [t.name, i]));
 const TABLE_DIMS = ROLLUP_TABLES.map((t) => t.dims as readonly (keyof RollupSource)[]);
 
+/** The bins of a row of a table without sketches: empty, never added to. */
+const NO_BINS = new Map<number, number>();
+
 /** A level of a table's changes: by org, then grain start, then each dimension's value (null: none); a change last. */
 type Level = Map<string | number | null, Level | RollupChange>;
 /** A dimension's value as a level's key: its text, or null. */
@@ -185,8 +188,9 @@ export class RollupDelta {
           t,
           keys: dims.map((d) => encodeKey(r[d])),
           sums: new Float64Array(SUMS.length),
-          lat: new Map(),
-          ttft: new Map(),
+          // A table without sketches never adds to its rows' (shared, always empty).
+          lat: table.sketches ? new Map() : NO_BINS,
+          ttft: table.sketches ? new Map() : NO_BINS,
         };
         level.set(last, c);
       }

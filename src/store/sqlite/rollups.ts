@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { addPairs, bytesSketch, pairsOf, sketchBytes } from '../rollup/sketch.ts';
+import { APPENDED, appendedHours, appendKeys } from './appended-hours.ts';
 import {
   FLOAT_SUMS,
   ROLLUP_SOURCE_COLUMNS,
@@ -7,6 +8,7 @@ import {
   RollupDelta,
   SKETCHES,
   SUMS,
+  type RollupChange,
   type RollupSource,
   type RollupTable,
 } from '../rollup/tables.ts';
@@ -20,25 +22,44 @@ export const UPSERT_CHUNK = 64;
  * Writes a RollupDelta into the rollup tables on the given connection, inside whatever transaction is open (the
  * records' own): each row the delta touches upserted once, in key order, sums added, sketches merged bin by bin
  * (tally_sketch_add), a float sum set back to exactly 0 when its last value goes; a row whose count falls to 0 is
- * dropped. Rows go several to a statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO UPDATE): UPSERT_CHUNK at a
- * time, the rest in chunks of 32, 16, ... 1 rows, one prepared statement per size, so that a group commit that
- * touches ~630 customer-day rows makes ~16 calls instead of ~630 (the cost of a call and of binding its values).
+ * dropped; in an APPENDED table (rollups_customer_hour) each is a row of its own, inserted under a new k (at the end
+ * of its hour), and the hour noted for compaction (rollup-compact.ts). Rows go several to a statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO
+ * UPDATE): UPSERT_CHUNK at a time, the rest in chunks of 32, 16, ... 1 rows, one prepared statement per size, so that
+ * a group commit that touches ~630 customer-day rows makes ~16 calls instead of ~630 (the cost of a call and of
+ * binding its values).
  */
 export function createRollupWriter(db: Database.Database): (delta: RollupDelta) => void {
-  db.function('tally_sketch_add', { deterministic: true }, (a: Uint8Array | null, b: Uint8Array | null) =>
-    sketchBytes(addPairs(bytesSketch(a), bytesSketch(b))),
-  );
-  const writers = ROLLUP_TABLES.map((table) => tableWriter(db, table));
+  registerSketchAdd(db);
+  const hours = appendedHours(db);
+  const writers = ROLLUP_TABLES.map((table) => ({ table, write: createChangeWriter(db, table) }));
   return (delta) => {
     if (delta.size === 0) return;
-    for (const write of writers) write(delta);
+    for (const { table, write } of writers) {
+      const changes = delta.changes(table.name);
+      write(changes);
+      if (APPENDED.has(table.name)) for (const c of changes) hours.note(c.org, c.t);
+    }
   };
 }
 
-function tableWriter(db: Database.Database, table: RollupTable): (delta: RollupDelta) => void {
+/** tally_sketch_add(a, b): two sketches' bytes added bin by bin (an upsert's merge). */
+function registerSketchAdd(db: Database.Database): void {
+  db.function('tally_sketch_add', { deterministic: true }, (a: Uint8Array | null, b: Uint8Array | null) =>
+    sketchBytes(addPairs(bytesSketch(a), bytesSketch(b))),
+  );
+}
+
+/**
+ * Writes rows' changes into one rollup table: upserted (sums added, sketches merged, a row whose count falls to 0
+ * dropped) or, for an APPENDED table, inserted as rows of their own. In chunks of UPSERT_CHUNK rows a statement.
+ */
+export function createChangeWriter(db: Database.Database, table: RollupTable): (changes: RollupChange[]) => void {
+  registerSketchAdd(db);
   const key = ['org_id', 't', ...table.dims];
   const sketches = table.sketches ? SKETCHES.map(([s]) => s) : [];
-  const columns = [...key, ...SUMS, ...sketches];
+  const appended = APPENDED.has(table.name);
+  const keys = appended ? appendKeys(db) : null;
+  const columns = [...(appended ? ['org_id', 't', 'k', ...table.dims] : key), ...SUMS, ...sketches];
   const floats = new Map(FLOAT_SUMS);
   const set = [
     ...SUMS.map((s) => {
@@ -55,18 +76,18 @@ function tableWriter(db: Database.Database, table: RollupTable): (delta: RollupD
     let statement = upserts.get(rows);
     if (!statement) {
       statement = db.prepare(
-        `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')} ` +
-          `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`,
+        `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}` +
+          (appended ? '' : ` ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`),
       );
       upserts.set(rows, statement);
     }
     return statement;
   };
-  const dropEmpty = db.prepare(`DELETE FROM ${table.name} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND n <= 0`);
+  const dropEmpty = appended ? null : db.prepare(`DELETE FROM ${table.name} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND n <= 0`);
   const width = columns.length;
   const params: unknown[] = [];
-  return (delta) => {
-    const changes = delta.changes(table.name);
+  return (changes) => {
+    let k = keys && changes.length > 0 ? keys.take(changes.length) : 0;
     let at = 0;
     for (let size = UPSERT_CHUNK; at < changes.length; size = Math.max(1, size >> 1)) {
       while (changes.length - at >= size) {
@@ -76,7 +97,8 @@ function tableWriter(db: Database.Database, table: RollupTable): (delta: RollupD
           const c = changes[i];
           params[p++] = c.org;
           params[p++] = c.t;
-          for (const k of c.keys) params[p++] = k;
+          if (keys) params[p++] = k++;
+          for (const v of c.keys) params[p++] = v;
           for (let s = 0; s < c.sums.length; s++) params[p++] = c.sums[s];
           if (table.sketches) {
             params[p++] = sketchBytes(pairsOf(c.lat));
@@ -84,10 +106,11 @@ function tableWriter(db: Database.Database, table: RollupTable): (delta: RollupD
           }
         }
         upsert(size).run(params);
-        for (let i = at; i < at + size; i++) {
-          const c = changes[i];
-          if (c.sums[N] < 0) dropEmpty.run(c.org, c.t, ...c.keys);
-        }
+        if (dropEmpty)
+          for (let i = at; i < at + size; i++) {
+            const c = changes[i];
+            if (c.sums[N] < 0) dropEmpty.run(c.org, c.t, ...c.keys);
+          }
         at += size;
       }
     }
