@@ -12,10 +12,9 @@ import { rebuildRollups } from '../src/records/rollups-rebuild.ts';
 import { encodeRecord } from '../src/store/encoded-record.ts';
 import { INSERT_RECORDS, insertValues } from '../src/store/postgres/insert.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.ts';
-import { addPairs, bytesSketch, pairsTextSketch } from '../src/store/rollup/sketch.ts';
+import { bytesSketch, pairsTextSketch } from '../src/store/rollup/sketch.ts';
 import { CHUNK } from '../src/store/sqlite/writer-client.ts';
 import {
-  FLOAT_SUMS,
   ROLLUP_SOURCE_COLUMNS,
   ROLLUP_TABLES,
   RollupDelta,
@@ -47,36 +46,21 @@ interface Row {
 }
 const sketchText = (p: Int32Array) => Array.from({ length: p.length / 2 }, (_, i) => `${p[2 * i]}:${p[2 * i + 1]}`).join(',');
 
-/**
- * The rollup tables as the store holds them, each key's rows added up: SQLite appends rows to rollups_customer_hour
- * (a key may have several, deletions among them, until compaction folds them: migration 20). A key whose rows add up
- * to no records is left out, as reads leave it out; elsewhere a key has one row, as stored.
- */
+/** The rollup tables as the store holds them. */
 async function stored(t: TestApp, tables: readonly RollupTable[]): Promise<Row[]> {
-  const rows = new Map<string, { sums: Record<string, number>; lat: Int32Array; ttft: Int32Array; many: boolean }>();
+  const rows: Row[] = [];
   for (const table of tables) {
     const q = `SELECT * FROM ${table.name}`;
     for (const r of await sqlOnStore(t, { sqlite: '', postgres: '' }, q)) {
       const sketch = (v: unknown) => (t.databaseUrl === null ? bytesSketch(v as Buffer | null) : pairsTextSketch(v as string | null));
-      const key = [table.name, r.org_id, Number(r.t), ...table.dims.map((d) => r[d])].join('|');
-      const sums = Object.fromEntries(SUMS.map((s) => [s, Number(r[s])]));
-      const held = rows.get(key);
-      if (!held) rows.set(key, { sums, lat: sketch(r.lat), ttft: sketch(r.ttft), many: false });
-      else {
-        for (const s of SUMS) held.sums[s] += sums[s];
-        held.lat = addPairs(held.lat, sketch(r.lat));
-        held.ttft = addPairs(held.ttft, sketch(r.ttft));
-        held.many = true;
-      }
+      rows.push({
+        key: [table.name, r.org_id, Number(r.t), ...table.dims.map((d) => r[d])].join('|'),
+        sums: Object.fromEntries(SUMS.map((s) => [s, Number(r[s])])),
+        sketches: `${sketchText(sketch(r.lat))} / ${sketchText(sketch(r.ttft))}`,
+      });
     }
   }
-  for (const r of rows.values()) for (const [sum, count] of FLOAT_SUMS) if (r.many && r.sums[count] === 0) r.sums[sum] = 0;
-  const empty = (r: { sums: Record<string, number>; lat: Int32Array; ttft: Int32Array }) =>
-    SUMS.every((s) => r.sums[s] === 0) && r.lat.length === 0 && r.ttft.length === 0;
-  return [...rows]
-    .filter(([, r]) => !(r.many && empty(r)))
-    .map(([key, r]) => ({ key, sums: r.sums, sketches: `${sketchText(r.lat)} / ${sketchText(r.ttft)}` }))
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
+  return rows.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
 /** The rollup tables computed afresh from the records the store holds. */

@@ -118,11 +118,9 @@ export class RollupAnswer {
 
   constructor(private readonly q: AnalyticsQuery) {}
 
-  /**
-   * One rollup row: its start, its group_by keys (in order), sums, and the sketches read (or null). Its counts may be
-   * negative (deletions appended to rollups_customer_hour on SQLite): a group is answered by what its rows add up to.
-   */
+  /** One rollup row: its start, its group_by keys (in order), sums, and the sketches read (or null). */
   add(t: number, own: string[], sums: Record<SumName, number>, lat: SketchPairs | null, ttft: SketchPairs | null): void {
+    if (sums.n <= 0) return;
     const b = this.q.bucketStarts === null ? 0 : bucketIndex(this.q.bucketStarts, t);
     let groups = this.buckets.get(b);
     if (!groups) {
@@ -147,9 +145,6 @@ export class RollupAnswer {
     const values = (g: Group) => Object.fromEntries(q.measures.map((m) => [m, measure(g, m)])) as AnalyticsRow['values'];
     for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
       const ranked = [...this.buckets.get(b)!.values()]
-        // A group of no records left (its rows' counts add up to 0: an appended table's rows and the deletions
-        // appended after them, SQLite migration 20) is not in the answer, as the scan would not see it.
-        .filter((g) => g.sums.n > 0)
         .map((g) => ({ g, v: measure(g, by) }))
         .sort((x, y) => {
           if (x.v !== y.v) {

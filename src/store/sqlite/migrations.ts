@@ -359,33 +359,4 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX rollups_hour_model ON rollups_hour (org_id, field_4, t);
     `,
   },
-  {
-    version: 20,
-    name: 'hourly customer rollups appended',
-    sql: `
-      -- rollups_customer_hour holds nearly a row per record at a thousand customers and twenty models, and a commit's
-      -- rows fell at random among the hour's: an upsert by key dirtied a page of them per row, ~11 ms of CPU a commit
-      -- of 1,000 (docs/performance.md, "Analytics"). Now a commit appends its rows (one per key it touches, added up
-      -- in JS) under the key (org_id, t, k), k a number the writer counts up (rollups_state.next_k): they go at the
-      -- end of their hour, and a read of a range of hours is a range of the key. A key of dimensions may have several
-      -- rows, which reads add up, and the writer compacts an hour's rows (rollup-compact.ts). Deletions append rows
-      -- of negative counts the same way.
-      CREATE TABLE rollups_customer_hour_log (
-        org_id TEXT NOT NULL, t INTEGER NOT NULL, k INTEGER NOT NULL,
-        field_3 TEXT NOT NULL, field_4 TEXT NOT NULL, field_10 TEXT NOT NULL, status TEXT NOT NULL,
-        n INTEGER NOT NULL, errors INTEGER NOT NULL, costed INTEGER NOT NULL, cost REAL NOT NULL,
-        tp_n INTEGER NOT NULL, tp INTEGER NOT NULL, tc_n INTEGER NOT NULL, tc INTEGER NOT NULL, tt_n INTEGER NOT NULL, tt INTEGER NOT NULL,
-        lat_n INTEGER NOT NULL, lat_sum REAL NOT NULL, rate_n INTEGER NOT NULL, rate_sum REAL NOT NULL, lat BLOB, ttft BLOB,
-        PRIMARY KEY (org_id, t, k)
-      ) WITHOUT ROWID;
-      INSERT INTO rollups_customer_hour_log
-        SELECT org_id, t, row_number() OVER (ORDER BY org_id, t, field_3, field_4, field_10, status), field_3, field_4,
-          field_10, status, n, errors, costed, cost, tp_n, tp, tc_n, tc, tt_n, tt, lat_n, lat_sum, rate_n, rate_sum, lat, ttft
-        FROM rollups_customer_hour;
-      DROP TABLE rollups_customer_hour;
-      ALTER TABLE rollups_customer_hour_log RENAME TO rollups_customer_hour;
-      ALTER TABLE rollups_state ADD COLUMN next_k INTEGER NOT NULL DEFAULT 1;
-      UPDATE rollups_state SET next_k = 1 + (SELECT count(*) FROM rollups_customer_hour);
-    `,
-  },
 ];

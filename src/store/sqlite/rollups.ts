@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { addPairs, bytesSketch, pairsOf, sketchBytes } from '../rollup/sketch.ts';
-import { APPENDED, appendedHours, appendKeys } from './appended-hours.ts';
 import {
   FLOAT_SUMS,
   ROLLUP_SOURCE_COLUMNS,
@@ -20,25 +19,13 @@ export const UPSERT_CHUNK = 64;
 
 /**
  * Writes a RollupDelta into the rollup tables on the given connection, inside whatever transaction is open (the
- * records' own): each row the delta touches upserted once, in key order, sums added, sketches merged bin by bin
- * (tally_sketch_add), a float sum set back to exactly 0 when its last value goes; a row whose count falls to 0 is
- * dropped; in an APPENDED table (rollups_customer_hour) each is a row of its own, inserted under a new k (at the end
- * of its hour), and the hour noted for compaction (rollup-compact.ts). Rows go several to a statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO
- * UPDATE): UPSERT_CHUNK at a time, the rest in chunks of 32, 16, ... 1 rows, one prepared statement per size, so that
- * a group commit that touches ~630 customer-day rows makes ~16 calls instead of ~630 (the cost of a call and of
- * binding its values).
+ * records' own): each row the delta touches upserted once, in key order (createChangeWriter, a table at a time).
  */
 export function createRollupWriter(db: Database.Database): (delta: RollupDelta) => void {
-  registerSketchAdd(db);
-  const hours = appendedHours(db);
   const writers = ROLLUP_TABLES.map((table) => ({ table, write: createChangeWriter(db, table) }));
   return (delta) => {
     if (delta.size === 0) return;
-    for (const { table, write } of writers) {
-      const changes = delta.changes(table.name);
-      write(changes);
-      if (APPENDED.has(table.name)) for (const c of changes) hours.note(c.org, c.t);
-    }
+    for (const { table, write } of writers) write(delta.changes(table.name));
   };
 }
 
@@ -50,16 +37,17 @@ function registerSketchAdd(db: Database.Database): void {
 }
 
 /**
- * Writes rows' changes into one rollup table: upserted (sums added, sketches merged, a row whose count falls to 0
- * dropped) or, for an APPENDED table, inserted as rows of their own. In chunks of UPSERT_CHUNK rows a statement.
+ * Upserts rows' changes into one rollup table: sums added, sketches merged bin by bin (tally_sketch_add), a float sum
+ * set back to exactly 0 when its last value goes; a row whose count falls to 0 is dropped. Rows go several to a
+ * statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO UPDATE): UPSERT_CHUNK at a time, the rest in chunks of
+ * 32, 16, ... 1 rows, one prepared statement per size, so that a group commit that touches ~630 customer-day rows
+ * makes ~16 calls instead of ~630 (the cost of a call and of binding its values).
  */
 export function createChangeWriter(db: Database.Database, table: RollupTable): (changes: RollupChange[]) => void {
   registerSketchAdd(db);
   const key = ['org_id', 't', ...table.dims];
   const sketches = table.sketches ? SKETCHES.map(([s]) => s) : [];
-  const appended = APPENDED.has(table.name);
-  const keys = appended ? appendKeys(db) : null;
-  const columns = [...(appended ? ['org_id', 't', 'k', ...table.dims] : key), ...SUMS, ...sketches];
+  const columns = [...key, ...SUMS, ...sketches];
   const floats = new Map(FLOAT_SUMS);
   const set = [
     ...SUMS.map((s) => {
@@ -76,18 +64,17 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
     let statement = upserts.get(rows);
     if (!statement) {
       statement = db.prepare(
-        `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}` +
-          (appended ? '' : ` ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`),
+        `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')} ` +
+          `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`,
       );
       upserts.set(rows, statement);
     }
     return statement;
   };
-  const dropEmpty = appended ? null : db.prepare(`DELETE FROM ${table.name} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND n <= 0`);
+  const dropEmpty = db.prepare(`DELETE FROM ${table.name} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND n <= 0`);
   const width = columns.length;
   const params: unknown[] = [];
   return (changes) => {
-    let k = keys && changes.length > 0 ? keys.take(changes.length) : 0;
     let at = 0;
     for (let size = UPSERT_CHUNK; at < changes.length; size = Math.max(1, size >> 1)) {
       while (changes.length - at >= size) {
@@ -97,8 +84,7 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
           const c = changes[i];
           params[p++] = c.org;
           params[p++] = c.t;
-          if (keys) params[p++] = k++;
-          for (const v of c.keys) params[p++] = v;
+          for (const k of c.keys) params[p++] = k;
           for (let s = 0; s < c.sums.length; s++) params[p++] = c.sums[s];
           if (table.sketches) {
             params[p++] = sketchBytes(pairsOf(c.lat));
@@ -106,11 +92,10 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
           }
         }
         upsert(size).run(params);
-        if (dropEmpty)
-          for (let i = at; i < at + size; i++) {
-            const c = changes[i];
-            if (c.sums[N] < 0) dropEmpty.run(c.org, c.t, ...c.keys);
-          }
+        for (let i = at; i < at + size; i++) {
+          const c = changes[i];
+          if (c.sums[N] < 0) dropEmpty.run(c.org, c.t, ...c.keys);
+        }
         at += size;
       }
     }

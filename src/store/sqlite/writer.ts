@@ -10,7 +10,6 @@ import { registerFunctions } from './functions.ts';
 import { createOrgWriter, type OrgWrite } from './org-writes.ts';
 import { createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
-import { createRollupCompactor } from './rollup-compact.ts';
 import { createRollupRebuilder, createRollupWriter, type RebuildRequest } from './rollups.ts';
 import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
 
@@ -29,8 +28,7 @@ import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
  * dropped); and an insert whose `first` set `openMs`, once that long has passed with its transaction open: what it
  * holds is committed then (or as soon as a write other than an insert's chunks waits), the answer says how many
  * records it took (`result.taken`), and its later chunks are dropped (their records go in another insert). While a retention run's expiry is pending, each insert's
- * transaction also deletes a slice of it before its COMMIT (expiry.ts); and at most every 100 ms one compacts an hour
- * of the appended rollups (rollup-compact.ts).
+ * transaction also deletes a slice of it before its COMMIT (expiry.ts).
  */
 export interface WriteRequest {
   id: number;
@@ -91,14 +89,11 @@ registerFunctions(db);
 const erase = createEraser(db);
 const writeOrg = createOrgWriter(db);
 const rebuildRollups = createRollupRebuilder(db);
-/** A look at an hour of the appended rollups (rollup-compact.ts), riding an insert's transaction now and then. */
-const compactRollups = createRollupCompactor(db);
 /** A whole insert in one IMMEDIATE transaction, with a slice of the pending expiry (if any) before its COMMIT. */
 let sliced: Slice | null = null;
 const insertWhole = db.transaction((records: WriteRequest['records']) => {
   const started = performance.now();
   const inserted = writeRows(records);
-  compactRollups();
   sliced = expirer.slice(performance.now() - started);
   return inserted;
 });
@@ -145,7 +140,6 @@ function commitOpen(o: NonNullable<typeof open>): Failure | null {
   try {
     const started = performance.now();
     writeRollups(o.rollups);
-    compactRollups();
     slice = expirer.slice(o.ms + performance.now() - started);
     db.exec('COMMIT');
   } catch (err) {
