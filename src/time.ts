@@ -6,14 +6,19 @@
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-/** The last text parseTimestamp read and its result: a record's timestamp is read by its validation, then by derive. */
-let last: { text: string; us: number | null } = { text: '', us: null };
+/**
+ * The last text parseTimestamp read and its result: a record's timestamp is read by its validation, then by derive.
+ * formatTimestamp sets it too: an OTLP span's timestamp is formatted from its start, then read by both.
+ */
+let lastText = '';
+let lastUs: number | null = null;
 
 /** Parses an ISO 8601 date or date-time (years 1700-2200); a missing offset means UTC. Null when invalid. */
 export function parseTimestamp(text: string): number | null {
-  if (text === last.text) return last.us;
+  if (text === lastText) return lastUs;
   const us = parseIso(text);
-  last = { text, us };
+  lastText = text;
+  lastUs = us;
   return us;
 }
 
@@ -67,7 +72,12 @@ export function timestampParts(us: number) {
 /** 2025-01-01T10:30:00Z, or 2025-01-01T10:30:00.123456Z when there is a fraction. */
 export function formatTimestamp(us: number): string {
   const { date, time, micros } = timestampParts(us);
-  return micros === 0 ? `${date}T${time}Z` : `${date}T${time}.${String(micros).padStart(6, '0')}Z`;
+  const text = micros === 0 ? `${date}T${time}Z` : `${date}T${time}.${String(micros).padStart(6, '0')}Z`;
+  if (Number.isSafeInteger(us) && isTimestampInRange(us)) {
+    lastText = text; // what parseTimestamp would read it as (test/time.test.ts)
+    lastUs = us;
+  }
+  return text;
 }
 
 export function nowMicros(): number {
