@@ -15,7 +15,31 @@ export const MAX_ATTRIBUTES = 1024;
 /** Why one span cannot be made into a record; it is counted in partial_success with this message. */
 export class SpanProblem extends Error {}
 
-/** protobufjs's decoded AnyValue: the set member of the oneof, named by `value`. */
+/**
+ * A value read with AnyValue's members as plain fields (proto.ts PlainSpan) that has two of them set: which one the
+ * sender meant (the last on the wire) only the oneof knows, so the span is read again with the exact types.
+ */
+export class TwoMembers extends Error {}
+
+/** The members of AnyValue's oneof. */
+const MEMBERS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
+
+/**
+ * Which member an AnyValue holds: what its oneof says (`value`, read with the exact types), or else the one member set
+ * on the message itself (read with the plain types, where unset fields are only the prototype's defaults).
+ */
+function memberOf(v: AnyValueMessage): string | undefined {
+  if (v.value !== undefined) return v.value;
+  let found: string | undefined;
+  for (const m of MEMBERS) {
+    if (!Object.hasOwn(v, m)) continue;
+    if (found !== undefined) throw new TwoMembers();
+    found = m;
+  }
+  return found;
+}
+
+/** protobufjs's decoded AnyValue: the set member of the oneof, named by `value` (exact types), or the one field set (plain). */
 interface AnyValueMessage {
   value?: string;
   stringValue?: string;
@@ -39,7 +63,8 @@ function int(v: NonNullable<AnyValueMessage['intValue']>): number | string {
 
 export function anyValue(v: AnyValueMessage | null | undefined, where: string, depth = 0): AttrValue {
   if (depth > MAX_DEPTH) throw new SpanProblem(`${where} nests deeper than ${MAX_DEPTH} levels`);
-  switch (v?.value) {
+  if (!v) return null; // an AnyValue with nothing set
+  switch (memberOf(v)) {
     case 'stringValue':
       return v.stringValue ?? '';
     case 'boolValue':

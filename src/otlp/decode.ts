@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type protobuf from 'protobufjs';
-import { attributeMap, SpanProblem, type Attributes, type KeyValueMessage } from './attributes.ts';
+import { attributeMap, SpanProblem, TwoMembers, type Attributes, type KeyValueMessage } from './attributes.ts';
 import { OTLP } from './proto.ts';
 
 /** How an OTLP/HTTP body is encoded: binary protobuf, or OTLP/JSON. */
@@ -148,8 +148,16 @@ export function protobufSpans(body: Uint8Array): PendingSpan[] {
           resource,
           scope,
           read() {
-            const span = spanDecoding(spanAt(r, s, i), () => OTLP.Span.decode(spanBytes) as unknown as Message);
-            return span instanceof SpanProblem ? span : toSpan(span);
+            // With AnyValue's members as plain fields (proto.ts); a value with two set is read again exactly.
+            const span = spanDecoding(spanAt(r, s, i), () => OTLP.PlainSpan.decode(spanBytes) as unknown as Message);
+            if (span instanceof SpanProblem) return span;
+            try {
+              return toSpan(span);
+            } catch (err) {
+              if (!(err instanceof TwoMembers)) throw err;
+            }
+            const exact = spanDecoding(spanAt(r, s, i), () => OTLP.Span.decode(spanBytes) as unknown as Message);
+            return exact instanceof SpanProblem ? exact : toSpan(exact);
           },
         });
     }
