@@ -219,13 +219,15 @@ describe('PostgreSQL: costly lists never take the connections creates need', {
   let t: TestApp;
   let keyB: string;
   before(async () => {
-    t = await startTestApp('postgres', { TALLY_QUERY_TIMEOUT_MS: '1000' }); // TALLY_PG_POOL_SIZE 4: 2 for reads
+    // TALLY_PG_POOL_SIZE 6: 3 for writes, 2 for lists, 1 the export thread's (a pool of 4 leaves 1 for lists, so that
+    // the other org's list waited for a costly one's whole budget, the same as its own wait for a place: a race).
+    t = await startTestApp('postgres', { TALLY_QUERY_TIMEOUT_MS: '1000', TALLY_PG_POOL_SIZE: '6' });
     keyB = await createKey(t.store, 'org_other');
     for (let i = 0; i < 4; i++) await t.create({ field_1: MB, field_2: MB, field_5: USAGE });
   });
   after(() => t.close());
 
-  test('twelve costly lists at once (three times the pool): every create of another org is 201; the lists end in query_timeout, never store_unavailable', async () => {
+  test('twelve costly lists at once (six times the read pool): every create of another org is 201; the lists end in query_timeout, never store_unavailable', async () => {
     const costly = Array.from({ length: 12 }, () =>
       t.request('POST', '/api/records/list/', { filters: COSTLY['contains, a 20 KB needle'] }),
     );
