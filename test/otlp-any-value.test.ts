@@ -6,7 +6,7 @@ import type { SpanProblem } from '../src/otlp/attributes.ts';
 import { OTLP } from '../src/otlp/proto.ts';
 import { type OtlpSpan, protobufSpans } from '../src/otlp/decode.ts';
 
-// A protobuf span is read first with AnyValue's members as plain fields (proto.ts PlainSpan: protobufjs's oneof setter
+// A protobuf span is read first with a oneof per AnyValue member (proto.ts PlainSpan: protobufjs's oneof setter
 // was most of a span's decode), then, when a value has two members set, again with the exact types, whose oneof keeps
 // the last member on the wire. Either way the span must read as the exact types alone read it.
 

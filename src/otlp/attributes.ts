@@ -16,7 +16,7 @@ export const MAX_ATTRIBUTES = 1024;
 export class SpanProblem extends Error {}
 
 /**
- * A value read with AnyValue's members as plain fields (proto.ts PlainSpan) that has two of them set: which one the
+ * A value read with a oneof per AnyValue member (proto.ts PlainSpan) that has two of them set: which one the
  * sender meant (the last on the wire) only the oneof knows, so the span is read again with the exact types.
  */
 export class TwoMembers extends Error {}
@@ -26,7 +26,7 @@ const MEMBERS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayVa
 
 /**
  * Which member an AnyValue holds: what its oneof says (`value`, read with the exact types), or else the one member set
- * on the message itself (read with the plain types, where unset fields are only the prototype's defaults).
+ * on the message itself (read with PlainSpan's types, where a member not sent is only the prototype's default).
  */
 function memberOf(v: AnyValueMessage): string | undefined {
   if (v.value !== undefined) return v.value;

@@ -148,7 +148,7 @@ export function protobufSpans(body: Uint8Array): PendingSpan[] {
           resource,
           scope,
           read() {
-            // With AnyValue's members as plain fields (proto.ts); a value with two set is read again exactly.
+            // With a oneof per AnyValue member (proto.ts); a value with two members set is read again exactly.
             const span = spanDecoding(spanAt(r, s, i), () => OTLP.PlainSpan.decode(spanBytes) as unknown as Message);
             if (span instanceof SpanProblem) return span;
             try {
