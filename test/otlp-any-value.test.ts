@@ -7,7 +7,7 @@ import { OTLP } from '../src/otlp/proto.ts';
 import { type OtlpSpan, protobufSpans } from '../src/otlp/decode.ts';
 
 // A protobuf span is read first with a oneof per AnyValue member (proto.ts PlainSpan: protobufjs's oneof setter
-// was most of a span's decode), then, when a value has two members set, again with the exact types, whose oneof keeps
+// cost about a third of a span's decode), then, when a value has two members set, again with the exact types, whose oneof keeps
 // the last member on the wire. Either way the span must read as the exact types alone read it.
 
 const anyValue = (v: Record<string, unknown>) => OTLP.Span.root.lookupType('opentelemetry.proto.common.v1.AnyValue').encode(v).finish();
