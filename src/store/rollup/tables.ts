@@ -132,6 +132,48 @@ const TABLE_DIMS = ROLLUP_TABLES.map((t) => t.dims as readonly (keyof RollupSour
 /** The bins of a row of a table without sketches: empty, never added to. */
 const NO_BINS = new Map<number, number>();
 
+/** The finest table: every dimension, by the hour (the others can be added up from its rows). */
+const FINE = ROLLUP_TABLES.findIndex((t) => t.name === 'rollups_customer_hour');
+
+/** What one record adds to a row, whatever the table. */
+interface RecordValues {
+  ts: number;
+  org: string;
+  error: boolean;
+  cost: number | null;
+  nullable: (number | null)[];
+  latBin: number | null;
+  ttftBin: number | null;
+}
+
+/** The other tables, and whether each keeps sketches. */
+const COARSER = ROLLUP_TABLES.map((_, i) => i).filter((i) => i !== FINE);
+const COARSER_SKETCHES = COARSER.map((i) => ROLLUP_TABLES[i].sketches);
+
+/** Adds a record's values to a change (sign -1: takes them out). */
+function addValues(c: RollupChange, v: RecordValues, sign: 1 | -1): void {
+  const s = c.sums;
+  s[N] += sign;
+  if (v.error) s[ERRORS] += sign;
+  if (v.cost !== null) {
+    s[COSTED] += sign;
+    s[COST] += sign * v.cost;
+  }
+  for (let i = 0; i < NULLABLE.length; i++) {
+    const x = v.nullable[i];
+    if (x === null) continue;
+    s[NULLABLE[i].n] += sign;
+    s[NULLABLE[i].sum] += sign * x;
+  }
+  addBins(c, v, sign);
+}
+
+/** Adds a record's latency and TTFT to a change's sketches. */
+function addBins(c: RollupChange, v: RecordValues, sign: 1 | -1): void {
+  if (v.latBin !== null) c.lat.set(v.latBin, (c.lat.get(v.latBin) ?? 0) + sign);
+  if (v.ttftBin !== null) c.ttft.set(v.ttftBin, (c.ttft.get(v.ttftBin) ?? 0) + sign);
+}
+
 /** A level of a table's changes: by org, then grain start, then each dimension's value (null: none); a change last. */
 type Level = Map<string | number | null, Level | RollupChange>;
 /** A dimension's value as a level's key: its text, or null. */
@@ -158,63 +200,99 @@ const byKey = (a: string | number | null, b: string | number | null): number =>
 export class RollupDelta {
   /** Per table (ROLLUP_TABLES order), the changes by row key. */
   private readonly tables: Level[] = ROLLUP_TABLES.map(() => new Map());
-  private readonly values = new Array<number | null>(NULLABLE.length);
+  /** Per row of the finest table, the coarser tables' rows its records fall in (COARSER order). */
+  private readonly coarser = new Map<RollupChange, RollupChange[]>();
+  private settled = true;
+  private readonly recordValues: RecordValues = {
+    ts: 0,
+    org: '',
+    error: false,
+    cost: null,
+    nullable: new Array<number | null>(NULLABLE.length),
+    latBin: null,
+    ttftBin: null,
+  };
   size = 0;
 
   add(r: RollupSource, sign: 1 | -1): void {
     this.size++;
-    // What the record adds, worked out once for every table.
-    const ts = Number(r.ts);
-    const org = String(r.org_id);
-    const error = r.status === 'error';
-    const cost = num(r.field_6);
-    const values = this.values;
-    for (let i = 0; i < NULLABLE.length; i++) values[i] = num(r[NULLABLE[i].col]);
+    const v = this.valuesOf(r);
+    // The record's row of the finest table (every dimension, by the hour) is looked up through the nested maps; the
+    // rows of the coarser tables it falls in are the same for every record of that row, found once and kept on it.
+    const fine = this.changeFor(FINE, r, v);
+    let coarser = this.coarser.get(fine);
+    if (!coarser) {
+      coarser = COARSER.map((ti) => this.changeFor(ti, r, v));
+      this.coarser.set(fine, coarser);
+    }
+    addValues(fine, v, sign);
+    // The coarser rows' sums are added up from the finest rows' when read (settle); their sketches here.
+    for (let i = 0; i < coarser.length; i++) if (COARSER_SKETCHES[i]) addBins(coarser[i], v, sign);
+    this.settled = false;
+  }
+
+  /** The coarser tables' sums, added up from the finest rows' (once after adds, before their changes are read). */
+  private settle(): void {
+    if (this.settled) return;
+    for (const rows of this.coarser.values()) for (const c of rows) c.sums.fill(0);
+    for (const [fine, rows] of this.coarser) {
+      const f = fine.sums;
+      for (const c of rows) for (let i = 0; i < f.length; i++) c.sums[i] += f[i];
+    }
+    this.settled = true;
+  }
+
+  /** What a record adds, worked out once for every table (the same object each call). */
+  private valuesOf(r: RollupSource): RecordValues {
+    const v = this.recordValues;
+    v.ts = Number(r.ts);
+    v.org = String(r.org_id);
+    v.error = r.status === 'error';
+    v.cost = num(r.field_6);
+    for (let i = 0; i < NULLABLE.length; i++) v.nullable[i] = num(r[NULLABLE[i].col]);
     const lat = num(r.field_7);
     const ttft = num(r.field_8);
-    const latBin = lat === null ? null : binOf(lat);
-    const ttftBin = ttft === null ? null : binOf(ttft);
-    for (let ti = 0; ti < ROLLUP_TABLES.length; ti++) {
-      const table = ROLLUP_TABLES[ti];
-      const t = floorTo(ts, table.grain);
-      const dims = TABLE_DIMS[ti];
-      let level = child(child(this.tables[ti], org), t);
-      for (let d = 0; d < dims.length - 1; d++) level = child(level, dimValue(r[dims[d]]));
-      const last = dimValue(r[dims[dims.length - 1]]);
-      let c = level.get(last) as RollupChange | undefined;
-      if (!c) {
-        c = {
-          org,
-          t,
-          keys: dims.map((d) => encodeKey(r[d])),
-          sums: new Float64Array(SUMS.length),
-          // A table without sketches never adds to its rows' (shared, always empty).
-          lat: table.sketches ? new Map() : NO_BINS,
-          ttft: table.sketches ? new Map() : NO_BINS,
-        };
-        level.set(last, c);
-      }
-      const s = c.sums;
-      s[N] += sign;
-      if (error) s[ERRORS] += sign;
-      if (cost !== null) {
-        s[COSTED] += sign;
-        s[COST] += sign * cost;
-      }
-      for (let i = 0; i < NULLABLE.length; i++) {
-        const v = values[i];
-        if (v === null) continue;
-        s[NULLABLE[i].n] += sign;
-        s[NULLABLE[i].sum] += sign * v;
-      }
-      if (!table.sketches) continue;
-      if (latBin !== null) c.lat.set(latBin, (c.lat.get(latBin) ?? 0) + sign);
-      if (ttftBin !== null) c.ttft.set(ttftBin, (c.ttft.get(ttftBin) ?? 0) + sign);
+    v.latBin = lat === null ? null : binOf(lat);
+    v.ttftBin = ttft === null ? null : binOf(ttft);
+    return v;
+  }
+
+  private newChange(table: RollupTable, org: string, t: number, keys: string[]): RollupChange {
+    return {
+      org,
+      t,
+      keys,
+      sums: new Float64Array(SUMS.length),
+      // A table without sketches never adds to its rows' (shared, always empty).
+      lat: table.sketches ? new Map() : NO_BINS,
+      ttft: table.sketches ? new Map() : NO_BINS,
+    };
+  }
+
+  /** The change of table ti that holds the record (made when missing). */
+  private changeFor(ti: number, r: RollupSource, v: RecordValues): RollupChange {
+    const table = ROLLUP_TABLES[ti];
+    const t = floorTo(v.ts, table.grain);
+    const dims = TABLE_DIMS[ti];
+    let level = child(child(this.tables[ti], v.org), t);
+    for (let d = 0; d < dims.length - 1; d++) level = child(level, dimValue(r[dims[d]]));
+    const last = dimValue(r[dims[dims.length - 1]]);
+    let c = level.get(last) as RollupChange | undefined;
+    if (!c) {
+      c = this.newChange(
+        table,
+        v.org,
+        t,
+        dims.map((d) => encodeKey(r[d])),
+      );
+      level.set(last, c);
     }
+    return c;
   }
 
   /** The changes of one table, in key order (so that two writers take rows in the same order), as they are kept. */
   changes(table: RollupTable['name']): RollupChange[] {
+    this.settle();
     const ti = TABLE_INDEX.get(table)!;
     const out: RollupChange[] = [];
     const depth = 2 + TABLE_DIMS[ti].length; // org, t, the dimensions
