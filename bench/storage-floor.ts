@@ -7,8 +7,8 @@ import { RECORD_COLUMNS, encodeColumn } from '../src/store/columns.ts';
 import { metaTag, metaValue } from '../src/store/sqlite/dialect.ts';
 import { MetaCounts, metaCountWriter } from '../src/store/sqlite/meta-counts.ts';
 import { COLUMN_INDEX } from '../src/store/encoded-record.ts';
-import { RollupDelta, sourceOfValues } from '../src/store/rollup/tables.ts';
-import { createRollupWriter } from '../src/store/sqlite/rollups.ts';
+import { sourceOfValues } from '../src/store/rollup/tables.ts';
+import { DEFAULT_FOLD, foldOf } from '../src/store/sqlite/rollup-fold.ts';
 import { startCheckpointer } from '../src/store/sqlite/checkpointer-client.ts';
 import { WRITER_AUTOCHECKPOINT_PAGES, openSqlite } from '../src/store/sqlite/open.ts';
 import { BENCH_ORG } from './processes.ts';
@@ -16,7 +16,8 @@ import { chatRecord } from './record-body.ts';
 
 /**
  * The storage floor: the raw rate of inserting the same rows (records plus their record_meta rows, and the
- * per-org and per-value counts and the analytics rollups the store keeps beside them) into the same schema, through better-sqlite3
+ * per-org and per-value counts and the analytics rollups the store keeps beside them, folded as the store folds
+ * them) into the same schema, through better-sqlite3
  * directly, 1000 rows per durable transaction, with every row encoded and its counts added up before the clock
  * starts (each batch's per-value counts are copied outside its transaction). Nothing else is in the loop, so no
  * server can beat it. Ids and timestamps are new in every batch and timestamps rise, as the store stamps records on
@@ -39,7 +40,11 @@ export interface FloorOptions {
    * better-sqlite3's default, where the commit that crosses 1,000 WAL pages copies them into the file itself.
    */
   checkpointer?: boolean;
-  /** Whether to keep the analytics rollups, as the store's insert does (default true; false prices them). */
+  /**
+   * Whether to keep the analytics rollups as the store does (default true; false prices them): each record added to
+   * the tail in its transaction, the tail folded into the rollup tables once it holds DEFAULT_FOLD.records (what
+   * the writer does under a steady load; rollup-fold.ts).
+   */
   rollups?: boolean;
   /** The rows' create bodies (1000; default chatRecord(0 … 999)): the otlp scenario's are the records its spans become. */
   bodies?: readonly CreateInput[];
@@ -68,7 +73,7 @@ export function storageFloor(
   );
   const addMetaCounts = metaCountWriter(db);
   const withRollups = opts.rollups ?? true;
-  const writeRollups = createRollupWriter(db);
+  const fold = foldOf(db);
   const rollupSource = sourceOfValues(COLUMN_INDEX);
   const rows = Array.from({ length: 1000 }, (_, i) => {
     const body = { ...(opts.bodies?.[i] ?? chatRecord(i)) } as Record<string, unknown>;
@@ -93,13 +98,12 @@ export function storageFloor(
   const tsBase = Date.now() * 1000;
   const ids = (b: number) => rows.map((_, i) => `record_floor_${b}_${i}`);
   const tx = db.transaction((batchIds: string[], batchCounts: MetaCounts) => {
-    const rollups = new RollupDelta();
     for (let i = 0; i < rows.length; i++) {
       const { values, meta } = rows[i];
       values[idIndex] = batchIds[i];
       values[tsIndex] = tsBase + batch * rows.length + i; // arrival order, as the store stamps records
       const seq = insert.run(values).lastInsertRowid;
-      if (withRollups) rollups.add(rollupSource(values), 1);
+      if (withRollups) fold.inserted(rollupSource(values));
       if (withMeta)
         for (let j = 0; j < meta.length; j++)
           insertMeta.run(
@@ -112,7 +116,6 @@ export function storageFloor(
     }
     addCount.run(BENCH_ORG, rows.length);
     if (withMeta && (opts.metaCounts ?? true)) addMetaCounts(batchCounts);
-    writeRollups(rollups);
   });
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));
@@ -121,6 +124,7 @@ export function storageFloor(
     tx.immediate(batchIds, perValue(batch));
     batch++;
     n += rows.length;
+    if (withRollups && fold.size() >= DEFAULT_FOLD.records) fold.fold();
   }
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   db.close();

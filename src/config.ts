@@ -37,6 +37,11 @@ export interface Config {
   queryTimeoutMs: number;
   /** SQLite reader threads at most (started as reads need them). */
   sqliteReaders: number;
+  /**
+   * When SQLite's writer folds the records not yet in the rollup tables into them (docs/analytics.md, "Rollups"):
+   * once this many are held, once it has been idle this long, or once the oldest has waited this long.
+   */
+  rollupFold: { records: number; idleMs: number; maxMs: number };
   /** Reads of one org that may wait for a place; more answer 503 overloaded. */
   readQueuePerOrg: number;
   /**
@@ -146,6 +151,11 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
     logLevel,
     queryTimeoutMs: int(env, 'TALLY_QUERY_TIMEOUT_MS', 5_000, 100, 3_600_000),
     sqliteReaders: int(env, 'TALLY_SQLITE_READERS', 4, 2, 64),
+    rollupFold: {
+      records: int(env, 'TALLY_ROLLUP_FOLD_RECORDS', 20_000, 1, 1_000_000),
+      idleMs: int(env, 'TALLY_ROLLUP_FOLD_IDLE_MS', 50, 1, 3_600_000),
+      maxMs: int(env, 'TALLY_ROLLUP_FOLD_MAX_MS', 2_000, 1, 3_600_000),
+    },
     readQueuePerOrg: int(env, 'TALLY_READ_QUEUE_PER_ORG', 32, 1, 100_000),
     otlpHeldEventsPerOrg: int(env, 'TALLY_OTLP_HELD_EVENTS_PER_ORG', 5_000, 1, 10_000_000),
     otlpHeldBytesPerOrg: int(env, 'TALLY_OTLP_HELD_BYTES_PER_ORG', 8 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),

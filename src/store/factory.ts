@@ -36,5 +36,10 @@ async function open(config: Readonly<Config>, log: Logger): Promise<Store> {
       log,
     });
   }
-  return createSqliteStore(config.dataDir, { log, queryTimeoutMs: config.queryTimeoutMs, readers: config.sqliteReaders });
+  return createSqliteStore(config.dataDir, {
+    log,
+    queryTimeoutMs: config.queryTimeoutMs,
+    readers: config.sqliteReaders,
+    fold: config.rollupFold,
+  });
 }

@@ -1,7 +1,8 @@
 import type { AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
 import { RollupAnswer, sumsFor } from '../rollup/answer.ts';
 import type { SketchPairs } from '../rollup/sketch.ts';
-import { ROLLUP_TABLES, SUMS, type SumName } from '../rollup/tables.ts';
+import { addTail } from '../rollup/tail.ts';
+import { ROLLUP_TABLES, type RollupSource, SUMS, type SumName } from '../rollup/tables.ts';
 import type { Dialect } from './dialect.ts';
 
 /**
@@ -78,16 +79,21 @@ function rowAdder(read: RollupRead, answer: RollupAnswer, sketch: (v: unknown) =
   };
 }
 
-/** Adds rows of rollupReadSql (as arrays, in its column order) into the answer, sketches read by the store's decoder. */
+/**
+ * Adds rows of rollupReadSql (as arrays, in its column order) into the answer, sketches read by the store's decoder,
+ * and the records not yet in the tables (`tail`: SQLite's, rollup-fold.ts) as the tables would hold them.
+ */
 export function answerRollupRows(
   read: RollupRead,
   q: AnalyticsQuery,
   rows: Iterable<unknown[]>,
   sketch: (v: unknown) => SketchPairs,
+  tail: Iterable<RollupSource> = [],
 ): AnalyticsRow[] {
   const answer = new RollupAnswer(q);
   const add = rowAdder(read, answer, sketch);
   for (const row of rows) add(row);
+  addTail(read, answer, tail);
   return answer.rows();
 }
 

@@ -10,7 +10,8 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /**
  * The first and last timestamp of the records at or after `since` that the conditions select, without a scan of
  * them: the first and last hour of `rollups_hour` that holds such a record (its primary key walked from either end,
- * stopping at the first row whose dimensions match), then the exact timestamps inside those two hours only (the time
+ * stopping at the first row whose dimensions match; `tail`: the first and last timestamp of matching records not in
+ * the tables yet), then the exact timestamps inside those two hours only (the time
  * index's range of one hour, filtered). Run inside one read snapshot by the caller. Null when no record matches, or
  * when an hour the rollups name holds none (a snapshot the caller did not share): the caller then scans.
  */
@@ -20,6 +21,7 @@ export async function filteredTimeRange(
   orgId: string,
   since: number | null,
   filter: TimeRangeFilter,
+  tail: { first: number; last: number } | null = null,
 ): Promise<{ first: number; last: number } | null> {
   const params: unknown[] = []; // bound in text order ("?" placeholders are positional)
   const hour = (order: 'ASC' | 'DESC') => {
@@ -30,8 +32,13 @@ export async function filteredTimeRange(
     return `(SELECT t FROM rollups_hour WHERE ${where.join(' AND ')} ORDER BY t ${order} LIMIT 1)`;
   };
   const [hours] = await run(`SELECT ${hour('ASC')} AS a, ${hour('DESC')} AS b`, params);
-  const a = num(hours.a);
-  const b = num(hours.b);
+  let a = num(hours.a);
+  let b = num(hours.b);
+  if (tail !== null) {
+    // Records not in the tables yet (SQLite's tail, rollup-fold.ts): their hours count as the tables' would.
+    a = Math.min(a ?? Number.POSITIVE_INFINITY, floorTo(tail.first, HOUR_US));
+    b = Math.max(b ?? Number.NEGATIVE_INFINITY, floorTo(tail.last, HOUR_US));
+  }
   if (a === null || b === null) return null;
   const edge = async (fn: 'MIN' | 'MAX', hourStart: number): Promise<number | null> => {
     const p: unknown[] = [];

@@ -3,6 +3,7 @@ import { metaTag, metaValue } from './dialect.ts';
 import { MetaCounts } from './meta-counts.ts';
 import { ROLLUP_SOURCE_COLUMNS, RollupDelta, type RollupSource } from '../rollup/tables.ts';
 import { createRollupWriter } from './rollups.ts';
+import { foldOf } from './rollup-fold.ts';
 
 /** What a deletion selects of each record: its seq, org, metadata and what the rollups read. */
 export const ERASE_COLUMNS = ['seq', 'field_9', ...ROLLUP_SOURCE_COLUMNS].join(', ');
@@ -44,7 +45,7 @@ type Found = RollupSource & { seq: number; org_id: string; field_9: string | nul
  *   indexed it (metaTag, metaValue: the same functions on the same JSON);
  * - its share of org_record_counts and of meta_value_counts, whose rows that fall below 2 are dropped (a value held
  *   by one record at most has no row, meta-counts.ts);
- * - its share of the rollups, sketches included (rollups.ts);
+ * - its share of the rollups, sketches included: of the tables' rows when it was folded, else of the tail (rollup-fold.ts);
  * - remembered counts: the records_changes trigger (migration 7) bumps on every DELETE, so they are taken again.
  */
 export function createEraser(db: Database.Database): (request: EraseRequest) => number {
@@ -64,6 +65,7 @@ export function createErasure(db: Database.Database): Database.Transaction<(requ
   const unbump = db.prepare('UPDATE meta_value_counts SET n = n - ? WHERE org_id = ? AND k = ? AND t = ? AND v = ?');
   const dropFew = db.prepare('DELETE FROM meta_value_counts WHERE org_id = ? AND k = ? AND t = ? AND v = ? AND n < 2');
   const writeRollups = createRollupWriter(db);
+  const fold = foldOf(db);
   const audit = db.prepare('INSERT INTO audit_log (org_id, at, actor, action, details) VALUES (?, ?, ?, ?, ?)');
 
   const changesNow = db.prepare('SELECT n FROM records_changes').pluck();
@@ -83,6 +85,14 @@ export function createErasure(db: Database.Database): Database.Transaction<(requ
   };
 
   const erase = db.transaction((request: EraseRequest): number => {
+    try {
+      return eraseRows(request);
+    } catch (err) {
+      fold.invalidate(); // its transaction (or savepoint) is rolled back: what it took out of the tail comes back
+      throw err;
+    }
+  });
+  const eraseRows = (request: EraseRequest): number => {
     const rows = select(request);
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
@@ -99,7 +109,7 @@ export function createErasure(db: Database.Database): Database.Transaction<(requ
       }
       if (deleteRecord.run(row.seq).changes === 1) {
         perOrg.set(row.org_id, (perOrg.get(row.org_id) ?? 0) + 1);
-        rollups.add(row, -1);
+        fold.deleted(row, rollups);
       }
     }
     for (const [org, n] of perOrg) uncount.run(n, org);
@@ -108,10 +118,11 @@ export function createErasure(db: Database.Database): Database.Transaction<(requ
       dropFew.run(org, k, t, v);
     }
     writeRollups(rollups);
+    fold.lower();
     const count = rows.length;
     const a = request.audit;
     if (a) audit.run(a.orgId, a.at, a.actor, a.action, JSON.stringify({ ...a.details, count }));
     return count;
-  });
+  };
   return erase;
 }

@@ -8,10 +8,10 @@ import {
   type EncodedRecord,
   type IdempotencyRow,
 } from '../encoded-record.ts';
-import { RollupDelta, sourceOfValues } from '../rollup/tables.ts';
+import { sourceOfValues } from '../rollup/tables.ts';
 import { metaTag, metaValue } from './dialect.ts';
 import { MetaCounts, metaCountWriter } from './meta-counts.ts';
-import { createRollupWriter } from './rollups.ts';
+import { foldOf } from './rollup-fold.ts';
 
 const COLUMN_NAMES = RECORD_COLUMNS.map((c) => c.name);
 const rollupSource = sourceOfValues(COLUMN_INDEX);
@@ -19,16 +19,14 @@ const rollupSource = sourceOfValues(COLUMN_INDEX);
 type Row = Pick<EncodedRecord, 'values' | 'metadata' | 'idempotency'>;
 
 /**
- * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value) and
- * the rollups (rollups.ts, added up over the call first), on the given connection, inside whatever transaction is
- * open: the counts of each call are added up once. Calling it several times in one transaction (a batch written in
- * chunks) gives the same rows and counts as one call with every record, as several transactions would: each call's
- * counts are additive, and metaCountWriter reads the record_meta rows earlier calls wrote. Given `pending`, the
- * rollups are added up into it instead of written: the caller writes it (createRollupWriter) before it commits, so
- * that a batch in ten chunks upserts each rollup row once, not ten times. Returns how many records it inserted (a
- * record whose id the org holds is not).
+ * The insert of records, their record_meta rows and the counts kept beside them (per org, per metadata value), on the
+ * given connection, inside whatever transaction is open: the counts of each call are added up once. Calling it
+ * several times in one transaction (a batch written in chunks) gives the same rows and counts as one call with every
+ * record, as several transactions would: each call's counts are additive, and metaCountWriter reads the record_meta
+ * rows earlier calls wrote. Each record's rollups go into the tail the writer folds (rollup-fold.ts), not into the
+ * rollup tables. Returns how many records it inserted (a record whose id the org holds is not).
  */
-export function createRowWriter(db: Database.Database): (records: Row[], pending?: RollupDelta) => number {
+export function createRowWriter(db: Database.Database): (records: Row[]) => number {
   // A record whose id the org already holds is skipped, and counts nothing: PostgreSQL's insert does the same (ON
   // CONFLICT DO NOTHING, its counts kept by triggers that see only inserted rows). Ids the server makes never meet
   // one; an OTLP span sent again does (its id is derived from the span).
@@ -40,7 +38,7 @@ export function createRowWriter(db: Database.Database): (records: Row[], pending
     'INSERT INTO org_record_counts (org_id, n) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n',
   );
   const addMetaCounts = metaCountWriter(db);
-  const writeRollups = createRollupWriter(db);
+  const fold = foldOf(db);
   const claimKey = db.prepare(
     `INSERT INTO idempotency_keys (org_id, key, fingerprint, status, response, created_at) VALUES (@org_id, @key, @fingerprint, @status, @response, @created_at)
      ON CONFLICT (org_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status, response = excluded.response, created_at = excluded.created_at
@@ -53,10 +51,9 @@ export function createRowWriter(db: Database.Database): (records: Row[], pending
     if (heldKey.get(k.org_id, k.key) === k.response) return false;
     throw Object.assign(new Error(`Idempotency-Key "${k.key}" is held by another request`), { code: IDEMPOTENCY_CONFLICT });
   };
-  return (records, pending) => {
+  return (records) => {
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
-    const rollups = pending ?? new RollupDelta();
     for (const r of records) {
       if (r.idempotency && !claim(r.idempotency)) continue; // committed before; its reply was lost
       const inserted = insertStmt.run(r.values);
@@ -64,7 +61,7 @@ export function createRowWriter(db: Database.Database): (records: Row[], pending
       const seq = inserted.lastInsertRowid;
       const org = orgOf(r);
       perOrg.set(org, (perOrg.get(org) ?? 0) + 1);
-      rollups.add(rollupSource(r.values), 1);
+      fold.inserted(rollupSource(r.values));
       for (const [k, v] of Object.entries(r.metadata ?? {})) {
         const tag = metaTag(v);
         if (!tag) continue;
@@ -79,7 +76,6 @@ export function createRowWriter(db: Database.Database): (records: Row[], pending
       inserted += n;
     }
     addMetaCounts(perValue); // after the record_meta rows: it counts them
-    if (!pending) writeRollups(rollups);
     return inserted;
   };
 }

@@ -359,4 +359,15 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX rollups_hour_model ON rollups_hour (org_id, field_4, t);
     `,
   },
+  {
+    version: 20,
+    name: 'rollups folded from the records',
+    sql: `
+      -- The rollups hold every record whose seq is at most through_seq; newer records (the tail) are added up by the
+      -- writer in memory and folded into the tables now and then (rollup-fold.ts), and a read adds the tail's records
+      -- to the rows it reads (docs/analytics.md, "Rollups"). Every record a store holds at this migration is in them.
+      ALTER TABLE rollups_state ADD COLUMN through_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE rollups_state SET through_seq = coalesce((SELECT max(seq) FROM records), 0);
+    `,
+  },
 ];

@@ -5,6 +5,8 @@ import { runAnalytics } from '../sql/analytics.ts';
 import { runSummary, type RunSql } from '../sql/summary.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
 import { bytesSketch } from '../rollup/sketch.ts';
+import type { RollupSource } from '../rollup/tables.ts';
+import { TAIL_COLUMNS } from './rollup-fold.ts';
 import { answerRollupRows, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
 import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
 import type { SummaryData, SummaryQuery, TimeRangeFilter } from '../summary-types.ts';
@@ -131,12 +133,47 @@ const rollups = (orgId: string, read: RollupRead, q: AnalyticsQuery): Promise<An
     const rows = prepare(sql)
       .raw()
       .iterate(...params) as Iterable<unknown[]>;
-    return answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null));
+    const answer = answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null), tailOf(orgId, read));
+    return answer;
   });
+
+/**
+ * The org's records in the read's range that the rollup tables do not hold yet (seq above through_seq, rollup-fold.ts),
+ * in the same snapshot: a range of seq (the org and the time only filtered: "+" keeps the planner off their indexes),
+ * bounded by what the writer folds at once.
+ */
+const throughSeq = db.prepare('SELECT through_seq FROM rollups_state').pluck();
+const tailStmt = db.prepare(`SELECT ${TAIL_COLUMNS} FROM records WHERE seq > ? AND +org_id = ? AND +ts >= ? AND +ts < ?`);
+function tailOf(orgId: string, read: RollupRead): RollupSource[] {
+  if (read.parts.length === 0) return [];
+  const from = Math.min(...read.parts.map((p) => p.from));
+  const to = Math.max(...read.parts.map((p) => p.to));
+  check();
+  return tailStmt.all(Number(throughSeq.get() ?? 0), orgId, from, to) as RollupSource[];
+}
 
 /** A filtered summary's first and last timestamp, found by the hourly rollups (sql/time-range.ts), in one snapshot. */
 const timeRange = (orgId: string, since: number | null, filter: TimeRangeFilter) =>
-  inSnapshot(() => (rollupsReady.get() ? filteredTimeRange(sqliteDialect, runFor(orgId), orgId, since, filter) : null));
+  inSnapshot(() =>
+    rollupsReady.get() ? filteredTimeRange(sqliteDialect, runFor(orgId), orgId, since, filter, tailTimes(orgId, since, filter)) : null,
+  );
+
+/** The first and last timestamp of the org's tail records (rollup-fold.ts) that the filter's rollup keys take, at or after `since`. */
+function tailTimes(orgId: string, since: number | null, filter: TimeRangeFilter): { first: number; last: number } | null {
+  const params: unknown[] = [Number(throughSeq.get() ?? 0), orgId, since ?? -Number.MAX_SAFE_INTEGER];
+  const where = ['seq > ?', '+org_id = ?', '+ts >= ?'];
+  for (const { dim, keys } of filter.where) {
+    // The key as rollups encode it (tables.ts encodeKey): 'v' and the text, or 'n' for none.
+    where.push(keys.length === 0 ? '1 = 0' : `coalesce('v' || ${dim}, 'n') IN (${keys.map(() => '?').join(', ')})`);
+    params.push(...keys);
+  }
+  check();
+  const r = db.prepare(`SELECT min(ts) AS first, max(ts) AS last FROM records WHERE ${where.join(' AND ')}`).get(...params) as {
+    first: number | null;
+    last: number | null;
+  };
+  return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
+}
 
 const snapshotStmt = db.prepare('SELECT coalesce((SELECT max(seq) FROM records), 0) AS top, (SELECT n FROM records_changes) AS changes');
 

@@ -74,7 +74,10 @@ export function createChangeWriter(db: Database.Database, table: RollupTable): (
   const dropEmpty = db.prepare(`DELETE FROM ${table.name} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND n <= 0`);
   const width = columns.length;
   const params: unknown[] = [];
-  return (changes) => {
+  return (all) => {
+    // A row whose records all came and went before it was written (the fold's tail, rollup-fold.ts) changes nothing:
+    // written, it would add an empty row, or a float sum's rounding.
+    const changes = all.some((c) => c.sums[N] === 0) ? all.filter((c) => c.sums[N] !== 0) : all;
     let at = 0;
     for (let size = UPSERT_CHUNK; at < changes.length; size = Math.max(1, size >> 1)) {
       while (changes.length - at >= size) {
@@ -107,14 +110,17 @@ export type RebuildRequest = { orgId: string; from: number; to: number } | { rea
 
 /**
  * Returns the function that rebuilds a range of an org's rollups in one IMMEDIATE transaction: its rows in the range
- * dropped, then its records in the range (records_org_ts_cover) added up again as inserts add them. Answers the
+ * dropped, then its folded records in the range (records_org_ts_cover; seq at most through_seq) added up again. Answers the
  * number of records read. The caller keeps each range bounded (cli: a day at a time). { ready } marks the rollups
  * complete once every range is rebuilt.
  */
 export function createRollupRebuilder(db: Database.Database): (request: RebuildRequest) => number {
   const write = createRollupWriter(db);
   const drops = ROLLUP_TABLES.map((t) => db.prepare(`DELETE FROM ${t.name} WHERE org_id = ? AND t >= ? AND t < ?`));
-  const read = db.prepare(`SELECT ${ROLLUP_SOURCE_COLUMNS.join(', ')} FROM records WHERE org_id = ? AND ts >= ? AND ts < ?`);
+  // Only the folded records: the tail's are added up by the writer's fold (rollup-fold.ts), and reads add them.
+  const read = db.prepare(
+    `SELECT ${ROLLUP_SOURCE_COLUMNS.join(', ')} FROM records WHERE org_id = ? AND ts >= ? AND ts < ? AND seq <= (SELECT through_seq FROM rollups_state)`,
+  );
   const ready = db.prepare('UPDATE rollups_state SET ready = 1, customer_hour = 1');
   const rebuild = db.transaction((r: RebuildRequest): number => {
     if ('ready' in r) return ready.run().changes;

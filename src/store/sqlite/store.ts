@@ -11,6 +11,7 @@ import { openSqlite } from './open.ts';
 import { startCheckpointer } from './checkpointer-client.ts';
 import { startReaders } from './reader-pool.ts';
 import { startWriter } from './writer-client.ts';
+import type { FoldOptions } from './rollup-fold.ts';
 import { KeyConflictError } from '../../errors.ts';
 import { deadLetterRow } from '../dead-letter.ts';
 import type { IdempotencyRow } from '../encoded-record.ts';
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
   queryTimeoutMs?: number;
   /** Reader threads at most (TALLY_SQLITE_READERS). */
   readers?: number;
+  /** When the writer folds the rollups' tail (TALLY_ROLLUP_FOLD_*, rollup-fold.ts). */
+  fold?: FoldOptions;
 }
 
 const DEFAULT_READERS = 4;
@@ -40,7 +43,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
   const { log, queryTimeoutMs = DEFAULT_QUERY_TIMEOUT_MS, readers: size = DEFAULT_READERS } = opts;
   const file = path.join(dataDir, 'tally.db');
   const db = openSqlite(file);
-  const writer = startWriter(file);
+  const writer = startWriter(file, opts.fold);
   const checkpointer = startCheckpointer(file, (err) =>
     log?.warn({ err }, 'the SQLite checkpointer thread stopped; the writer checkpoints alone'),
   );

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { FoldOptions } from './rollup-fold.ts';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
 import { writeError } from './errors.ts';
@@ -55,7 +56,7 @@ const WRITER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-entry.m
 export const CHUNK = 100;
 
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
-export function startWriter(file: string): WriterClient {
+export function startWriter(file: string, fold?: FoldOptions): WriterClient {
   const waiting = new Map<number, { resolve: (reply: WriteReply) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let worker: Worker | null = null;
@@ -65,7 +66,7 @@ export function startWriter(file: string): WriterClient {
     waiting.clear();
   };
   const spawn = (): Worker => {
-    const w = new Worker(WRITER_ENTRY, { workerData: { file } });
+    const w = new Worker(WRITER_ENTRY, { workerData: { file, fold } });
     w.on('message', (reply: WriteReply) => {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);

@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeadLetterRow } from '../dead-letter.ts';
 import type { EncodedRecord } from '../encoded-record.ts';
-import { RollupDelta } from '../rollup/tables.ts';
 import type { KeyWrite } from './key-writes.ts';
 import { createKeyWriter } from './key-writes.ts';
 import { createEraser, type EraseRequest } from './erase.ts';
@@ -10,7 +9,8 @@ import { registerFunctions } from './functions.ts';
 import { createOrgWriter, type OrgWrite } from './org-writes.ts';
 import { createRowWriter } from './insert.ts';
 import { openSqliteWriter } from './open.ts';
-import { createRollupRebuilder, createRollupWriter, type RebuildRequest } from './rollups.ts';
+import { DEFAULT_FOLD, type FoldOptions, foldOf } from './rollup-fold.ts';
+import { createRollupRebuilder, type RebuildRequest } from './rollups.ts';
 import { createSpanEventJoin, type JoinRequest } from './span-events.ts';
 
 /**
@@ -70,9 +70,10 @@ export interface WriteReply {
   result?: unknown;
 }
 
-const db = openSqliteWriter((workerData as { file: string }).file);
+const { file, fold: foldOptions = DEFAULT_FOLD } = workerData as { file: string; fold?: FoldOptions };
+const db = openSqliteWriter(file);
 const writeRows = createRowWriter(db);
-const writeRollups = createRollupWriter(db);
+const fold = foldOf(db);
 const insertDeadLetter = db.prepare(
   'INSERT INTO dead_letters (org_id, id, reason, record, at) VALUES (@org_id, @id, @reason, @record, @at)',
 );
@@ -104,15 +105,13 @@ interface Failure {
 }
 /**
  * The chunked insert whose transaction is open, the first error it met, how many records its chunks inserted, and
- * the rollups of its chunks, added up as they come and written once before the commit (insert.ts), and the time its
- * chunks' inserts took (a slice of a pending expiry gets a share of it, expiry.ts).
+ * the time its chunks' inserts took (a slice of a pending expiry gets a share of it, expiry.ts).
  */
 let open: {
   id: number;
   error: Failure | null;
   inserted: number;
   taken: number;
-  rollups: RollupDelta;
   ms: number;
   timer: NodeJS.Timeout | null;
 } | null = null;
@@ -121,7 +120,9 @@ const held: (WriteRequest | ChoreRequest)[] = [];
 /** Inserts answered before their `last` (failed, or committed by their openMs): their later chunks are dropped. */
 const closed = new Set<number>();
 
+/** A failure as replied; what the fold held in memory is forgotten (a rollback may have taken some of it back). */
 const failure = (err: unknown): Failure => {
+  fold.invalidate();
   const code = (err as { code?: unknown }).code;
   return { error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
 };
@@ -130,17 +131,56 @@ const reply = (id: number, error: Failure | null, changes?: number, result?: unk
 const expirer = createExpirer(db, (id, error, outcome) => reply(id, error, outcome?.deleted, outcome));
 
 function rollback(): void {
-  if (db.inTransaction) db.exec('ROLLBACK');
+  if (!db.inTransaction) return;
+  db.exec('ROLLBACK');
+  fold.invalidate();
 }
 
-/** Commits the open insert's rollups, a slice of a pending expiry and its transaction; the failure if it failed. */
+/** The fold's timer (rollup-fold.ts): armed while the tail may hold records. */
+let foldTimer: NodeJS.Timeout | null = null;
+/** performance.now() when the last message came. */
+let lastMessage = performance.now();
+
+/**
+ * Folds the tail into the rollup tables when it is due (FoldOptions): once it holds `records`, once its oldest record
+ * has waited `maxMs`, or when `idle` (nothing came for idleMs). Never while an insert is open or messages are held: a
+ * fold is a transaction of its own between writes, bounded by `records` (or by a tail a crash left, read once).
+ */
+function foldIfDue(idle: boolean): void {
+  if (open !== null || held.length > 0 || db.inTransaction) return;
+  const size = fold.size() < 0 ? fold.pending().size : fold.size();
+  if (size === 0) return;
+  const age = fold.since === null ? 0 : performance.now() - fold.since;
+  if (!idle && size < foldOptions.records && age < foldOptions.maxMs) return;
+  try {
+    fold.fold();
+  } catch {
+    // Kept in the tail (reads still add it up); the timer tries again.
+  }
+}
+
+function armFold(): void {
+  if (foldTimer !== null || fold.size() === 0) return;
+  foldTimer = setTimeout(() => {
+    foldTimer = null;
+    foldIfDue(performance.now() - lastMessage >= foldOptions.idleMs);
+    armFold();
+  }, foldOptions.idleMs);
+  foldTimer.unref?.();
+}
+
+/** After a message (or an insert committed by its timer): a fold if one is due, and the timer armed. */
+function afterWork(): void {
+  foldIfDue(false);
+  armFold();
+}
+
+/** Commits the open insert with a slice of a pending expiry; the failure if it failed. */
 function commitOpen(o: NonNullable<typeof open>): Failure | null {
   let slice: Slice | null = null;
   let error: Failure | null = null;
   try {
-    const started = performance.now();
-    writeRollups(o.rollups);
-    slice = expirer.slice(o.ms + performance.now() - started);
+    slice = expirer.slice(o.ms);
     db.exec('COMMIT');
   } catch (err) {
     error = failure(err);
@@ -166,12 +206,13 @@ function closeEarly(id: number): void {
   endOpen();
   reply(id, error, error === null ? o.inserted : undefined, error === null ? ({ taken: o.taken } satisfies ClosedEarly) : undefined);
   release();
+  afterWork();
 }
 
 function chunk(msg: WriteRequest): void {
   if (msg.part === 'first') {
     rollback(); // never left open by an earlier insert; a guard, not a path
-    open = { id: msg.id, error: null, inserted: 0, taken: 0, rollups: new RollupDelta(), ms: 0, timer: null };
+    open = { id: msg.id, error: null, inserted: 0, taken: 0, ms: 0, timer: null };
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -189,7 +230,7 @@ function chunk(msg: WriteRequest): void {
   if (open.error === null && msg.part !== 'abort') {
     const started = performance.now();
     try {
-      open.inserted += writeRows(msg.records, open.rollups);
+      open.inserted += writeRows(msg.records);
       open.taken += msg.records.length;
       open.ms += performance.now() - started;
     } catch (err) {
@@ -270,8 +311,11 @@ parentPort!.on('message', (msg: WriteRequest | ChoreRequest | 'close') => {
     db.close();
     process.exit(0);
   }
+  lastMessage = performance.now();
   receive(msg);
+  afterWork();
 });
+afterWork(); // a tail left by a crash (or a close) is read and folded in time
 
 function take(msg: WriteRequest | ChoreRequest): void {
   if ('deadLetters' in msg) {
