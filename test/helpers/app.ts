@@ -47,7 +47,9 @@ export function tempDir(prefix = 'tally-test-'): string {
 
 /** A real app on a real store (a fresh SQLite file, or a fresh PostgreSQL schema), with one org and key. */
 export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<string, string> = {}): Promise<TestApp> {
-  const dataDir = tempDir();
+  // A data directory the caller names is the caller's (a test that opens it again): close() leaves it.
+  const own = env.TALLY_DATA_DIR === undefined;
+  const dataDir = env.TALLY_DATA_DIR ?? tempDir();
   const config = loadConfig({
     TALLY_DATA_DIR: dataDir,
     TALLY_INIT_ORG_ID: TEST_ORG,
@@ -104,7 +106,7 @@ export async function startTestApp(kind: StoreKind = 'sqlite', env: Record<strin
     drain: (ms = 10_000) => within(app.queue.drain(), ms, 'the write queue to commit what it accepted'),
     async close() {
       await app.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (own) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return testApp;
