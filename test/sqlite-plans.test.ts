@@ -14,6 +14,7 @@ import { bucketWidth, bucketsStatement, percentilesStatement, rangeStatement } f
 import { ROW_CHECK, sqliteDialect } from '../src/store/sqlite/dialect.ts';
 import { listSql } from '../src/store/sqlite/list-sql.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
+import { TAIL_READ_SQL, tailTimesSql } from '../src/store/sqlite/tail-sql.ts';
 import { createSqliteStore } from '../src/store/sqlite/store.ts';
 
 /**
@@ -207,11 +208,28 @@ test('the hourly rollups of a few models are read by the model index, of more mo
     assert.match(plan(models(5)), /rollups_hour USING INDEX rollups_hour_key \(org_id=\? AND t>\? AND t<\?\)/);
     assert.match(plan(undefined), /rollups_hour USING INDEX rollups_hour_key/);
     assert.match(plan({ field_3: { operator: '', value: ['chat'] } }), /rollups_hour USING INDEX rollups_hour_key/);
-    // The hourly customer table (appended rows under (org_id, t, k), migration 20) by a range of its key.
+    // The hourly customer table by a range of its key.
     assert.match(
       plan({ field_10: { operator: '', value: 'acme' } }),
       /SEARCH rollups_customer_hour USING PRIMARY KEY \(org_id=\? AND t>\? AND t<\?\)/,
     );
+  } finally {
+    db.close();
+  }
+});
+
+test("a rollup read's tail (records not folded yet) is a range of seq, not the org's time index (statistics of the 1M-record file)", () => {
+  const db = openSqlite(path.join(dir, 'tally.db'));
+  try {
+    db.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
+    const put = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('records', ?, ?)");
+    for (const [idx, stat] of BIG_STATS) put.run(idx, stat);
+    db.exec('ANALYZE sqlite_schema');
+    const plan = (sql: string, params: unknown[]) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    assert.equal(plan(TAIL_READ_SQL, [10, ORG, 0, 1e15]), 'SEARCH records USING INTEGER PRIMARY KEY (rowid>?)');
+    const times = tailTimesSql(ORG, 0, { conditions: [], where: [{ dim: 'field_4', keys: ['vgpt-4o', 'n'] }] });
+    assert.equal(plan(times.sql, [10, ...times.params]), 'SEARCH records USING INTEGER PRIMARY KEY (rowid>?)');
   } finally {
     db.close();
   }

@@ -6,7 +6,7 @@ import { runSummary, type RunSql } from '../sql/summary.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
 import { bytesSketch } from '../rollup/sketch.ts';
 import type { RollupSource } from '../rollup/tables.ts';
-import { TAIL_COLUMNS } from './rollup-fold.ts';
+import { TAIL_READ_SQL, tailTimesSql } from './tail-sql.ts';
 import { answerRollupRows, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
 import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
 import type { SummaryData, SummaryQuery, TimeRangeFilter } from '../summary-types.ts';
@@ -139,11 +139,10 @@ const rollups = (orgId: string, read: RollupRead, q: AnalyticsQuery): Promise<An
 
 /**
  * The org's records in the read's range that the rollup tables do not hold yet (seq above through_seq, rollup-fold.ts),
- * in the same snapshot: a range of seq (the org and the time only filtered: "+" keeps the planner off their indexes),
- * bounded by what the writer folds at once.
+ * in the same snapshot (tail-sql.ts), bounded by what the writer folds at once.
  */
 const throughSeq = db.prepare('SELECT through_seq FROM rollups_state').pluck();
-const tailStmt = db.prepare(`SELECT ${TAIL_COLUMNS} FROM records WHERE seq > ? AND +org_id = ? AND +ts >= ? AND +ts < ?`);
+const tailStmt = db.prepare(TAIL_READ_SQL);
 function tailOf(orgId: string, read: RollupRead): RollupSource[] {
   if (read.parts.length === 0) return [];
   const from = Math.min(...read.parts.map((p) => p.from));
@@ -160,18 +159,9 @@ const timeRange = (orgId: string, since: number | null, filter: TimeRangeFilter)
 
 /** The first and last timestamp of the org's tail records (rollup-fold.ts) that the filter's rollup keys take, at or after `since`. */
 function tailTimes(orgId: string, since: number | null, filter: TimeRangeFilter): { first: number; last: number } | null {
-  const params: unknown[] = [Number(throughSeq.get() ?? 0), orgId, since ?? -Number.MAX_SAFE_INTEGER];
-  const where = ['seq > ?', '+org_id = ?', '+ts >= ?'];
-  for (const { dim, keys } of filter.where) {
-    // The key as rollups encode it (tables.ts encodeKey): 'v' and the text, or 'n' for none.
-    where.push(keys.length === 0 ? '1 = 0' : `coalesce('v' || ${dim}, 'n') IN (${keys.map(() => '?').join(', ')})`);
-    params.push(...keys);
-  }
+  const { sql, params } = tailTimesSql(orgId, since, filter);
   check();
-  const r = db.prepare(`SELECT min(ts) AS first, max(ts) AS last FROM records WHERE ${where.join(' AND ')}`).get(...params) as {
-    first: number | null;
-    last: number | null;
-  };
+  const r = db.prepare(sql).get(Number(throughSeq.get() ?? 0), ...params) as { first: number | null; last: number | null };
   return r.first === null || r.last === null ? null : { first: Number(r.first), last: Number(r.last) };
 }
 
