@@ -7,7 +7,8 @@ import { BENCH_KEY, freePort } from './processes.ts';
 /**
  * The server of one checkout (`tree`) for an A/B between trees (ab.ts, otlp-mixed.ts): its src/server.ts through
  * tsx on a free port, with a fresh data directory and the bench key of org_ab; resolves once /healthz answers (60 s
- * at most). `stop` ends it and removes the directory.
+ * at most). `stop` ends it and removes the directory. TALLY_BENCH_SERVER_FLAGS: node flags for the server, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" (a profile per thread, written when it stops).
  */
 export async function startTreeServer(tree: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-ab-'));
@@ -20,7 +21,11 @@ export async function startTreeServer(tree: string): Promise<{ port: number; sto
     TALLY_INIT_ORG_ID: 'org_ab',
     TALLY_INIT_API_KEY: BENCH_KEY,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: tree, env, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.TALLY_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/server.ts'],
+    { cwd: tree, env, stdio: 'ignore' },
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
