@@ -66,7 +66,10 @@ export class RollupFold {
     return this.throughSeq;
   }
 
-  /** The tail's rollups as the connection sees the records now (read from them when not known). */
+  /**
+   * The tail's rollups as the connection sees the records now (read from them when not known). A write calls it
+   * before it changes records, so that a tail read then does not already hold what the write adds or takes.
+   */
   pending(): RollupDelta {
     if (this.delta === null) {
       const delta = new RollupDelta();
