@@ -67,6 +67,12 @@ async function assertAnswersExact(t: TestApp, what: string): Promise<void> {
   }
 }
 
+/** Erases a customer's records through the API. */
+async function eraseCustomer(t: TestApp, customer: string): Promise<void> {
+  const erased = await t.request('POST', '/api/records/erase/', { filters: { field_10: { operator: '', value: [customer] } } });
+  assert.equal(erased.status, 200, JSON.stringify(erased.body));
+}
+
 async function foldState(t: TestApp): Promise<{ through: number; top: number }> {
   const [row] = await sqlOnStore(
     t,
@@ -106,8 +112,7 @@ describe('SQLite rollups folded from the records', () => {
       assert.deepEqual(await foldState(t), { through: 0, top: 320 }, 'nothing folded');
       await assertAnswersExact(t, 'a tail of 320 records');
 
-      const erased = await t.request('POST', '/api/records/erase/', { filters: { field_10: { operator: '', value: ['c1'] } } });
-      assert.equal(erased.status, 200, JSON.stringify(erased.body));
+      await eraseCustomer(t, 'c1');
       await assertAnswersExact(t, 'after an erasure of tail records');
     } finally {
       await t.close();
@@ -121,8 +126,7 @@ describe('SQLite rollups folded from the records', () => {
       const s = await foldState(again);
       assert.ok(s.through >= s.top && s.top > 0, JSON.stringify(s));
       await assertAnswersExact(again, 'folded after the restart');
-      const erased = await again.request('POST', '/api/records/erase/', { filters: { field_10: { operator: '', value: ['c2'] } } });
-      assert.equal(erased.status, 200, JSON.stringify(erased.body));
+      await eraseCustomer(again, 'c2');
       await assertAnswersExact(again, 'after an erasure of folded records');
     } finally {
       await again.close();
@@ -142,8 +146,7 @@ describe('SQLite rollups folded from the records', () => {
       await t.createMany(3, (i) => spread(10 + i, 'last'));
       await untilFolded(t);
       assert.deepEqual(await foldState(t), { through: 13, top: 13 });
-      const erased = await t.request('POST', '/api/records/erase/', { filters: { field_10: { operator: '', value: ['last'] } } });
-      assert.equal(erased.status, 200, JSON.stringify(erased.body));
+      await eraseCustomer(t, 'last');
       assert.deepEqual(await foldState(t), { through: 10, top: 10 }, 'through_seq lowered to the newest record left');
     } finally {
       await t.close();

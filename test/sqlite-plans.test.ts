@@ -59,10 +59,7 @@ const BIG_STATS: [string, string][] = [
 function countPlan(query: Record<string, unknown>, filters: unknown): string {
   const db = openSqlite(path.join(dir, 'tally.db')); // runs the bounded ANALYZE, as the server does at start
   try {
-    db.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
-    const put = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('records', ?, ?)");
-    for (const [idx, stat] of BIG_STATS) put.run(idx, stat);
-    db.exec('ANALYZE sqlite_schema'); // reloads the statistics
+    useStats(db, BIG_STATS);
     const p = parseListParams(query);
     const sql = listSql(ORG, { conditions: parseFilters(filters), since: p.since, sort: p.sort, offset: 0, limit: 100 });
     assert.ok(sql.count, 'a filtered list has a count statement');
@@ -123,14 +120,19 @@ const SEEDED_STATS: [string, string][] = [
   ['records_org_id', '100000 401 1'],
 ];
 
+/** The records' index statistics replaced by these (as ANALYZE of a bigger file would leave them), and loaded. */
+function useStats(db: ReturnType<typeof openSqlite>, stats: [string, string][]): void {
+  db.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
+  const put = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('records', ?, ?)");
+  for (const [idx, stat] of stats) put.run(idx, stat);
+  db.exec('ANALYZE sqlite_schema'); // reloads the statistics
+}
+
 /** Every statement of the bench's lists plans, under these statistics, as it does without the read budget's row check. */
 function assertRowCheckMovesNoPlan(stats: [string, string][]): void {
   const db = openSqlite(path.join(dir, 'tally.db'));
   try {
-    db.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
-    const put = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('records', ?, ?)");
-    for (const [idx, stat] of stats) put.run(idx, stat);
-    db.exec('ANALYZE sqlite_schema');
+    useStats(db, stats);
     const day = '2025-01-02T00:00:00Z';
     const lists: [Record<string, unknown>, unknown][] = [
       [{}, undefined],
@@ -221,10 +223,7 @@ test('the hourly rollups of a few models are read by the model index, of more mo
 test("a rollup read's tail (records not folded yet) is a range of seq, not the org's time index (statistics of the 1M-record file)", () => {
   const db = openSqlite(path.join(dir, 'tally.db'));
   try {
-    db.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
-    const put = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('records', ?, ?)");
-    for (const [idx, stat] of BIG_STATS) put.run(idx, stat);
-    db.exec('ANALYZE sqlite_schema');
+    useStats(db, BIG_STATS);
     const plan = (sql: string, params: unknown[]) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
     assert.equal(plan(TAIL_READ_SQL, [10, ORG, 0, 1e15]), 'SEARCH records USING INTEGER PRIMARY KEY (rowid>?)');
