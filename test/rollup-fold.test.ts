@@ -201,6 +201,30 @@ describe('SQLite rollups folded from the records', () => {
       await t.close();
     }
   });
+  test('a fold that fails keeps the tail (reads stay exact) and is tried again later', async () => {
+    const t = await startTestApp('sqlite');
+    try {
+      await t.createMany(40, (i) => record(i));
+      await untilFolded(t);
+      // Every write to a rollup table now fails (as a full disk would fail the fold), while records still commit.
+      await sqlOnStore(t, {
+        sqlite: `CREATE TRIGGER no_day_insert BEFORE INSERT ON rollups_day BEGIN SELECT RAISE(ABORT, 'no room'); END;
+                 CREATE TRIGGER no_day_update BEFORE UPDATE ON rollups_day BEGIN SELECT RAISE(ABORT, 'no room'); END;`,
+        postgres: '',
+      });
+      await t.createMany(30, (i) => record(100 + i));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // several idle folds tried, and failed
+      const stuck = await foldState(t);
+      assert.ok(stuck.through < stuck.top, `the tail is kept: ${JSON.stringify(stuck)}`);
+      await assertAnswersExact(t, 'while folds fail');
+      await sqlOnStore(t, { sqlite: 'DROP TRIGGER no_day_insert; DROP TRIGGER no_day_update;', postgres: '' });
+      await untilFolded(t);
+      await assertAnswersExact(t, 'folded once folds succeed again');
+    } finally {
+      await t.close();
+    }
+  });
+
   test('a tail not known when a write begins is read before the write changes records (nothing counted twice)', () => {
     const db = openSqlite(path.join(dir(), 'tally.db'));
     registerFunctions(db);

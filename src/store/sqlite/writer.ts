@@ -140,6 +140,10 @@ function rollback(): void {
 let foldTimer: NodeJS.Timeout | null = null;
 /** performance.now() when the last message came. */
 let lastMessage = performance.now();
+/** After a fold failed (a full disk): no fold before this time (performance.now()), the wait doubling to 5 s. */
+let foldAfter = 0;
+let foldWait = 0;
+const FOLD_WAIT_MAX_MS = 5_000;
 
 /**
  * Folds the tail into the rollup tables when it is due (FoldOptions): once it holds `records`, once its oldest record
@@ -147,15 +151,18 @@ let lastMessage = performance.now();
  * fold is a transaction of its own between writes, bounded by `records` (or by a tail a crash left, read once).
  */
 function foldIfDue(idle: boolean): void {
-  if (open !== null || held.length > 0 || db.inTransaction) return;
+  if (open !== null || held.length > 0 || db.inTransaction || performance.now() < foldAfter) return;
   const size = fold.size() < 0 ? fold.pending().size : fold.size();
   if (size === 0) return;
   const age = fold.since === null ? 0 : performance.now() - fold.since;
   if (!idle && size < foldOptions.records && age < foldOptions.maxMs) return;
   try {
     fold.fold();
+    foldWait = 0;
   } catch {
-    // Kept in the tail (reads still add it up); the timer tries again.
+    // Kept in the tail (reads still add it up); tried again later, each failure waiting twice as long.
+    foldWait = Math.min(FOLD_WAIT_MAX_MS, Math.max(foldOptions.idleMs, foldWait * 2));
+    foldAfter = performance.now() + foldWait;
   }
 }
 
