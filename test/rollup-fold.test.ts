@@ -225,6 +225,33 @@ describe('SQLite rollups folded from the records', () => {
     }
   });
 
+  test('two writers on one file (the server and `npx tally`): each finds what the other wrote or folded, and nothing is counted twice', () => {
+    const file = path.join(dir(), 'tally.db');
+    const [a, b] = [openSqlite(file), openSqlite(file)];
+    try {
+      const [insertA, insertB] = [createInserter(a), createInserter(b)];
+      const [foldA, foldB] = [foldOf(a), foldOf(b)];
+      const make = (i: number) => encodeRecord(deriveRecord(record(i), 'org_two'));
+      const folded = () => a.prepare('SELECT coalesce(sum(n), 0) FROM rollups_day').pluck().get();
+      insertA([make(0), make(1), make(2)]); // in A's memory
+      insertB([make(3), make(4)]); // B reads the tail A wrote, then adds its own
+      foldB.fold();
+      assert.equal(folded(), 5);
+      insertA([make(5)]); // A's memory (3 records, folded by B since) is read again before this insert
+      foldA.fold();
+      assert.equal(folded(), 6, 'every record folded once');
+      const erase = createEraser(b);
+      registerFunctions(b);
+      assert.equal(erase({ select: { sql: `SELECT ${ERASE_COLUMNS} FROM records WHERE seq = 6`, params: [], named: {} } }), 1);
+      insertA([make(6)]);
+      foldA.fold();
+      assert.equal(folded(), a.prepare('SELECT count(*) FROM records').pluck().get(), 'after a deletion by the other writer');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('a tail not known when a write begins is read before the write changes records (nothing counted twice)', () => {
     const db = openSqlite(path.join(dir(), 'tally.db'));
     registerFunctions(db);

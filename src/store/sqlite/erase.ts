@@ -93,7 +93,7 @@ export function createErasure(db: Database.Database): Database.Transaction<(requ
     }
   });
   const eraseRows = (request: EraseRequest): number => {
-    fold.pending(); // the tail read now, if it is not known, before its records go (else taken out twice)
+    fold.check(); // the tail checked (and read, if it is not known) before its records go (else taken out twice)
     const rows = select(request);
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();

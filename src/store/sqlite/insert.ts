@@ -52,8 +52,8 @@ export function createRowWriter(db: Database.Database): (records: Row[]) => numb
     throw Object.assign(new Error(`Idempotency-Key "${k.key}" is held by another request`), { code: IDEMPOTENCY_CONFLICT });
   };
   return (records) => {
-    // The tail read now, if it is not known, before this call's records are in the table (else read twice).
-    fold.pending();
+    // The tail checked (and read, if it is not known) before this call's records are in the table (else read twice).
+    fold.check();
     const perOrg = new Map<string, number>();
     const perValue = new MetaCounts();
     for (const r of records) {

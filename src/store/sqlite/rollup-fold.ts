@@ -42,6 +42,9 @@ export class RollupFold {
   private readonly lowerThrough: Database.Statement;
   private readonly write: (delta: RollupDelta) => void;
   private readonly foldNow: Database.Transaction<() => number>;
+  private readonly dataVersion: Database.Statement;
+  /** PRAGMA data_version when the memory was last checked (it moves only when another connection commits). */
+  private version: unknown = null;
 
   constructor(db: Database.Database) {
     this.readThrough = db.prepare('SELECT through_seq FROM rollups_state').pluck();
@@ -52,7 +55,9 @@ export class RollupFold {
       'UPDATE rollups_state SET through_seq = coalesce((SELECT max(seq) FROM records), 0) WHERE through_seq > coalesce((SELECT max(seq) FROM records), 0)',
     );
     this.write = createRollupWriter(db);
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.foldNow = db.transaction(() => {
+      this.check();
       this.write(this.pending());
       const top = this.topSeq.get() as number;
       this.setThrough.run(top);
@@ -79,6 +84,21 @@ export class RollupFold {
       this.since = delta.size > 0 ? performance.now() : null;
     }
     return this.delta;
+  }
+
+  /**
+   * Inside a write's transaction (its lock held), before it changes records or folds: when another connection has
+   * committed since the memory was last checked (another process on the same file, `npx tally` beside the server,
+   * or an operator), the memory is forgotten and the tail read again, since that connection may have written
+   * records, deleted some or folded the tail itself. PRAGMA data_version moves only for other connections' commits.
+   */
+  check(): void {
+    const version = this.dataVersion.get();
+    if (version !== this.version) {
+      this.invalidate();
+      this.version = version;
+    }
+    this.pending();
   }
 
   /** Records the tail holds (adds and takes); -1 when not known (read again on the next pending()). */
