@@ -28,7 +28,8 @@ export const TAIL_COLUMNS = [...ROLLUP_SOURCE_COLUMNS, 'seq'].join(', ');
  *
  * The memory follows the connection's own state, uncommitted changes included: inserts and deletions add to it in
  * their transactions, and any failure (a transaction or savepoint rolled back) forgets it (invalidate), to be read
- * again from the records when next needed. One per connection (foldOf).
+ * again from the records when next needed; so does a commit by another connection (check). One per connection
+ * (foldOf).
  */
 export class RollupFold {
   private delta: RollupDelta | null = null;
@@ -72,8 +73,9 @@ export class RollupFold {
   }
 
   /**
-   * The tail's rollups as the connection sees the records now (read from them when not known). A write calls it
-   * before it changes records, so that a tail read then does not already hold what the write adds or takes.
+   * The tail's rollups as the connection sees the records now (read from them when not known). A write calls check()
+   * (which calls this) before it changes records, so that a tail read then does not already hold what the write adds
+   * or takes.
    */
   pending(): RollupDelta {
     if (this.delta === null) {
