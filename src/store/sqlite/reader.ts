@@ -133,8 +133,7 @@ const rollups = (orgId: string, read: RollupRead, q: AnalyticsQuery): Promise<An
     const rows = prepare(sql)
       .raw()
       .iterate(...params) as Iterable<unknown[]>;
-    const answer = answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null), tailOf(orgId, read));
-    return answer;
+    return answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null), tailOf(orgId, read));
   });
 
 /**

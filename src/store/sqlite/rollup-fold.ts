@@ -42,7 +42,7 @@ export class RollupFold {
   private readonly setThrough: Database.Statement;
   private readonly lowerThrough: Database.Statement;
   private readonly write: (delta: RollupDelta) => void;
-  private readonly foldNow: Database.Transaction<() => number>;
+  private readonly foldNow: Database.Transaction<() => { top: number; folded: number }>;
   private readonly dataVersion: Database.Statement;
   /** PRAGMA data_version when the memory was last checked (it moves only when another connection commits). */
   private version: unknown = null;
@@ -59,10 +59,11 @@ export class RollupFold {
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.foldNow = db.transaction(() => {
       this.check();
-      this.write(this.pending());
+      const delta = this.pending();
+      this.write(delta);
       const top = this.topSeq.get() as number;
       this.setThrough.run(top);
-      return top;
+      return { top, folded: delta.size };
     });
   }
 
@@ -142,18 +143,17 @@ export class RollupFold {
 
   /** Writes the tail into the tables in a transaction of its own; answers the records folded. Throws on failure. */
   fold(): number {
-    const n = this.pending().size;
-    let top: number;
+    let done: { top: number; folded: number };
     try {
-      top = this.foldNow.immediate();
+      done = this.foldNow.immediate();
     } catch (err) {
       this.invalidate();
       throw err;
     }
     this.delta = new RollupDelta();
-    this.throughSeq = top;
+    this.throughSeq = done.top;
     this.since = null;
-    return n;
+    return done.folded;
   }
 }
 

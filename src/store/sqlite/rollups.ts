@@ -40,7 +40,7 @@ function registerSketchAdd(db: Database.Database): void {
  * Upserts rows' changes into one rollup table: sums added, sketches merged bin by bin (tally_sketch_add), a float sum
  * set back to exactly 0 when its last value goes; a row whose count falls to 0 is dropped. Rows go several to a
  * statement (INSERT ... VALUES (..), (..) ... ON CONFLICT DO UPDATE): UPSERT_CHUNK at a time, the rest in chunks of
- * 32, 16, ... 1 rows, one prepared statement per size, so that a group commit that touches ~630 customer-day rows
+ * 32, 16, ... 1 rows, one prepared statement per size, so that a fold that touches ~630 customer-day rows
  * makes ~16 calls instead of ~630 (the cost of a call and of binding its values).
  */
 export function createChangeWriter(db: Database.Database, table: RollupTable): (changes: RollupChange[]) => void {

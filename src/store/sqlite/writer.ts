@@ -152,7 +152,9 @@ const FOLD_WAIT_MAX_MS = 5_000;
  */
 function foldIfDue(idle: boolean): void {
   if (open !== null || held.length > 0 || db.inTransaction || performance.now() < foldAfter) return;
-  const size = fold.size() < 0 ? fold.pending().size : fold.size();
+  // Not known (at start, after a failure): read, with the version its next check compares, so that it is read once.
+  if (fold.size() < 0) fold.check();
+  const size = fold.size();
   if (size === 0) return;
   const age = fold.since === null ? 0 : performance.now() - fold.since;
   if (!idle && size < foldOptions.records && age < foldOptions.maxMs) return;
@@ -173,7 +175,7 @@ function armFold(): void {
     foldIfDue(performance.now() - lastMessage >= foldOptions.idleMs);
     armFold();
   }, foldOptions.idleMs);
-  foldTimer.unref?.();
+  foldTimer.unref();
 }
 
 /** After a message (or an insert committed by its timer): a fold if one is due, and the timer armed. */
