@@ -9,6 +9,7 @@ import { registerFunctions } from '../src/store/sqlite/functions.ts';
 import { createInserter } from '../src/store/sqlite/insert.ts';
 import { openSqlite } from '../src/store/sqlite/open.ts';
 import { foldOf } from '../src/store/sqlite/rollup-fold.ts';
+import { TAIL_RECORDS_MAX } from '../src/store/sqlite/tail-sql.ts';
 import { startTestApp, type TestApp, tempDir } from './helpers/app.ts';
 import { POISON_TRIGGER, sqlOnStore } from './helpers/store-sql.ts';
 
@@ -249,6 +250,23 @@ describe('SQLite rollups folded from the records', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  test('past TAIL_RECORDS_MAX records not folded (folds failing for long) a read is a scan, not a read of the whole tail', async () => {
+    const t = await startTestApp('sqlite', NEVER);
+    try {
+      const byModel = { ...REQUESTS[0], measures: ['count'] };
+      const count = (res: Awaited<ReturnType<TestApp['request']>>) =>
+        (res.body.results as { count: number }[]).reduce((n, r) => n + r.count, 0);
+      await t.createMany(TAIL_RECORDS_MAX, (i) => record(i));
+      const within = await t.request('POST', '/api/records/analytics/', byModel);
+      assert.deepEqual([within.body.source, count(within)], ['rollup', TAIL_RECORDS_MAX]);
+      await t.create(record(TAIL_RECORDS_MAX));
+      const past = await t.request('POST', '/api/records/analytics/', byModel);
+      assert.deepEqual([past.body.source, count(past)], ['scan', TAIL_RECORDS_MAX + 1]);
+    } finally {
+      await t.close();
     }
   });
 

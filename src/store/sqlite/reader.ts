@@ -6,7 +6,7 @@ import { runSummary, type RunSql } from '../sql/summary.ts';
 import type { AnalyticsData, AnalyticsQuery, AnalyticsRow, RollupRead } from '../analytics-types.ts';
 import { bytesSketch } from '../rollup/sketch.ts';
 import type { RollupSource } from '../rollup/tables.ts';
-import { TAIL_READ_SQL, tailTimesSql } from './tail-sql.ts';
+import { TAIL_OVER_SQL, TAIL_READ_SQL, TAIL_RECORDS_MAX, tailTimesSql } from './tail-sql.ts';
 import { answerRollupRows, ROLLUPS_STATE_SQL, rollupReadSql, rollupsReadyFor } from '../sql/rollups.ts';
 import { registerAnalyticsFunctions, sqliteAnalyticsDialect, type BucketState } from './analytics.ts';
 import type { SummaryData, SummaryQuery, TimeRangeFilter } from '../summary-types.ts';
@@ -127,33 +127,41 @@ const rollupsState = db.prepare(ROLLUPS_STATE_SQL);
 const rollups = (orgId: string, read: RollupRead, q: AnalyticsQuery): Promise<AnalyticsRow[] | null> =>
   inSnapshot(() => {
     if (!rollupsReadyFor(read, rollupsState.get() as { ready: unknown; customer_hour: unknown } | undefined)) return null;
+    const through = Number(throughSeq.get() ?? 0);
+    if (tailOver(through)) return null;
     const params: unknown[] = [];
     const sql = rollupReadSql(sqliteDialect, params, orgId, read, q);
     check();
     const rows = prepare(sql)
       .raw()
       .iterate(...params) as Iterable<unknown[]>;
-    return answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null), tailOf(orgId, read));
+    return answerRollupRows(read, q, rows, (v) => bytesSketch(v as Uint8Array | null), tailOf(orgId, read, through));
   });
 
 /**
- * The org's records in the read's range that the rollup tables do not hold yet (seq above through_seq, rollup-fold.ts),
- * in the same snapshot (tail-sql.ts), bounded by what the writer folds at once.
+ * The org's records in the read's range that the rollup tables do not hold yet (seq above `through`, rollup-fold.ts),
+ * in the same snapshot (tail-sql.ts): at most TAIL_RECORDS_MAX of every org's (tailOver, checked first).
  */
 const throughSeq = db.prepare('SELECT through_seq FROM rollups_state').pluck();
 const tailStmt = db.prepare(TAIL_READ_SQL);
-function tailOf(orgId: string, read: RollupRead): RollupSource[] {
+function tailOf(orgId: string, read: RollupRead, through: number): RollupSource[] {
   if (read.parts.length === 0) return [];
   const from = Math.min(...read.parts.map((p) => p.from));
   const to = Math.max(...read.parts.map((p) => p.to));
   check();
-  return tailStmt.all(Number(throughSeq.get() ?? 0), orgId, from, to) as RollupSource[];
+  return tailStmt.all(through, orgId, from, to) as RollupSource[];
 }
+
+/** Whether the tail holds more than TAIL_RECORDS_MAX records (counted no further): the read is then a scan. */
+const tailOverStmt = db.prepare(TAIL_OVER_SQL).pluck();
+const tailOver = (through: number): boolean => Boolean(tailOverStmt.get(TAIL_RECORDS_MAX, through, TAIL_RECORDS_MAX + 1));
 
 /** A filtered summary's first and last timestamp, found by the hourly rollups (sql/time-range.ts), in one snapshot. */
 const timeRange = (orgId: string, since: number | null, filter: TimeRangeFilter) =>
   inSnapshot(() =>
-    rollupsReady.get() ? filteredTimeRange(sqliteDialect, runFor(orgId), orgId, since, filter, tailTimes(orgId, since, filter)) : null,
+    rollupsReady.get() && !tailOver(Number(throughSeq.get() ?? 0))
+      ? filteredTimeRange(sqliteDialect, runFor(orgId), orgId, since, filter, tailTimes(orgId, since, filter))
+      : null,
   );
 
 /** The first and last timestamp of the org's tail records (rollup-fold.ts) that the filter's rollup keys take, at or after `since`. */

@@ -7,6 +7,16 @@ import { TAIL_COLUMNS } from './rollup-fold.ts';
  * org's whole range instead of the few records after through_seq). Parameters: through_seq first.
  */
 
+/**
+ * The most tail records a read adds up: past it (folds failing for long: a full disk) a rollup read or a filtered
+ * time range answers null and the caller scans, under the read budget, instead of reading the whole tail in one
+ * statement. Five times what the writer folds at once by default.
+ */
+export const TAIL_RECORDS_MAX = 100_000;
+
+/** Whether the tail (every org's) holds more than TAIL_RECORDS_MAX records: TAIL_RECORDS_MAX, through_seq, TAIL_RECORDS_MAX + 1. */
+export const TAIL_OVER_SQL = 'SELECT count(*) > ? FROM (SELECT 1 FROM records WHERE seq > ? LIMIT ?)';
+
 /** The org's tail records in [from, to): through_seq, org, from, to. */
 export const TAIL_READ_SQL = `SELECT ${TAIL_COLUMNS} FROM records WHERE seq > ? AND +org_id = ? AND +ts >= ? AND +ts < ?`;
 
