@@ -55,6 +55,14 @@ const WRITER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-entry.m
 /** Records per message to the writer thread: small enough that it starts early, large enough to cost nothing. */
 export const CHUNK = 100;
 
+/**
+ * The writer thread's young generation at most. Under a steady stream of inserts (each message's rows are garbage
+ * once written) V8 grows it to 48 MB on Node 20, where it then sits: the thread's heap was ~47 MB at the batch
+ * scenario's peak with ~7 MB live after a full collection; ~31 MB with this cap, with no change in the batch or
+ * single-create rate beyond run-to-run noise (docs/performance.md). reader-pool.ts caps its threads the same way.
+ */
+export const WRITER_YOUNG_GENERATION_MB = 16;
+
 /** Starts the writer thread on the SQLite file (already created and migrated) and talks to it by message. */
 export function startWriter(file: string, fold?: FoldOptions): WriterClient {
   const waiting = new Map<number, { resolve: (reply: WriteReply) => void; reject: (err: Error) => void }>();
@@ -66,7 +74,10 @@ export function startWriter(file: string, fold?: FoldOptions): WriterClient {
     waiting.clear();
   };
   const spawn = (): Worker => {
-    const w = new Worker(WRITER_ENTRY, { workerData: { file, fold } });
+    const w = new Worker(WRITER_ENTRY, {
+      workerData: { file, fold },
+      resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
+    });
     w.on('message', (reply: WriteReply) => {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
