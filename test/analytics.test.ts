@@ -442,6 +442,59 @@ describe('analytics', () => {
         }
       });
 
+      test('a local midnight read twice (Havana) and a 30-minute change (Lord Howe): buckets as date_trunc names them, whatever the range', async () => {
+        const t = await startTestApp(kind);
+        try {
+          const at = [
+            '2025-11-02T03:30:00Z', // Havana 23:30-04:00, 1 November
+            '2025-11-02T04:30:00Z', // 00:30-04:00, 2 November: before the day's start as PostgreSQL places it (05:00Z)
+            '2025-11-02T04:59:59Z',
+            '2025-11-02T05:30:00Z', // 00:30-05:00, 2 November again
+            '2025-04-05T14:10:00Z', // Lord Howe 01:10+11:00
+            '2025-04-05T14:40:00Z', // 01:40+11:00
+            '2025-04-05T15:10:00Z', // 01:40+10:30 (the change at 15:00Z): the hour that started at 14:30Z
+            '2025-04-05T15:40:00Z', // 02:10+10:30
+          ];
+          await t.createMany(at.length, (i) => ({ timestamp: at[i], field_4: 'gpt-4o', field_7: i }));
+          const buckets = async (p: Partial<Params>) => {
+            const res = await analytics(t, { measures: ['count'], ...p });
+            assert.equal(res.status, 200, JSON.stringify(res.body));
+            return res.body.results.map((r: any) => [Date.parse(r.bucket), r.count]);
+          };
+          const havana = { end: '2025-11-03T00:00:00Z', interval: 'day', tz: 'America/Havana' };
+          const days = [
+            [Date.parse('2025-11-01T04:00:00Z'), 1],
+            [Date.parse('2025-11-02T05:00:00Z'), 3],
+          ];
+          // A whole-hour range (rollups) and the same with a filter the rollups cannot serve (a scan).
+          for (const [filters, source] of [
+            [null, 'rollup'],
+            [{ field_7: { operator: 'gte', value: [0] } }, 'scan'],
+          ] as const) {
+            const first = await analytics(t, { measures: ['count'], ...havana, param_a: '2025-11-01T00:00:00Z', filters });
+            assert.equal(first.body.source, source);
+            assert.deepEqual(await buckets({ ...havana, param_a: '2025-11-01T00:00:00Z', filters }), days);
+            // Starting inside the day's first hour: the same day, the records in range.
+            assert.deepEqual(await buckets({ ...havana, param_a: '2025-11-02T04:00:00Z', filters }), [[days[1][0], 3]]);
+            assert.deepEqual(await buckets({ ...havana, param_a: '2025-11-02T03:00:00Z', filters }), days);
+            const howe = {
+              param_a: '2025-04-05T13:00:00Z',
+              end: '2025-04-05T17:00:00Z',
+              interval: 'hour',
+              tz: 'Australia/Lord_Howe',
+              filters,
+            };
+            assert.deepEqual(await buckets(howe), [
+              [Date.parse('2025-04-05T14:00:00Z'), 2],
+              [Date.parse('2025-04-05T14:30:00Z'), 1],
+              [Date.parse('2025-04-05T15:30:00Z'), 1],
+            ]);
+          }
+        } finally {
+          await t.close();
+        }
+      });
+
       test('the other row adds up the groups past the limit, percentiles included (scan and rollup)', async () => {
         const t = await startTestApp(kind);
         try {

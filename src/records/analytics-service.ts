@@ -1,5 +1,5 @@
 import type { AnalyticsParams } from '../query/analytics-params.ts';
-import { formatInZone } from '../query/calendar.ts';
+import { bucketLabel, formatInZone } from '../query/calendar.ts';
 import type { AnalyticsData, AnalyticsQuery, GroupValue } from '../store/analytics-types.ts';
 import { planRollup } from './rollup-plan.ts';
 import type { Store } from '../store/types.ts';
@@ -46,8 +46,19 @@ export function createAnalyticsService(store: Store): AnalyticsService {
       };
       const { source, rows } = await answer(store, orgId, query);
       const utc = isUtc(p.tz);
+      // A bucket is named by its start as date_trunc gives it (bucketLabel), once per bucket.
+      const names = new Map<number, string>();
+      const nameOf = (boundary: number): string => {
+        let name = names.get(boundary);
+        if (name === undefined) {
+          const ms = boundary / 1000;
+          name = formatInZone(p.tz, utc || p.interval === null ? ms : bucketLabel(p.tz, p.interval, ms), utc);
+          names.set(boundary, name);
+        }
+        return name;
+      };
       const results = rows.map((row) => ({
-        bucket: row.bucket === null ? null : formatInZone(p.tz, row.bucket / 1000, utc),
+        bucket: row.bucket === null ? null : nameOf(row.bucket),
         group: Object.fromEntries(p.groupBy.map((g, i): [string, GroupValue] => [g.name, row.group[i]])),
         ...row.values,
         ...(row.other ? { other: true } : {}),
