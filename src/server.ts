@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { StoreConnectError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createStore } from './store/factory.ts';
+import { DataDirInUse, lockDataDir } from './store/sqlite/server-lock.ts';
 
 /**
  * The process: read config once, open the store, listen, and shut down cleanly on SIGTERM/SIGINT. Resolves once
@@ -14,6 +15,8 @@ import { createStore } from './store/factory.ts';
 export async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  // On SQLite this process owns the data directory: a second server on it stops here (server-lock.ts).
+  const lock = config.databaseUrl ? null : await explained(async () => lockDataDir(config.dataDir), `TALLY_DATA_DIR (${config.dataDir})`);
   const store = await explained(
     () => createStore(config, logger),
     config.databaseUrl ? 'TALLY_DATABASE_URL' : `TALLY_DATA_DIR (${config.dataDir})`,
@@ -45,6 +48,7 @@ export async function main(): Promise<void> {
     }, 30_000);
     timer.unref();
     await app.close();
+    lock?.release();
     logger.info('stopped');
     process.exit(0);
   };
@@ -62,7 +66,7 @@ async function explained<T>(step: () => Promise<T>, setting: string): Promise<T>
     return await step();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (err instanceof StoreConnectError || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
+    if (err instanceof StoreConnectError || err instanceof DataDirInUse || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
       throw new ConfigError(`${setting}: ${(err as Error).message}`);
     }
     throw err;

@@ -127,6 +127,41 @@ describe('start-up and keys', () => {
     }
   });
 
+  test('one server owns a SQLite data directory: a second refuses to start naming the first; the CLI works beside it; after a SIGKILL a server starts again', async () => {
+    const dir = tempDir();
+    const env = { TALLY_DATA_DIR: dir, TALLY_INIT_ORG_ID: 'org_own', TALLY_INIT_API_KEY: 'own-key-0123456789abcdef' };
+    const first = await startServer(env);
+    try {
+      for (const args of [['dist/server.js'], ['bin/tally.js', 'serve']]) {
+        const err = await run(process.execPath, args, { cwd: ROOT, env: { ...process.env, PORT: '0', ...env } }).catch((e) => e);
+        assert.equal(err.code, 1, `${args.join(' ')}: ${err.stdout ?? ''}${err.stderr ?? ''}`);
+        assert.match(
+          err.stderr,
+          new RegExp(`^tally: TALLY_DATA_DIR \\(.*\\): another Tally server \\(pid ${first.pid}\\) is running on this data directory`, 'm'),
+        );
+        assert.doesNotMatch(err.stderr, /\n\s+at /, 'no stack trace');
+      }
+      // The CLI is not a server: it works beside the one running.
+      const { stdout } = await run('npx', ['tally', 'keys', 'create', '--org', 'org_own'], {
+        cwd: ROOT,
+        env: { ...process.env, TALLY_DATA_DIR: dir },
+      });
+      const key = stdout.trim().split('\n').at(-1)!;
+      const res = await fetch(`http://127.0.0.1:${first.port}/api/records/list/`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(30_000),
+      });
+      assert.equal(res.status, 200);
+      first.child.kill('SIGKILL'); // no clean stop: the system drops the lock with the process
+      await first.exited;
+      const next = await startServer(env);
+      await next.stop();
+    } finally {
+      await first.stop().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('npx tally serve starts the same server, and stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const s = await startServer({ TALLY_DATA_DIR: dir }, 60_000, ['bin/tally.js', 'serve']);
