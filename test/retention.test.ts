@@ -128,7 +128,7 @@ for (const kind of STORE_KINDS) {
 
       const entry = (await t.request('GET', '/api/audit/')).body.results[0];
       assert.equal(entry.action, 'records_expired');
-      assert.equal(entry.actor, 'retention');
+      assert.equal(entry.actor, 'cli');
       assert.equal(entry.details.count, old);
       assert.equal(entry.details.days, 30);
       assert.equal(

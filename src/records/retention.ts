@@ -104,7 +104,7 @@ export async function runRetention(
     await store.appendAudit({
       orgId,
       at: Date.now(),
-      actor: 'retention',
+      actor: 'cli', // the operator's setting carried out (shared/docs/lifecycle.md: an actor is a key id or cli)
       action: 'records_expired',
       details: JSON.stringify({ days, before: new Date(before / 1000).toISOString(), count }),
     });
