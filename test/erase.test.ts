@@ -112,6 +112,13 @@ for (const kind of STORE_KINDS) {
         assert.equal(res.status, 400, `${JSON.stringify(sent)}: ${JSON.stringify(res.body)}`);
         assert.match(res.body.error.message, message, JSON.stringify(sent));
       }
+      // A query parameter would narrow nothing: refused, not ignored, with a body that alone would erase.
+      for (const query of ['param_a=2030-01-01T00:00:00Z', 'dry_run=true']) {
+        const res = await t.request('POST', `/api/records/erase/?${query}`, { filters: { field_10: f('refused-0') } });
+        assert.equal(res.status, 400, `${query}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'invalid_query_parameter');
+        assert.equal(res.body.error.details[0].field, query.split('=')[0]);
+      }
       assert.equal(await count(null), before);
       assert.equal((await t.request('GET', '/api/audit/')).body.results.length, audit, 'a refused erasure writes no audit entry');
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { AppError } from '../errors.ts';
 import { callerKey, callerOrg } from '../http/api-scope.ts';
 import { eraseRecords } from '../records/erase.ts';
 import { csvHeader, exportPages, type ExportProgress } from '../records/export.ts';
@@ -11,6 +12,15 @@ const CONTENT_TYPE = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/
 /** Export and erasure of records (docs/lifecycle.md), in the authenticated /api scope. */
 export function registerLifecycleRoutes(api: FastifyInstance, store: Store, onExportPage: (records: number) => void = () => {}): void {
   api.post('/records/erase', { config: { scope: 'admin' } }, async (request) => {
+    // Everything an erasure takes is in its body: a query parameter (a time range, a dry run) would narrow nothing,
+    // and a destructive route does not ignore what its caller meant.
+    const given = Object.keys((request.query ?? {}) as object);
+    if (given.length > 0)
+      throw new AppError(
+        'invalid_query_parameter',
+        `Query parameter ${given[0]} is not taken by an erasure: it erases what its body's "filters" select, and nothing else`,
+        given.map((field) => ({ field, message: 'not taken by an erasure' })),
+      );
     const caller = callerKey(request);
     return { count: await eraseRecords(store, caller.orgId, request.body, caller.keyId) };
   });
