@@ -60,8 +60,8 @@ function bad(name: string, message: string): never {
 function scalar(input: Record<string, unknown>, name: string): string | undefined {
   const v = input[name];
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return bad(name, 'was given more than once');
-  if (typeof v !== 'string' && typeof v !== 'number') return bad(name, `must be a string, got ${JSON.stringify(v)}`);
+  if (Array.isArray(v)) return bad(name, 'must be one value, not a list (or was given more than once)');
+  if (typeof v !== 'string' && typeof v !== 'number') return bad(name, `must be a string or a number, got ${JSON.stringify(v)}`);
   const text = String(v).trim();
   return text === '' ? undefined : text;
 }
@@ -83,7 +83,8 @@ function instant(input: Record<string, unknown>, name: string): number | undefin
   if (raw === undefined) return undefined;
   // An unencoded "+02:00" offset arrives as " 02:00" after URL decoding; read it as meant (as the list does).
   const us = parseTimestamp(raw.replace(/ (\d{2}(?::?\d{2})?)$/, '+$1'));
-  if (us === null) return bad(name, `must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z, got "${raw}"`);
+  if (us === null)
+    return bad(name, `must be an ISO 8601 date-time in the years 1700-2200, such as 2026-12-01T00:00:00Z, got "${raw}"`);
   return us;
 }
 
