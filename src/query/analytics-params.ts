@@ -83,8 +83,7 @@ function instant(input: Record<string, unknown>, name: string): number | undefin
   if (raw === undefined) return undefined;
   // An unencoded "+02:00" offset arrives as " 02:00" after URL decoding; read it as meant (as the list does).
   const us = parseTimestamp(raw.replace(/ (\d{2}(?::?\d{2})?)$/, '+$1'));
-  if (us === null)
-    return bad(name, `must be an ISO 8601 date-time in the years 1700-2200, such as 2026-12-01T00:00:00Z, got "${raw}"`);
+  if (us === null) return bad(name, `must be an ISO 8601 date-time in the years 1700-2200, such as 2026-12-01T00:00:00Z, got "${raw}"`);
   return us;
 }
 
