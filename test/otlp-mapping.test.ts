@@ -216,6 +216,55 @@ describe('span → create body (pure)', () => {
     ]);
   });
 
+  test('content never reaches field_9 (bare gen_ai.prompt / gen_ai.completion, llm.input_messages, llm.prompts.N, templates); a NaN attribute or an all-zero parent id is left out, the span kept', () => {
+    const b = body(
+      span(
+        {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.prompt': '[{"role":"user","content":"SECRET PROMPT"}]',
+          'gen_ai.completion': 'SECRET COMPLETION',
+          'llm.input_messages': 'SECRET INPUT',
+          'llm.output_messages': 'SECRET OUTPUT',
+          'llm.prompts.0.prompt.text': 'SECRET TEXT',
+          'llm.prompt_template.template': 'SECRET {x}',
+          'llm.prompt_template.variables': '{"x":"SECRET"}',
+          'some.ratio': Number.NaN,
+          'some.big': Number.POSITIVE_INFINITY,
+          'app.kept': 'yes',
+          'gen_ai.usage.input_tokens': 3,
+        },
+        { parentSpanId: '0000000000000000' },
+      ),
+    );
+    assert.deepEqual(b.field_9, { 'app.kept': 'yes', 'service.name': 'svc' });
+    assert.doesNotMatch(JSON.stringify(b.field_9), /SECRET/);
+  });
+
+  test("Traceloop's gen_ai.prompt.N.content holding content parts as JSON reads as their text; other JSON text is kept as sent", () => {
+    const b = body(
+      span({
+        'llm.request.type': 'chat',
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.prompt.0.role': 'user',
+        'gen_ai.prompt.0.content': JSON.stringify([
+          { type: 'text', text: 'part a ' },
+          { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+          { type: 'text', text: 'part b' },
+        ]),
+        'gen_ai.prompt.1.role': 'user',
+        'gen_ai.prompt.1.content': '[{"type":"banana","text":"kept"}]',
+        'gen_ai.prompt.2.role': 'user',
+        'gen_ai.prompt.2.content': '{"question": 1}',
+      }),
+    );
+    assert.deepEqual(b.field_1, [
+      { role: 'user', content: 'part a part b' },
+      { role: 'user', content: '[{"type":"banana","text":"kept"}]' },
+      { role: 'user', content: '{"question": 1}' },
+    ]);
+  });
+
   test("the id is the span's: the same span gives the same id, another span or org another; its time part is the start", () => {
     const id = (org: string, s: OtlpSpan) => (mapSpan(org, s, resource) as { id: string }).id;
     const a = span({ 'gen_ai.operation.name': 'chat' });

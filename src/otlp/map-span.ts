@@ -24,14 +24,16 @@ export type SpanOutcome = { kind: 'ignored' } | { kind: 'record'; id: string; bo
 const CONTENT_PREFIXES = [
   'gen_ai.input.',
   'gen_ai.output.',
-  'gen_ai.prompt.',
-  'gen_ai.completion.',
+  'gen_ai.prompt', // gen_ai.prompt.N.* and a bare gen_ai.prompt (older OpenLLMetry), as for the completion
+  'gen_ai.completion',
   'gen_ai.system_instructions',
   'gen_ai.tool.definitions',
   'gen_ai.tool.call.arguments',
   'gen_ai.tool.call.result',
-  'llm.input_messages.',
-  'llm.output_messages.',
+  'llm.input_messages', // the indexed form and a bare attribute of that name
+  'llm.output_messages',
+  'llm.prompts', // OpenInference's completions API prompts (llm.prompts.N.prompt.text)
+  'llm.prompt_template', // its template and variables hold prompt text too
   'input.',
   'output.',
   'traceloop.entity.',
@@ -261,12 +263,21 @@ function metadataOf(r: Reader, span: OtlpSpan, resource: Attributes): Record<str
   const meta: Record<string, unknown> = {};
   for (const [key, value] of r.attributes) {
     if (r.taken.has(key) || key.length > MAX_META_KEY || CONTENT_KEY.test(key)) continue;
-    if (typeof value === 'string' ? value.length > MAX_META_TEXT : typeof value !== 'number' && typeof value !== 'boolean') continue;
+    // Only scalars; a non-finite number (a double NaN or ∞) no record can store is left out, not the span's reason to fail.
+    if (
+      typeof value === 'string'
+        ? value.length > MAX_META_TEXT
+        : typeof value === 'number'
+          ? !Number.isFinite(value)
+          : typeof value !== 'boolean'
+    )
+      continue;
     meta[key] = value;
   }
   const service = resource.get('service.name');
   if (typeof service === 'string' && service.length <= MAX_META_TEXT) meta['service.name'] = service;
-  if (span.parentSpanId !== '') meta['otel.parent_span_id'] = span.parentSpanId;
+  // An all-zero parent id is OTLP's "invalid": no parent (checkIds refuses an all-zero span or trace id).
+  if (span.parentSpanId !== '' && !/^0+$/.test(span.parentSpanId)) meta['otel.parent_span_id'] = span.parentSpanId;
   return Object.keys(meta).length > 0 ? meta : undefined;
 }
 

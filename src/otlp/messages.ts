@@ -75,6 +75,23 @@ function contentText(v: unknown): { text: string; calls: ToolCall[]; answers?: s
   return { text: out, calls, answers };
 }
 
+/** The content part types of OpenAI's and OpenTelemetry's messages. */
+const PART_TYPES = new Set(['text', 'input_text', 'output_text', 'image_url', 'input_image', 'image', 'input_audio', 'file', 'refusal']);
+
+/**
+ * Traceloop's gen_ai.prompt.N.content holds a message's content parts as JSON text when they are not one string
+ * (OpenAI's [{type: "text", text}, {type: "image_url", ...}]): those parts, so that the content is their text; any
+ * other text (a prompt that is itself JSON included) is undefined, and kept as sent.
+ */
+function contentParts(v: AttrValue | undefined): AttrValue | undefined {
+  if (typeof v !== 'string') return undefined;
+  const parts = structured(v);
+  const isPart = (p: AttrValue) => isObject(p) && typeof p.type === 'string' && PART_TYPES.has(p.type);
+  return Array.isArray(parts) && parts.some((p) => isObject(p) && (p.type === 'text' || p.type === 'input_text')) && parts.every(isPart)
+    ? parts
+    : undefined;
+}
+
 /** One message in the parts form or the flat one; null for a value that is no message. */
 function message(v: unknown, defaultRole: string): Message | null {
   if (typeof v === 'string') return { role: defaultRole, content: v };
@@ -172,7 +189,12 @@ export function traceloopMessages(
       .map(toolCall)
       .filter((c): c is ToolCall => c !== null);
     return message(
-      { ...g, content: g.content ?? null, tool_calls: null, ...(calls.length > 0 ? { tool_calls: calls as unknown as AttrValue } : {}) },
+      {
+        ...g,
+        content: contentParts(g.content) ?? g.content ?? null,
+        tool_calls: null,
+        ...(calls.length > 0 ? { tool_calls: calls as unknown as AttrValue } : {}),
+      },
       defaultRole,
     );
   });
