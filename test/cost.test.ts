@@ -110,6 +110,19 @@ for (const kind of STORE_KINDS) {
       assert.ok(Math.abs(r.sub_field_a - exact) / exact < 0.05, `${r.sub_field_a} vs ${exact}`);
     });
 
+    test("an embedding's input is estimated, its output (the vectors) is not: no completion tokens", async () => {
+      const r = await create({
+        field_3: 'type_b',
+        field_4: 'text-embedding-3-small',
+        field_1: 'embed this sentence please',
+        field_2: [0.0123, -0.456, 0.789],
+      });
+      assert.equal(r.tokens_estimated, true);
+      assert.equal(r.sub_field_a, encode('embed this sentence please').length);
+      assert.equal(r.sub_field_b, null);
+      assert.equal(r.sub_field_total, r.sub_field_a);
+    });
+
     test('no estimate for an unknown model, and none when counts are sent', async () => {
       const unknown = await create({ field_4: 'mystery', field_1: 'hello', field_2: 'world' });
       assert.equal(unknown.tokens_estimated, false);

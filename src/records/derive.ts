@@ -89,7 +89,8 @@ export function deriveRecord(
       prompt = estimateTokens(model, input.field_1);
       estimated = true;
     }
-    if (completion === null && input.field_2 != null && total === null) {
+    // An embedding (type_b) has no output tokens: its field_2 is the vectors, not text a model wrote.
+    if (completion === null && input.field_2 != null && total === null && sent.field_3 !== 'type_b') {
       completion = estimateTokens(model, input.field_2);
       estimated = true;
     }
