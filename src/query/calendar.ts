@@ -58,6 +58,18 @@ export function offsetAt(zone: string, ms: number): number {
   return d.getTime() - whole;
 }
 
+/** The first whole second in (from, to] whose offset is not `offset` (there is one: the offset at `to` differs). */
+function firstChange(zone: string, from: number, to: number, offset: number): number {
+  let lo = Math.floor(from / 1000);
+  let hi = Math.ceil(to / 1000);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetAt(zone, mid * 1000) === offset) lo = mid;
+    else hi = mid;
+  }
+  return hi * 1000;
+}
+
 /**
  * The instant of a wall time (given as if it were UTC), as PostgreSQL's DetermineTimeZoneOffset picks it: with one
  * offset change near it, a time both offsets put on one side of the change takes that side's offset; a time in a
@@ -68,14 +80,7 @@ export function instantOfWallTime(zone: string, wall: number): number {
   const after = offsetAt(zone, wall + DAY);
   if (before === after) return wall - before;
   // The change: the first second at which the offset is no longer `before` (found by halving, to the second).
-  let lo = Math.floor((wall - DAY) / 1000);
-  let hi = Math.ceil((wall + DAY) / 1000);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (offsetAt(zone, mid * 1000) === before) lo = mid;
-    else hi = mid;
-  }
-  const boundary = hi * 1000;
+  const boundary = firstChange(zone, wall - DAY, wall + DAY, before);
   const beforeTime = wall - before;
   const afterTime = wall - after;
   if (beforeTime < boundary && afterTime < boundary) return beforeTime;
@@ -107,18 +112,6 @@ function nextWallBoundary(unit: Interval, wall: number): number {
   if (unit === 'week') date.setUTCDate(date.getUTCDate() + 7 - ((date.getUTCDay() + 6) % 7)); // the next Monday
   if (unit === 'month') date.setUTCMonth(date.getUTCMonth() + 1, 1);
   return date.getTime();
-}
-
-/** The first whole second in (from, to] whose offset is not `offset` (there is one: the offset at `to` differs). */
-function firstChange(zone: string, from: number, to: number, offset: number): number {
-  let lo = Math.floor(from / 1000);
-  let hi = Math.ceil(to / 1000);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (offsetAt(zone, mid * 1000) === offset) lo = mid;
-    else hi = mid;
-  }
-  return hi * 1000;
 }
 
 /**
